@@ -1,0 +1,125 @@
+/**
+ * auth_bruteforce: N failed `auth` events for one principal, or from one source IP, of one
+ * agent within a sliding window (by event time). Raises one finding when the count reaches the
+ * threshold, then at most one per window while the attack goes on, so an incident is updated
+ * rather than flooded.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import { findingId } from "./finding-id.ts";
+import type { Detector, Finding, ObservedEvent } from "./types.ts";
+
+export interface AuthBruteforceOptions {
+  threshold: number;
+  windowMs: number;
+  severity: Severity;
+}
+
+interface Entity {
+  agent_id: string;
+  /** `principal` or `ip`. */
+  kind: "principal" | "ip";
+  value: string;
+  /** Failures within the window, oldest first: [event time, event id]. */
+  failures: [number, string][];
+  last_alert: number | null;
+}
+
+export interface AuthBruteforceState {
+  entities: Record<string, Entity>;
+  /** Highest event time seen: idle entities are evicted against it, so a replay behaves the same. */
+  watermark: number;
+}
+
+/** Evidence ids kept in a finding. */
+const MAX_EVIDENCE = 20;
+
+export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBruteforceState> {
+  const name = "auth_bruteforce";
+  // Failures kept per entity: enough to show the count well past the threshold, bounded.
+  const maxKept = Math.max(options.threshold * 2, 200);
+
+  return {
+    name,
+    initialState: () => ({ entities: {}, watermark: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "auth" || event.auth?.outcome !== "failure") return [];
+      state.watermark = Math.max(state.watermark, time);
+      const findings: Finding[] = [];
+      const targets: [Entity["kind"], string | undefined][] = [
+        ["principal", event.auth.principal],
+        ["ip", event.source_ip],
+      ];
+      for (const [kind, value] of targets) {
+        if (value === undefined) continue;
+        const key = `${event.agent_id}|${kind}:${value}`;
+        state.entities[key] ??= { agent_id: event.agent_id, kind, value, failures: [], last_alert: null };
+        const entity = state.entities[key];
+        insertByTime(entity.failures, [time, event.id]);
+        const windowStart = time - options.windowMs;
+        while (entity.failures.length > 0 && (entity.failures[0] as [number, string])[0] <= windowStart) {
+          entity.failures.shift();
+        }
+        if (entity.failures.length > maxKept) entity.failures.splice(0, entity.failures.length - maxKept);
+        const count = entity.failures.length;
+        const quiet = entity.last_alert === null || time - entity.last_alert >= options.windowMs;
+        if (count >= options.threshold && quiet) {
+          entity.last_alert = time;
+          findings.push(toFinding(name, options, entity, event.id, time, count));
+        }
+      }
+      return findings;
+    },
+
+    tick(state) {
+      for (const [key, entity] of Object.entries(state.entities)) {
+        const newest = entity.failures.at(-1)?.[0] ?? 0;
+        const lastAlert = entity.last_alert ?? 0;
+        if (Math.max(newest, lastAlert) <= state.watermark - options.windowMs) delete state.entities[key];
+      }
+      return [];
+    },
+  };
+}
+
+function insertByTime(list: [number, string][], item: [number, string]): void {
+  let i = list.length;
+  while (i > 0 && (list[i - 1] as [number, string])[0] > item[0]) i -= 1;
+  list.splice(i, 0, item);
+}
+
+function toFinding(
+  detector: string,
+  options: AuthBruteforceOptions,
+  entity: Entity,
+  eventId: string,
+  time: number,
+  count: number,
+): Finding {
+  const windowText = describeWindow(options.windowMs);
+  const subject = entity.kind === "principal" ? `principal "${entity.value}"` : `source IP ${entity.value}`;
+  const title =
+    entity.kind === "principal"
+      ? `Brute force against principal "${entity.value}" on ${entity.agent_id}`
+      : `Brute force from ${entity.value} on ${entity.agent_id}`;
+  return {
+    id: findingId(detector, `${entity.agent_id}|${entity.kind}:${entity.value}`, eventId),
+    detector,
+    agent_id: entity.agent_id,
+    key: `${entity.kind}:${entity.value}`,
+    time: new Date(time).toISOString(),
+    severity: options.severity,
+    score: Math.min(1, count / (2 * options.threshold)),
+    observed: { failures: count, window_seconds: options.windowMs / 1000 },
+    baseline: { threshold: options.threshold },
+    event_ids: entity.failures.slice(-MAX_EVIDENCE).map(([, id]) => id),
+    title,
+    summary: `${count} failed authentications for ${subject} within ${windowText} (threshold ${options.threshold})`,
+    labels: entity.kind === "principal" ? { principal: entity.value } : { source_ip: entity.value },
+  };
+}
+
+function describeWindow(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}

@@ -1,0 +1,31 @@
+/**
+ * The detector contract. A detector is pure: `update(state, event, eventTime)` looks only at its
+ * arguments, does no I/O, reads no clock and logs nothing. It may mutate the state it was given
+ * (the runner owns that object); the state must be plain JSON data, because the runner
+ * checkpoints it with the bus offset and restores it after a restart.
+ *
+ * Finding ids must be deterministic (a function of the detector, the entity and the triggering
+ * event), so replaying events after a crash raises the same ids and the alerter drops the repeats.
+ */
+import type { AgentEvent, Finding } from "../services/runtime/model.ts";
+
+export type { AgentEvent, Finding };
+
+export interface ObservedEvent {
+  event: AgentEvent;
+  /** `event.time` as epoch milliseconds. */
+  time: number;
+}
+
+export interface Detector<State = unknown> {
+  /** Stable identifier (contract §4), e.g. `auth_bruteforce`. */
+  readonly name: string;
+  /** The state of a detector that has seen nothing. */
+  initialState(): State;
+  update(state: State, observed: ObservedEvent): Finding[];
+  /**
+   * Called about once a second with the runner's clock, for detectors that react to the passing
+   * of time or evict idle entities. Optional.
+   */
+  tick?(state: State, now: number): Finding[];
+}

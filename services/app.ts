@@ -1,0 +1,214 @@
+/**
+ * Composes agentwatch from its roles. `start()` opens the backends, starts the roles' workers
+ * and then takes HTTP requests; `stop()` (idempotent) stops taking requests, lets the workers
+ * finish and commit their batches, writes the detector checkpoint, and closes the backends.
+ */
+import type { FastifyInstance } from "fastify";
+import { createDetectors } from "../detectors/index.ts";
+import { Alerter } from "./alerter/alerter.ts";
+import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
+import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
+import { WebhookNotifier } from "./alerter/notifiers/webhook.ts";
+import { registerIncidentRoutes } from "./alerter/routes.ts";
+import { registerCollector } from "./collector/collector.ts";
+import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
+import { KillSwitch } from "./control/kill-switch.ts";
+import { registerAgentRoutes } from "./control/routes.ts";
+import { DetectorRunner } from "./detector/runner.ts";
+import { Indexer } from "./indexer/indexer.ts";
+import { registerInvestigationRoutes } from "./indexer/routes.ts";
+import { auditWriter } from "./runtime/audit.ts";
+import { Authenticator } from "./runtime/auth.ts";
+import type { Bus } from "./runtime/bus/bus.ts";
+import { EmbeddedBus } from "./runtime/bus/embedded.ts";
+import type { Config } from "./runtime/config.ts";
+import { AgentwatchError } from "./runtime/errors.ts";
+import { createLogger, type Logger } from "./runtime/logger.ts";
+import { Metrics } from "./runtime/metrics.ts";
+import { EmbeddedStorage } from "./runtime/storage/embedded.ts";
+import type { Storage } from "./runtime/storage/storage.ts";
+import { createServer } from "./server.ts";
+
+export const ROLE_NAMES = ["collector", "detector", "alerter", "indexer"] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+
+export interface AppOptions {
+  roles?: readonly RoleName[];
+  logger?: Logger;
+}
+
+export class Agentwatch {
+  readonly config: Config;
+  readonly roles: readonly RoleName[];
+  readonly metrics = new Metrics();
+  readonly logger: Logger;
+  #bus: Bus | undefined;
+  #storage: Storage | undefined;
+  #server: FastifyInstance | undefined;
+  #workers: { name: string; stop(): Promise<void> }[] = [];
+  #lagTimer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(config: Config, options: AppOptions = {}) {
+    this.config = config;
+    this.roles = options.roles ?? ROLE_NAMES;
+    this.logger = options.logger ?? createLogger(config.log.level, this.roles.join(","));
+  }
+
+  /** The address the HTTP server listens on, once started. */
+  get address(): { host: string; port: number } {
+    const address = this.#server?.server.address();
+    if (!address || typeof address === "string") throw new Error("agentwatch is not listening");
+    return { host: address.address, port: address.port };
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, metrics } = this;
+    const bus = createBus(config, logger, metrics);
+    this.#bus = bus;
+    const storage = createStorage(config);
+    this.#storage = storage;
+    await bus.start();
+    await storage.start();
+
+    const server = createServer({
+      authenticator: new Authenticator(config.auth.tokens),
+      metrics,
+      logger,
+      bodyLimit: config.limits.max_body_bytes,
+      ready: async () => {
+        const checks = { bus: await bus.ready(), storage: await storage.ready() };
+        return { ready: checks.bus && checks.storage, checks };
+      },
+    });
+    this.#server = server;
+    const audit = auditWriter(storage);
+    const has = (role: RoleName) => this.roles.includes(role);
+
+    if (has("collector")) registerCollector(server, { bus, limits: config.limits, metrics });
+    if (has("indexer")) {
+      const indexer = new Indexer({ bus, storage, logger, metrics });
+      await indexer.start();
+      this.#workers.push({ name: "indexer", stop: () => indexer.stop() });
+      registerInvestigationRoutes(server, storage);
+    }
+    if (has("detector")) {
+      const runner = new DetectorRunner({
+        bus,
+        storage,
+        detectors: createDetectors(config.detectors),
+        metrics,
+        logger,
+      });
+      await runner.start();
+      this.#workers.push({ name: "detector", stop: () => runner.stop() });
+    }
+    if (has("alerter")) {
+      const notifiers = new Map(config.receivers.map((r) => [r.name, new WebhookNotifier(r)]));
+      const controls = new Map(
+        config.agents.flatMap((a) => (a.control ? [[a.id, new HttpAgentControl(a.control)] as const] : [])),
+      );
+      let killSwitch: KillSwitch | undefined;
+      const dispatcher = new DeliveryDispatcher({
+        storage,
+        metrics,
+        logger,
+        senderFor: (kind, target) => {
+          if (kind === "alert") {
+            const notifier = notifiers.get(target);
+            return notifier && ((body) => notifier.send(JSON.parse(body) as AlertNotification));
+          }
+          const control = controls.get(target);
+          return control && ((body) => control.send(JSON.parse(body) as ControlCommand));
+        },
+        onAttempt: (delivery) => killSwitch?.onDeliveryAttempt(delivery) ?? Promise.resolve(),
+      });
+      killSwitch = new KillSwitch({ storage, dispatcher, agents: config.agents, metrics, logger, audit });
+      const alerter = new Alerter({
+        bus,
+        storage,
+        dispatcher,
+        receivers: config.receivers,
+        alerting: config.alerting,
+        metrics,
+        logger,
+        audit,
+      });
+      dispatcher.start();
+      await alerter.start();
+      // Stopped in reverse: the alerter first (no new notifications), then the outbox.
+      this.#workers.push({ name: "dispatcher", stop: () => dispatcher.stop() });
+      this.#workers.push({ name: "alerter", stop: () => alerter.stop() });
+      registerIncidentRoutes(server, storage, alerter);
+      registerAgentRoutes(server, storage, killSwitch);
+    }
+
+    this.#lagTimer = setInterval(() => this.#updateLag(), 5000);
+    this.#lagTimer.unref();
+    await server.listen({ host: config.server.host, port: config.server.port });
+    logger.info(
+      {
+        roles: this.roles,
+        bus: config.bus.type,
+        storage: config.storage.type,
+        address: `http://${this.address.host}:${this.address.port}`,
+      },
+      "agentwatch started",
+    );
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.logger.info("stopping: no new requests; finishing and committing work in hand");
+      clearInterval(this.#lagTimer);
+      await this.#server?.close();
+      for (const worker of [...this.#workers].reverse()) {
+        try {
+          await worker.stop();
+        } catch (err) {
+          this.logger.error({ err, worker: worker.name }, "a worker failed to stop cleanly");
+        }
+      }
+      await this.#storage?.stop();
+      await this.#bus?.stop();
+      this.logger.info("stopped");
+    })();
+    return this.#stopping;
+  }
+
+  async #updateLag(): Promise<void> {
+    const bus = this.#bus;
+    if (!bus) return;
+    const consumers: [string, "events" | "findings", RoleName][] = [
+      ["indexer", "events", "indexer"],
+      ["detector", "events", "detector"],
+      ["alerter", "findings", "alerter"],
+    ];
+    for (const [group, topic, role] of consumers) {
+      if (!this.roles.includes(role)) continue;
+      try {
+        this.metrics.busLag.set({ group, topic }, await bus.lag(group, topic));
+      } catch (err) {
+        this.logger.warn({ err, group }, "could not read consumer lag");
+      }
+    }
+  }
+}
+
+function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
+  if (config.bus.type === "embedded") {
+    return new EmbeddedBus({ dataDir: config.data_dir, retentionMs: config.bus.retention, logger, metrics });
+  }
+  throw new AgentwatchError(
+    "notImplemented",
+    "bus.type kafka is not available in this version of agentwatch yet; use bus.type: embedded",
+  );
+}
+
+function createStorage(config: Config): Storage {
+  if (config.storage.type === "embedded") return new EmbeddedStorage(config.data_dir);
+  throw new AgentwatchError(
+    "notImplemented",
+    "storage.type elasticsearch is not available in this version of agentwatch yet; use storage.type: embedded",
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * The collector role: POST /v1/events (contract §2). Parses the body (object, array, NDJSON),
+ * validates each event, checks the token may post for its agent, applies the per-token rate
+ * limit, and appends the valid events to the bus. It answers 202 only after the bus said the
+ * events are durable; when the bus cannot take them, 503 with Retry-After and nothing accepted.
+ */
+import type { FastifyInstance } from "fastify";
+import { mayActForAgent } from "../runtime/auth.ts";
+import { type Bus, Topics } from "../runtime/bus/bus.ts";
+import type { Config } from "../runtime/config.ts";
+import { AgentwatchError } from "../runtime/errors.ts";
+import type { Metrics } from "../runtime/metrics.ts";
+import type { AgentEvent, IngestedEvent } from "../runtime/model.ts";
+import { NDJSON_TYPES, principalOf } from "../server.ts";
+import { bodyItems } from "./body.ts";
+import { EventValidator } from "./event-schema.ts";
+import { RateLimiter } from "./rate-limit.ts";
+
+export interface Rejection {
+  index: number;
+  id?: string;
+  error: string;
+}
+
+export interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+export interface CollectorOptions {
+  bus: Bus;
+  limits: Config["limits"];
+  metrics: Metrics;
+  now?: () => number;
+}
+
+export function registerCollector(app: FastifyInstance, options: CollectorOptions): void {
+  const { bus, limits, metrics } = options;
+  const now = options.now ?? Date.now;
+  const validator = new EventValidator({
+    maxTextBytes: limits.max_text_bytes,
+    maxAttributesBytes: limits.max_attributes_bytes,
+  });
+  const limiter = new RateLimiter(limits.events_per_second, limits.burst_events);
+
+  app.addHook("onResponse", async (request, reply) => {
+    if (request.routeOptions.url === "/v1/events" && request.method === "POST") {
+      metrics.ingestRequests.inc({ status: String(reply.statusCode) });
+    }
+  });
+
+  app.post("/v1/events", { config: { permission: "ingest" } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const contentType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    const items = bodyItems(request.body, NDJSON_TYPES.includes(contentType), limits.max_events_per_request);
+
+    const rejected: Rejection[] = [];
+    const valid: { index: number; event: AgentEvent }[] = [];
+    let forbidden = 0;
+    items.forEach((item, index) => {
+      if (!item.ok) {
+        rejected.push({ index, error: item.error });
+        return;
+      }
+      const id = idOf(item.value);
+      const result = validator.validate(item.value);
+      if (!result.ok) {
+        rejected.push({ index, ...(id ? { id } : {}), error: result.error });
+      } else if (!mayActForAgent(principal, result.event.agent_id)) {
+        forbidden += 1;
+        rejected.push({
+          index,
+          id: result.event.id,
+          error: `agent_id: token "${principal.name}" may not post events for agent ${result.event.agent_id}`,
+        });
+      } else {
+        valid.push({ index, event: result.event });
+      }
+    });
+
+    if (valid.length === 0) {
+      metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
+      if (forbidden > 0 && forbidden === rejected.length) {
+        throw new AgentwatchError(
+          "forbidden",
+          `token "${principal.name}" may not post events for these agents`,
+          {
+            details: { rejected },
+          },
+        );
+      }
+      throw new AgentwatchError("noValidEvents", "no event in the body is valid; see details.rejected", {
+        details: { rejected },
+      });
+    }
+
+    const allowance = limiter.take(principal.name, valid.length, now());
+    if (!allowance.allowed) {
+      throw new AgentwatchError(
+        "rateLimited",
+        `token "${principal.name}" is over its rate of ${limits.events_per_second} events/s; retry after ${allowance.retryAfterSeconds} s`,
+        { retryAfterSeconds: allowance.retryAfterSeconds },
+      );
+    }
+
+    const receivedAt = new Date(now()).toISOString();
+    let results: Awaited<ReturnType<Bus["append"]>>;
+    try {
+      results = await bus.append(
+        Topics.events,
+        valid.map(({ event }) => ({
+          key: event.agent_id,
+          // agent_id cannot contain "/", so the pair is unambiguous; scoping ids by agent keeps one
+          // agent's token from suppressing another agent's events by reusing their ids.
+          dedupeId: `${event.agent_id}/${event.id}`,
+          value: JSON.stringify({
+            event,
+            received_at: receivedAt,
+            token: principal.name,
+          } satisfies IngestedEvent),
+        })),
+      );
+    } catch (err) {
+      const cause = err instanceof AgentwatchError ? err.message : String(err);
+      throw new AgentwatchError(
+        "logUnavailable",
+        `the event log cannot take writes now (${cause}); retry later`,
+        {
+          retryAfterSeconds: 1,
+          cause: err,
+        },
+      );
+    }
+    const duplicates = results.filter((r) => r.duplicate).length;
+    const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, rejected };
+    metrics.ingestEvents.inc({ outcome: "accepted" }, answer.accepted);
+    if (duplicates > 0) metrics.ingestEvents.inc({ outcome: "duplicate" }, duplicates);
+    if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
+    return reply.code(202).send(answer);
+  });
+}
+
+function idOf(value: unknown): string | undefined {
+  const id = (value as { id?: unknown } | null)?.id;
+  return typeof id === "string" && id.length <= 128 ? id : undefined;
+}

@@ -1,0 +1,151 @@
+/**
+ * Validation of one agent event (contract §2). Returns the event as sent (unknown fields kept)
+ * or one message naming every field that is wrong, for the `rejected` list.
+ */
+import { isIP } from "node:net";
+import { z } from "zod";
+import { formatPath } from "../runtime/config.ts";
+import { type AgentEvent, EVENT_TYPES } from "../runtime/model.ts";
+
+export interface EventLimits {
+  maxTextBytes: number;
+  maxAttributesBytes: number;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Parses an RFC 3339 timestamp with an offset to epoch ms, or undefined if it is not one. */
+export function parseRfc3339(text: string): number | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
+  const probe = new Date(Date.UTC(year as number, (month as number) - 1, day as number));
+  if (
+    probe.getUTCMonth() !== (month as number) - 1 ||
+    probe.getUTCDate() !== day ||
+    (hour as number) > 23 ||
+    (minute as number) > 59 ||
+    (second as number) > 60
+  ) {
+    return undefined;
+  }
+  const ms = Date.parse(text.replace(/^(.{10})t/, "$1T").replace(/z$/, "Z"));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const shortString = (max: number) =>
+  z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
+const plainObject = z.record(z.string(), z.unknown(), { error: "must be a JSON object" });
+const count = z.number().int("must be an integer").nonnegative("must be >= 0");
+
+function eventSchema(limits: EventLimits) {
+  const text = z
+    .string()
+    .refine(
+      (s) => Buffer.byteLength(s, "utf8") <= limits.maxTextBytes,
+      `is longer than the limit of ${limits.maxTextBytes} bytes`,
+    );
+  const base = {
+    id: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters"),
+    time: z
+      .string()
+      .refine((s) => parseRfc3339(s) !== undefined, "must be an RFC 3339 timestamp with a time zone"),
+    agent_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must match [A-Za-z0-9._:-]{1,128}"),
+    session_id: shortString(256).optional(),
+    user_id: shortString(256).optional(),
+    source_ip: z
+      .string()
+      .refine((s) => isIP(s) !== 0, "must be an IPv4 or IPv6 address")
+      .optional(),
+    attributes: plainObject
+      .refine(
+        (a) => Buffer.byteLength(JSON.stringify(a), "utf8") <= limits.maxAttributesBytes,
+        `is larger than the limit of ${limits.maxAttributesBytes} bytes`,
+      )
+      .optional(),
+  };
+  const tool = z.looseObject({
+    name: shortString(256),
+    arguments: plainObject.optional(),
+    target: shortString(2048).optional(),
+  });
+  return z.discriminatedUnion("type", [
+    z.looseObject({
+      ...base,
+      type: z.literal("prompt"),
+      text,
+      origin: z.enum(["user", "tool", "retrieval", "system"]).optional(),
+    }),
+    z.looseObject({ ...base, type: z.literal("response"), text, latency_ms: count.optional() }),
+    z.looseObject({ ...base, type: z.literal("tool_call"), tool }),
+    z.looseObject({
+      ...base,
+      type: z.literal("tool_result"),
+      tool: z.looseObject({ name: shortString(256) }),
+      text: text.optional(),
+      status: z.enum(["ok", "error"]).optional(),
+    }),
+    z.looseObject({
+      ...base,
+      type: z.literal("llm_usage"),
+      usage: z.looseObject({
+        provider: shortString(128),
+        model: shortString(256),
+        input_tokens: count,
+        output_tokens: count,
+        cost_usd: z.number().nonnegative("must be >= 0").optional(),
+        api_key_id: shortString(256).optional(),
+      }),
+    }),
+    z.looseObject({
+      ...base,
+      type: z.literal("auth"),
+      auth: z.looseObject({
+        outcome: z.enum(["success", "failure"]),
+        principal: shortString(512).optional(),
+        method: shortString(128).optional(),
+      }),
+    }),
+    z.looseObject({
+      ...base,
+      type: z.literal("error"),
+      error: z.looseObject({ code: shortString(256).optional(), message: text.optional() }).optional(),
+    }),
+    z.looseObject({
+      ...base,
+      type: z.literal("config_change"),
+      change: z.looseObject({ actor: shortString(256).optional(), summary: text.optional() }).optional(),
+    }),
+  ]);
+}
+
+export type EventValidation = { ok: true; event: AgentEvent } | { ok: false; error: string };
+
+export class EventValidator {
+  readonly #schema: ReturnType<typeof eventSchema>;
+
+  constructor(limits: EventLimits) {
+    this.#schema = eventSchema(limits);
+  }
+
+  validate(input: unknown): EventValidation {
+    if (input === null || typeof input !== "object" || Array.isArray(input)) {
+      return { ok: false, error: "an event must be a JSON object" };
+    }
+    const type = (input as { type?: unknown }).type;
+    if (type === undefined) return { ok: false, error: "type: required" };
+    if (typeof type !== "string" || !(EVENT_TYPES as readonly string[]).includes(type)) {
+      return {
+        ok: false,
+        error: `type: must be one of ${EVENT_TYPES.join(", ")} (got ${JSON.stringify(type)})`,
+      };
+    }
+    const result = this.#schema.safeParse(input);
+    if (result.success) return { ok: true, event: input as AgentEvent };
+    const messages = result.error.issues.map((issue) => {
+      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      return `${formatPath(issue.path)}: ${missing ? "required" : issue.message}`;
+    });
+    return { ok: false, error: messages.join("; ") };
+  }
+}

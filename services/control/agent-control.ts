@@ -1,0 +1,36 @@
+/**
+ * Telling an agent's runtime to pause or resume (contract §3): a signed POST of the command to
+ * the agent's `control.url`. `send` rejects with an AgentwatchError when the runtime did not
+ * answer 2xx; the dispatcher retries it with backoff until it does.
+ */
+import type { AgentConfig } from "../runtime/config.ts";
+import { postSigned } from "../runtime/outbound.ts";
+
+export interface ControlCommand {
+  action: "pause" | "resume";
+  agent_id: string;
+  reason: string | null;
+  incident_id: string | null;
+  time: string;
+}
+
+export interface AgentControl {
+  send(command: ControlCommand): Promise<void>;
+}
+
+export class HttpAgentControl implements AgentControl {
+  readonly #control: NonNullable<AgentConfig["control"]>;
+
+  constructor(control: NonNullable<AgentConfig["control"]>) {
+    this.#control = control;
+  }
+
+  send(command: ControlCommand): Promise<void> {
+    return postSigned(
+      this.#control.url,
+      this.#control.secret,
+      JSON.stringify(command),
+      this.#control.timeout,
+    );
+  }
+}

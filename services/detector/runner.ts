@@ -1,0 +1,217 @@
+/**
+ * The detector runner: reads the events topic, runs every detector over each event, appends the
+ * findings to the findings topic, and checkpoints the detectors' state together with the offset
+ * it reflects. On start (or when a partition is assigned) it restores the checkpoint and resumes
+ * at its offset: a restart neither loses baselines nor counts an event twice. Events replayed
+ * after a crash raise findings with the same ids, which the alerter drops.
+ */
+import type { Detector } from "../../detectors/types.ts";
+import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
+import type { Logger } from "../runtime/logger.ts";
+import type { Metrics } from "../runtime/metrics.ts";
+import type { Finding, IngestedEvent } from "../runtime/model.ts";
+import { Mutex } from "../runtime/mutex.ts";
+import type { Storage } from "../runtime/storage/storage.ts";
+
+export const DETECTOR_GROUP = "detector";
+const CHECKPOINT_VERSION = 1;
+
+export interface DetectorRunnerOptions {
+  bus: Bus;
+  storage: Storage;
+  detectors: Detector[];
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => number;
+  /** Checkpoint at most this often while events flow (and always on stop and revoke). */
+  checkpointIntervalMs?: number;
+  tickIntervalMs?: number;
+}
+
+interface PartitionState {
+  /** Detector name → its state. */
+  states: Record<string, unknown>;
+  /** Next offset to process; everything before it is reflected in `states`. */
+  offset: number;
+  dirty: boolean;
+  lastCheckpoint: number;
+}
+
+interface CheckpointBody {
+  version: number;
+  states: Record<string, unknown>;
+}
+
+export class DetectorRunner {
+  readonly #o: Required<DetectorRunnerOptions>;
+  readonly #partitions = new Map<number, PartitionState>();
+  readonly #mutex = new Mutex();
+  #consumer: Consumer | undefined;
+  #tickTimer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: DetectorRunnerOptions) {
+    this.#o = {
+      now: Date.now,
+      checkpointIntervalMs: 1000,
+      tickIntervalMs: 1000,
+      ...options,
+      logger: options.logger.child({ component: "detector-runner" }),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.#consumer = await this.#o.bus.consume({
+      group: DETECTOR_GROUP,
+      topic: Topics.events,
+      onAssigned: (partition) => this.#mutex.run(() => this.#restore(partition)),
+      onRevoked: (partition) =>
+        this.#mutex.run(async () => {
+          await this.#checkpoint(partition, true);
+          this.#partitions.delete(partition);
+        }),
+      handleBatch: (batch) => this.#mutex.run(() => this.#handle(batch)),
+    });
+    this.#tickTimer = setInterval(() => {
+      this.#mutex
+        .run(() => this.#tick())
+        .catch((err) => this.#o.logger.error({ err }, "detector tick failed"));
+    }, this.#o.tickIntervalMs);
+    this.#tickTimer.unref();
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#tickTimer);
+      // Stopping the consumer revokes its partitions, which writes their final checkpoints.
+      await this.#consumer?.stop();
+    })();
+    return this.#stopping;
+  }
+
+  async #restore(partition: number): Promise<number | undefined> {
+    const checkpoint = await this.#o.storage.loadCheckpoint(DETECTOR_GROUP, partition);
+    const states: Record<string, unknown> = {};
+    let saved: CheckpointBody | undefined;
+    if (checkpoint) {
+      saved = JSON.parse(checkpoint.state) as CheckpointBody;
+      if (saved.version !== CHECKPOINT_VERSION) {
+        throw new Error(
+          `detector checkpoint version ${saved.version} is not supported (expected ${CHECKPOINT_VERSION})`,
+        );
+      }
+    }
+    for (const detector of this.#o.detectors) {
+      states[detector.name] = saved?.states[detector.name] ?? detector.initialState();
+    }
+    this.#partitions.set(partition, {
+      states,
+      offset: checkpoint?.offset ?? 0,
+      dirty: false,
+      lastCheckpoint: this.#o.now(),
+    });
+    this.#o.logger.info(
+      { partition, offset: checkpoint?.offset ?? null },
+      checkpoint ? "restored detector state from checkpoint" : "no detector checkpoint; starting fresh",
+    );
+    return checkpoint?.offset;
+  }
+
+  async #handle(batch: RecordBatch): Promise<void> {
+    const partition = this.#partitions.get(batch.partition);
+    if (!partition) throw new Error(`partition ${batch.partition} was not assigned to the detector runner`);
+    const findings: Finding[] = [];
+    for (const record of batch.records) {
+      if (record.offset < partition.offset) continue; // already reflected in the restored state
+      const observed = this.#decode(record);
+      if (observed) {
+        for (const detector of this.#o.detectors) {
+          findings.push(
+            ...this.#run(detector, partition, () =>
+              detector.update(partition.states[detector.name], observed),
+            ),
+          );
+        }
+        this.#o.metrics.detectorEvents.inc();
+      }
+      partition.offset = record.offset + 1;
+      partition.dirty = true;
+    }
+    await this.#emit(findings);
+    await this.#checkpoint(batch.partition, false);
+  }
+
+  async #tick(): Promise<void> {
+    const now = this.#o.now();
+    for (const [number, partition] of this.#partitions) {
+      const findings: Finding[] = [];
+      for (const detector of this.#o.detectors) {
+        if (!detector.tick) continue;
+        const tick = detector.tick.bind(detector);
+        findings.push(...this.#run(detector, partition, () => tick(partition.states[detector.name], now)));
+      }
+      if (findings.length > 0) {
+        // A finding raised by the clock changed the state (e.g. "already alerted"): keep it.
+        partition.dirty = true;
+        await this.#emit(findings);
+      }
+      await this.#checkpoint(number, false);
+    }
+  }
+
+  /** Runs one detector step; a detector that throws is logged and counted, and the stream goes on. */
+  #run(detector: Detector, partition: PartitionState, step: () => Finding[]): Finding[] {
+    try {
+      return step();
+    } catch (err) {
+      this.#o.logger.error(
+        { err, detector: detector.name, offset: partition.offset },
+        "detector failed on an event",
+      );
+      this.#o.metrics.consumerErrors.inc({ group: `${DETECTOR_GROUP}:${detector.name}` });
+      return [];
+    }
+  }
+
+  #decode(record: BusRecord): { event: IngestedEvent["event"]; time: number } | undefined {
+    try {
+      const ingested = JSON.parse(record.value) as IngestedEvent;
+      const time = Date.parse(ingested.event.time);
+      if (Number.isNaN(time)) throw new Error(`event time ${ingested.event.time} is not a timestamp`);
+      return { event: ingested.event, time };
+    } catch (err) {
+      // The collector only appends validated events, so this is corruption: logged and counted.
+      this.#o.logger.error({ err, offset: record.offset }, "cannot decode an event record; it is skipped");
+      this.#o.metrics.consumerErrors.inc({ group: `${DETECTOR_GROUP}:decode` });
+      return undefined;
+    }
+  }
+
+  async #emit(findings: Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    await this.#o.bus.append(
+      Topics.findings,
+      findings.map((f) => ({ key: f.agent_id, value: JSON.stringify(f) })),
+    );
+    for (const f of findings)
+      this.#o.metrics.detectorFindings.inc({ detector: f.detector, severity: f.severity });
+  }
+
+  async #checkpoint(number: number, force: boolean): Promise<void> {
+    const partition = this.#partitions.get(number);
+    if (!partition || !partition.dirty) return;
+    const now = this.#o.now();
+    if (!force && now - partition.lastCheckpoint < this.#o.checkpointIntervalMs) return;
+    const body: CheckpointBody = { version: CHECKPOINT_VERSION, states: partition.states };
+    await this.#o.storage.saveCheckpoint({
+      consumer: DETECTOR_GROUP,
+      partition: number,
+      offset: partition.offset,
+      state: JSON.stringify(body),
+      saved_at: now,
+    });
+    partition.dirty = false;
+    partition.lastCheckpoint = now;
+    this.#o.metrics.detectorCheckpoints.inc();
+  }
+}

@@ -1,0 +1,42 @@
+/** Investigation API (contract §4): GET /v1/events and GET /v1/audit. */
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { AUDIT_ACTIONS, EVENT_TYPES } from "../runtime/model.ts";
+import type { Storage } from "../runtime/storage/storage.ts";
+import { parseInput, queryParams } from "../server.ts";
+
+const eventQuery = z.strictObject({
+  agent_id: z.string().min(1).optional(),
+  session_id: z.string().min(1).optional(),
+  user_id: z.string().min(1).optional(),
+  type: z.enum(EVENT_TYPES).optional(),
+  from: queryParams.time,
+  to: queryParams.time,
+  q: z.string().max(1000).optional(),
+  limit: queryParams.limit(1000, 100),
+  cursor: z.string().min(1).optional(),
+});
+
+const auditQuery = z.strictObject({
+  from: queryParams.time,
+  to: queryParams.time,
+  actor: z.string().min(1).optional(),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  limit: queryParams.limit(1000, 100),
+});
+
+export function registerInvestigationRoutes(app: FastifyInstance, storage: Storage): void {
+  app.get("/v1/events", { config: { permission: "read" } }, async (request) => {
+    const query = parseInput(eventQuery, request.query, "query");
+    const page = await storage.queryEvents(query);
+    return {
+      events: page.events.map((e) => ({ ...e.event, received_at: e.received_at })),
+      next_cursor: page.next_cursor,
+    };
+  });
+
+  app.get("/v1/audit", { config: { permission: "read" } }, async (request) => {
+    const query = parseInput(auditQuery, request.query, "query");
+    return { entries: await storage.queryAudit(query) };
+  });
+}

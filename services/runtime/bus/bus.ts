@@ -1,0 +1,92 @@
+/**
+ * The bus: a durable, ordered log of records per topic, read by consumer groups at their own
+ * offsets. Two implementations: the embedded SQLite log (default) and Kafka (production). Both
+ * pass the same conformance suite (test/conformance/bus.ts).
+ *
+ * Delivery is at least once: a consumer's offset is committed only after its batch handler
+ * resolved, so a crash replays the uncommitted tail. Handlers must be idempotent.
+ */
+
+/** Topic names, before any deployment prefix the backend adds. */
+export const Topics = {
+  /** Validated agent events, keyed by agent_id. */
+  events: "events",
+  /** Detector findings, keyed by agent_id. */
+  findings: "findings",
+} as const;
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+export interface BusMessage {
+  /** Partitioning key: records with one key stay in order. */
+  key: string;
+  value: string;
+  /**
+   * When set, a second record with the same dedupe id on the same topic is not appended
+   * (idempotent ingest). The embedded log remembers ids for its retention period.
+   */
+  dedupeId?: string;
+}
+
+export interface AppendResult {
+  partition: number;
+  offset: number;
+  /** True when the message was not appended because its dedupe id was seen before. */
+  duplicate: boolean;
+}
+
+export interface BusRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  value: string;
+  /** Epoch milliseconds at which the record was appended. */
+  timestamp: number;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: BusRecord[];
+}
+
+export interface ConsumeOptions {
+  group: string;
+  topic: string;
+  /**
+   * Processes one batch (records of one partition, in offset order). When it resolves, the
+   * batch's offsets are committed; when it rejects, the same batch is retried after a backoff.
+   */
+  handleBatch(batch: RecordBatch): Promise<void>;
+  /**
+   * Called when a partition is assigned to this consumer, before any of its records are
+   * delivered. Returning an offset starts reading there instead of at the committed offset:
+   * consumers that checkpoint their own state with an offset use this to resume exactly.
+   */
+  onAssigned?(partition: number): Promise<number | undefined>;
+  /** Called when a partition is taken away (stop or rebalance), after its last batch finished. */
+  onRevoked?(partition: number): Promise<void>;
+  maxBatchSize?: number;
+}
+
+export interface Consumer {
+  /** Finishes the batch in hand, commits it, and stops. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  start(): Promise<void>;
+  /** Stops every consumer (each finishes and commits its batch), then closes. Idempotent. */
+  stop(): Promise<void>;
+  /**
+   * Appends messages in order. Resolves only when every appended record is durable (embedded:
+   * synced to disk; Kafka: acknowledged by all in-sync replicas). Rejects with a retryable
+   * `logUnavailable` error when the log cannot take writes; nothing is then appended.
+   */
+  append(topic: Topic, messages: BusMessage[]): Promise<AppendResult[]>;
+  consume(options: ConsumeOptions): Promise<Consumer>;
+  /** Records of `topic` the group has not committed yet, summed over partitions. */
+  lag(group: string, topic: Topic): Promise<number>;
+  /** Whether the bus can take writes now. */
+  ready(): Promise<boolean>;
+}

@@ -1,0 +1,344 @@
+/**
+ * The configuration: one schema (contract §1 plus agentwatch's own keys), loaded from YAML,
+ * `${ENV}` substituted, validated once at start. Every problem is reported at once with its key
+ * path; secrets become `Secret` values that print as `<secret>`.
+ */
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { parseDocument, stringify } from "yaml";
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+import { AgentwatchError } from "./errors.ts";
+import { Secret } from "./secret.ts";
+
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === "number") return value;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (examples: 500ms, 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const secret = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .transform((value) => new Secret(value));
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}, "must be an http:// or https:// URL");
+
+const agentId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must match [A-Za-z0-9._:-]{1,128}");
+
+export const ROLES = ["ingest", "viewer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+const tokenSchema = z.strictObject({
+  name: z.string().min(1).max(64),
+  role: z.enum(ROLES),
+  token: secret.refine((s) => s.reveal().length >= 16, "must be at least 16 characters"),
+  agents: z
+    .array(z.union([z.literal("*"), agentId]))
+    .min(1)
+    .optional(),
+});
+
+const webhookReceiver = z.strictObject({
+  name: z.string().min(1).max(64),
+  type: z.literal("webhook"),
+  url: httpUrl,
+  secret: secret,
+  timeout: duration.default(5000),
+  /** Attempts before a notification is given up (and logged, and counted as failed). */
+  max_attempts: z.number().int().min(1).max(100).default(12),
+});
+
+const receiverSchema = z.discriminatedUnion("type", [webhookReceiver], {
+  error: (issue) => (issue.code === "invalid_union" ? "type must be one of: webhook" : undefined),
+});
+
+const agentSchema = z.strictObject({
+  id: agentId,
+  control: z
+    .strictObject({
+      url: httpUrl,
+      secret: secret,
+      timeout: duration.default(3000),
+    })
+    .optional(),
+});
+
+const embeddedBus = z.strictObject({
+  type: z.literal("embedded"),
+  /** Records older than this are removed once every consumer group is past them. */
+  retention: duration.prefault("7d"),
+});
+const kafkaBus = z.strictObject({
+  type: z.literal("kafka"),
+  brokers: z.array(z.string().min(1)).min(1),
+  topic_prefix: z.string().default("agentwatch"),
+  client_id: z.string().default("agentwatch"),
+  partitions: z.number().int().min(1).default(6),
+});
+const busSchema = z.discriminatedUnion("type", [embeddedBus, kafkaBus], {
+  error: (issue) => (issue.code === "invalid_union" ? "type must be one of: embedded, kafka" : undefined),
+});
+
+const embeddedStorage = z.strictObject({ type: z.literal("embedded") });
+const elasticsearchStorage = z.strictObject({
+  type: z.literal("elasticsearch"),
+  node: httpUrl,
+  index_prefix: z.string().default("agentwatch"),
+  retention_days: z.number().int().min(1).default(30),
+  username: z.string().optional(),
+  password: secret.optional(),
+});
+const storageSchema = z.discriminatedUnion("type", [embeddedStorage, elasticsearchStorage], {
+  error: (issue) =>
+    issue.code === "invalid_union" ? "type must be one of: embedded, elasticsearch" : undefined,
+});
+
+const severity = z.enum(["info", "warning", "critical"]);
+
+const authBruteforceSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Failures for one principal (or from one source IP) of one agent within `window` that raise a finding. */
+  threshold: z.number().int().min(2).default(10),
+  window: duration.prefault("5m"),
+  severity: severity.default("critical"),
+});
+
+export const configSchema = z
+  .strictObject({
+    data_dir: z.string().default("./data"),
+    server: z
+      .strictObject({
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .prefault({}),
+    bus: busSchema.default({ type: "embedded", retention: 7 * 86_400_000 }),
+    storage: storageSchema.default({ type: "embedded" }),
+    auth: z.strictObject({ tokens: z.array(tokenSchema).min(1, "at least one token is required") }),
+    receivers: z.array(receiverSchema).default([]),
+    agents: z.array(agentSchema).default([]),
+    limits: z
+      .strictObject({
+        max_body_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
+        max_events_per_request: z.number().int().min(1).default(1000),
+        max_text_bytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(64 * 1024),
+        max_attributes_bytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(8 * 1024),
+        /** Sustained events per second per token; a burst of `burst_events` is allowed on top. */
+        events_per_second: z.number().min(1).default(10_000),
+        burst_events: z.number().int().min(1).default(50_000),
+      })
+      .prefault({}),
+    detectors: z
+      .strictObject({
+        auth_bruteforce: authBruteforceSchema.prefault({}),
+      })
+      .prefault({}),
+    alerting: z
+      .strictObject({
+        /** After the first notification, an incident's updates are re-sent at most this often. */
+        group_interval: duration.prefault("1m"),
+        /** An incident with no new finding for this long is resolved, and receivers are told. */
+        resolve_timeout: duration.prefault("15m"),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    reportDuplicates(
+      config.auth.tokens.map((t) => t.name),
+      ["auth", "tokens"],
+      "name",
+      ctx,
+    );
+    reportDuplicates(
+      config.auth.tokens.map((t) => t.token.reveal()),
+      ["auth", "tokens"],
+      "token",
+      ctx,
+      true,
+    );
+    reportDuplicates(
+      config.receivers.map((r) => r.name),
+      ["receivers"],
+      "name",
+      ctx,
+    );
+    reportDuplicates(
+      config.agents.map((a) => a.id),
+      ["agents"],
+      "id",
+      ctx,
+    );
+    config.auth.tokens.forEach((token, i) => {
+      if (token.role === "ingest" && token.agents === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["auth", "tokens", i, "agents"],
+          message: 'an ingest token must list the agents it may post for (["*"] for any)',
+        });
+      }
+    });
+  });
+
+function reportDuplicates(
+  values: string[],
+  basePath: (string | number)[],
+  field: string,
+  ctx: z.RefinementCtx,
+  hideValue = false,
+): void {
+  const seen = new Map<string, number>();
+  values.forEach((value, i) => {
+    const first = seen.get(value);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...basePath, i, field],
+        message: hideValue
+          ? `same ${field} as ${basePath.join(".")}[${first}]; each must be unique`
+          : `duplicate ${field} "${value}" (first at ${basePath.join(".")}[${first}])`,
+      });
+    } else {
+      seen.set(value, i);
+    }
+  });
+}
+
+export type Config = z.output<typeof configSchema>;
+export type TokenConfig = Config["auth"]["tokens"][number];
+export type ReceiverConfig = Config["receivers"][number];
+export type AgentConfig = Config["agents"][number];
+export type Severity = z.output<typeof severity>;
+
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the file, for messages. */
+  path: string;
+}
+
+/** A problem found while loading: where (a dotted key path) and what. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$\{/g;
+
+/**
+ * Replaces `${NAME}` (and `${NAME:-default}`) in every string of the parsed tree. `$${` is a
+ * literal `${`. Substituting after parsing keeps a value from injecting YAML structure and lets a
+ * missing variable be reported at its key path.
+ */
+export function substituteEnv(
+  node: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+  path: (string | number)[] = [],
+): unknown {
+  if (typeof node === "string") {
+    return node.replace(ENV_REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === "$${") return "${";
+      const value = env[name as string];
+      if (value !== undefined && value !== "") return value;
+      if (fallback !== undefined) return fallback;
+      problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+      return "";
+    });
+  }
+  if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
+  if (node !== null && typeof node === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node))
+      out[key] = substituteEnv(value, env, problems, [...path, key]);
+    return out;
+  }
+  return node;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** Validates an already-parsed config tree. Throws configInvalid listing every problem. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = "config"): Config {
+  const problems: ConfigProblem[] = [];
+  const substituted = substituteEnv(raw ?? {}, env, problems);
+  const result = configSchema.safeParse(substituted);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          problems.push({ path: formatPath([...issue.path, key]), message: "unknown key" });
+        }
+      } else {
+        problems.push({ path: formatPath(issue.path), message: issue.message });
+      }
+    }
+  }
+  if (problems.length > 0 || !result.success) {
+    const lines = problems.map((p) => `  - ${p.path}: ${p.message}`);
+    throw new AgentwatchError(
+      "configInvalid",
+      `${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines.join("\n")}`,
+      { details: { problems } },
+    );
+  }
+  return result.data;
+}
+
+/** Reads, substitutes and validates a YAML config file. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new AgentwatchError("configInvalid", `cannot read config file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `  - ${e.message.split("\n")[0]}`);
+    throw new AgentwatchError("configInvalid", `${path} is not valid YAML:\n${lines.join("\n")}`);
+  }
+  return { config: parseConfig(doc.toJS(), env, path), path };
+}
+
+/** The effective config as YAML, secrets shown as `<secret>`. */
+export function renderConfig(config: Config): string {
+  return stringify(JSON.parse(JSON.stringify(config)));
+}

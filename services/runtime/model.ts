@@ -1,0 +1,212 @@
+/**
+ * The records agentwatch keeps, in their wire form (snake_case, as in the contract).
+ */
+import type { Severity } from "./config.ts";
+
+export const EVENT_TYPES = [
+  "prompt",
+  "response",
+  "tool_call",
+  "tool_result",
+  "llm_usage",
+  "auth",
+  "error",
+  "config_change",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An agent event as accepted by the collector (contract §2). Unknown top-level fields are kept. */
+export interface AgentEvent {
+  id: string;
+  time: string;
+  type: EventType;
+  agent_id: string;
+  session_id?: string;
+  user_id?: string;
+  source_ip?: string;
+  attributes?: Record<string, unknown>;
+  text?: string;
+  origin?: "user" | "tool" | "retrieval" | "system";
+  latency_ms?: number;
+  status?: "ok" | "error";
+  tool?: { name: string; arguments?: Record<string, unknown>; target?: string };
+  usage?: {
+    provider: string;
+    model: string;
+    input_tokens: number;
+    output_tokens: number;
+    cost_usd?: number;
+    api_key_id?: string;
+  };
+  auth?: { outcome: "success" | "failure"; principal?: string; method?: string };
+  error?: { code?: string; message?: string };
+  change?: { actor?: string; summary?: string };
+  [extra: string]: unknown;
+}
+
+/** What the collector puts on the bus: the event plus when and through which token it arrived. */
+export interface IngestedEvent {
+  event: AgentEvent;
+  received_at: string;
+  /** Name (never the value) of the token that posted it. */
+  token: string;
+}
+
+/** A finding as detectors raise it. `id` is deterministic so a replay raises the same id. */
+export interface Finding {
+  id: string;
+  detector: string;
+  agent_id: string;
+  session_id?: string;
+  /** The entity the finding is about, within the agent (e.g. `principal:alice`, `ip:203.0.113.9`). */
+  key: string;
+  /** Event time of the event that raised it (RFC 3339). */
+  time: string;
+  severity: Severity;
+  score: number;
+  observed: unknown;
+  baseline: unknown;
+  event_ids: string[];
+  title: string;
+  summary: string;
+  labels: Record<string, string>;
+}
+
+export type IncidentStatus = "open" | "acknowledged" | "resolved";
+
+export interface IncidentFinding {
+  id: string;
+  detector: string;
+  time: string;
+  score: number;
+  observed: unknown;
+  baseline: unknown;
+  event_ids: string[];
+  summary: string;
+}
+
+export interface IncidentNote {
+  time: string;
+  actor: string;
+  action: "acknowledge" | "resolve";
+  comment: string;
+}
+
+/** Contract §4, plus fingerprint, counts and the operator notes. */
+export interface Incident {
+  id: string;
+  status: IncidentStatus;
+  severity: Severity;
+  detector: string;
+  agent_id: string;
+  session_id?: string;
+  title: string;
+  summary: string;
+  labels: Record<string, string>;
+  started_at: string;
+  updated_at: string;
+  resolved_at?: string;
+  /** `agentwatch` when resolved by the resolve timeout, else the token name. */
+  resolved_by?: string;
+  acknowledged_at?: string;
+  acknowledged_by?: string;
+  fingerprint: string;
+  finding_count: number;
+  /** The most recent findings (at most MAX_INCIDENT_FINDINGS), oldest first. */
+  findings: IncidentFinding[];
+  notes: IncidentNote[];
+}
+
+export const MAX_INCIDENT_FINDINGS = 100;
+
+/** Bookkeeping of what receivers were told about an incident, kept beside it. */
+export interface NotifyState {
+  /** Epoch ms of the last firing notification, or null if none was sent yet. */
+  last_firing_at: number | null;
+  /** finding_count at the last firing notification. */
+  notified_findings: number;
+  resolved_sent: boolean;
+}
+
+export interface StoredIncident {
+  incident: Incident;
+  notify: NotifyState;
+}
+
+export interface ControlStatus {
+  delivered: boolean;
+  attempts: number;
+  /** Whether the agent has a control URL configured at all. */
+  configured: boolean;
+  /** The outbox delivery this status follows (the latest command's). */
+  delivery_id?: string;
+  last_error?: string;
+}
+
+export interface AgentState {
+  agent_id: string;
+  state: "active" | "paused";
+  since: string | null;
+  by: string | null;
+  reason: string | null;
+  incident_id: string | null;
+  control: ControlStatus | null;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+export const AUDIT_ACTIONS = [
+  "pause",
+  "resume",
+  "acknowledge",
+  "resolve",
+  "silence_create",
+  "silence_delete",
+  "config_reload",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  id: string;
+  time: string;
+  actor: string;
+  action: AuditAction;
+  /** What was acted on: `agent:<id>`, `incident:<id>`. */
+  target: string;
+  reason: string | null;
+  incident_id: string | null;
+  details: Record<string, unknown>;
+}
+
+export type DeliveryKind = "alert" | "control";
+export type DeliveryStatus = "pending" | "delivered" | "failed" | "superseded";
+
+/**
+ * An outbound call waiting in the outbox. The body is stored as sent; the secret is not: it is
+ * looked up from the config by `target` at each attempt.
+ */
+export interface Delivery {
+  id: string;
+  kind: DeliveryKind;
+  /** Receiver name (alert) or agent id (control). */
+  target: string;
+  /** Pending deliveries with the same key are superseded by a newer one (the latest state wins). */
+  supersede_key: string | null;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  max_attempts: number | null;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Checkpoint {
+  consumer: string;
+  partition: number;
+  /** Next offset to read: every record before it is reflected in `state`. */
+  offset: number;
+  state: string;
+  saved_at: number;
+}

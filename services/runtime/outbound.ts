@@ -1,0 +1,48 @@
+/**
+ * Signed outbound POSTs, shared by the webhook notifier and the agent control client. A 2xx is
+ * success; a network failure, timeout, 408, 425, 429 or 5xx is a retryable `deliveryFailed`; any
+ * other answer is a `deliveryRejected` that repeating will not fix.
+ */
+import { AgentwatchError } from "./errors.ts";
+import type { Secret } from "./secret.ts";
+import { signedHeaders } from "./signing.ts";
+
+const RETRYABLE_STATUS = new Set([408, 425, 429]);
+
+export async function postSigned(
+  url: string,
+  secret: Secret,
+  body: string,
+  timeoutMs: number,
+): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "agentwatch",
+        ...signedHeaders(secret.reveal(), body),
+      },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "error",
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const reason =
+      (err as Error).name === "TimeoutError"
+        ? `no answer within ${timeoutMs} ms`
+        : (cause?.code ?? cause?.message ?? (err as Error).message);
+    throw new AgentwatchError("deliveryFailed", `POST ${url} failed: ${reason}`, { cause: err });
+  }
+  // Drain the body so the connection can be reused; keep a little of it for the error message.
+  const text = await response.text().catch(() => "");
+  if (response.ok) return;
+  const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  const message = `POST ${url} answered ${response.status}${snippet ? `: ${snippet}` : ""}`;
+  const retryable = response.status >= 500 || RETRYABLE_STATUS.has(response.status);
+  throw new AgentwatchError(retryable ? "deliveryFailed" : "deliveryRejected", message, {
+    details: { status: response.status },
+  });
+}

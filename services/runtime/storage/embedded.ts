@@ -1,0 +1,463 @@
+/**
+ * Embedded storage on SQLite (WAL, synchronous=FULL). Event search uses an FTS5 index over the
+ * event's searchable text; pages are ordered by (event time, insertion sequence), newest first.
+ */
+import { join } from "node:path";
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { AgentwatchError } from "../errors.ts";
+import type {
+  AgentState,
+  AuditEntry,
+  Checkpoint,
+  Delivery,
+  Finding,
+  IngestedEvent,
+  StoredIncident,
+} from "../model.ts";
+import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
+import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
+import type { AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
+
+export class EmbeddedStorage implements Storage {
+  readonly #path: string;
+  #db: DatabaseSync | undefined;
+  #stopped = false;
+
+  constructor(dataDir: string) {
+    this.#path = join(dataDir, "storage.sqlite");
+  }
+
+  async start(): Promise<void> {
+    if (this.#db) return;
+    const db = openDatabase(this.#path);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent_id TEXT NOT NULL, id TEXT NOT NULL, time INTEGER NOT NULL, type TEXT NOT NULL,
+        session_id TEXT, user_id TEXT, body TEXT NOT NULL,
+        UNIQUE (agent_id, id));
+      CREATE INDEX IF NOT EXISTS events_time ON events (time, seq);
+      CREATE INDEX IF NOT EXISTS events_agent_time ON events (agent_id, time, seq);
+      CREATE INDEX IF NOT EXISTS events_session_time ON events (session_id, time, seq);
+      CREATE INDEX IF NOT EXISTS events_user_time ON events (user_id, time, seq);
+      CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5 (search, content = '');
+      CREATE TABLE IF NOT EXISTS findings (
+        id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, detector TEXT NOT NULL, agent_id TEXT NOT NULL,
+        time TEXT NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS incidents (
+        id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status TEXT NOT NULL, agent_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL, body TEXT NOT NULL, notify TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS incidents_fingerprint ON incidents (fingerprint, status);
+      CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, updated_at);
+      CREATE TABLE IF NOT EXISTS agents (
+        agent_id TEXT PRIMARY KEY, state TEXT NOT NULL DEFAULT 'active', since TEXT, by TEXT, reason TEXT,
+        incident_id TEXT, control TEXT, first_seen TEXT, last_seen TEXT);
+      CREATE TABLE IF NOT EXISTS audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, time TEXT NOT NULL,
+        time_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+        reason TEXT, incident_id TEXT, details TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS audit_time ON audit (time_ms);
+      CREATE TABLE IF NOT EXISTS deliveries (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, supersede_key TEXT, body TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER, next_attempt_at INTEGER NOT NULL,
+        last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+      CREATE INDEX IF NOT EXISTS deliveries_supersede ON deliveries (supersede_key, status);
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        consumer TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state TEXT NOT NULL,
+        saved_at INTEGER NOT NULL, PRIMARY KEY (consumer, partition));
+    `);
+    this.#db = db;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#db?.close();
+    this.#db = undefined;
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      this.#require().prepare("SELECT 1").get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async putEvents(events: IngestedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      const insert = db.prepare(
+        `INSERT OR IGNORE INTO events (agent_id, id, time, type, session_id, user_id, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const index = db.prepare("INSERT INTO events_fts (rowid, search) VALUES (?, ?)");
+      const seen = db.prepare(
+        `INSERT INTO agents (agent_id, first_seen, last_seen) VALUES (?, ?, ?)
+         ON CONFLICT (agent_id) DO UPDATE SET last_seen = MAX(COALESCE(last_seen, ''), excluded.last_seen)`,
+      );
+      const lastSeen = new Map<string, string>();
+      for (const ingested of events) {
+        const e = ingested.event;
+        const result = insert.run(
+          e.agent_id,
+          e.id,
+          Date.parse(e.time),
+          e.type,
+          e.session_id ?? null,
+          e.user_id ?? null,
+          JSON.stringify(ingested),
+        );
+        if (result.changes === 0) continue;
+        const search = searchableText(e);
+        if (search !== "") index.run(result.lastInsertRowid, search);
+        const previous = lastSeen.get(e.agent_id);
+        if (previous === undefined || ingested.received_at > previous)
+          lastSeen.set(e.agent_id, ingested.received_at);
+      }
+      for (const [agentId, at] of lastSeen) seen.run(agentId, at, at);
+    });
+  }
+
+  async queryEvents(query: EventQuery): Promise<EventPage> {
+    const db = this.#require();
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    const add = (clause: string, ...values: SQLInputValue[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (query.agent_id !== undefined) add("agent_id = ?", query.agent_id);
+    if (query.session_id !== undefined) add("session_id = ?", query.session_id);
+    if (query.user_id !== undefined) add("user_id = ?", query.user_id);
+    if (query.type !== undefined) add("type = ?", query.type);
+    if (query.from !== undefined) add("time >= ?", query.from);
+    if (query.to !== undefined) add("time < ?", query.to);
+    if (query.q !== undefined && query.q.trim() !== "") {
+      add("seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", ftsQuery(query.q));
+    }
+    if (query.cursor !== undefined) {
+      const [time, seq] = decodeCursor(query.cursor);
+      add("(time < ? OR (time = ? AND seq < ?))", time, time, seq);
+    }
+    const sql = `SELECT seq, time, body FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+                 ORDER BY time DESC, seq DESC LIMIT ?`;
+    const rows = this.#all<{ seq: number; time: number; body: string }>(db, sql, [
+      ...params,
+      query.limit + 1,
+    ]);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      events: page.map((row) => JSON.parse(row.body) as IngestedEvent),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last.time, last.seq) : null,
+    };
+  }
+
+  async hasFinding(id: string): Promise<boolean> {
+    return this.#all(this.#require(), "SELECT 1 FROM findings WHERE id = ?", [id]).length > 0;
+  }
+
+  async recordFinding(finding: Finding, incidentId: string): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        "INSERT OR IGNORE INTO findings (id, incident_id, detector, agent_id, time, body) VALUES (?, ?, ?, ?, ?, ?)",
+      ).run(
+        finding.id,
+        incidentId,
+        finding.detector,
+        finding.agent_id,
+        finding.time,
+        JSON.stringify(finding),
+      );
+    });
+  }
+
+  async getIncident(id: string): Promise<StoredIncident | undefined> {
+    return this.#incidents("WHERE id = ?", [id])[0];
+  }
+
+  async findActiveIncident(fingerprint: string): Promise<StoredIncident | undefined> {
+    return this.#incidents(
+      "WHERE fingerprint = ? AND status != 'resolved' ORDER BY updated_at DESC LIMIT 1",
+      [fingerprint],
+    )[0];
+  }
+
+  async listActiveIncidents(): Promise<StoredIncident[]> {
+    return this.#incidents("WHERE status != 'resolved' ORDER BY updated_at", []);
+  }
+
+  async listIncidents(query: IncidentQuery): Promise<StoredIncident[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.status !== undefined) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.agent_id !== undefined) {
+      where.push("agent_id = ?");
+      params.push(query.agent_id);
+    }
+    return this.#incidents(
+      `${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY updated_at DESC LIMIT ?`,
+      [...params, query.limit],
+    );
+  }
+
+  async putIncident(stored: StoredIncident): Promise<void> {
+    const db = this.#require();
+    const i = stored.incident;
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO incidents (id, fingerprint, status, agent_id, updated_at, body, notify) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
+           body = excluded.body, notify = excluded.notify`,
+      ).run(
+        i.id,
+        i.fingerprint,
+        i.status,
+        i.agent_id,
+        i.updated_at,
+        JSON.stringify(i),
+        JSON.stringify(stored.notify),
+      );
+    });
+  }
+
+  async getAgent(agentId: string): Promise<AgentState | undefined> {
+    const rows = this.#all<AgentRow>(this.#require(), "SELECT * FROM agents WHERE agent_id = ?", [agentId]);
+    return rows[0] ? agentFromRow(rows[0]) : undefined;
+  }
+
+  async putAgent(state: AgentState): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO agents (agent_id, state, since, by, reason, incident_id, control) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, since = excluded.since, by = excluded.by,
+           reason = excluded.reason, incident_id = excluded.incident_id, control = excluded.control`,
+      ).run(
+        state.agent_id,
+        state.state,
+        state.since,
+        state.by,
+        state.reason,
+        state.incident_id,
+        state.control ? JSON.stringify(state.control) : null,
+      );
+    });
+  }
+
+  async listAgents(): Promise<AgentState[]> {
+    return this.#all<AgentRow>(this.#require(), "SELECT * FROM agents ORDER BY agent_id", []).map(
+      agentFromRow,
+    );
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO audit (id, time, time_ms, actor, action, target, reason, incident_id, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        entry.id,
+        entry.time,
+        Date.parse(entry.time),
+        entry.actor,
+        entry.action,
+        entry.target,
+        entry.reason,
+        entry.incident_id,
+        JSON.stringify(entry.details),
+      );
+    });
+  }
+
+  async queryAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    const add = (clause: string, value: SQLInputValue) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (query.from !== undefined) add("time_ms >= ?", query.from);
+    if (query.to !== undefined) add("time_ms < ?", query.to);
+    if (query.actor !== undefined) add("actor = ?", query.actor);
+    if (query.action !== undefined) add("action = ?", query.action);
+    const rows = this.#all<AuditRow>(
+      this.#require(),
+      `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`,
+      [...params, query.limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      time: row.time,
+      actor: row.actor,
+      action: row.action as AuditEntry["action"],
+      target: row.target,
+      reason: row.reason,
+      incident_id: row.incident_id,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    }));
+  }
+
+  async enqueueDelivery(delivery: Delivery): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      if (db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(delivery.id)) return;
+      if (delivery.supersede_key !== null) {
+        db.prepare(
+          "UPDATE deliveries SET status = 'superseded', updated_at = ? WHERE supersede_key = ? AND status = 'pending'",
+        ).run(delivery.created_at, delivery.supersede_key);
+      }
+      writeDelivery(db, delivery);
+    });
+  }
+
+  async getDelivery(id: string): Promise<Delivery | undefined> {
+    return this.#all<Delivery>(this.#require(), "SELECT * FROM deliveries WHERE id = ?", [id])[0];
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<Delivery[]> {
+    return this.#all<Delivery>(
+      this.#require(),
+      "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+      [now, limit],
+    );
+  }
+
+  async pendingDeliveries(): Promise<number> {
+    const rows = this.#all<{ n: number }>(
+      this.#require(),
+      "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'",
+      [],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async updateDelivery(delivery: Delivery): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => writeDelivery(db, delivery));
+  }
+
+  async loadCheckpoint(consumer: string, partition: number): Promise<Checkpoint | undefined> {
+    return this.#all<Checkpoint>(
+      this.#require(),
+      "SELECT * FROM checkpoints WHERE consumer = ? AND partition = ?",
+      [consumer, partition],
+    )[0];
+  }
+
+  async saveCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO checkpoints (consumer, partition, offset, state, saved_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (consumer, partition) DO UPDATE SET offset = excluded.offset, state = excluded.state,
+           saved_at = excluded.saved_at`,
+      ).run(
+        checkpoint.consumer,
+        checkpoint.partition,
+        checkpoint.offset,
+        checkpoint.state,
+        checkpoint.saved_at,
+      );
+    });
+  }
+
+  #require(): DatabaseSync {
+    if (!this.#db) throw new AgentwatchError("storageUnavailable", "embedded storage is not open");
+    return this.#db;
+  }
+
+  #all<T>(db: DatabaseSync, sql: string, params: SQLInputValue[]): T[] {
+    try {
+      return db.prepare(sql).all(...params) as unknown as T[];
+    } catch (err) {
+      throw sqliteFailure(err, "storageUnavailable");
+    }
+  }
+
+  #incidents(clause: string, params: SQLInputValue[]): StoredIncident[] {
+    const rows = this.#all<{ body: string; notify: string }>(
+      this.#require(),
+      `SELECT body, notify FROM incidents ${clause}`,
+      params,
+    );
+    return rows.map((row) => ({ incident: JSON.parse(row.body), notify: JSON.parse(row.notify) }));
+  }
+}
+
+interface AgentRow {
+  agent_id: string;
+  state: string;
+  since: string | null;
+  by: string | null;
+  reason: string | null;
+  incident_id: string | null;
+  control: string | null;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+interface AuditRow {
+  id: string;
+  time: string;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string | null;
+  incident_id: string | null;
+  details: string;
+}
+
+function agentFromRow(row: AgentRow): AgentState {
+  return {
+    agent_id: row.agent_id,
+    state: row.state === "paused" ? "paused" : "active",
+    since: row.since,
+    by: row.by,
+    reason: row.reason,
+    incident_id: row.incident_id,
+    control: row.control ? JSON.parse(row.control) : null,
+    first_seen: row.first_seen,
+    last_seen: row.last_seen,
+  };
+}
+
+function writeDelivery(db: DatabaseSync, d: Delivery): void {
+  db.prepare(
+    `INSERT INTO deliveries (id, kind, target, supersede_key, body, status, attempts, max_attempts, next_attempt_at,
+       last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+       next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, updated_at = excluded.updated_at`,
+  ).run(
+    d.id,
+    d.kind,
+    d.target,
+    d.supersede_key,
+    d.body,
+    d.status,
+    d.attempts,
+    d.max_attempts,
+    d.next_attempt_at,
+    d.last_error,
+    d.created_at,
+    d.updated_at,
+  );
+}
+
+/** Every word of the user's text, quoted so FTS5 operators in it are taken literally. */
+function ftsQuery(text: string): string {
+  return text
+    .trim()
+    .split(/\s+/)
+    .map((word) => `"${word.replaceAll('"', '""')}"`)
+    .join(" ");
+}

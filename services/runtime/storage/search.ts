@@ -1,0 +1,34 @@
+/** Helpers every storage backend shares for event search and paging. */
+import { AgentwatchError } from "../errors.ts";
+import type { AgentEvent } from "../model.ts";
+
+/** The text `q` searches: the event's text, tool name, arguments and target, error and change fields. */
+export function searchableText(event: AgentEvent): string {
+  const parts: string[] = [];
+  if (event.text) parts.push(event.text);
+  if (event.tool) {
+    parts.push(event.tool.name);
+    if (event.tool.target) parts.push(event.tool.target);
+    if (event.tool.arguments) parts.push(JSON.stringify(event.tool.arguments));
+  }
+  if (event.error?.message) parts.push(event.error.message);
+  if (event.error?.code) parts.push(event.error.code);
+  if (event.change?.summary) parts.push(event.change.summary);
+  return parts.join("\n");
+}
+
+export function encodeCursor(...position: (number | string)[]): string {
+  return Buffer.from(JSON.stringify(position)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): [number, number] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => Number.isFinite(v))) {
+      return value as [number, number];
+    }
+  } catch {
+    // Reported below as a client error.
+  }
+  throw new AgentwatchError("invalidRequest", "cursor is not one this server returned");
+}

@@ -1,0 +1,233 @@
+/**
+ * The HTTP server every role shares: authentication and role checks on every route but
+ * /healthz, the contract's error bodies, request metrics, and /healthz, /readyz and /metrics.
+ * Roles add their routes through `register`.
+ */
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
+import { z } from "zod";
+import { type Authenticator, hasPermission, type Permission, type Principal } from "./runtime/auth.ts";
+import { formatPath } from "./runtime/config.ts";
+import { AgentwatchError, asAgentwatchError } from "./runtime/errors.ts";
+import type { Logger } from "./runtime/logger.ts";
+import type { Metrics } from "./runtime/metrics.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** What the caller's token must allow; routes without one are public (only /healthz). */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export interface ServerOptions {
+  authenticator: Authenticator;
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimit: number;
+  ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+}
+
+export const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
+
+export function createServer(options: ServerOptions): FastifyInstance {
+  const { authenticator, metrics } = options;
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit,
+    // Per-request logs would flood at ingest rates; latency and status go to metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  // JSON is parsed here (not by fastify) so a bad body gets the contract's error body and code.
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(
+        new AgentwatchError("invalidJson", `the body is not valid JSON: ${(err as Error).message}`, {
+          details: {
+            hint: "send one JSON object or array, or NDJSON with Content-Type: application/x-ndjson",
+          },
+        }),
+      );
+    }
+  });
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: "string" }, (_req, body, done) =>
+    done(null, String(body)),
+  );
+
+  app.addHook("onRequest", async (request) => {
+    const permission = request.routeOptions.config.permission;
+    if (permission === undefined) return;
+    const principal = authenticator.authenticate(request.headers.authorization);
+    if (!principal) {
+      const reason = request.headers.authorization === undefined ? "missing" : "invalid";
+      metrics.authFailures.inc({ reason });
+      request.log.warn(
+        { reason, method: request.method, url: request.routeOptions.url, ip: request.ip },
+        "authentication failed",
+      );
+      throw new AgentwatchError(
+        "unauthorized",
+        reason === "missing"
+          ? "an Authorization: Bearer <token> header is required"
+          : "the bearer token is not valid",
+      );
+    }
+    const agentId = (request.params as { agent_id?: string } | undefined)?.agent_id;
+    if (!hasPermission(principal, permission, agentId)) {
+      metrics.authFailures.inc({ reason: "forbidden" });
+      request.log.warn(
+        { token: principal.name, role: principal.role, permission, url: request.routeOptions.url },
+        "request not allowed for this token",
+      );
+      throw new AgentwatchError(
+        "forbidden",
+        agentId !== undefined && principal.role === "ingest"
+          ? `token "${principal.name}" is not allowed for agent ${agentId}`
+          : `token "${principal.name}" (role ${principal.role}) may not do this; it needs ${describe(permission)}`,
+      );
+    }
+    request.principal = principal;
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toAgentwatchError(error);
+    if (failure.status >= 500 && failure.code !== "logUnavailable" && failure.code !== "storageUnavailable") {
+      request.log.error({ err: error, url: request.url }, "request failed");
+    } else if (failure.status >= 500) {
+      request.log.warn({ err: error, url: request.url }, "request refused: a backend is unavailable");
+    }
+    sendError(reply, failure);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(
+      reply,
+      new AgentwatchError("notFound", `no route ${request.method} ${request.url.split("?")[0]}`),
+    );
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", { config: { permission: "read" } }, async (_request, reply) => {
+    const result = await options.ready();
+    return reply
+      .code(result.ready ? 200 : 503)
+      .send({ status: result.ready ? "ready" : "not_ready", ...result });
+  });
+  app.get("/metrics", { config: { permission: "read" } }, async (_request, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+
+  return app;
+}
+
+export function sendError(reply: FastifyReply, error: AgentwatchError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
+  if (error.code === "unauthorized") reply.header("www-authenticate", 'Bearer realm="agentwatch"');
+  return reply.code(error.status).send(error.toBody());
+}
+
+function toAgentwatchError(error: unknown): AgentwatchError {
+  if (error instanceof AgentwatchError) return error;
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  switch (e.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new AgentwatchError("payloadTooLarge", "the body is larger than the server's limit", {
+        cause: error,
+      });
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new AgentwatchError(
+        "unsupportedMediaType",
+        `Content-Type must be application/json or application/x-ndjson`,
+        { cause: error },
+      );
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new AgentwatchError("invalidRequest", "the body is empty", { cause: error });
+    default:
+      if (e.statusCode === 413)
+        return new AgentwatchError("payloadTooLarge", e.message ?? "too large", { cause: error });
+      if (e.statusCode === 415)
+        return new AgentwatchError("unsupportedMediaType", e.message ?? "unsupported media type", {
+          cause: error,
+        });
+      if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+        return new AgentwatchError("invalidRequest", e.message ?? "bad request", { cause: error });
+      }
+      return asAgentwatchError(error);
+  }
+}
+
+function describe(permission: Permission): string {
+  switch (permission) {
+    case "ingest":
+      return "an ingest or admin token";
+    case "read":
+    case "readAgent":
+      return "a viewer, operator or admin token";
+    case "operate":
+      return "an operator or admin token";
+    case "admin":
+      return "an admin token";
+  }
+}
+
+/** Parses a query string or body with a schema; every problem is listed in one 400. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) =>
+    issue.code === "unrecognized_keys"
+      ? `${issue.keys.join(", ")}: unknown ${issue.keys.length === 1 ? "parameter" : "parameters"}`
+      : `${formatPath(issue.path)}: ${issue.message}`,
+  );
+  throw new AgentwatchError("invalidRequest", `invalid ${what}: ${problems.join("; ")}`);
+}
+
+/** The principal of an authenticated route (set by the onRequest hook). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AgentwatchError("unauthorized", "not authenticated");
+  return request.principal;
+}
+
+/** Query-string helpers shared by the read APIs. */
+export const queryParams = {
+  time: z
+    .string()
+    .transform((value, ctx) => {
+      const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+      if (Number.isNaN(ms)) {
+        ctx.addIssue({ code: "custom", message: "must be an RFC 3339 time or epoch milliseconds" });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
+  limit: (max: number, fallback: number) =>
+    z.coerce.number().int().min(1).max(max, `must be at most ${max}`).default(fallback),
+};

@@ -1,0 +1,157 @@
+/**
+ * Starts `agentwatch start` as a real child process (the same entry point users run) with a
+ * temporary config and data dir, and talks to it over HTTP.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+import { tokenConfig } from "./tokens.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin", "agentwatch.js");
+
+// biome-ignore lint/suspicious/noExplicitAny: tests assert on arbitrary JSON answers
+export type Json = any;
+
+/** A fetch Response whose json() is typed for assertions. */
+export interface TestResponse extends Omit<Response, "json"> {
+  json(): Promise<Json>;
+}
+
+export interface StartOptions {
+  /** Merged over the default test config (tokens for every role, embedded backends). */
+  config?: Record<string, unknown>;
+  /** Reuse a data dir (restart after a crash). */
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export class AgentwatchProcess {
+  readonly dataDir: string;
+  readonly configPath: string;
+  readonly logs: string[] = [];
+  child: ChildProcess | undefined;
+  url = "";
+
+  constructor(dataDir: string, configPath: string) {
+    this.dataDir = dataDir;
+    this.configPath = configPath;
+  }
+
+  /** Sends SIGTERM and waits for the exit code. */
+  async stop(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    return code as number | null;
+  }
+
+  /** SIGKILL: no chance to flush anything. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGKILL");
+    await once(child, "exit");
+  }
+
+  fetch(path: string, init: RequestInit = {}): Promise<TestResponse> {
+    return fetch(`${this.url}${path}`, init);
+  }
+
+  /** Log lines (parsed JSON) whose msg matches. */
+  logged(msg: string | RegExp): Record<string, unknown>[] {
+    return this.logs
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => (typeof msg === "string" ? l.msg === msg : msg.test(String(l.msg))));
+  }
+
+  cleanup(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function writeConfig(dataDir: string, overrides: Record<string, unknown> = {}): string {
+  const config = {
+    data_dir: dataDir,
+    server: { host: "127.0.0.1", port: 0 },
+    bus: { type: "embedded" },
+    storage: { type: "embedded" },
+    auth: { tokens: tokenConfig() },
+    log: { level: "info" },
+    ...overrides,
+  };
+  const path = join(dataDir, "agentwatch.yaml");
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+export async function startAgentwatch(options: StartOptions = {}): Promise<AgentwatchProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "agentwatch-test-"));
+  const configPath = writeConfig(dataDir, options.config);
+  const proc = new AgentwatchProcess(dataDir, configPath);
+  await launch(proc, options.env);
+  return proc;
+}
+
+/** Starts (or restarts) the process for `proc`'s config and waits until it listens. */
+export async function launch(proc: AgentwatchProcess, env: Record<string, string> = {}): Promise<void> {
+  const child = spawn(process.execPath, [BIN, "start", "--config", proc.configPath], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.child = child;
+  let buffered = "";
+  const started = new Promise<string>((resolveUrl, reject) => {
+    const onLine = (line: string) => {
+      proc.logs.push(line);
+      if (line.includes('"agentwatch started"')) resolveUrl(JSON.parse(line).address as string);
+    };
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+    child.stderr?.on("data", (chunk: Buffer) => proc.logs.push(...chunk.toString("utf8").split("\n")));
+    child.once("exit", (code) =>
+      reject(new Error(`agentwatch exited with ${code} before starting:\n${proc.logs.join("\n")}`)),
+    );
+  });
+  proc.url = await withTimeout(started, 30_000, "agentwatch did not start within 30 s");
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
+}
