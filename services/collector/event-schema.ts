@@ -143,9 +143,18 @@ export class EventValidator {
     const result = this.#schema.safeParse(input);
     if (result.success) return { ok: true, event: input as AgentEvent };
     const messages = result.error.issues.map((issue) => {
-      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      const missing = issue.code === "invalid_type" && valueAt(input, issue.path) === undefined;
       return `${formatPath(issue.path)}: ${missing ? "required" : issue.message}`;
     });
     return { ok: false, error: messages.join("; ") };
   }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
