@@ -6,7 +6,7 @@
  */
 import type { Severity } from "../services/runtime/config.ts";
 import { findingId } from "./finding-id.ts";
-import type { Detector, Finding, ObservedEvent } from "./types.ts";
+import type { Detector, Finding } from "./types.ts";
 
 export interface AuthBruteforceOptions {
   threshold: number;

@@ -199,7 +199,7 @@ export class DetectorRunner {
 
   async #checkpoint(number: number, force: boolean): Promise<void> {
     const partition = this.#partitions.get(number);
-    if (!partition || !partition.dirty) return;
+    if (!partition?.dirty) return;
     const now = this.#o.now();
     if (!force && now - partition.lastCheckpoint < this.#o.checkpointIntervalMs) return;
     const body: CheckpointBody = { version: CHECKPOINT_VERSION, states: partition.states };

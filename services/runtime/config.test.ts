@@ -1,0 +1,176 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig, renderConfig } from "./config.ts";
+import { AgentwatchError } from "./errors.ts";
+import { Secret } from "./secret.ts";
+
+const minimal = { auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] } };
+
+function problems(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(raw, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AgentwatchError);
+    expect((err as AgentwatchError).code).toBe("configInvalid");
+    const listed = ((err as AgentwatchError).details?.problems ?? []) as { path: string; message: string }[];
+    return listed.map((p) => `${p.path}: ${p.message}`);
+  }
+  return [];
+}
+
+describe("config", () => {
+  it("fills the documented defaults", () => {
+    const config = parseConfig(minimal, {});
+    expect(config.data_dir).toBe("./data");
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(config.bus).toEqual({ type: "embedded", retention: 7 * 86_400_000 });
+    expect(config.limits.max_body_bytes).toBe(1024 * 1024);
+    expect(config.limits.max_events_per_request).toBe(1000);
+    expect(config.detectors.auth_bruteforce).toEqual({
+      enabled: true,
+      threshold: 10,
+      window: 300_000,
+      severity: "critical",
+    });
+    expect(config.alerting).toEqual({ group_interval: 60_000, resolve_timeout: 900_000 });
+  });
+
+  it("accepts the contract's minimal config", () => {
+    const config = parseConfig(
+      {
+        data_dir: "./data",
+        server: { host: "127.0.0.1", port: 8080 },
+        bus: { type: "embedded" },
+        storage: { type: "embedded" },
+        auth: {
+          tokens: [
+            { name: "support-ingest", role: "ingest", token: "${AW_INGEST_TOKEN}", agents: ["support-bot"] },
+            { name: "oncall", role: "operator", token: "${AW_OPERATOR_TOKEN}" },
+          ],
+        },
+        receivers: [
+          {
+            name: "oncall-hook",
+            type: "webhook",
+            url: "http://127.0.0.1:9999/alerts",
+            secret: "${AW_HOOK_SECRET}",
+          },
+        ],
+        agents: [
+          {
+            id: "support-bot",
+            control: { url: "http://127.0.0.1:9999/control", secret: "${AW_CONTROL_SECRET}" },
+          },
+        ],
+      },
+      {
+        AW_INGEST_TOKEN: "ingest-token-0123456789",
+        AW_OPERATOR_TOKEN: "operator-token-0123456789",
+        AW_HOOK_SECRET: "hook",
+        AW_CONTROL_SECRET: "control",
+      },
+    );
+    expect(config.auth.tokens[0]?.token.reveal()).toBe("ingest-token-0123456789");
+    expect(config.receivers[0]?.timeout).toBe(5000);
+    expect(config.agents[0]?.control?.secret.reveal()).toBe("control");
+  });
+
+  it("substitutes ${VAR}, ${VAR:-default} and $${ in every string", () => {
+    const config = parseConfig(
+      {
+        ...minimal,
+        data_dir: "${BASE}/data",
+        log: { level: "${LEVEL:-warn}" },
+        server: { host: "$${literal}" },
+      },
+      { BASE: "/srv/aw" },
+    );
+    expect(config.data_dir).toBe("/srv/aw/data");
+    expect(config.log.level).toBe("warn");
+    expect(config.server.host).toBe("${literal}");
+  });
+
+  it("reports every problem at once, with its key path", () => {
+    const found = problems({
+      bogus: true,
+      server: { port: 70000, extra: 1 },
+      auth: {
+        tokens: [
+          { name: "a", role: "ingest", token: "${MISSING_TOKEN}" },
+          { name: "b", role: "superuser", token: "short" },
+        ],
+      },
+      receivers: [{ name: "r", type: "webhook", url: "ftp://example", secret: "s" }],
+      agents: [{ id: "bad id" }],
+      alerting: { group_interval: "five minutes" },
+      detectors: { auth_bruteforce: { threshold: 1 } },
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "bogus: unknown key",
+        "server.extra: unknown key",
+        expect.stringMatching(/^server\.port: /),
+        "auth.tokens[0].token: environment variable MISSING_TOKEN is not set",
+        expect.stringMatching(/^auth\.tokens\[1\]\.role: /),
+        "auth.tokens[1].token: must be at least 16 characters",
+        "receivers[0].url: must be an http:// or https:// URL",
+        "agents[0].id: must match [A-Za-z0-9._:-]{1,128}",
+        'alerting.group_interval: "five minutes" is not a duration (examples: 500ms, 30s, 5m, 1h)',
+        expect.stringMatching(/^detectors\.auth_bruteforce\.threshold: /),
+      ]),
+    );
+    expect(found.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("rejects duplicate names and tokens, and ingest tokens without agents", () => {
+    const found = problems({
+      auth: {
+        tokens: [
+          { name: "a", role: "admin", token: "same-token-0123456789" },
+          { name: "a", role: "viewer", token: "same-token-0123456789" },
+          { name: "c", role: "ingest", token: "other-token-0123456789" },
+        ],
+      },
+    });
+    expect(found).toEqual([
+      'auth.tokens[1].name: duplicate name "a" (first at auth.tokens[0])',
+      "auth.tokens[1].token: same token as auth.tokens[0]; each must be unique",
+      'auth.tokens[2].agents: an ingest token must list the agents it may post for (["*"] for any)',
+    ]);
+    // The duplicate token's value is never in the message.
+    expect(found.join("\n")).not.toContain("same-token");
+  });
+
+  it("never prints a secret", () => {
+    const config = parseConfig(
+      {
+        ...minimal,
+        receivers: [{ name: "r", type: "webhook", url: "http://127.0.0.1:1/x", secret: "hook-secret-value" }],
+      },
+      {},
+    );
+    const rendered = renderConfig(config);
+    expect(rendered).toContain("token: <secret>");
+    expect(rendered).toContain("secret: <secret>");
+    expect(rendered).not.toContain("0123456789abcdef");
+    expect(rendered).not.toContain("hook-secret-value");
+    const secret = new Secret("s3cr3t");
+    expect(`${secret}`).toBe("<secret>");
+    expect(JSON.stringify({ secret })).toBe('{"secret":"<secret>"}');
+    expect(inspect({ secret })).not.toContain("s3cr3t");
+  });
+
+  it("loads YAML files and reports syntax errors and missing files", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aw-config-"));
+    const good = join(dir, "good.yaml");
+    writeFileSync(good, "auth:\n  tokens:\n    - { name: root, role: admin, token: '${TOKEN}' }\n");
+    expect(loadConfig(good, { TOKEN: "token-from-env-0123" }).config.auth.tokens[0]?.name).toBe("root");
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "auth: [unclosed\n");
+    expect(() => loadConfig(bad)).toThrow(/is not valid YAML/);
+    expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/cannot read config file/);
+  });
+});
