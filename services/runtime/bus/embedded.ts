@@ -112,6 +112,15 @@ export class EmbeddedBus implements Bus {
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
     this.#requireStatements();
+    // One partition: two live consumers of a group would each read every record.
+    for (const other of this.#consumers) {
+      if (other.group === options.group && other.topic === options.topic) {
+        throw new AgentwatchError(
+          "conflict",
+          `consumer group ${options.group} already reads ${options.topic} in this process`,
+        );
+      }
+    }
     const consumer = new EmbeddedConsumer(this, options, this.#options.logger, this.#options.metrics);
     this.#consumers.add(consumer);
     await consumer.start();
@@ -244,6 +253,14 @@ class EmbeddedConsumer implements Consumer {
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
+
+  get group(): string {
+    return this.#options.group;
+  }
+
+  get topic(): string {
+    return this.#options.topic;
+  }
 
   constructor(bus: EmbeddedBus, options: ConsumeOptions, logger: Logger, metrics: Metrics) {
     this.#bus = bus;

@@ -1,0 +1,295 @@
+/**
+ * The storage contract (services/runtime/storage/storage.ts), as tests every implementation must
+ * pass. `open` gives a started storage; the same `name` reaches the same stored data.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type {
+  AgentState,
+  Delivery,
+  Finding,
+  IngestedEvent,
+  StoredIncident,
+} from "../../services/runtime/model.ts";
+import type { Storage } from "../../services/runtime/storage/storage.ts";
+
+export interface StorageFixture {
+  open(name: string): Promise<Storage>;
+}
+
+const T0 = Date.parse("2026-11-20T10:00:00Z");
+
+function ingested(i: number, extra: Partial<IngestedEvent["event"]> = {}): IngestedEvent {
+  return {
+    event: {
+      id: `e${i}`,
+      time: new Date(T0 + i * 1000).toISOString(),
+      type: "prompt",
+      agent_id: "bot-a",
+      session_id: `s${i % 2}`,
+      user_id: `u${i % 3}`,
+      text: `message number ${i}`,
+      ...extra,
+    },
+    received_at: new Date(T0 + i * 1000 + 5).toISOString(),
+    token: "ingest",
+  };
+}
+
+function incident(id: string, fingerprint: string, status: StoredIncident["incident"]["status"], at: number) {
+  return {
+    incident: {
+      id,
+      status,
+      severity: "warning",
+      detector: "auth_bruteforce",
+      agent_id: "bot-a",
+      title: "t",
+      summary: "s",
+      labels: {},
+      started_at: new Date(at).toISOString(),
+      updated_at: new Date(at).toISOString(),
+      fingerprint,
+      finding_count: 0,
+      findings: [],
+      notes: [],
+    },
+    notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false },
+  } satisfies StoredIncident;
+}
+
+function delivery(id: string, extra: Partial<Delivery> = {}): Delivery {
+  return {
+    id,
+    kind: "control",
+    target: "bot-a",
+    supersede_key: "control:bot-a",
+    body: "{}",
+    status: "pending",
+    attempts: 0,
+    max_attempts: null,
+    next_attempt_at: T0,
+    last_error: null,
+    created_at: T0,
+    updated_at: T0,
+    ...extra,
+  };
+}
+
+export function storageConformance(name: string, fixture: StorageFixture): void {
+  describe(`storage conformance: ${name}`, () => {
+    const opened: Storage[] = [];
+    const open = async (id: string) => {
+      const storage = await fixture.open(id);
+      opened.push(storage);
+      return storage;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.stop()));
+    });
+
+    it("stores events once per (agent_id, id) and keeps them across a restart", async () => {
+      const first = await open("events-once");
+      await first.putEvents([ingested(1), ingested(2)]);
+      await first.putEvents([ingested(2), ingested(3), ingested(1, { agent_id: "bot-b" })]);
+      await first.stop();
+      const second = await open("events-once");
+      const page = await second.queryEvents({ limit: 100 });
+      expect(page.events.map((e) => `${e.event.agent_id}/${e.event.id}`)).toEqual([
+        "bot-a/e3",
+        "bot-a/e2",
+        "bot-b/e1",
+        "bot-a/e1",
+      ]);
+      expect(page.events[0]).toEqual(ingested(3));
+      expect(page.next_cursor).toBeNull();
+    });
+
+    it("filters by agent, session, user, type and time, newest first", async () => {
+      const s = await open("events-filter");
+      await s.putEvents([
+        ...Array.from({ length: 12 }, (_, i) => ingested(i)),
+        ingested(100, { agent_id: "bot-b", type: "tool_call", tool: { name: "search" } }),
+      ]);
+      const ids = async (q: Parameters<Storage["queryEvents"]>[0]) =>
+        (await s.queryEvents(q)).events.map((e) => e.event.id);
+      expect(await ids({ agent_id: "bot-b", limit: 10 })).toEqual(["e100"]);
+      expect(await ids({ type: "tool_call", limit: 10 })).toEqual(["e100"]);
+      expect(await ids({ session_id: "s1", agent_id: "bot-a", limit: 3 })).toEqual(["e11", "e9", "e7"]);
+      expect(await ids({ user_id: "u0", limit: 10 })).toEqual(["e9", "e6", "e3", "e0"]);
+      expect(await ids({ from: T0 + 3000, to: T0 + 6000, limit: 10 })).toEqual(["e5", "e4", "e3"]);
+    });
+
+    it("searches text and tool fields; every word must match", async () => {
+      const s = await open("events-search");
+      await s.putEvents([
+        ingested(1, { text: "please reset my password" }),
+        ingested(2, { text: "what is the weather" }),
+        ingested(3, {
+          type: "tool_call",
+          text: undefined,
+          tool: {
+            name: "http_post",
+            arguments: { url: "https://paste.example/new" },
+            target: "paste.example",
+          },
+        }),
+        ingested(4, {
+          type: "error",
+          text: undefined,
+          error: { code: "E_TIMEOUT", message: "upstream timed out" },
+        }),
+      ]);
+      const ids = async (q: string) => (await s.queryEvents({ q, limit: 10 })).events.map((e) => e.event.id);
+      expect(await ids("password")).toEqual(["e1"]);
+      expect(await ids("reset password")).toEqual(["e1"]);
+      expect(await ids("reset weather")).toEqual([]);
+      expect(await ids("paste.example")).toEqual(["e3"]);
+      expect(await ids("http_post")).toEqual(["e3"]);
+      expect(await ids("timed")).toEqual(["e4"]);
+      expect(await ids('"quoted" OR NOT')).toEqual([]); // operators are taken literally
+    });
+
+    it("pages with a cursor without gaps or repeats, also among equal times", async () => {
+      const s = await open("events-paging");
+      const same = new Date(T0).toISOString();
+      await s.putEvents(
+        Array.from({ length: 25 }, (_, i) => (i < 10 ? ingested(i, { time: same }) : ingested(i))),
+      );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await s.queryEvents({ limit: 7, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.events.map((e) => e.event.id));
+        if (!page.next_cursor) break;
+        cursor = page.next_cursor;
+      }
+      expect(seen).toHaveLength(25);
+      expect(new Set(seen).size).toBe(25);
+      await expect(s.queryEvents({ limit: 5, cursor: "garbage" })).rejects.toThrow(/cursor/);
+    });
+
+    it("records findings and finds active incidents by fingerprint", async () => {
+      const s = await open("incidents");
+      const finding = { id: "f1", detector: "auth_bruteforce", agent_id: "bot-a", time: "t" } as Finding;
+      expect(await s.hasFinding("f1")).toBe(false);
+      await s.recordFinding(finding, "i1");
+      await s.recordFinding(finding, "i1");
+      expect(await s.hasFinding("f1")).toBe(true);
+
+      await s.putIncident(incident("i1", "fp1", "resolved", T0));
+      await s.putIncident(incident("i2", "fp1", "open", T0 + 1000));
+      await s.putIncident(incident("i3", "fp2", "acknowledged", T0 + 2000));
+      expect((await s.findActiveIncident("fp1"))?.incident.id).toBe("i2");
+      expect(await s.findActiveIncident("fp-none")).toBeUndefined();
+      expect((await s.listActiveIncidents()).map((i) => i.incident.id).sort()).toEqual(["i2", "i3"]);
+      expect((await s.listIncidents({ limit: 10 })).map((i) => i.incident.id)).toEqual(["i3", "i2", "i1"]);
+      expect((await s.listIncidents({ status: "resolved", limit: 10 })).map((i) => i.incident.id)).toEqual([
+        "i1",
+      ]);
+
+      const updated = incident("i2", "fp1", "resolved", T0 + 5000);
+      updated.notify.resolved_sent = true;
+      await s.putIncident(updated);
+      expect(await s.getIncident("i2")).toEqual(updated);
+      expect(await s.findActiveIncident("fp1")).toBeUndefined();
+      expect(await s.getIncident("missing")).toBeUndefined();
+    });
+
+    it("keeps agent states, and last_seen from events without clobbering either", async () => {
+      const s = await open("agents");
+      await s.putEvents([ingested(1), ingested(5)]);
+      const seen = await s.getAgent("bot-a");
+      expect(seen?.state).toBe("active");
+      expect(seen?.last_seen).toBe(ingested(5).received_at);
+      const paused: AgentState = {
+        ...(seen as AgentState),
+        state: "paused",
+        since: "2026-11-20T11:00:00Z",
+        by: "oncall",
+        reason: "why",
+        incident_id: "i1",
+        control: { delivered: false, attempts: 1, configured: true, last_error: "503" },
+      };
+      await s.putAgent(paused);
+      await s.putEvents([ingested(9)]);
+      const after = await s.getAgent("bot-a");
+      expect(after).toMatchObject({ state: "paused", by: "oncall", last_seen: ingested(9).received_at });
+      expect(after?.control).toEqual(paused.control);
+      await s.putAgent({ ...paused, agent_id: "bot-z", first_seen: null, last_seen: null });
+      expect((await s.listAgents()).map((a) => a.agent_id)).toEqual(["bot-a", "bot-z"]);
+      expect(await s.getAgent("nobody")).toBeUndefined();
+    });
+
+    it("appends audit entries and filters them, newest first", async () => {
+      const s = await open("audit");
+      const entry = (id: string, action: "pause" | "resume", actor: string, at: number) => ({
+        id,
+        time: new Date(at).toISOString(),
+        actor,
+        action,
+        target: "agent:bot-a",
+        reason: "r",
+        incident_id: null,
+        details: { n: id },
+      });
+      await s.appendAudit(entry("a1", "pause", "oncall", T0));
+      await s.appendAudit(entry("a2", "resume", "oncall", T0 + 1000));
+      await s.appendAudit(entry("a3", "pause", "root", T0 + 2000));
+      const ids = async (q: Partial<Parameters<Storage["queryAudit"]>[0]>) =>
+        (await s.queryAudit({ limit: 10, ...q })).map((e) => e.id);
+      expect(await ids({})).toEqual(["a3", "a2", "a1"]);
+      expect(await ids({ action: "pause" })).toEqual(["a3", "a1"]);
+      expect(await ids({ actor: "oncall" })).toEqual(["a2", "a1"]);
+      expect(await ids({ from: T0 + 500, to: T0 + 1500 })).toEqual(["a2"]);
+      expect((await s.queryAudit({ limit: 1 }))[0]).toEqual(entry("a3", "pause", "root", T0 + 2000));
+    });
+
+    it("queues deliveries: idempotent by id, superseded by key, due by time", async () => {
+      const s = await open("deliveries");
+      await s.enqueueDelivery(delivery("d1"));
+      await s.enqueueDelivery(delivery("d1", { body: "changed" }));
+      expect((await s.getDelivery("d1"))?.body).toBe("{}");
+      await s.enqueueDelivery(delivery("d2", { next_attempt_at: T0 + 10_000 }));
+      expect((await s.getDelivery("d1"))?.status).toBe("superseded");
+      await s.enqueueDelivery(delivery("d3", { supersede_key: null, kind: "alert", target: "hook" }));
+      expect((await s.dueDeliveries(T0, 10)).map((d) => d.id)).toEqual(["d3"]);
+      expect((await s.dueDeliveries(T0 + 10_000, 10)).map((d) => d.id)).toEqual(["d3", "d2"]);
+      expect(await s.pendingDeliveries()).toBe(2);
+      const done = { ...(await s.getDelivery("d3")), status: "delivered", attempts: 1 } as Delivery;
+      await s.updateDelivery(done);
+      expect(await s.getDelivery("d3")).toEqual(done);
+      expect(await s.pendingDeliveries()).toBe(1);
+    });
+
+    it("saves and replaces checkpoints per consumer and partition", async () => {
+      const s = await open("checkpoints");
+      expect(await s.loadCheckpoint("detector", 0)).toBeUndefined();
+      await s.saveCheckpoint({ consumer: "detector", partition: 0, offset: 10, state: "{}", saved_at: T0 });
+      await s.saveCheckpoint({ consumer: "detector", partition: 1, offset: 3, state: "[]", saved_at: T0 });
+      await s.saveCheckpoint({
+        consumer: "detector",
+        partition: 0,
+        offset: 20,
+        state: '{"a":1}',
+        saved_at: T0 + 1,
+      });
+      expect(await s.loadCheckpoint("detector", 0)).toEqual({
+        consumer: "detector",
+        partition: 0,
+        offset: 20,
+        state: '{"a":1}',
+        saved_at: T0 + 1,
+      });
+      expect((await s.loadCheckpoint("detector", 1))?.offset).toBe(3);
+    });
+
+    it("is ready while open and stops idempotently", async () => {
+      const s = await open("lifecycle");
+      expect(await s.ready()).toBe(true);
+      await s.stop();
+      await s.stop();
+      expect(await s.ready()).toBe(false);
+      await expect(s.putEvents([ingested(1)])).rejects.toMatchObject({ code: "storageUnavailable" });
+    });
+  });
+}
