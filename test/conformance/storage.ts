@@ -35,7 +35,12 @@ function ingested(i: number, extra: Partial<IngestedEvent["event"]> = {}): Inges
   };
 }
 
-function incident(id: string, fingerprint: string, status: StoredIncident["incident"]["status"], at: number) {
+function incident(
+  id: string,
+  fingerprint: string,
+  status: StoredIncident["incident"]["status"],
+  at: number,
+): StoredIncident {
   return {
     incident: {
       id,
@@ -54,7 +59,7 @@ function incident(id: string, fingerprint: string, status: StoredIncident["incid
       notes: [],
     },
     notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false },
-  } satisfies StoredIncident;
+  } as StoredIncident;
 }
 
 function delivery(id: string, extra: Partial<Delivery> = {}): Delivery {
