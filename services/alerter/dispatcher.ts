@@ -46,6 +46,7 @@ export class DeliveryDispatcher {
   readonly #inFlight = new Map<string, Promise<Delivery>>();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
+  #started = false;
   #stopped = false;
 
   constructor(options: DispatcherOptions) {
@@ -59,6 +60,8 @@ export class DeliveryDispatcher {
   }
 
   start(): void {
+    if (this.#started) return;
+    this.#started = true;
     this.#timer = setInterval(() => this.#poll(), this.#o.pollIntervalMs);
     this.#timer.unref();
   }
@@ -103,7 +106,7 @@ export class DeliveryDispatcher {
   }
 
   #poll(): void {
-    if (this.#stopped || this.#polling) return;
+    if (!this.#started || this.#stopped || this.#polling) return;
     this.#polling = (async () => {
       try {
         const free = this.#o.concurrency - this.#inFlight.size;
@@ -125,7 +128,10 @@ export class DeliveryDispatcher {
     })();
   }
 
+  /** The single place an attempt starts: synchronous up to registering it, so one delivery is never sent twice at once. */
   #attempt(delivery: Delivery): Promise<Delivery> {
+    const running = this.#inFlight.get(delivery.id);
+    if (running) return running;
     const attempt = this.#send(delivery).finally(() => this.#inFlight.delete(delivery.id));
     this.#inFlight.set(delivery.id, attempt);
     return attempt;
