@@ -4,9 +4,8 @@
  * and the incident, agent state, events and audit trail read back through the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignature } from "../services/runtime/signing.ts";
 import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
-import { Receiver } from "./helpers/receiver.ts";
+import { Receiver, signedWith } from "./helpers/receiver.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
 const HOOK_SECRET = "hook-secret-for-tests";
@@ -72,22 +71,8 @@ describe("agentwatch end to end (embedded)", () => {
     );
     expect(JSON.parse(byIp.body).incident.title).toBe(`Brute force from 203.0.113.7 on ${AGENT}`);
     console.log(`brute force → signed webhook in ${alert.at - sentAt} ms`);
-    expect(
-      verifySignature({
-        secret: HOOK_SECRET,
-        timestamp: alert.headers["x-agentwatch-timestamp"] as string,
-        signature: alert.headers["x-agentwatch-signature"] as string,
-        body: alert.body,
-      }),
-    ).toBe(true);
-    expect(
-      verifySignature({
-        secret: "wrong",
-        timestamp: alert.headers["x-agentwatch-timestamp"] as string,
-        signature: alert.headers["x-agentwatch-signature"] as string,
-        body: alert.body,
-      }),
-    ).toBe(false);
+    expect(signedWith(alert, HOOK_SECRET)).toBe(true);
+    expect(signedWith(alert, "wrong")).toBe(false);
 
     const body = JSON.parse(alert.body);
     expect(body.version).toBe("1");
@@ -143,14 +128,7 @@ describe("agentwatch end to end (embedded)", () => {
     });
 
     const control = await receiver.waitFor((r) => r.path === "/control");
-    expect(
-      verifySignature({
-        secret: CONTROL_SECRET,
-        timestamp: control.headers["x-agentwatch-timestamp"] as string,
-        signature: control.headers["x-agentwatch-signature"] as string,
-        body: control.body,
-      }),
-    ).toBe(true);
+    expect(signedWith(control, CONTROL_SECRET)).toBe(true);
     expect(JSON.parse(control.body)).toMatchObject({
       action: "pause",
       agent_id: AGENT,

@@ -102,14 +102,7 @@ export class Alerter {
       if (comment) stored.incident.notes.push({ time: now, actor, action: "acknowledge", comment });
       stored.incident.updated_at = now;
       await this.#o.storage.putIncident(stored);
-      await this.#o.audit({
-        actor,
-        action: "acknowledge",
-        target: `incident:${id}`,
-        reason: comment,
-        incident_id: id,
-        details: { agent_id: stored.incident.agent_id },
-      });
+      await this.#auditOperatorAction("acknowledge", stored.incident, actor, comment);
       return stored.incident;
     });
   }
@@ -127,15 +120,24 @@ export class Alerter {
         this.#o.metrics.incidentsResolved.inc({ how: "operator" });
         this.#o.metrics.openIncidents.dec();
       }
-      await this.#o.audit({
-        actor,
-        action: "resolve",
-        target: `incident:${id}`,
-        reason: comment,
-        incident_id: id,
-        details: { agent_id: stored.incident.agent_id },
-      });
+      await this.#auditOperatorAction("resolve", stored.incident, actor, comment);
       return stored.incident;
+    });
+  }
+
+  #auditOperatorAction(
+    action: "acknowledge" | "resolve",
+    incident: Incident,
+    actor: string,
+    comment: string | null,
+  ): Promise<void> {
+    return this.#o.audit({
+      actor,
+      action,
+      target: `incident:${incident.id}`,
+      reason: comment,
+      incident_id: incident.id,
+      details: { agent_id: incident.agent_id },
     });
   }
 

@@ -33,16 +33,7 @@ export interface ActionInput {
 }
 
 /** The pause/resume answer: the agent's state and how the control call went. */
-export interface AgentView {
-  agent_id: string;
-  state: "active" | "paused";
-  since: string | null;
-  by: string | null;
-  reason: string | null;
-  incident_id: string | null;
-  control: ControlStatus;
-  last_seen: string | null;
-}
+export type AgentView = Omit<AgentState, "control" | "first_seen"> & { control: ControlStatus };
 
 export class KillSwitch {
   readonly #o: KillSwitchOptions & { now: () => number };

@@ -5,12 +5,23 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { verifySignature } from "../../services/runtime/signing.ts";
 
 export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+}
+
+/** Whether the request carries a valid agentwatch signature for `secret` (contract §5). */
+export function signedWith(request: ReceivedRequest, secret: string): boolean {
+  return verifySignature({
+    secret,
+    timestamp: request.headers["x-agentwatch-timestamp"] as string | undefined,
+    signature: request.headers["x-agentwatch-signature"] as string | undefined,
+    body: request.body,
+  });
 }
 
 export class Receiver {

@@ -1,11 +1,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Receiver } from "../../../test/helpers/receiver.ts";
+import { Receiver, signedWith } from "../../../test/helpers/receiver.ts";
 import { parseConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Incident } from "../../runtime/model.ts";
-import { verifySignature } from "../../runtime/signing.ts";
 import type { AlertNotification } from "./notifier.ts";
 import { WebhookNotifier } from "./webhook.ts";
 
@@ -57,14 +56,7 @@ describe("webhook notifier", () => {
     const request = receiver.on("/ok")[0];
     expect(request?.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(request?.body ?? "")).toEqual(notification);
-    expect(
-      verifySignature({
-        secret: "hook-secret",
-        timestamp: request?.headers["x-agentwatch-timestamp"] as string,
-        signature: request?.headers["x-agentwatch-signature"] as string,
-        body: request?.body ?? "",
-      }),
-    ).toBe(true);
+    expect(request && signedWith(request, "hook-secret")).toBe(true);
   });
 
   it("says a 5xx or 429 is retryable and another 4xx is not", async () => {
