@@ -26,7 +26,12 @@ describe("delivery dispatcher", () => {
     await storage.start();
     now = Date.parse("2026-11-20T10:00:00Z");
     attempts.length = 0;
-    dispatcher = new DeliveryDispatcher({
+    dispatcher = createDispatcher();
+  });
+
+  /** A dispatcher over the test's storage and clock that sends to the receiver, path = target. */
+  function createDispatcher(): DeliveryDispatcher {
+    return new DeliveryDispatcher({
       storage,
       metrics: new Metrics(),
       logger: createLogger("silent"),
@@ -40,7 +45,7 @@ describe("delivery dispatcher", () => {
         attempts.push(d);
       },
     });
-  });
+  }
 
   afterEach(async () => {
     await dispatcher.stop();
@@ -140,15 +145,7 @@ describe("delivery dispatcher", () => {
     await dispatcher.attemptNow(d.id);
     await dispatcher.stop();
     receiver.status.set("/later", 200);
-    dispatcher = new DeliveryDispatcher({
-      storage,
-      metrics: new Metrics(),
-      logger: createLogger("silent"),
-      now: () => now,
-      pollIntervalMs: 20,
-      senderFor: (_kind, target) => (body) =>
-        postSigned(`${receiver.url}/${target}`, new Secret("s"), body, 1000),
-    });
+    dispatcher = createDispatcher();
     expect((await drive(d.id, 10)).status).toBe("delivered");
   });
 
