@@ -88,6 +88,11 @@ export function robustScore(state: RobustWindow, x: number, floor: number): numb
   return (x - m) / scale;
 }
 
+/** 1.4826 × MAD: the robust counterpart of a standard deviation. Undefined when the window is empty. */
+export function robustSpread(state: RobustWindow): number | undefined {
+  return state.values.length === 0 ? undefined : 1.4826 * medianAbsoluteDeviation(state.values);
+}
+
 export function robustMedian(state: RobustWindow): number | undefined {
   return state.values.length === 0 ? undefined : median(state.values);
 }

@@ -1,5 +1,6 @@
 import type { Config } from "../services/runtime/config.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
+import { tokenSpike } from "./token-spike.ts";
 import type { Detector } from "./types.ts";
 
 /** The detectors the config enables, in a fixed order. */
@@ -12,6 +13,19 @@ export function createDetectors(config: Config["detectors"]): Detector[] {
         threshold: bruteforce.threshold,
         windowMs: bruteforce.window,
         severity: bruteforce.severity,
+      }) as Detector,
+    );
+  }
+  const spike = config.token_spike;
+  if (spike.enabled) {
+    detectors.push(
+      tokenSpike({
+        minTokensPerMinute: spike.min_tokens_per_minute,
+        robustZ: spike.robust_z,
+        minRatio: spike.min_ratio,
+        warmupMinutes: spike.warmup_minutes,
+        entityTtlMs: spike.entity_ttl,
+        severity: spike.severity,
       }) as Detector,
     );
   }

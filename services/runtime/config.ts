@@ -115,6 +115,21 @@ const authBruteforceSchema = z.strictObject({
   severity: severity.default("critical"),
 });
 
+const tokenSpikeSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Minutes under this many tokens never alert (noise of small entities). */
+  min_tokens_per_minute: z.number().int().min(1).default(2000),
+  /** MADs above the expected minute a minute must be... */
+  robust_z: z.number().positive().default(6),
+  /** ...and at least this multiple of it. */
+  min_ratio: z.number().min(1).default(3),
+  /** Active minutes an entity needs before it may alert. */
+  warmup_minutes: z.number().int().min(1).default(30),
+  /** Entities (agents, users, keys) unseen this long are forgotten. */
+  entity_ttl: duration.prefault("7d"),
+  severity: severity.default("warning"),
+});
+
 export const configSchema = z
   .strictObject({
     data_dir: z.string().default("./data"),
@@ -155,6 +170,7 @@ export const configSchema = z
     detectors: z
       .strictObject({
         auth_bruteforce: authBruteforceSchema.prefault({}),
+        token_spike: tokenSpikeSchema.prefault({}),
       })
       .prefault({}),
     alerting: z

@@ -1,0 +1,191 @@
+/**
+ * token_spike: tokens per minute (input + output of `llm_usage` events) per agent, per user and
+ * per `api_key_id`, against what is normal for that entity. A stolen key, a runaway loop or a
+ * prompt-stuffing user shows as a minute far above the entity's usual active minute.
+ *
+ * The baseline of a user or key is the median and MAD of its last 32 active minutes (robust: one
+ * earlier burst does not raise the bar). An agent also has an hour-of-week profile, so 3 a.m. is
+ * judged against 3 a.m. rather than against office hours. The running minute is checked as it
+ * grows, so a spike is reported within the minute, not after it; each entity alerts at most once
+ * per minute. Nothing alerts before `warmup_minutes` active minutes were seen.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import {
+  addTumbling,
+  type Ewma,
+  evictIdle,
+  newRobustWindow,
+  newSeasonalProfile,
+  pushRobust,
+  type RobustWindow,
+  robustMedian,
+  robustSpread,
+  type SeasonalProfile,
+  seasonalSlot,
+  type TumblingCounter,
+  updateEwma,
+} from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import type { Detector, Finding } from "./types.ts";
+
+export interface TokenSpikeOptions {
+  /** Minutes below this many tokens never alert, whatever the baseline (noise on tiny entities). */
+  minTokensPerMinute: number;
+  /** Robust z-score (MADs above the median) a minute must pass. */
+  robustZ: number;
+  /** And at least this multiple of the expected minute. */
+  minRatio: number;
+  warmupMinutes: number;
+  /** Entities unseen this long are forgotten. */
+  entityTtlMs: number;
+  severity: Severity;
+}
+
+const MINUTE = 60_000;
+const WINDOW = 32;
+/** Seasonal slots need this many observations before they are trusted over the overall median. */
+const SEASONAL_MIN_N = 3;
+const SEASONAL_ALPHA = 0.2;
+
+type Kind = "agent" | "user" | "key";
+
+interface Entity {
+  kind: Kind;
+  agent_id: string;
+  value: string;
+  minute: TumblingCounter;
+  /** Last event ids of the running minute (evidence). */
+  recent: string[];
+  history: RobustWindow;
+  /** Active minutes seen (capped), for warm-up. */
+  minutes: number;
+  alerted_minute: number;
+  last_seen: number;
+  /** Agents only. */
+  seasonal?: SeasonalProfile;
+}
+
+export interface TokenSpikeState {
+  entities: Record<string, Entity>;
+  watermark: number;
+}
+
+export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState> {
+  const name = "token_spike";
+  return {
+    name,
+    initialState: () => ({ entities: {}, watermark: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "llm_usage" || !event.usage) return [];
+      state.watermark = Math.max(state.watermark, time);
+      const tokens = event.usage.input_tokens + event.usage.output_tokens;
+      const targets: [Kind, string | undefined][] = [
+        ["agent", event.agent_id],
+        ["user", event.user_id],
+        ["key", event.usage.api_key_id],
+      ];
+      const findings: Finding[] = [];
+      for (const [kind, value] of targets) {
+        if (value === undefined) continue;
+        const key = kind === "key" ? `key:${value}` : `${event.agent_id}|${kind}:${value}`;
+        state.entities[key] ??= newEntity(kind, event.agent_id, value);
+        const entity = state.entities[key];
+        entity.last_seen = time;
+        const closed = addTumbling(entity.minute, time, MINUTE, tokens);
+        if (closed) {
+          learn(entity, closed.count, closed.start);
+          entity.recent = [];
+        }
+        if (time < entity.minute.window_start) continue; // a late event of a closed minute: learned, not judged
+        entity.recent.push(event.id);
+        if (entity.recent.length > 5) entity.recent.shift();
+        const finding = judge(name, options, entity, event.id, time);
+        if (finding) findings.push(finding);
+      }
+      return findings;
+    },
+
+    tick(state) {
+      evictIdle(state.entities, state.watermark, options.entityTtlMs);
+      return [];
+    },
+  };
+}
+
+function newEntity(kind: Kind, agentId: string, value: string): Entity {
+  return {
+    kind,
+    agent_id: agentId,
+    value,
+    minute: { window_start: 0, count: 0 },
+    recent: [],
+    history: newRobustWindow(),
+    minutes: 0,
+    alerted_minute: 0,
+    last_seen: 0,
+    ...(kind === "agent" ? { seasonal: newSeasonalProfile() } : {}),
+  };
+}
+
+function learn(entity: Entity, count: number, start: number): void {
+  pushRobust(entity.history, count, WINDOW);
+  entity.minutes = Math.min(entity.minutes + 1, 1_000_000);
+  if (entity.seasonal) updateEwma(seasonalSlot(entity.seasonal, start), count, SEASONAL_ALPHA);
+}
+
+/** The expected minute: the seasonal slot for agents once it has data, else the recent median. */
+function expected(entity: Entity, time: number): number {
+  const overall = robustMedian(entity.history) ?? 0;
+  if (!entity.seasonal) return overall;
+  const slot: Ewma = seasonalSlot(entity.seasonal, time);
+  return slot.n >= SEASONAL_MIN_N ? slot.mean : overall;
+}
+
+function judge(
+  detector: string,
+  options: TokenSpikeOptions,
+  entity: Entity,
+  eventId: string,
+  time: number,
+): Finding | undefined {
+  const observed = entity.minute.count;
+  if (entity.minutes < options.warmupMinutes) return undefined;
+  if (observed < options.minTokensPerMinute) return undefined;
+  if (entity.alerted_minute === entity.minute.window_start) return undefined;
+  const typical = expected(entity, time);
+  // The level comes from the seasonal slot (agents) or the median; the spread from recent minutes,
+  // floored at 10% of the level so a perfectly steady entity is not flagged for a small change.
+  const spread = Math.max(robustSpread(entity.history) ?? 0, typical * 0.1, 1);
+  const z = (observed - typical) / spread;
+  const ratio = observed / Math.max(1, typical);
+  if (z < options.robustZ || ratio < options.minRatio) return undefined;
+  entity.alerted_minute = entity.minute.window_start;
+  const subject = describe(entity);
+  return {
+    id: findingId(detector, `${entity.agent_id}|${entity.kind}:${entity.value}`, eventId),
+    detector,
+    agent_id: entity.agent_id,
+    key: `${entity.kind}:${entity.value}`,
+    time: new Date(time).toISOString(),
+    severity: ratio >= 10 * options.minRatio ? "critical" : options.severity,
+    score: Math.min(1, ratio / (options.minRatio * 4)),
+    observed: { tokens_per_minute: observed },
+    baseline: { expected_tokens_per_minute: Math.round(typical), ratio: Math.round(ratio * 10) / 10 },
+    event_ids: [...entity.recent],
+    title: `Token spike: ${subject}`,
+    summary: `${subject} used ${observed} tokens this minute, ${ratio.toFixed(1)}x its usual ${Math.round(typical)}`,
+    labels: { [entity.kind === "key" ? "api_key_id" : `${entity.kind}_id`]: entity.value },
+  };
+}
+
+function describe(entity: Entity): string {
+  switch (entity.kind) {
+    case "agent":
+      return `agent ${entity.value}`;
+    case "user":
+      return `user ${entity.value} on ${entity.agent_id}`;
+    case "key":
+      return `API key ${entity.value}`;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Detectors wired end to end through the real process: events posted over HTTP (with their own
+ * event times, as a replayed history would be) raise incidents readable through the API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
+import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
+
+describe("detectors through the real process", () => {
+  let aw: AgentwatchProcess;
+  beforeAll(async () => {
+    aw = await startAgentwatch();
+  });
+  afterAll(async () => {
+    await aw?.stop();
+    aw?.cleanup();
+  });
+
+  it("raises token_spike for a stolen key after its baseline is learned", async () => {
+    const start = Date.now() - 3 * 3_600_000;
+    const usage = (i: number, at: number, tokens: number, user: string) => ({
+      id: `usage-${i}`,
+      time: new Date(at).toISOString(),
+      type: "llm_usage",
+      agent_id: AGENT,
+      user_id: user,
+      usage: {
+        provider: "openai",
+        model: "gpt-4o",
+        input_tokens: tokens,
+        output_tokens: 100,
+        api_key_id: "key-prod-1",
+      },
+    });
+    // Two hours of ordinary use, one call a minute.
+    const history = Array.from({ length: 120 }, (_, m) =>
+      usage(m, start + m * 60_000, 2500 + (m % 5) * 100, "alice"),
+    );
+    const spike = Array.from({ length: 6 }, (_, i) =>
+      usage(1000 + i, start + 121 * 60_000 + i * 1000, 9000, "mallory"),
+    );
+    for (const batch of [history, spike]) {
+      const res = await aw.fetch("/v1/events", {
+        method: "POST",
+        headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
+        body: JSON.stringify(batch),
+      });
+      expect(res.status).toBe(202);
+    }
+    const incident = await eventually(async () => {
+      const res = await aw.fetch(`/v1/incidents?agent_id=${AGENT}`, { headers: bearer(TOKENS.viewer) });
+      const { incidents } = await res.json();
+      return incidents.find(
+        (i: { detector: string; labels: Record<string, string> }) =>
+          i.detector === "token_spike" && i.labels.api_key_id === "key-prod-1",
+      );
+    });
+    expect(incident.title).toBe("Token spike: API key key-prod-1");
+    expect(incident.findings[0].observed.tokens_per_minute).toBeGreaterThanOrEqual(9100);
+    expect(incident.findings[0].baseline.ratio).toBeGreaterThanOrEqual(3);
+  });
+});
