@@ -1,5 +1,7 @@
 import type { Config } from "../services/runtime/config.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
+import { canaryLeak } from "./canary-leak.ts";
+import { messageRate } from "./message-rate.ts";
 import { tokenSpike } from "./token-spike.ts";
 import type { Detector } from "./types.ts";
 
@@ -28,6 +30,18 @@ export function createDetectors(config: Config["detectors"]): Detector[] {
         severity: spike.severity,
       }) as Detector,
     );
+  }
+  if (config.message_rate.enabled) {
+    detectors.push(
+      messageRate({
+        maxPerHour: config.message_rate.max_per_hour,
+        severity: config.message_rate.severity,
+      }) as Detector,
+    );
+  }
+  const canaries = config.canary_leak.canaries;
+  if (config.canary_leak.enabled && canaries.length > 0) {
+    detectors.push(canaryLeak(canaries.map((c) => ({ name: c.name, value: c.value.reveal() }))) as Detector);
   }
   return detectors;
 }

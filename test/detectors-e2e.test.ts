@@ -6,10 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
+const CANARY = "canary-7f3c9e21-do-not-use";
+
 describe("detectors through the real process", () => {
   let aw: AgentwatchProcess;
   beforeAll(async () => {
-    aw = await startAgentwatch();
+    aw = await startAgentwatch({
+      config: { detectors: { canary_leak: { canaries: [{ name: "db-password", value: CANARY }] } } },
+    });
   });
   afterAll(async () => {
     await aw?.stop();
@@ -58,5 +62,33 @@ describe("detectors through the real process", () => {
     expect(incident.title).toBe("Token spike: API key key-prod-1");
     expect(incident.findings[0].observed.tokens_per_minute).toBeGreaterThanOrEqual(9100);
     expect(incident.findings[0].baseline.ratio).toBeGreaterThanOrEqual(3);
+  });
+
+  it("raises canary_leak, critical, when a response carries a configured canary", async () => {
+    const res = await aw.fetch("/v1/events", {
+      method: "POST",
+      headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "resp-canary",
+        time: new Date().toISOString(),
+        type: "response",
+        agent_id: AGENT,
+        session_id: "sess-42",
+        text: `The database password is ${CANARY}.`,
+      }),
+    });
+    expect(res.status).toBe(202);
+    const incident = await eventually(async () => {
+      const list = await (
+        await aw.fetch("/v1/incidents?status=open", { headers: bearer(TOKENS.viewer) })
+      ).json();
+      return list.incidents.find((i: { detector: string }) => i.detector === "canary_leak");
+    });
+    expect(incident).toMatchObject({
+      severity: "critical",
+      session_id: "sess-42",
+      title: `Canary "db-password" leaked by ${AGENT}`,
+    });
+    expect(JSON.stringify(incident)).not.toContain(CANARY);
   });
 });

@@ -130,6 +130,29 @@ const tokenSpikeSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const messageRateSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** User messages to one agent in the last hour above which it alerts. */
+  max_per_hour: z.number().int().min(1).default(60),
+  severity: severity.default("warning"),
+});
+
+const canaryLeakSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Canary strings and honeytoken credentials; never printed. */
+  canaries: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(128),
+        value: secret.refine(
+          (s) => s.reveal().length >= 8,
+          "must be at least 8 characters (shorter ones match by chance)",
+        ),
+      }),
+    )
+    .default([]),
+});
+
 export const configSchema = z
   .strictObject({
     data_dir: z.string().default("./data"),
@@ -171,6 +194,8 @@ export const configSchema = z
       .strictObject({
         auth_bruteforce: authBruteforceSchema.prefault({}),
         token_spike: tokenSpikeSchema.prefault({}),
+        message_rate: messageRateSchema.prefault({}),
+        canary_leak: canaryLeakSchema.prefault({}),
       })
       .prefault({}),
     alerting: z

@@ -1,0 +1,91 @@
+/**
+ * message_rate: messages (user `prompt` events) per user of an agent over the last hour, above
+ * a cap. A person chatting rarely sends more than one message a minute for an hour; a script
+ * driving the agent (scraping, a loop, an abuse campaign) does. Alerts once per hour per user.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import { addSliding, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import type { Detector } from "./types.ts";
+
+export interface MessageRateOptions {
+  maxPerHour: number;
+  severity: Severity;
+}
+
+const HOUR = 3_600_000;
+/** Five-minute buckets: the hourly count is exact to within five minutes. */
+const BUCKETS = 12;
+
+interface UserEntity {
+  agent_id: string;
+  user_id: string;
+  counter: SlidingCounter;
+  recent: string[];
+  last_alert: number | null;
+  last_seen: number;
+}
+
+export interface MessageRateState {
+  users: Record<string, UserEntity>;
+  watermark: number;
+}
+
+export function messageRate(options: MessageRateOptions): Detector<MessageRateState> {
+  const name = "message_rate";
+  return {
+    name,
+    initialState: () => ({ users: {}, watermark: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "prompt" || event.user_id === undefined) return [];
+      if (event.origin !== undefined && event.origin !== "user") return [];
+      state.watermark = Math.max(state.watermark, time);
+      const key = `${event.agent_id}|user:${event.user_id}`;
+      state.users[key] ??= {
+        agent_id: event.agent_id,
+        user_id: event.user_id,
+        counter: newSlidingCounter(BUCKETS),
+        recent: [],
+        last_alert: null,
+        last_seen: 0,
+      };
+      const user = state.users[key];
+      user.last_seen = Math.max(user.last_seen, time);
+      addSliding(user.counter, time, HOUR);
+      user.recent.push(event.id);
+      if (user.recent.length > 5) user.recent.shift();
+      const count = slidingTotal(user.counter);
+      if (count <= options.maxPerHour) return [];
+      if (user.last_alert !== null && time - user.last_alert < HOUR) return [];
+      user.last_alert = time;
+      return [
+        {
+          id: findingId(name, key, event.id),
+          detector: name,
+          agent_id: event.agent_id,
+          ...(event.session_id ? { session_id: event.session_id } : {}),
+          key: `user:${event.user_id}`,
+          time: new Date(time).toISOString(),
+          severity: options.severity,
+          score: Math.min(1, count / (2 * options.maxPerHour)),
+          observed: { messages_last_hour: count },
+          baseline: { max_per_hour: options.maxPerHour },
+          event_ids: [...user.recent],
+          title: `Message rate: user ${event.user_id} on ${event.agent_id}`,
+          summary: `user ${event.user_id} sent ${count} messages to ${event.agent_id} in the last hour (cap ${options.maxPerHour})`,
+          labels: { user_id: event.user_id },
+        },
+      ];
+    },
+
+    tick(state) {
+      for (const [key, user] of Object.entries(state.users)) {
+        if (user.last_seen <= state.watermark - HOUR && (user.last_alert ?? 0) <= state.watermark - HOUR) {
+          delete state.users[key];
+        }
+      }
+      return [];
+    },
+  };
+}
