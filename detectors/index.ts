@@ -1,5 +1,6 @@
 import type { Config } from "../services/runtime/config.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
+import { authFailureRate } from "./auth-failure-rate.ts";
 import { canaryLeak } from "./canary-leak.ts";
 import { messageRate } from "./message-rate.ts";
 import { tokenSpike } from "./token-spike.ts";
@@ -15,6 +16,19 @@ export function createDetectors(config: Config["detectors"]): Detector[] {
         threshold: bruteforce.threshold,
         windowMs: bruteforce.window,
         severity: bruteforce.severity,
+      }) as Detector,
+    );
+  }
+  const failures = config.auth_failure_rate;
+  if (failures.enabled) {
+    detectors.push(
+      authFailureRate({
+        windowMs: failures.window,
+        distinctThreshold: failures.distinct_threshold,
+        successAfter: failures.success_after,
+        rateMinFailures: failures.rate_min_failures,
+        rateRobustZ: failures.rate_robust_z,
+        severity: failures.severity,
       }) as Detector,
     );
   }

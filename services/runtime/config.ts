@@ -130,6 +130,20 @@ const tokenSpikeSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const authFailureRateSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  window: duration.prefault("10m"),
+  /** Distinct principals from one IP (spraying), or distinct IPs for one principal (distributed). */
+  distinct_threshold: z.number().int().min(2).default(5),
+  /** Failures before a success that make the success suspicious. */
+  success_after: z.number().int().min(1).default(3),
+  /** Agent-wide failures per 5 minutes: at least this many... */
+  rate_min_failures: z.number().int().min(1).default(20),
+  /** ...and this many MADs above the agent's usual 5 minutes. */
+  rate_robust_z: z.number().positive().default(6),
+  severity: severity.default("warning"),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -194,6 +208,7 @@ export const configSchema = z
       .strictObject({
         auth_bruteforce: authBruteforceSchema.prefault({}),
         token_spike: tokenSpikeSchema.prefault({}),
+        auth_failure_rate: authFailureRateSchema.prefault({}),
         message_rate: messageRateSchema.prefault({}),
         canary_leak: canaryLeakSchema.prefault({}),
       })

@@ -1,0 +1,251 @@
+/**
+ * auth_failure_rate: the authentication patterns beside plain brute force, per agent.
+ * - spraying: one source IP fails for `distinct_threshold` or more principals within the window
+ *   (one password tried against many accounts);
+ * - distributed: one principal fails from `distinct_threshold` or more source IPs within the window
+ *   (a botnet sharing the guessing);
+ * - success after failures: a success for a principal (or from a source IP) that failed
+ *   `success_after` or more times within the window: the guess may have worked (critical);
+ * - rate: the agent's failures per 5-minute window far above its own baseline (median/MAD of
+ *   recent windows), for attacks spread too thin for the rules above.
+ * Each pattern alerts at most once per window per entity.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import {
+  addTumbling,
+  newRobustWindow,
+  pushRobust,
+  type RobustWindow,
+  robustMedian,
+  robustSpread,
+  type TumblingCounter,
+} from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import type { AgentEvent, Detector, Finding } from "./types.ts";
+
+export interface AuthFailureRateOptions {
+  windowMs: number;
+  distinctThreshold: number;
+  successAfter: number;
+  /** Rate: failures in a 5-minute window must be at least this many... */
+  rateMinFailures: number;
+  /** ...and this many MADs above the agent's usual window. */
+  rateRobustZ: number;
+  severity: Severity;
+}
+
+const RATE_WINDOW = 5 * 60_000;
+const RATE_HISTORY = 48;
+const RATE_WARMUP = 12;
+
+/** Names (principals or IPs) with the time each was last seen failing; bounded. */
+type Recent = Record<string, number>;
+
+interface Subject {
+  agent_id: string;
+  /** For an IP: principals that failed from it. For a principal: IPs it failed from. */
+  others: Recent;
+  failures: [number, string][];
+  alerted: Record<string, number>;
+  last_seen: number;
+}
+
+interface AgentRate {
+  window: TumblingCounter;
+  history: RobustWindow;
+  windows: number;
+  alerted_window: number;
+}
+
+export interface AuthFailureRateState {
+  subjects: Record<string, Subject>;
+  agents: Record<string, AgentRate>;
+  watermark: number;
+}
+
+export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthFailureRateState> {
+  const name = "auth_failure_rate";
+  const maxKept = Math.max(options.distinctThreshold, options.successAfter) * 4;
+
+  const finding = (
+    event: AgentEvent,
+    time: number,
+    key: string,
+    severity: Severity,
+    parts: {
+      observed: unknown;
+      baseline: unknown;
+      title: string;
+      summary: string;
+      labels: Record<string, string>;
+      evidence: string[];
+      score: number;
+    },
+  ): Finding => ({
+    id: findingId(name, `${event.agent_id}|${key}`, event.id),
+    detector: name,
+    agent_id: event.agent_id,
+    key,
+    time: new Date(time).toISOString(),
+    severity,
+    score: parts.score,
+    observed: parts.observed,
+    baseline: parts.baseline,
+    event_ids: parts.evidence,
+    title: parts.title,
+    summary: parts.summary,
+    labels: parts.labels,
+  });
+
+  /** Whether `pattern` may alert for `subject` now (once per window), and records it if so. */
+  const mayAlert = (subject: Subject, pattern: string, time: number): boolean => {
+    const last = subject.alerted[pattern];
+    if (last !== undefined && time - last < options.windowMs) return false;
+    subject.alerted[pattern] = time;
+    return true;
+  };
+
+  const subjectFor = (state: AuthFailureRateState, key: string, agentId: string): Subject => {
+    state.subjects[key] ??= { agent_id: agentId, others: {}, failures: [], alerted: {}, last_seen: 0 };
+    return state.subjects[key];
+  };
+
+  return {
+    name,
+    initialState: () => ({ subjects: {}, agents: {}, watermark: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "auth" || !event.auth) return [];
+      state.watermark = Math.max(state.watermark, time);
+      const { outcome, principal } = event.auth;
+      const ip = event.source_ip;
+      const findings: Finding[] = [];
+      const windowStart = time - options.windowMs;
+      const subjects: [kind: "principal" | "ip", value: string, other: string | undefined][] = [];
+      if (principal !== undefined) subjects.push(["principal", principal, ip]);
+      if (ip !== undefined) subjects.push(["ip", ip, principal]);
+
+      for (const [kind, value, other] of subjects) {
+        const subject = subjectFor(state, `${event.agent_id}|${kind}:${value}`, event.agent_id);
+        subject.last_seen = Math.max(subject.last_seen, time);
+        prune(subject, windowStart);
+        if (outcome === "failure") {
+          subject.failures.push([time, event.id]);
+          if (subject.failures.length > maxKept) subject.failures.shift();
+          if (other !== undefined) remember(subject.others, other, time, maxKept);
+          const distinct = Object.keys(subject.others).length;
+          if (distinct >= options.distinctThreshold && mayAlert(subject, "distinct", time)) {
+            const spraying = kind === "ip";
+            findings.push(
+              finding(
+                event,
+                time,
+                spraying ? `spray:ip:${value}` : `distributed:principal:${value}`,
+                options.severity,
+                {
+                  observed: {
+                    [spraying ? "principals" : "source_ips"]: distinct,
+                    window_seconds: options.windowMs / 1000,
+                  },
+                  baseline: { threshold: options.distinctThreshold },
+                  title: spraying
+                    ? `Password spraying from ${value} on ${event.agent_id}`
+                    : `Distributed login attempts on principal "${value}" on ${event.agent_id}`,
+                  summary: spraying
+                    ? `${value} failed to authenticate as ${distinct} different principals within ${options.windowMs / 60_000} min`
+                    : `principal "${value}" failed to authenticate from ${distinct} different source IPs within ${options.windowMs / 60_000} min`,
+                  labels: spraying
+                    ? { source_ip: value, pattern: "spraying" }
+                    : { principal: value, pattern: "distributed" },
+                  evidence: subject.failures.slice(-20).map(([, id]) => id),
+                  score: Math.min(1, distinct / (2 * options.distinctThreshold)),
+                },
+              ),
+            );
+          }
+        } else if (outcome === "success") {
+          const failed = subject.failures.length;
+          if (failed >= options.successAfter && mayAlert(subject, "success", time)) {
+            findings.push(
+              finding(event, time, `compromise:${kind}:${value}`, "critical", {
+                observed: { failures_before_success: failed, window_seconds: options.windowMs / 1000 },
+                baseline: { threshold: options.successAfter },
+                title: `Login succeeded after ${failed} failures: ${kind === "ip" ? value : `principal "${value}"`} on ${event.agent_id}`,
+                summary: `${kind === "ip" ? `source IP ${value}` : `principal "${value}"`} authenticated after ${failed} failures within ${options.windowMs / 60_000} min: the guess may have worked`,
+                labels:
+                  kind === "ip"
+                    ? { source_ip: value, pattern: "success_after_failures" }
+                    : { principal: value, pattern: "success_after_failures" },
+                evidence: [...subject.failures.slice(-19).map(([, id]) => id), event.id],
+                score: 1,
+              }),
+            );
+          }
+          subject.failures = [];
+        }
+      }
+
+      if (outcome === "failure") {
+        const rate = state.agents[event.agent_id] ?? {
+          window: { window_start: 0, count: 0 },
+          history: newRobustWindow(),
+          windows: 0,
+          alerted_window: 0,
+        };
+        state.agents[event.agent_id] = rate;
+        const closed = addTumbling(rate.window, time, RATE_WINDOW);
+        if (closed) {
+          pushRobust(rate.history, closed.count, RATE_HISTORY);
+          rate.windows += 1;
+        }
+        const count = rate.window.count;
+        const median = robustMedian(rate.history) ?? 0;
+        const spread = Math.max(robustSpread(rate.history) ?? 0, median * 0.2, 1);
+        const z = (count - median) / spread;
+        if (
+          rate.windows >= RATE_WARMUP &&
+          count >= options.rateMinFailures &&
+          z >= options.rateRobustZ &&
+          rate.alerted_window !== rate.window.window_start
+        ) {
+          rate.alerted_window = rate.window.window_start;
+          findings.push(
+            finding(event, time, "rate:agent", options.severity, {
+              observed: { failures_in_5_min: count },
+              baseline: { median_failures_in_5_min: median },
+              title: `Authentication failure rate spike on ${event.agent_id}`,
+              summary: `${count} failed authentications in the current 5 minutes on ${event.agent_id}, usually ${median}`,
+              labels: { pattern: "rate" },
+              evidence: [event.id],
+              score: Math.min(1, z / (2 * options.rateRobustZ)),
+            }),
+          );
+        }
+      }
+      return findings;
+    },
+
+    tick(state) {
+      for (const [key, subject] of Object.entries(state.subjects)) {
+        if (subject.last_seen <= state.watermark - options.windowMs) delete state.subjects[key];
+      }
+      return [];
+    },
+  };
+}
+
+function prune(subject: Subject, windowStart: number): void {
+  while (subject.failures.length > 0 && (subject.failures[0] as [number, string])[0] <= windowStart) {
+    subject.failures.shift();
+  }
+  for (const [name, at] of Object.entries(subject.others)) if (at <= windowStart) delete subject.others[name];
+}
+
+function remember(recent: Recent, name: string, time: number, max: number): void {
+  recent[name] = Math.max(recent[name] ?? 0, time);
+  const names = Object.keys(recent);
+  if (names.length <= max) return;
+  let oldest = names[0] as string;
+  for (const n of names) if ((recent[n] as number) < (recent[oldest] as number)) oldest = n;
+  delete recent[oldest];
+}
