@@ -4,6 +4,7 @@ import { authFailureRate } from "./auth-failure-rate.ts";
 import { canaryLeak } from "./canary-leak.ts";
 import { messageRate } from "./message-rate.ts";
 import { tokenSpike } from "./token-spike.ts";
+import { newTool, toolShift } from "./tool-usage.ts";
 import type { Detector } from "./types.ts";
 
 /** The detectors the config enables, in a fixed order. */
@@ -42,6 +43,37 @@ export function createDetectors(config: Config["detectors"]): Detector[] {
         warmupMinutes: spike.warmup_minutes,
         entityTtlMs: spike.entity_ttl,
         severity: spike.severity,
+      }) as Detector,
+    );
+  }
+  const shift = config.tool_shift;
+  const fresh = config.new_tool;
+  const toolOptions = {
+    recentHalfLifeMs: shift.recent_half_life,
+    baselineHalfLifeMs: shift.baseline_half_life,
+    minRecent: shift.min_recent,
+    divergence: shift.divergence,
+    cooldownMs: shift.cooldown,
+    shiftSeverity: shift.severity,
+    newToolSeverity: fresh.severity,
+  };
+  if (shift.enabled) {
+    detectors.push(
+      toolShift({
+        ...toolOptions,
+        minBaseline: shift.min_baseline,
+        warmupMs: shift.warmup,
+        entityTtlMs: shift.entity_ttl,
+      }) as Detector,
+    );
+  }
+  if (fresh.enabled) {
+    detectors.push(
+      newTool({
+        ...toolOptions,
+        minBaseline: fresh.min_baseline,
+        warmupMs: fresh.warmup,
+        entityTtlMs: fresh.entity_ttl,
       }) as Detector,
     );
   }

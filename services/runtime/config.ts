@@ -144,6 +144,34 @@ const authFailureRateSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const toolShiftSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** How fast the "recent" distribution forgets. */
+  recent_half_life: duration.prefault("10m"),
+  /** How fast the agent's usual distribution forgets. */
+  baseline_half_life: duration.prefault("7d"),
+  /** Recent calls (decayed) needed before judging... */
+  min_recent: z.number().min(1).default(20),
+  /** ...and calls in the usual distribution. */
+  min_baseline: z.number().min(1).default(200),
+  /** Jensen-Shannon divergence (0..1) that raises a finding. */
+  divergence: z.number().gt(0).max(1).default(0.3),
+  cooldown: duration.prefault("1h"),
+  /** An agent younger than this is not judged. */
+  warmup: duration.prefault("24h"),
+  entity_ttl: duration.prefault("14d"),
+  severity: severity.default("warning"),
+});
+
+const newToolSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Calls an agent must have made, over at least `warmup`, before a new tool is reported. */
+  min_baseline: z.number().int().min(1).default(200),
+  warmup: duration.prefault("24h"),
+  entity_ttl: duration.prefault("14d"),
+  severity: severity.default("warning"),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -209,6 +237,8 @@ export const configSchema = z
         auth_bruteforce: authBruteforceSchema.prefault({}),
         token_spike: tokenSpikeSchema.prefault({}),
         auth_failure_rate: authFailureRateSchema.prefault({}),
+        tool_shift: toolShiftSchema.prefault({}),
+        new_tool: newToolSchema.prefault({}),
         message_rate: messageRateSchema.prefault({}),
         canary_leak: canaryLeakSchema.prefault({}),
       })

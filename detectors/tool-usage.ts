@@ -1,0 +1,195 @@
+/**
+ * tool_shift and new_tool: how an agent uses its tools. A hijacked agent (a prompt injection
+ * that took over, a swapped system prompt) calls different tools, or the same tools in very
+ * different proportions.
+ *
+ * - tool_shift: the distribution of the agent's tool calls over a recent window (decaying with
+ *   `recent_half_life`) against its long-run distribution (decaying with `baseline_half_life`),
+ *   by Jensen-Shannon divergence (0 same, 1 disjoint). Judged only with `min_recent` recent and
+ *   `min_baseline` long-run calls, at most once per `cooldown`.
+ * - new_tool: a tool the agent never called before, once the agent is past warm-up (`min_baseline`
+ *   calls over at least `warmup`). Each new tool is reported once, then it is known.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import {
+  type DecayingDistribution,
+  decayDistribution,
+  distributionTotal,
+  jensenShannon,
+  newDistribution,
+  observeCategory,
+} from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import type { Detector, Finding } from "./types.ts";
+
+export interface ToolUsageOptions {
+  recentHalfLifeMs: number;
+  baselineHalfLifeMs: number;
+  minRecent: number;
+  minBaseline: number;
+  divergence: number;
+  cooldownMs: number;
+  warmupMs: number;
+  entityTtlMs: number;
+  shiftSeverity: Severity;
+  newToolSeverity: Severity;
+}
+
+/** Categories kept per distribution; rarer tools fold into "(other)". */
+const MAX_TOOLS = 32;
+/** Tool names remembered for new_tool; past this, new_tool stops judging the agent (said in the README). */
+const MAX_KNOWN = 256;
+
+interface AgentTools {
+  recent: DecayingDistribution;
+  baseline: DecayingDistribution;
+  known: string[];
+  calls: number;
+  first_seen: number;
+  last_seen: number;
+  last_shift_alert: number | null;
+  recent_ids: string[];
+}
+
+export interface ToolUsageState {
+  agents: Record<string, AgentTools>;
+  watermark: number;
+}
+
+export function toolShift(options: ToolUsageOptions): Detector<ToolUsageState> {
+  return toolUsage("tool_shift", options);
+}
+
+export function newTool(options: ToolUsageOptions): Detector<ToolUsageState> {
+  return toolUsage("new_tool", options);
+}
+
+/** Both detectors share the bookkeeping; each keeps its own state and raises its own findings. */
+function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): Detector<ToolUsageState> {
+  return {
+    name,
+    initialState: () => ({ agents: {}, watermark: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "tool_call" || !event.tool) return [];
+      state.watermark = Math.max(state.watermark, time);
+      const tool = event.tool.name;
+      const agent = state.agents[event.agent_id] ?? {
+        recent: newDistribution(),
+        baseline: newDistribution(),
+        known: [],
+        calls: 0,
+        first_seen: time,
+        last_seen: time,
+        last_shift_alert: null,
+        recent_ids: [],
+      };
+      state.agents[event.agent_id] = agent;
+      agent.last_seen = Math.max(agent.last_seen, time);
+      const warmedUp = agent.calls >= options.minBaseline && time - agent.first_seen >= options.warmupMs;
+      const findings: Finding[] = [];
+
+      if (name === "new_tool") {
+        const isNew = !agent.known.includes(tool);
+        if (isNew && agent.known.length < MAX_KNOWN) {
+          agent.known.push(tool);
+          if (warmedUp)
+            findings.push(
+              newToolFinding(options, event.agent_id, tool, event.id, time, agent.known.length - 1),
+            );
+        }
+        agent.calls += 1;
+        return findings;
+      }
+
+      // tool_shift: judge the recent window against the baseline before this call joins it.
+      observeCategory(agent.recent, tool, time, options.recentHalfLifeMs, MAX_TOOLS);
+      decayDistribution(agent.baseline, time, options.baselineHalfLifeMs);
+      agent.recent_ids.push(event.id);
+      if (agent.recent_ids.length > 10) agent.recent_ids.shift();
+      const recentTotal = distributionTotal(agent.recent);
+      const baselineTotal = distributionTotal(agent.baseline);
+      if (warmedUp && recentTotal >= options.minRecent && baselineTotal >= options.minBaseline) {
+        const divergence = jensenShannon(agent.recent.counts, agent.baseline.counts);
+        const cooled = agent.last_shift_alert === null || time - agent.last_shift_alert >= options.cooldownMs;
+        if (divergence >= options.divergence && cooled) {
+          agent.last_shift_alert = time;
+          findings.push({
+            id: findingId(name, `${event.agent_id}|tools`, event.id),
+            detector: name,
+            agent_id: event.agent_id,
+            key: "tools",
+            time: new Date(time).toISOString(),
+            severity: options.shiftSeverity,
+            score: divergence,
+            observed: { recent: shares(agent.recent.counts), divergence: round(divergence) },
+            baseline: { usual: shares(agent.baseline.counts), threshold: options.divergence },
+            event_ids: [...agent.recent_ids],
+            title: `Tool usage shifted on ${event.agent_id}`,
+            summary: `${event.agent_id} is calling its tools very differently from usual (Jensen-Shannon divergence ${round(
+              divergence,
+            )}): now ${describeTop(agent.recent.counts)}; usually ${describeTop(agent.baseline.counts)}`,
+            labels: {},
+          });
+        }
+      }
+      observeCategory(agent.baseline, tool, time, options.baselineHalfLifeMs, MAX_TOOLS);
+      agent.calls += 1;
+      return findings;
+    },
+
+    tick(state) {
+      for (const [id, agent] of Object.entries(state.agents)) {
+        if (agent.last_seen <= state.watermark - options.entityTtlMs) delete state.agents[id];
+      }
+      return [];
+    },
+  };
+}
+
+function newToolFinding(
+  options: ToolUsageOptions,
+  agentId: string,
+  tool: string,
+  eventId: string,
+  time: number,
+  knownBefore: number,
+): Finding {
+  return {
+    id: findingId("new_tool", `${agentId}|tool:${tool}`, eventId),
+    detector: "new_tool",
+    agent_id: agentId,
+    key: `tool:${tool}`,
+    time: new Date(time).toISOString(),
+    severity: options.newToolSeverity,
+    score: 0.7,
+    observed: { tool },
+    baseline: { known_tools: knownBefore },
+    event_ids: [eventId],
+    title: `New tool on ${agentId}: ${tool}`,
+    summary: `${agentId} called ${tool}, a tool it has never used before (it knew ${knownBefore})`,
+    labels: { tool },
+  };
+}
+
+/** Shares (0..1, rounded) of the largest categories, for evidence. */
+function shares(counts: Record<string, number>): Record<string, number> {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return Object.fromEntries(
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, v]) => [k, round(v / total)]),
+  );
+}
+
+function describeTop(counts: Record<string, number>): string {
+  return Object.entries(shares(counts))
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${Math.round(v * 100)}%`)
+    .join(", ");
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
