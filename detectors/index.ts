@@ -2,13 +2,14 @@ import type { Config } from "../services/runtime/config.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
 import { authFailureRate } from "./auth-failure-rate.ts";
 import { canaryLeak } from "./canary-leak.ts";
+import { DROP_HOSTS, exfiltration } from "./exfiltration.ts";
 import { messageRate } from "./message-rate.ts";
 import { tokenSpike } from "./token-spike.ts";
 import { newTool, toolShift } from "./tool-usage.ts";
 import type { Detector } from "./types.ts";
 
-/** The detectors the config enables, in a fixed order. */
-export function createDetectors(config: Config["detectors"]): Detector[] {
+/** The detectors the config enables, in a fixed order. `agents` gives per-agent settings (allowlists). */
+export function createDetectors(config: Config["detectors"], agents: Config["agents"] = []): Detector[] {
   const detectors: Detector[] = [];
   const bruteforce = config.auth_bruteforce;
   if (bruteforce.enabled) {
@@ -74,6 +75,25 @@ export function createDetectors(config: Config["detectors"]): Detector[] {
         minBaseline: fresh.min_baseline,
         warmupMs: fresh.warmup,
         entityTtlMs: fresh.entity_ttl,
+      }) as Detector,
+    );
+  }
+  const exfil = config.exfiltration;
+  if (exfil.enabled) {
+    detectors.push(
+      exfiltration({
+        allowlists: Object.fromEntries(
+          agents.flatMap((a) => (a.allowed_hosts ? [[a.id, a.allowed_hosts]] : [])),
+        ),
+        dropHosts: [...DROP_HOSTS, ...exfil.extra_drop_hosts],
+        flagRawIps: exfil.flag_raw_ips,
+        largeMinBytes: exfil.large_min_bytes,
+        largeAbsoluteBytes: exfil.large_absolute_bytes,
+        largeRobustZ: exfil.large_robust_z,
+        largeMinRatio: exfil.large_min_ratio,
+        cooldownMs: exfil.cooldown,
+        entityTtlMs: exfil.entity_ttl,
+        severity: exfil.severity,
       }) as Detector,
     );
   }

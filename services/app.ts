@@ -96,7 +96,7 @@ export class Agentwatch {
       const runner = new DetectorRunner({
         bus,
         storage,
-        detectors: createDetectors(config.detectors),
+        detectors: createDetectors(config.detectors, config.agents),
         metrics,
         logger,
       });

@@ -66,6 +66,10 @@ const receiverSchema = z.discriminatedUnion("type", [webhookReceiver], {
 
 const agentSchema = z.strictObject({
   id: agentId,
+  /** Hosts its tool calls may reach (`api.example.com`, `*.example.com`); others raise exfiltration. */
+  allowed_hosts: z
+    .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, "must be a host or *.domain"))
+    .optional(),
   control: z
     .strictObject({
       url: httpUrl,
@@ -172,6 +176,24 @@ const newToolSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const exfiltrationSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Added to the built-in list of paste, file-drop and request-capture hosts. */
+  extra_drop_hosts: z.array(z.string().min(1)).default([]),
+  flag_raw_ips: z.boolean().default(true),
+  large_min_bytes: z.number().int().min(1).default(4096),
+  large_absolute_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
+  large_robust_z: z.number().positive().default(6),
+  large_min_ratio: z.number().min(1).default(5),
+  cooldown: duration.prefault("1h"),
+  entity_ttl: duration.prefault("7d"),
+  severity: severity.default("warning"),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -239,6 +261,7 @@ export const configSchema = z
         auth_failure_rate: authFailureRateSchema.prefault({}),
         tool_shift: toolShiftSchema.prefault({}),
         new_tool: newToolSchema.prefault({}),
+        exfiltration: exfiltrationSchema.prefault({}),
         message_rate: messageRateSchema.prefault({}),
         canary_leak: canaryLeakSchema.prefault({}),
       })

@@ -1,0 +1,230 @@
+/**
+ * exfiltration: tool calls that can carry data out.
+ * - a target host outside the agent's allowlist (when the agent has one);
+ * - a raw IP address as the target (no legitimate integration is configured by bare IP, while
+ *   attacker-controlled listeners often are);
+ * - a known paste, file-drop or request-capture host (critical: they exist to receive data);
+ * - arguments far larger than that agent's usual for that tool (median/MAD of recent sizes), or
+ *   above an absolute size.
+ * Targets come from `tool.target` and from http(s) URLs inside the arguments. Each (agent, host)
+ * or (agent, tool) alerts at most once per `cooldown`.
+ */
+import { isIP } from "node:net";
+import type { Severity } from "../services/runtime/config.ts";
+import { newRobustWindow, pushRobust, type RobustWindow, robustMedian, robustSpread } from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import type { AgentEvent, Detector, Finding } from "./types.ts";
+
+/** Hosts that exist to receive pasted text, dropped files or captured requests (suffix match). */
+export const DROP_HOSTS = [
+  "pastebin.com",
+  "paste.ee",
+  "hastebin.com",
+  "ghostbin.com",
+  "ghostbin.co",
+  "rentry.co",
+  "dpaste.org",
+  "dpaste.com",
+  "termbin.com",
+  "controlc.com",
+  "justpaste.it",
+  "privatebin.net",
+  "transfer.sh",
+  "file.io",
+  "0x0.st",
+  "gofile.io",
+  "anonfiles.com",
+  "catbox.moe",
+  "tmpfiles.org",
+  "wetransfer.com",
+  "we.tl",
+  "sendspace.com",
+  "mega.nz",
+  "webhook.site",
+  "requestbin.com",
+  "requestbin.net",
+  "pipedream.net",
+  "ngrok.io",
+  "ngrok-free.app",
+  "ngrok.app",
+  "interact.sh",
+  "oast.fun",
+  "oast.pro",
+  "burpcollaborator.net",
+];
+
+export interface ExfiltrationOptions {
+  /** Agent id → allowed host patterns (`api.example.com`, `*.example.com`). Agents absent: no allowlist. */
+  allowlists: Record<string, string[]>;
+  dropHosts: string[];
+  flagRawIps: boolean;
+  /** Arguments at least this large are judged against the baseline... */
+  largeMinBytes: number;
+  /** ...and this large always alert. */
+  largeAbsoluteBytes: number;
+  largeRobustZ: number;
+  largeMinRatio: number;
+  cooldownMs: number;
+  entityTtlMs: number;
+  severity: Severity;
+}
+
+const SIZE_HISTORY = 32;
+const SIZE_WARMUP = 20;
+const MAX_URLS = 10;
+
+interface ToolSizes {
+  sizes: RobustWindow;
+  seen: number;
+  last_seen: number;
+}
+
+export interface ExfiltrationState {
+  tools: Record<string, ToolSizes>;
+  alerted: Record<string, number>;
+  watermark: number;
+}
+
+export function exfiltration(options: ExfiltrationOptions): Detector<ExfiltrationState> {
+  const name = "exfiltration";
+  const drop = options.dropHosts.map((h) => h.toLowerCase());
+
+  return {
+    name,
+    initialState: () => ({ tools: {}, alerted: {}, watermark: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "tool_call" || !event.tool) return [];
+      state.watermark = Math.max(state.watermark, time);
+      const tool = event.tool.name;
+      const findings: Finding[] = [];
+      const raise = (
+        key: string,
+        severity: Severity,
+        parts: Omit<Finding, "id" | "detector" | "agent_id" | "key" | "time" | "severity" | "event_ids">,
+      ) => {
+        const alertKey = `${event.agent_id}|${key}`;
+        const last = state.alerted[alertKey];
+        if (last !== undefined && time - last < options.cooldownMs) return;
+        state.alerted[alertKey] = time;
+        findings.push({
+          id: findingId(name, alertKey, event.id),
+          detector: name,
+          agent_id: event.agent_id,
+          ...(event.session_id ? { session_id: event.session_id } : {}),
+          key,
+          time: new Date(time).toISOString(),
+          severity,
+          event_ids: [event.id],
+          ...parts,
+        });
+      };
+
+      const allowlist = options.allowlists[event.agent_id];
+      for (const host of targetHosts(event)) {
+        const base = { labels: { host, tool }, baseline: null };
+        if (drop.some((d) => host === d || host.endsWith(`.${d}`))) {
+          raise(`host:${host}`, "critical", {
+            ...base,
+            score: 1,
+            observed: { host, tool, reason: "drop_host" },
+            title: `Data sent to a paste/file-drop host by ${event.agent_id}`,
+            summary: `${event.agent_id} called ${tool} towards ${host}, a paste, file-drop or request-capture service`,
+          });
+        } else if (options.flagRawIps && isIP(host) !== 0) {
+          raise(`host:${host}`, options.severity, {
+            ...base,
+            score: 0.7,
+            observed: { host, tool, reason: "raw_ip" },
+            title: `Tool call to a raw IP address by ${event.agent_id}`,
+            summary: `${event.agent_id} called ${tool} towards the bare IP address ${host}`,
+          });
+        } else if (allowlist && !allowlist.some((pattern) => hostMatches(host, pattern))) {
+          raise(`host:${host}`, options.severity, {
+            ...base,
+            score: 0.8,
+            observed: { host, tool, reason: "not_allowlisted" },
+            baseline: { allowlist },
+            title: `Tool call outside the allowlist by ${event.agent_id}`,
+            summary: `${event.agent_id} called ${tool} towards ${host}, which is not in its allowlist`,
+          });
+        }
+      }
+
+      if (event.tool.arguments) {
+        const size = Buffer.byteLength(JSON.stringify(event.tool.arguments), "utf8");
+        const key = `${event.agent_id}|${tool}`;
+        const history = state.tools[key] ?? { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
+        state.tools[key] = history;
+        history.last_seen = Math.max(history.last_seen, time);
+        const median = robustMedian(history.sizes) ?? 0;
+        const spread = Math.max(robustSpread(history.sizes) ?? 0, median * 0.2, 64);
+        const unusual =
+          history.seen >= SIZE_WARMUP &&
+          size >= options.largeMinBytes &&
+          (size - median) / spread >= options.largeRobustZ &&
+          size >= median * options.largeMinRatio;
+        if (size >= options.largeAbsoluteBytes || unusual) {
+          raise(`args:${tool}`, options.severity, {
+            score: Math.min(1, size / Math.max(1, median * options.largeMinRatio * 4)),
+            observed: { argument_bytes: size, tool },
+            baseline: { median_argument_bytes: median },
+            labels: { tool },
+            title: `Unusually large tool arguments from ${event.agent_id}`,
+            summary: `${event.agent_id} sent ${size} bytes of arguments to ${tool}, usually ${median}`,
+          });
+        }
+        pushRobust(history.sizes, size, SIZE_HISTORY);
+        history.seen += 1;
+      }
+      return findings;
+    },
+
+    tick(state) {
+      const horizon = state.watermark - options.entityTtlMs;
+      for (const [key, tool] of Object.entries(state.tools))
+        if (tool.last_seen <= horizon) delete state.tools[key];
+      for (const [key, at] of Object.entries(state.alerted)) {
+        if (at <= state.watermark - options.cooldownMs) delete state.alerted[key];
+      }
+      return [];
+    },
+  };
+}
+
+/** Lower-case hosts the call reaches: its target and http(s) URLs in its arguments. */
+export function targetHosts(event: AgentEvent): string[] {
+  const hosts = new Set<string>();
+  const target = event.tool?.target;
+  if (target) {
+    const host = hostOf(target);
+    if (host) hosts.add(host);
+  }
+  if (event.tool?.arguments) {
+    const text = JSON.stringify(event.tool.arguments);
+    let n = 0;
+    for (const match of text.matchAll(/https?:\/\/[^\s"'<>\\]+/gi)) {
+      const host = hostOf(match[0]);
+      if (host) hosts.add(host);
+      if (++n >= MAX_URLS) break;
+    }
+  }
+  return [...hosts];
+}
+
+function hostOf(target: string): string | undefined {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`;
+  try {
+    const hostname = new URL(withScheme).hostname.toLowerCase();
+    return hostname.replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "") || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `example.com` matches itself; `*.example.com` matches its subdomains. */
+export function hostMatches(host: string, pattern: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p.startsWith("*.")) return host.endsWith(p.slice(1));
+  return host === p;
+}
