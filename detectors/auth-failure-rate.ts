@@ -11,15 +11,7 @@
  * Each pattern alerts at most once per window per entity.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import {
-  addTumbling,
-  newRobustWindow,
-  pushRobust,
-  type RobustWindow,
-  robustMedian,
-  robustSpread,
-  type TumblingCounter,
-} from "./baselines.ts";
+import { type CountSpike, type CountSpikeOptions, newCountSpike, observeCount } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
 
@@ -34,10 +26,6 @@ export interface AuthFailureRateOptions {
   severity: Severity;
 }
 
-const RATE_WINDOW = 5 * 60_000;
-const RATE_HISTORY = 48;
-const RATE_WARMUP = 12;
-
 /** Names (principals or IPs) with the time each was last seen failing; bounded. */
 type Recent = Record<string, number>;
 
@@ -50,22 +38,23 @@ interface Subject {
   last_seen: number;
 }
 
-interface AgentRate {
-  window: TumblingCounter;
-  history: RobustWindow;
-  windows: number;
-  alerted_window: number;
-}
-
 export interface AuthFailureRateState {
   subjects: Record<string, Subject>;
-  agents: Record<string, AgentRate>;
+  agents: Record<string, CountSpike>;
   watermark: number;
 }
 
 export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthFailureRateState> {
   const name = "auth_failure_rate";
   const maxKept = Math.max(options.distinctThreshold, options.successAfter) * 4;
+  const rateOptions: CountSpikeOptions = {
+    windowMs: 5 * 60_000,
+    historySize: 48,
+    warmupWindows: 12,
+    minCount: options.rateMinFailures,
+    robustZ: options.rateRobustZ,
+    minSpreadShare: 0.2,
+  };
 
   const finding = (
     event: AgentEvent,
@@ -186,29 +175,10 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
       }
 
       if (outcome === "failure") {
-        const rate = state.agents[event.agent_id] ?? {
-          window: { window_start: 0, count: 0 },
-          history: newRobustWindow(),
-          windows: 0,
-          alerted_window: 0,
-        };
+        const rate = state.agents[event.agent_id] ?? newCountSpike();
         state.agents[event.agent_id] = rate;
-        const closed = addTumbling(rate.window, time, RATE_WINDOW);
-        if (closed) {
-          pushRobust(rate.history, closed.count, RATE_HISTORY);
-          rate.windows += 1;
-        }
-        const count = rate.window.count;
-        const median = robustMedian(rate.history) ?? 0;
-        const spread = Math.max(robustSpread(rate.history) ?? 0, median * 0.2, 1);
-        const z = (count - median) / spread;
-        if (
-          rate.windows >= RATE_WARMUP &&
-          count >= options.rateMinFailures &&
-          z >= options.rateRobustZ &&
-          rate.alerted_window !== rate.window.window_start
-        ) {
-          rate.alerted_window = rate.window.window_start;
+        const { count, median, z, alert } = observeCount(rate, time, rateOptions);
+        if (alert) {
           findings.push(
             finding(event, time, "rate:agent", options.severity, {
               observed: { failures_in_5_min: count },

@@ -308,3 +308,62 @@ export function evictIdle<T extends { last_seen: number }>(
   }
   return evicted;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Count spikes
+
+/**
+ * Counts per tumbling window judged against the median/MAD of recent closed windows: the shared
+ * shape of "N of something in 5 minutes, far above this agent's usual".
+ */
+export interface CountSpike {
+  window: TumblingCounter;
+  history: RobustWindow;
+  /** Closed windows seen (for warm-up). */
+  windows: number;
+  /** Start of the window that last alerted (one alert per window). */
+  alerted_window: number;
+}
+
+export interface CountSpikeOptions {
+  windowMs: number;
+  /** Closed windows kept as the baseline. */
+  historySize: number;
+  warmupWindows: number;
+  minCount: number;
+  robustZ: number;
+  /** The spread is at least this share of the median, so a steady series is not judged on noise. */
+  minSpreadShare: number;
+}
+
+export function newCountSpike(): CountSpike {
+  return { window: { window_start: 0, count: 0 }, history: newRobustWindow(), windows: 0, alerted_window: 0 };
+}
+
+/**
+ * Adds `amount` at `time` and judges the running window. `alert` is true at most once per window,
+ * once warmed up, when the count is at least `minCount` and `robustZ` spreads above the median.
+ */
+export function observeCount(
+  state: CountSpike,
+  time: number,
+  options: CountSpikeOptions,
+  amount = 1,
+): { count: number; median: number; z: number; alert: boolean } {
+  const closed = addTumbling(state.window, time, options.windowMs, amount);
+  if (closed) {
+    pushRobust(state.history, closed.count, options.historySize);
+    state.windows += 1;
+  }
+  const count = state.window.count;
+  const median = robustMedian(state.history) ?? 0;
+  const spread = Math.max(robustSpread(state.history) ?? 0, median * options.minSpreadShare, 1);
+  const z = (count - median) / spread;
+  const alert =
+    state.windows >= options.warmupWindows &&
+    count >= options.minCount &&
+    z >= options.robustZ &&
+    state.alerted_window !== state.window.window_start;
+  if (alert) state.alerted_window = state.window.window_start;
+  return { count, median, z, alert };
+}

@@ -1,8 +1,11 @@
 import type { Config } from "../services/runtime/config.ts";
+import { agentSilent } from "./agent-silent.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
 import { authFailureRate } from "./auth-failure-rate.ts";
 import { canaryLeak } from "./canary-leak.ts";
+import { errorRate } from "./error-rate.ts";
 import { DROP_HOSTS, exfiltration } from "./exfiltration.ts";
+import { latency } from "./latency.ts";
 import { messageRate } from "./message-rate.ts";
 import { tokenSpike } from "./token-spike.ts";
 import { newTool, toolShift } from "./tool-usage.ts";
@@ -94,6 +97,41 @@ export function createDetectors(config: Config["detectors"], agents: Config["age
         cooldownMs: exfil.cooldown,
         entityTtlMs: exfil.entity_ttl,
         severity: exfil.severity,
+      }) as Detector,
+    );
+  }
+  const errors = config.error_rate;
+  if (errors.enabled) {
+    detectors.push(
+      errorRate({
+        minErrors: errors.min_errors,
+        robustZ: errors.robust_z,
+        entityTtlMs: errors.entity_ttl,
+        severity: errors.severity,
+      }) as Detector,
+    );
+  }
+  const slow = config.latency;
+  if (slow.enabled) {
+    detectors.push(
+      latency({
+        minMs: slow.min_ms,
+        minSamples: slow.min_samples,
+        robustZ: slow.robust_z,
+        minRatio: slow.min_ratio,
+        entityTtlMs: slow.entity_ttl,
+        severity: slow.severity,
+      }) as Detector,
+    );
+  }
+  const silent = config.agent_silent;
+  if (silent.enabled) {
+    detectors.push(
+      agentSilent({
+        silenceMs: silent.silence,
+        steadyForMs: silent.steady_for,
+        entityTtlMs: silent.entity_ttl,
+        severity: silent.severity,
       }) as Detector,
     );
   }

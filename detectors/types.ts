@@ -13,8 +13,13 @@ export type { AgentEvent, Finding };
 
 export interface ObservedEvent {
   event: AgentEvent;
-  /** `event.time` as epoch milliseconds. */
+  /** `event.time` as epoch milliseconds: when it happened, by the agent's clock. */
   time: number;
+  /**
+   * When agentwatch received it (epoch ms), by agentwatch's clock. Detectors that compare with
+   * the runner's clock (silence) use this, so an agent with a skewed clock is not misjudged.
+   */
+  received?: number;
 }
 
 export interface Detector<State = unknown> {

@@ -5,7 +5,7 @@
  * at its offset: a restart neither loses baselines nor counts an event twice. Events replayed
  * after a crash raise findings with the same ids, which the alerter drops.
  */
-import type { Detector } from "../../detectors/types.ts";
+import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
@@ -173,12 +173,13 @@ export class DetectorRunner {
     }
   }
 
-  #decode(record: BusRecord): { event: IngestedEvent["event"]; time: number } | undefined {
+  #decode(record: BusRecord): ObservedEvent | undefined {
     try {
       const ingested = JSON.parse(record.value) as IngestedEvent;
       const time = Date.parse(ingested.event.time);
       if (Number.isNaN(time)) throw new Error(`event time ${ingested.event.time} is not a timestamp`);
-      return { event: ingested.event, time };
+      const received = Date.parse(ingested.received_at);
+      return { event: ingested.event, time, ...(Number.isNaN(received) ? {} : { received }) };
     } catch (err) {
       // The collector only appends validated events, so this is corruption: logged and counted.
       this.#o.logger.error({ err, offset: record.offset }, "cannot decode an event record; it is skipped");

@@ -194,6 +194,38 @@ const exfiltrationSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const errorRateSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Errors in 5 minutes: at least this many... */
+  min_errors: z.number().int().min(1).default(10),
+  /** ...and this many MADs above the agent's usual 5 minutes. */
+  robust_z: z.number().positive().default(6),
+  entity_ttl: duration.prefault("7d"),
+  severity: severity.default("warning"),
+});
+
+const latencySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** A 5-minute median below this never alerts. */
+  min_ms: z.number().int().min(1).default(2000),
+  /** Responses in the window before it is judged. */
+  min_samples: z.number().int().min(1).default(10),
+  robust_z: z.number().positive().default(6),
+  min_ratio: z.number().min(1).default(2),
+  entity_ttl: duration.prefault("7d"),
+  severity: severity.default("warning"),
+});
+
+const agentSilentSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** No event for this long... */
+  silence: duration.prefault("15m"),
+  /** ...after events in every 5 minutes for at least this long. */
+  steady_for: duration.prefault("1h"),
+  entity_ttl: duration.prefault("7d"),
+  severity: severity.default("warning"),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -262,6 +294,9 @@ export const configSchema = z
         tool_shift: toolShiftSchema.prefault({}),
         new_tool: newToolSchema.prefault({}),
         exfiltration: exfiltrationSchema.prefault({}),
+        error_rate: errorRateSchema.prefault({}),
+        latency: latencySchema.prefault({}),
+        agent_silent: agentSilentSchema.prefault({}),
         message_rate: messageRateSchema.prefault({}),
         canary_leak: canaryLeakSchema.prefault({}),
       })

@@ -1,0 +1,114 @@
+/**
+ * latency: the median `latency_ms` of an agent's responses in the current 5 minutes, far above
+ * its usual (median/MAD of the medians of recent windows, after an hour of history). Judged once
+ * the window has `min_samples` responses, so one slow answer is not an incident. Once per window.
+ */
+import { median } from "simple-statistics";
+import type { Severity } from "../services/runtime/config.ts";
+import {
+  addTumbling,
+  evictIdle,
+  newRobustWindow,
+  pushRobust,
+  type RobustWindow,
+  robustMedian,
+  robustSpread,
+  type TumblingCounter,
+} from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import type { Detector } from "./types.ts";
+
+export interface LatencyOptions {
+  minMs: number;
+  minSamples: number;
+  robustZ: number;
+  minRatio: number;
+  entityTtlMs: number;
+  severity: Severity;
+}
+
+const WINDOW = 5 * 60_000;
+const HISTORY = 48;
+const WARMUP = 12;
+/** Samples kept per window (the first ones: enough for a stable median). */
+const MAX_SAMPLES = 200;
+
+interface AgentLatency {
+  window: TumblingCounter;
+  samples: number[];
+  history: RobustWindow;
+  windows: number;
+  alerted_window: number;
+  recent: string[];
+  last_seen: number;
+}
+
+export interface LatencyState {
+  agents: Record<string, AgentLatency>;
+  watermark: number;
+}
+
+export function latency(options: LatencyOptions): Detector<LatencyState> {
+  const name = "latency";
+  return {
+    name,
+    initialState: () => ({ agents: {}, watermark: 0 }),
+    update(state, { event, time }) {
+      if (event.type !== "response" || typeof event.latency_ms !== "number") return [];
+      state.watermark = Math.max(state.watermark, time);
+      const agent = state.agents[event.agent_id] ?? {
+        window: { window_start: 0, count: 0 },
+        samples: [],
+        history: newRobustWindow(),
+        windows: 0,
+        alerted_window: 0,
+        recent: [],
+        last_seen: 0,
+      };
+      state.agents[event.agent_id] = agent;
+      agent.last_seen = Math.max(agent.last_seen, time);
+      const closed = addTumbling(agent.window, time, WINDOW);
+      if (closed) {
+        if (agent.samples.length > 0) {
+          pushRobust(agent.history, median(agent.samples), HISTORY);
+          agent.windows += 1;
+        }
+        agent.samples = [];
+        agent.recent = [];
+      }
+      if (time < agent.window.window_start) return [];
+      if (agent.samples.length < MAX_SAMPLES) agent.samples.push(event.latency_ms);
+      agent.recent.push(event.id);
+      if (agent.recent.length > 10) agent.recent.shift();
+      if (agent.windows < WARMUP || agent.samples.length < options.minSamples) return [];
+      if (agent.alerted_window === agent.window.window_start) return [];
+      const current = median(agent.samples);
+      const usual = robustMedian(agent.history) ?? 0;
+      const spread = Math.max(robustSpread(agent.history) ?? 0, usual * 0.1, 1);
+      const z = (current - usual) / spread;
+      if (current < options.minMs || z < options.robustZ || current < usual * options.minRatio) return [];
+      agent.alerted_window = agent.window.window_start;
+      return [
+        {
+          id: findingId(name, event.agent_id, event.id),
+          detector: name,
+          agent_id: event.agent_id,
+          key: "latency",
+          time: new Date(time).toISOString(),
+          severity: options.severity,
+          score: Math.min(1, current / Math.max(1, usual * options.minRatio * 2)),
+          observed: { median_latency_ms: current, responses: agent.samples.length },
+          baseline: { median_latency_ms: usual },
+          event_ids: [...agent.recent],
+          title: `Latency degraded on ${event.agent_id}`,
+          summary: `${event.agent_id} answers in ${Math.round(current)} ms (median of ${agent.samples.length} responses in the current 5 minutes), usually ${Math.round(usual)} ms`,
+          labels: {},
+        },
+      ];
+    },
+    tick(state) {
+      evictIdle(state.agents, state.watermark, options.entityTtlMs);
+      return [];
+    },
+  };
+}
