@@ -3,6 +3,7 @@ import { agentSilent } from "./agent-silent.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
 import { authFailureRate } from "./auth-failure-rate.ts";
 import { canaryLeak } from "./canary-leak.ts";
+import { piiLeak, secretLeak } from "./data-leak.ts";
 import { errorRate } from "./error-rate.ts";
 import { DROP_HOSTS, exfiltration } from "./exfiltration.ts";
 import { latency } from "./latency.ts";
@@ -133,6 +134,20 @@ export function createDetectors(config: Config["detectors"], agents: Config["age
         entityTtlMs: silent.entity_ttl,
         severity: silent.severity,
       }) as Detector,
+    );
+  }
+  if (config.pii_leak.enabled) {
+    detectors.push(
+      piiLeak({
+        ignore: config.pii_leak.ignore,
+        criticalTypes: config.pii_leak.critical_types,
+        severity: config.pii_leak.severity,
+      }) as Detector,
+    );
+  }
+  if (config.secret_leak.enabled) {
+    detectors.push(
+      secretLeak({ ignore: config.secret_leak.ignore, criticalTypes: [], severity: "critical" }) as Detector,
     );
   }
   if (config.message_rate.enabled) {

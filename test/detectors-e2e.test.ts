@@ -4,20 +4,64 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
+import { Receiver } from "./helpers/receiver.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
 const CANARY = "canary-7f3c9e21-do-not-use";
 
 describe("detectors through the real process", () => {
   let aw: AgentwatchProcess;
+  const receiver = new Receiver();
   beforeAll(async () => {
+    await receiver.start();
     aw = await startAgentwatch({
-      config: { detectors: { canary_leak: { canaries: [{ name: "db-password", value: CANARY }] } } },
+      config: {
+        receivers: [{ name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret" }],
+        detectors: { canary_leak: { canaries: [{ name: "db-password", value: CANARY }] } },
+      },
     });
   });
   afterAll(async () => {
     await aw?.stop();
     aw?.cleanup();
+    await receiver.stop();
+  });
+
+  it("sends pii_leak and secret_leak alerts with the evidence redacted", async () => {
+    const card = "4111 1111 1111 1111";
+    const key = "ghp_Q8x2Lm4Nv6Bc1Zr7Tk9Wd3Fh5Jp0Ys2Ua4Ei";
+    const res = await aw.fetch("/v1/events", {
+      method: "POST",
+      headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "resp-leak",
+        time: new Date().toISOString(),
+        type: "response",
+        agent_id: AGENT,
+        session_id: "sess-leak",
+        text: `Card on file: ${card}. Deploy token: ${key}`,
+      }),
+    });
+    expect(res.status).toBe(202);
+    for (const detector of ["pii_leak", "secret_leak"]) {
+      const alert = await receiver.waitFor((r) => JSON.parse(r.body).incident.detector === detector);
+      expect(alert.body).not.toContain(card);
+      expect(alert.body).not.toContain(card.replaceAll(" ", ""));
+      expect(alert.body).not.toContain(key);
+      expect(alert.body).toContain("[REDACTED:");
+      expect(JSON.parse(alert.body).incident).toMatchObject({
+        severity: "critical",
+        session_id: "sess-leak",
+      });
+    }
+    // The stored event keeps its original text for investigation.
+    const stored = await eventually(async () => {
+      const page = await (
+        await aw.fetch("/v1/events?session_id=sess-leak", { headers: bearer(TOKENS.viewer) })
+      ).json();
+      return page.events[0];
+    });
+    expect(stored.text).toContain(card);
   });
 
   it("raises token_spike for a stolen key after its baseline is learned", async () => {

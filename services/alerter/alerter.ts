@@ -11,6 +11,7 @@
  * interleave their read-modify-write of an incident.
  */
 import { createHash } from "node:crypto";
+import { redact, redactDeep } from "../../detectors/sensitive.ts";
 import { type Bus, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
@@ -183,9 +184,9 @@ export class Alerter {
           detector: finding.detector,
           agent_id: finding.agent_id,
           ...(finding.session_id ? { session_id: finding.session_id } : {}),
-          title: finding.title,
-          summary: finding.summary,
-          labels: { ...finding.labels, detector: finding.detector, agent_id: finding.agent_id },
+          title: redact(finding.title),
+          summary: redact(finding.summary),
+          labels: { ...redactDeep(finding.labels), detector: finding.detector, agent_id: finding.agent_id },
           started_at: finding.time,
           updated_at: nowIso,
           fingerprint,
@@ -206,7 +207,7 @@ export class Alerter {
     incident.findings.push(toIncidentFinding(finding));
     if (incident.findings.length > MAX_INCIDENT_FINDINGS) incident.findings.shift();
     incident.finding_count += 1;
-    incident.summary = finding.summary;
+    incident.summary = redact(finding.summary);
     incident.updated_at = nowIso;
     if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[incident.severity])
       incident.severity = finding.severity;
@@ -283,15 +284,16 @@ export function fingerprintOf(finding: Finding): string {
     .slice(0, 32);
 }
 
+/** Evidence is redacted here too, whatever the detector did: nothing sensitive reaches an alert. */
 function toIncidentFinding(f: Finding): IncidentFinding {
   return {
     id: f.id,
     detector: f.detector,
     time: f.time,
     score: f.score,
-    observed: f.observed,
-    baseline: f.baseline,
+    observed: redactDeep(f.observed),
+    baseline: redactDeep(f.baseline),
     event_ids: f.event_ids,
-    summary: f.summary,
+    summary: redact(f.summary),
   };
 }

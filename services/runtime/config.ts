@@ -226,6 +226,38 @@ const agentSilentSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const SENSITIVE_TYPES = [
+  "email",
+  "credit_card",
+  "us_ssn",
+  "ca_sin",
+  "iban",
+  "phone",
+  "openai_key",
+  "anthropic_key",
+  "aws_access_key",
+  "aws_secret_key",
+  "github_token",
+  "slack_token",
+  "google_api_key",
+  "stripe_key",
+  "private_key",
+] as const;
+
+const piiLeakSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Types not reported, e.g. [email, phone] for an agent whose job is to show contact details. */
+  ignore: z.array(z.enum(SENSITIVE_TYPES)).default([]),
+  /** Types that make the finding critical. */
+  critical_types: z.array(z.enum(SENSITIVE_TYPES)).default(["credit_card", "us_ssn", "ca_sin"]),
+  severity: severity.default("warning"),
+});
+
+const secretLeakSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  ignore: z.array(z.enum(SENSITIVE_TYPES)).default([]),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -297,6 +329,8 @@ export const configSchema = z
         error_rate: errorRateSchema.prefault({}),
         latency: latencySchema.prefault({}),
         agent_silent: agentSilentSchema.prefault({}),
+        pii_leak: piiLeakSchema.prefault({}),
+        secret_leak: secretLeakSchema.prefault({}),
         message_rate: messageRateSchema.prefault({}),
         canary_leak: canaryLeakSchema.prefault({}),
       })

@@ -1,0 +1,40 @@
+/**
+ * Prints the quality of the content detectors on the labelled development data in
+ * ../shared/datasets (see its README): precision and recall per entity type on Presidio, and the
+ * false-positive rate on the benign Alpaca instructions.
+ *
+ *   npm run eval
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadPresidio, scorePii } from "../detectors/evaluate.ts";
+import { findSensitive } from "../detectors/sensitive.ts";
+
+const datasets = resolve(import.meta.dirname, "../../shared/datasets");
+const documents = loadPresidio(`${datasets}/presidio/generated_large.json`);
+console.log(`PII on presidio/generated_large.json (${documents.length} documents), span overlap:`);
+console.log("type          labelled  found  true+  false+  false-  precision  recall");
+for (const [type, s] of Object.entries(scorePii(documents))) {
+  const labelled = s.truePositives + s.falseNegatives;
+  const found = s.truePositives + s.falsePositives;
+  console.log(
+    `${type.padEnd(13)} ${String(labelled).padStart(8)}  ${String(found).padStart(5)}  ${String(s.truePositives).padStart(5)}  ${String(
+      s.falsePositives,
+    ).padStart(
+      6,
+    )}  ${String(s.falseNegatives).padStart(6)}  ${s.precision.toFixed(3).padStart(9)}  ${s.recall.toFixed(3).padStart(6)}`,
+  );
+}
+
+const texts = readFileSync(`${datasets}/alpaca/seed_tasks.jsonl`, "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .flatMap((line) => {
+    const task = JSON.parse(line) as { instruction: string; instances: { input: string; output: string }[] };
+    return [task.instruction, ...task.instances.flatMap((i) => [i.input, i.output])];
+  });
+const flagged = texts.filter((t) => findSensitive(t).some((m) => m.type !== "phone")).length;
+const flaggedPhone = texts.filter((t) => findSensitive(t).some((m) => m.type === "phone")).length;
+console.log(
+  `\nbenign alpaca/seed_tasks.jsonl (${texts.length} texts): PII/secret false-positive rate ${((100 * flagged) / texts.length).toFixed(2)}% (${flagged}), phone ${((100 * flaggedPhone) / texts.length).toFixed(2)}% (${flaggedPhone})`,
+);

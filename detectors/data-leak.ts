@@ -1,0 +1,93 @@
+/**
+ * pii_leak and secret_leak: personal data (e-mail, cards, SSNs, SINs, IBANs, phone numbers) and
+ * secrets (API keys, tokens, private keys) in what an agent answered or sent to a tool. Evidence
+ * is a redacted excerpt and counts per type: a finding never carries a value.
+ *
+ * Stateless. Findings are keyed by session (or the agent when there is none), so the leaks of one
+ * conversation join one incident.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import { findingId } from "./finding-id.ts";
+import { findSensitive, redactedExcerpt, type SensitiveMatch, type SensitiveType } from "./sensitive.ts";
+import type { AgentEvent, Detector, Finding } from "./types.ts";
+
+export interface DataLeakOptions {
+  /** Types not reported (e.g. `email` for an agent whose job is to show addresses). */
+  ignore: readonly SensitiveType[];
+  severity: Severity;
+  /** pii_leak only: types that raise the finding to critical. */
+  criticalTypes: readonly SensitiveType[];
+}
+
+export function piiLeak(options: DataLeakOptions): Detector<Record<string, never>> {
+  return dataLeak("pii_leak", "pii", options);
+}
+
+export function secretLeak(options: DataLeakOptions): Detector<Record<string, never>> {
+  return dataLeak("secret_leak", "secret", options);
+}
+
+/** The texts of an event that leave the agent: its answer, or what it sends to a tool. */
+export function outboundTexts(event: AgentEvent): [place: string, text: string][] {
+  if (event.type === "response" && event.text) return [["response", event.text]];
+  if (event.type === "tool_call" && event.tool) {
+    const out: [string, string][] = [];
+    if (event.tool.arguments)
+      out.push([`arguments of tool ${event.tool.name}`, JSON.stringify(event.tool.arguments)]);
+    if (event.tool.target) out.push([`target of tool ${event.tool.name}`, event.tool.target]);
+    return out;
+  }
+  return [];
+}
+
+function dataLeak(
+  name: "pii_leak" | "secret_leak",
+  category: SensitiveMatch["category"],
+  options: DataLeakOptions,
+): Detector<Record<string, never>> {
+  return {
+    name,
+    initialState: () => ({}),
+    update(_state, { event, time }) {
+      const counts: Record<string, number> = {};
+      const where: string[] = [];
+      let excerpt = "";
+      for (const [place, text] of outboundTexts(event)) {
+        const matches = findSensitive(text).filter(
+          (m) => m.category === category && !options.ignore.includes(m.type),
+        );
+        if (matches.length === 0) continue;
+        where.push(place);
+        for (const m of matches) counts[m.type] = (counts[m.type] ?? 0) + 1;
+        if (!excerpt) excerpt = redactedExcerpt(text, findSensitive(text));
+      }
+      if (where.length === 0) return [];
+      const kinds = Object.keys(counts) as SensitiveType[];
+      const severity =
+        category === "secret" || kinds.some((k) => options.criticalTypes.includes(k))
+          ? "critical"
+          : options.severity;
+      const scope = event.session_id ? `session:${event.session_id}` : "agent";
+      const what = kinds.map((k) => `${counts[k]} ${k}`).join(", ");
+      const finding: Finding = {
+        id: findingId(name, `${event.agent_id}|${scope}`, event.id),
+        detector: name,
+        agent_id: event.agent_id,
+        ...(event.session_id ? { session_id: event.session_id } : {}),
+        key: scope,
+        time: new Date(time).toISOString(),
+        severity,
+        score: severity === "critical" ? 1 : 0.6,
+        observed: { types: counts, where, excerpt },
+        baseline: null,
+        event_ids: [event.id],
+        title: `${category === "secret" ? "Secret" : "Personal data"} in the output of ${event.agent_id}`,
+        summary: `${event.agent_id} put ${what} into its ${where.join(" and ")}${
+          event.session_id ? ` (session ${event.session_id})` : ""
+        }`,
+        labels: { types: kinds.join(","), ...(event.user_id ? { user_id: event.user_id } : {}) },
+      };
+      return [finding];
+    },
+  };
+}

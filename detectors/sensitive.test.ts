@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadPresidio, scorePii } from "./evaluate.ts";
+import { findSensitive, luhnValid, redact, redactedExcerpt, validIban } from "./sensitive.ts";
+
+const DATASETS = resolve(import.meta.dirname, "../../shared/datasets");
+const types = (text: string) => findSensitive(text).map((m) => m.type);
+const alnum = (n: number) =>
+  Array.from(
+    randomBytes(n),
+    (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[b % 62],
+  ).join("");
+
+/** A Luhn-valid number: `prefix` + random digits + check digit. */
+function luhnNumber(prefix: string, length: number): string {
+  let body = prefix;
+  while (body.length < length - 1) body += String(randomBytes(1)[0]! % 10);
+  for (let d = 0; d <= 9; d += 1) if (luhnValid(body + d)) return body + d;
+  throw new Error("unreachable");
+}
+
+describe("secrets", () => {
+  it("finds generated API keys of every kind, and nothing in their near misses", () => {
+    const cases: [string, string][] = [
+      [`sk-${alnum(48)}`, "openai_key"],
+      [`sk-proj-${alnum(40)}_${alnum(20)}`, "openai_key"],
+      [`sk-ant-api03-${alnum(80)}`, "anthropic_key"],
+      [`AKIA${alnum(16).toUpperCase()}`, "aws_access_key"],
+      [`aws_secret_access_key = ${alnum(40)}`, "aws_secret_key"],
+      [`ghp_${alnum(36)}`, "github_token"],
+      [`github_pat_${alnum(22)}_${alnum(59)}`, "github_token"],
+      [`xoxb-${randomBytes(6).readUIntBE(0, 6)}-${alnum(24)}`, "slack_token"],
+      [`AIza${alnum(35)}`, "google_api_key"],
+      [`sk_live_${alnum(24)}`, "stripe_key"],
+      [`-----BEGIN RSA PRIVATE KEY-----\nMIIEow${alnum(60)}\n-----END RSA PRIVATE KEY-----`, "private_key"],
+      [
+        `-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn${alnum(60)}\n-----END OPENSSH PRIVATE KEY-----`,
+        "private_key",
+      ],
+    ];
+    for (const [secret, type] of cases) {
+      expect(types(`here you go: ${secret} (keep it safe)`), secret).toContain(type);
+    }
+    for (const text of [
+      "sk-short",
+      "the task-ant-hill",
+      "AKIA123",
+      "ghp_tooShort",
+      "the skeleton key is under the mat",
+      "-----BEGIN PUBLIC KEY-----",
+    ]) {
+      expect(
+        types(text).filter((t) => t !== "phone"),
+        text,
+      ).toEqual([]);
+    }
+  });
+
+  it("treats documentation placeholders as no leak", () => {
+    expect(types("export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE")).toEqual([]);
+    expect(types("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")).toEqual([]);
+  });
+});
+
+describe("personal data", () => {
+  it("checks cards with Luhn and issuer prefixes", () => {
+    for (const prefix of ["4", "51", "37", "6011"]) {
+      const number = luhnNumber(prefix, prefix === "37" ? 15 : 16);
+      expect(types(`card ${number} exp 12/29`)).toContain("credit_card");
+      expect(types(`card ${number.replace(/(\d{4})(?=\d)/g, "$1 ")} exp 12/29`)).toContain("credit_card");
+    }
+    const valid = luhnNumber("4", 16);
+    const broken = valid.slice(0, -1) + ((Number(valid.at(-1)) + 1) % 10);
+    expect(types(`order ${broken}`)).not.toContain("credit_card");
+    expect(types(`id ${luhnNumber("9", 16)}`)).not.toContain("credit_card");
+  });
+
+  it("checks US SSNs by the SSA rules", () => {
+    expect(types("SSN 536-32-3065")).toEqual(["us_ssn"]);
+    expect(types("social security number: 536 32 3065")).toEqual(["us_ssn"]);
+    for (const invalid of [
+      "000-12-3456",
+      "666-12-3456",
+      "912-12-3456",
+      "536-00-3065",
+      "536-32-0000",
+      "078-05-1120",
+    ]) {
+      expect(types(`SSN ${invalid}`), invalid).not.toContain("us_ssn");
+    }
+  });
+
+  it("checks Canadian SINs by Luhn, valid and invalid", () => {
+    const sin = luhnNumber("1", 9);
+    expect(types(`SIN ${sin.slice(0, 3)}-${sin.slice(3, 6)}-${sin.slice(6)}`)).toContain("ca_sin");
+    expect(types(`SIN ${sin.slice(0, 3)} ${sin.slice(3, 6)} ${sin.slice(6)}`)).toContain("ca_sin");
+    const bad = sin.slice(0, -1) + ((Number(sin.at(-1)) + 1) % 10);
+    expect(types(`SIN ${bad.slice(0, 3)}-${bad.slice(3, 6)}-${bad.slice(6)}`)).not.toContain("ca_sin");
+    const eight = luhnNumber("8", 9);
+    expect(types(`SIN ${eight.slice(0, 3)}-${eight.slice(3, 6)}-${eight.slice(6)}`)).not.toContain("ca_sin");
+  });
+
+  it("checks IBANs by country length and mod 97", () => {
+    expect(validIban("GB82 WEST 1234 5698 7654 32")).toBe(true);
+    expect(validIban("de89370400440532013000")).toBe(true);
+    expect(validIban("GB82 WEST 1234 5698 7654 33")).toBe(false);
+    expect(validIban("GB82 WEST 1234 5698 7654")).toBe(false);
+    expect(types("pay to DE89 3704 0044 0532 0130 00 today")).toEqual(["iban"]);
+  });
+
+  it("finds e-mail addresses", () => {
+    expect(types("write to jane.doe+billing@mail.example.co.uk please")).toEqual(["email"]);
+    expect(types("not@an email")).toEqual([]);
+  });
+});
+
+describe("redaction", () => {
+  it("masks every value, keeps a card's last four, and never cuts a value into an excerpt", () => {
+    const card = luhnNumber("4", 16);
+    const text = `Customer jane@example.com paid with ${card}; key sk-${alnum(40)} and SSN 536-32-3065.`;
+    const redacted = redact(text);
+    expect(redacted).toBe(
+      `Customer [REDACTED:email] paid with [REDACTED:credit_card …${card.slice(-4)}]; key [REDACTED:openai_key] and SSN [REDACTED:us_ssn].`,
+    );
+    const excerpt = redactedExcerpt(
+      `${"x".repeat(200)} ${text}`,
+      findSensitive(`${"x".repeat(200)} ${text}`),
+      20,
+    );
+    expect(excerpt.startsWith("…")).toBe(true);
+    expect(excerpt).toContain("[REDACTED:email]");
+    expect(excerpt).not.toContain("jane@");
+    expect(excerpt).not.toMatch(/\d{12}/);
+  });
+});
+
+describe("quality on the development data (../shared/datasets)", () => {
+  it("holds the floors on Presidio: precision >= 0.95 and recall >= 0.90 for e-mail, cards, SSNs and IBANs", () => {
+    const scores = scorePii(loadPresidio(`${DATASETS}/presidio/generated_large.json`));
+    for (const type of ["email", "credit_card", "us_ssn", "iban"] as const) {
+      expect(scores[type].precision, `${type} precision`).toBeGreaterThanOrEqual(0.95);
+      expect(scores[type].recall, `${type} recall`).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it("raises no personal data or secret in the benign instructions (false-positive rate <= 2%)", () => {
+    const lines = readFileSync(`${DATASETS}/alpaca/seed_tasks.jsonl`, "utf8").split("\n").filter(Boolean);
+    const texts = lines.flatMap((line) => {
+      const task = JSON.parse(line) as {
+        instruction: string;
+        instances: { input: string; output: string }[];
+      };
+      return [task.instruction, ...task.instances.flatMap((i) => [i.input, i.output])];
+    });
+    const flagged = texts.filter((t) => findSensitive(t).some((m) => m.type !== "phone"));
+    expect(flagged.length / texts.length).toBeLessThanOrEqual(0.02);
+  });
+});

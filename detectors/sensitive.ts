@@ -1,0 +1,317 @@
+/**
+ * Finding personal data and secrets in text, and the one redaction function used wherever
+ * evidence is shown or stored in alerts. Pure: regular expressions plus the checksums that turn
+ * "looks like" into "is" (Luhn for cards and SINs, mod 97 for IBANs, the SSA rules for SSNs).
+ */
+
+export type SensitiveType =
+  | "email"
+  | "credit_card"
+  | "us_ssn"
+  | "ca_sin"
+  | "iban"
+  | "phone"
+  | "openai_key"
+  | "anthropic_key"
+  | "aws_access_key"
+  | "aws_secret_key"
+  | "github_token"
+  | "slack_token"
+  | "google_api_key"
+  | "stripe_key"
+  | "private_key";
+
+export const PII_TYPES: readonly SensitiveType[] = [
+  "email",
+  "credit_card",
+  "us_ssn",
+  "ca_sin",
+  "iban",
+  "phone",
+];
+
+export interface SensitiveMatch {
+  type: SensitiveType;
+  category: "pii" | "secret";
+  start: number;
+  end: number;
+}
+
+interface Rule {
+  type: SensitiveType;
+  category: "pii" | "secret";
+  pattern: RegExp;
+  /** Whether the matched text really is one (checksums, validity rules, placeholders). */
+  valid?: (match: string) => boolean;
+}
+
+const RULES: Rule[] = [
+  // Secrets first: their matches win over PII patterns that overlap them.
+  {
+    type: "private_key",
+    category: "secret",
+    pattern:
+      /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
+  { type: "anthropic_key", category: "secret", pattern: /\bsk-ant-[A-Za-z0-9]{2,10}-[A-Za-z0-9_-]{20,}/g },
+  {
+    type: "openai_key",
+    category: "secret",
+    pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
+    valid: notPlaceholder,
+  },
+  {
+    type: "aws_access_key",
+    category: "secret",
+    pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b/g,
+    valid: notPlaceholder,
+  },
+  {
+    type: "aws_secret_key",
+    category: "secret",
+    pattern: /(?<=aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}\b/gi,
+    valid: notPlaceholder,
+  },
+  {
+    type: "github_token",
+    category: "secret",
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/g,
+  },
+  { type: "slack_token", category: "secret", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { type: "google_api_key", category: "secret", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { type: "stripe_key", category: "secret", pattern: /\b[rs]k_live_[0-9A-Za-z]{24,}\b/g },
+  { type: "email", category: "pii", pattern: /\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b/g },
+  {
+    type: "iban",
+    category: "pii",
+    // Either case: people paste IBANs in lower case too; the mod-97 check keeps precision.
+    pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b/g,
+    valid: validIban,
+  },
+  {
+    type: "credit_card",
+    category: "pii",
+    pattern: /\b(?:\d[ -]?){12,18}\d\b/g,
+    valid: validCard,
+  },
+  { type: "us_ssn", category: "pii", pattern: /\b\d{3}-\d{2}-\d{4}\b/g, valid: validSsn },
+  // Space-separated digits are too often something else (addresses, references): only after a cue.
+  {
+    type: "us_ssn",
+    category: "pii",
+    pattern: /(?<=\b(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,20})\d{3} \d{2} \d{4}\b/gi,
+    valid: validSsn,
+  },
+  { type: "ca_sin", category: "pii", pattern: /\b\d{3}([- ])\d{3}\1\d{3}\b/g, valid: validSin },
+  {
+    type: "phone",
+    category: "pii",
+    pattern:
+      /(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]\d{2,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w.-]*\d)/g,
+    valid: plausiblePhone,
+  },
+];
+
+/** Every sensitive span in `text`, earliest first, without overlaps (the earlier rule wins). */
+export function findSensitive(text: string): SensitiveMatch[] {
+  const found: SensitiveMatch[] = [];
+  for (const rule of RULES) {
+    for (const m of text.matchAll(rule.pattern)) {
+      const start = m.index ?? 0;
+      const end = start + m[0].length;
+      if (rule.valid && !rule.valid(m[0])) continue;
+      if (found.some((f) => start < f.end && end > f.start)) continue;
+      found.push({ type: rule.type, category: rule.category, start, end });
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The redaction used everywhere evidence is shown or stored in alerts: each sensitive span
+ * becomes `[REDACTED:<type>]`; cards keep their last four digits, as receipts do.
+ */
+export function redact(text: string, matches: SensitiveMatch[] = findSensitive(text)): string {
+  let out = "";
+  let at = 0;
+  for (const m of matches) {
+    out += text.slice(at, m.start);
+    const tail =
+      m.type === "credit_card" ? ` …${text.slice(m.start, m.end).replace(/\D/g, "").slice(-4)}` : "";
+    out += `[REDACTED:${m.type}${tail}]`;
+    at = m.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * A redacted excerpt around the first match, for a finding's evidence. The text is redacted
+ * whole before it is cut, so an excerpt's edge can only cut a marker, never a value.
+ */
+export function redactedExcerpt(text: string, matches: SensitiveMatch[], radius = 60): string {
+  const redacted = redact(text, matches);
+  const at = redacted.indexOf("[REDACTED:");
+  if (at < 0) return "";
+  const from = Math.max(0, at - radius);
+  const to = Math.min(redacted.length, redacted.indexOf("]", at) + 1 + radius);
+  return `${from > 0 ? "…" : ""}${redacted.slice(from, to)}${to < redacted.length ? "…" : ""}`;
+}
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i -= 1) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+function validCard(match: string): boolean {
+  const digits = match.replace(/[ -]/g, "");
+  if (digits.length < 13 || digits.length > 19) return false;
+  // Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro): random Luhn-valid numbers are not cards.
+  const issuer =
+    /^4/.test(digits) ||
+    /^5[1-5]/.test(digits) ||
+    /^2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)/.test(digits) ||
+    /^3[47]/.test(digits) ||
+    /^(?:6011|65|64[4-9])/.test(digits) ||
+    /^35(?:2[89]|[3-8]\d)/.test(digits) ||
+    /^3(?:0[0-5]|[68])/.test(digits) ||
+    /^62/.test(digits) ||
+    /^(?:50|5[6-9]|6[0-9])/.test(digits);
+  return issuer && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
+}
+
+/** SSA rules: no area 000, 666 or 900-999, no group 00, no serial 0000, and not the famous samples. */
+function validSsn(match: string): boolean {
+  const [area, group, serial] = match.split(/[- ]/) as [string, string, string];
+  if (area === "000" || area === "666" || area.startsWith("9")) return false;
+  if (group === "00" || serial === "0000") return false;
+  return !["078-05-1120", "219-09-9999", "123-45-6789"].includes(`${area}-${group}-${serial}`);
+}
+
+/** Canadian SIN: Luhn-valid, and never starting with 0 or 8. */
+function validSin(match: string): boolean {
+  const digits = match.replace(/[- ]/g, "");
+  return !/^[08]/.test(digits) && luhnValid(digits);
+}
+
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SC: 31,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+};
+
+export function validIban(match: string): boolean {
+  const iban = match.replace(/ /g, "").toUpperCase();
+  if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const value = ch >= "A" && ch <= "Z" ? ch.charCodeAt(0) - 55 : ch.charCodeAt(0) - 48;
+    remainder = Number(`${remainder}${value}`) % 97;
+  }
+  return remainder === 1;
+}
+
+function plausiblePhone(match: string): boolean {
+  const digits = match.replace(/(?:x|ext\.?)\s?\d+$/i, "").replace(/\D/g, "");
+  return digits.length >= 7 && digits.length <= 15 && !/^(\d)\1+$/.test(digits);
+}
+
+/** Documentation placeholders (AKIAIOSFODNN7EXAMPLE and friends) are not leaks. */
+function notPlaceholder(match: string): boolean {
+  return !/EXAMPLE|example|XXXXXXXX|xxxxxxxx|your[-_]?api[-_]?key/i.test(match);
+}
+
+/** `redact` applied to every string inside a JSON value (findings' evidence before it reaches an alert). */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+  }
+  return value;
+}
