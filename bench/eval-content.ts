@@ -6,11 +6,10 @@
  *   npm run eval
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { loadPresidio, scorePii } from "../detectors/evaluate.ts";
+import { datasetsDir, loadPresidio, scorePii } from "../detectors/evaluate.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 
-const datasets = resolve(import.meta.dirname, "../../shared/datasets");
+const datasets = datasetsDir();
 const documents = loadPresidio(`${datasets}/presidio/generated_large.json`);
 console.log(`PII on presidio/generated_large.json (${documents.length} documents), span overlap:`);
 console.log("type          labelled  found  true+  false+  false-  precision  recall");

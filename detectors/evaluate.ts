@@ -3,7 +3,8 @@
  * its README). Used by the tests that hold the quality floors and by `bench/eval-content.ts`,
  * which prints the figures.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { findSensitive, type SensitiveType } from "./sensitive.ts";
 
 export interface PresidioDocument {
@@ -26,6 +27,20 @@ export interface TypeScore {
   falseNegatives: number;
   precision: number;
   recall: number;
+}
+
+/**
+ * Where the labelled data lives: `../shared/datasets` beside the project (as CI and the developers'
+ * machines have it), or AGENTWATCH_DATASETS. Throws a clear error when it is not there.
+ */
+export function datasetsDir(): string {
+  const dir = process.env.AGENTWATCH_DATASETS ?? resolve(import.meta.dirname, "../../shared/datasets");
+  if (!existsSync(dir)) {
+    throw new Error(
+      `the labelled datasets are not at ${dir}: the project expects shared/ beside its folder (or set AGENTWATCH_DATASETS)`,
+    );
+  }
+  return dir;
 }
 
 export function loadPresidio(path: string): PresidioDocument[] {

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPresidio, scorePii } from "./evaluate.ts";
+import { datasetsDir, loadPresidio, scorePii } from "./evaluate.ts";
 import { findSensitive, luhnValid, redact, redactedExcerpt, validIban } from "./sensitive.ts";
 
-const DATASETS = resolve(import.meta.dirname, "../../shared/datasets");
+const DATASETS = datasetsDir();
 const types = (text: string) => findSensitive(text).map((m) => m.type);
 const alnum = (n: number) =>
   Array.from(
