@@ -6,7 +6,14 @@
  *   npm run eval
  */
 import { readFileSync } from "node:fs";
-import { datasetsDir, loadPresidio, scorePii } from "../detectors/evaluate.ts";
+import {
+  datasetsDir,
+  injectionDataset,
+  loadPresidio,
+  scoreClassifier,
+  scorePii,
+} from "../detectors/evaluate.ts";
+import { classifyInjection } from "../detectors/injection.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 
 const datasets = datasetsDir();
@@ -37,3 +44,21 @@ const flaggedPhone = texts.filter((t) => findSensitive(t).some((m) => m.type ===
 console.log(
   `\nbenign alpaca/seed_tasks.jsonl (${texts.length} texts): PII/secret false-positive rate ${((100 * flagged) / texts.length).toFixed(2)}% (${flagged}), phone ${((100 * flaggedPhone) / texts.length).toFixed(2)}% (${flaggedPhone})`,
 );
+
+const items = injectionDataset(datasets);
+const started = performance.now();
+const injection = scoreClassifier(items, (text, origin) => classifyInjection(text, origin).score, 0.5);
+const perItem = (performance.now() - started) / items.length;
+console.log(
+  `\nprompt injection (built-in classifier, threshold 0.5), ${items.length} texts, ${perItem.toFixed(3)} ms each:`,
+);
+console.log("source        positives  negatives  true+  false+  precision  recall  false-positive rate");
+for (const [source, r] of Object.entries(injection)) {
+  console.log(
+    `${source.padEnd(13)} ${String(r.positives).padStart(9)}  ${String(r.negatives).padStart(9)}  ${String(r.truePositives).padStart(5)}  ${String(
+      r.falsePositives,
+    ).padStart(
+      6,
+    )}  ${r.precision.toFixed(3).padStart(9)}  ${r.recall.toFixed(3).padStart(6)}  ${(100 * r.falsePositiveRate).toFixed(2).padStart(18)}%`,
+  );
+}

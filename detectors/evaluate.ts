@@ -85,3 +85,124 @@ export function scorePii(documents: PresidioDocument[]): Record<SensitiveType, T
   }
   return scores;
 }
+
+export interface LabelledText {
+  source: string;
+  text: string;
+  origin: "user" | "tool";
+  attack: boolean;
+}
+
+/** BIPIA contents as a tool would return them. Code contexts are lists of lines. */
+function bipiaContexts(dir: string, file: string): string[] {
+  return readFileSync(`${dir}/bipia/${file}`, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const row = JSON.parse(line) as { context: string | string[] };
+      return Array.isArray(row.context) ? row.context.join("\n") : row.context;
+    });
+}
+
+function bipiaAttacks(dir: string, file: string): string[] {
+  const byCategory = JSON.parse(readFileSync(`${dir}/bipia/${file}`, "utf8")) as Record<string, string[]>;
+  return Object.values(byCategory).flat();
+}
+
+/** Inserts `attack` at the start, in the middle (at a sentence or line break) or at the end. */
+export function insertAttack(context: string, attack: string, where: "start" | "middle" | "end"): string {
+  if (where === "start") return `${attack}\n${context}`;
+  if (where === "end") return `${context}\n${attack}`;
+  const half = Math.floor(context.length / 2);
+  const breakAt = context.slice(half).search(/[.\n]\s/);
+  const at = breakAt < 0 ? half : half + breakAt + 1;
+  return `${context.slice(0, at)} ${attack} ${context.slice(at)}`;
+}
+
+/**
+ * The labelled set: every BIPIA context clean (negative) and with one attack inserted (positive;
+ * attacks and positions taken in turn), as tool output; and the Alpaca instructions as user
+ * prompts (negative).
+ */
+export function injectionDataset(dir: string): LabelledText[] {
+  const out: LabelledText[] = [];
+  const textAttacks = bipiaAttacks(dir, "text_attack_train.json");
+  const codeAttacks = bipiaAttacks(dir, "code_attack_train.json");
+  const positions = ["start", "middle", "end"] as const;
+  for (const [source, file, attacks] of [
+    ["bipia/email", "email_train.jsonl", textAttacks],
+    ["bipia/table", "table_train.jsonl", textAttacks],
+    ["bipia/code", "code_train.jsonl", codeAttacks],
+  ] as const) {
+    bipiaContexts(dir, file).forEach((context, i) => {
+      out.push({ source, text: context, origin: "tool", attack: false });
+      const attack = attacks[i % attacks.length] as string;
+      out.push({
+        source,
+        text: insertAttack(context, attack, positions[i % 3] as "start"),
+        origin: "tool",
+        attack: true,
+      });
+    });
+  }
+  for (const line of readFileSync(`${dir}/alpaca/seed_tasks.jsonl`, "utf8").split("\n").filter(Boolean)) {
+    const task = JSON.parse(line) as { instruction: string; instances: { input: string }[] };
+    const input = task.instances
+      .map((i) => i.input)
+      .filter(Boolean)
+      .join("\n");
+    out.push({
+      source: "alpaca",
+      text: input ? `${task.instruction}\n${input}` : task.instruction,
+      origin: "user",
+      attack: false,
+    });
+  }
+  return out;
+}
+
+export interface DetectionScore {
+  positives: number;
+  negatives: number;
+  truePositives: number;
+  falsePositives: number;
+  precision: number;
+  recall: number;
+  falsePositiveRate: number;
+}
+
+/** Precision, recall and false-positive rate per source for a classifier at a threshold. */
+export function scoreClassifier(
+  items: LabelledText[],
+  classify: (text: string, origin: LabelledText["origin"]) => number,
+  threshold: number,
+): Record<string, DetectionScore> {
+  const scores: Record<string, DetectionScore> = {};
+  for (const item of items) {
+    const s = scores[item.source] ?? {
+      positives: 0,
+      negatives: 0,
+      truePositives: 0,
+      falsePositives: 0,
+      precision: 1,
+      recall: 1,
+      falsePositiveRate: 0,
+    };
+    scores[item.source] = s;
+    const flagged = classify(item.text, item.origin) >= threshold;
+    if (item.attack) {
+      s.positives += 1;
+      if (flagged) s.truePositives += 1;
+    } else {
+      s.negatives += 1;
+      if (flagged) s.falsePositives += 1;
+    }
+  }
+  for (const s of Object.values(scores)) {
+    s.precision =
+      s.truePositives + s.falsePositives === 0 ? 1 : s.truePositives / (s.truePositives + s.falsePositives);
+    s.recall = s.positives === 0 ? 1 : s.truePositives / s.positives;
+    s.falsePositiveRate = s.negatives === 0 ? 0 : s.falsePositives / s.negatives;
+  }
+  return scores;
+}

@@ -6,6 +6,7 @@ import { canaryLeak } from "./canary-leak.ts";
 import { piiLeak, secretLeak } from "./data-leak.ts";
 import { errorRate } from "./error-rate.ts";
 import { DROP_HOSTS, exfiltration } from "./exfiltration.ts";
+import { injection } from "./injection-detector.ts";
 import { latency } from "./latency.ts";
 import { messageRate } from "./message-rate.ts";
 import { tokenSpike } from "./token-spike.ts";
@@ -133,6 +134,22 @@ export function createDetectors(config: Config["detectors"], agents: Config["age
         steadyForMs: silent.steady_for,
         entityTtlMs: silent.entity_ttl,
         severity: silent.severity,
+      }) as Detector,
+    );
+  }
+  const attempt = config.injection_attempt;
+  const rate = config.injection_rate;
+  if (attempt.enabled || rate.enabled) {
+    detectors.push(
+      injection({
+        attempt: { enabled: attempt.enabled, threshold: attempt.threshold, severity: attempt.severity },
+        rate: {
+          enabled: rate.enabled,
+          minAttempts: rate.min_attempts,
+          robustZ: rate.robust_z,
+          severity: rate.severity,
+        },
+        entityTtlMs: 7 * 86_400_000,
       }) as Detector,
     );
   }

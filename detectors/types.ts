@@ -20,6 +20,8 @@ export interface ObservedEvent {
    * the runner's clock (silence) use this, so an agent with a skewed clock is not misjudged.
    */
   received?: number;
+  /** Scores from external classifiers the runner consulted for this event (0..1). */
+  signals?: { injection?: number };
 }
 
 export interface Detector<State = unknown> {

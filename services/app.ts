@@ -14,6 +14,7 @@ import { registerCollector } from "./collector/collector.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
 import { KillSwitch } from "./control/kill-switch.ts";
 import { registerAgentRoutes } from "./control/routes.ts";
+import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DetectorRunner } from "./detector/runner.ts";
 import { Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
@@ -97,6 +98,7 @@ export class Agentwatch {
         bus,
         storage,
         detectors: createDetectors(config.detectors, config.agents),
+        classifier: classifierFrom(config),
         metrics,
         logger,
       });
@@ -193,6 +195,16 @@ export class Agentwatch {
       }
     }
   }
+}
+
+function classifierFrom(config: Config): HttpInjectionClassifier | undefined {
+  const external = config.detectors.injection_attempt.classifier;
+  if (!external) return undefined;
+  return new HttpInjectionClassifier({
+    url: external.url,
+    timeoutMs: external.timeout,
+    ...(external.token ? { token: external.token } : {}),
+  });
 }
 
 function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {

@@ -5,6 +5,7 @@
  * at its offset: a restart neither loses baselines nor counts an event twice. Events replayed
  * after a crash raise findings with the same ids, which the alerter drops.
  */
+import { injectionInput } from "../../detectors/injection-detector.ts";
 import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -12,6 +13,7 @@ import type { Metrics } from "../runtime/metrics.ts";
 import type { Finding, IngestedEvent } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
+import type { InjectionClassifier } from "./classifier.ts";
 
 export const DETECTOR_GROUP = "detector";
 const CHECKPOINT_VERSION = 1;
@@ -23,6 +25,8 @@ export interface DetectorRunnerOptions {
   metrics: Metrics;
   logger: Logger;
   now?: () => number;
+  /** An external injection classifier consulted once per batch for prompts and tool results. */
+  classifier?: InjectionClassifier | undefined;
   /** Checkpoint at most this often while events flow (and always on stop and revoke). */
   checkpointIntervalMs?: number;
   tickIntervalMs?: number;
@@ -43,7 +47,9 @@ interface CheckpointBody {
 }
 
 export class DetectorRunner {
-  readonly #o: Required<DetectorRunnerOptions>;
+  readonly #o: Required<Omit<DetectorRunnerOptions, "classifier">> & {
+    classifier: InjectionClassifier | undefined;
+  };
   readonly #partitions = new Map<number, PartitionState>();
   readonly #mutex = new Mutex();
   #consumer: Consumer | undefined;
@@ -53,6 +59,7 @@ export class DetectorRunner {
   constructor(options: DetectorRunnerOptions) {
     this.#o = {
       now: Date.now,
+      classifier: undefined,
       checkpointIntervalMs: 1000,
       tickIntervalMs: 1000,
       ...options,
@@ -121,9 +128,11 @@ export class DetectorRunner {
     const partition = this.#partitions.get(batch.partition);
     if (!partition) throw new Error(`partition ${batch.partition} was not assigned to the detector runner`);
     const findings: Finding[] = [];
-    for (const record of batch.records) {
-      if (record.offset < partition.offset) continue; // already reflected in the restored state
-      const observed = this.#decode(record);
+    const fresh = batch.records.filter((r) => r.offset >= partition.offset); // older ones are in the restored state
+    const decoded = fresh.map((record) => this.#decode(record));
+    await this.#consultClassifier(decoded);
+    for (const [i, record] of fresh.entries()) {
+      const observed = decoded[i];
       if (observed) {
         for (const detector of this.#o.detectors) {
           findings.push(
@@ -139,6 +148,31 @@ export class DetectorRunner {
     }
     await this.#emit(findings);
     await this.#checkpoint(batch.partition, false);
+  }
+
+  /** Adds the external classifier's scores to the events it judges; on failure, logs, counts and goes on without. */
+  async #consultClassifier(events: (ObservedEvent | undefined)[]): Promise<void> {
+    const classifier = this.#o.classifier;
+    if (!classifier) return;
+    const targets = events.flatMap((observed) => {
+      const input = observed && injectionInput(observed.event);
+      return observed && input ? [{ observed, input }] : [];
+    });
+    for (let i = 0; i < targets.length; i += 64) {
+      const chunk = targets.slice(i, i + 64);
+      try {
+        const scores = await classifier.classify(chunk.map((t) => t.input));
+        chunk.forEach((t, j) => {
+          t.observed.signals = { ...t.observed.signals, injection: scores[j] as number };
+        });
+      } catch (err) {
+        this.#o.metrics.consumerErrors.inc({ group: `${DETECTOR_GROUP}:classifier` });
+        this.#o.logger.warn(
+          { err, events: chunk.length },
+          "injection classifier failed; these events are judged by the built-in rules only",
+        );
+      }
+    }
   }
 
   async #tick(): Promise<void> {

@@ -258,6 +258,26 @@ const secretLeakSchema = z.strictObject({
   ignore: z.array(z.enum(SENSITIVE_TYPES)).default([]),
 });
 
+const injectionAttemptSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Score (0..1) at which a prompt or tool result is an attempt. */
+  threshold: z.number().gt(0).max(1).default(0.5),
+  severity: severity.default("warning"),
+  /** An external classifier (model server) consulted beside the built-in rules; see README. */
+  classifier: z
+    .strictObject({ url: httpUrl, timeout: duration.prefault("2s"), token: secret.optional() })
+    .optional(),
+});
+
+const injectionRateSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Attempts in 10 minutes: at least this many... */
+  min_attempts: z.number().int().min(1).default(5),
+  /** ...and this many MADs above the usual 10 minutes. */
+  robust_z: z.number().positive().default(6),
+  severity: severity.default("warning"),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -329,6 +349,8 @@ export const configSchema = z
         error_rate: errorRateSchema.prefault({}),
         latency: latencySchema.prefault({}),
         agent_silent: agentSilentSchema.prefault({}),
+        injection_attempt: injectionAttemptSchema.prefault({}),
+        injection_rate: injectionRateSchema.prefault({}),
         pii_leak: piiLeakSchema.prefault({}),
         secret_leak: secretLeakSchema.prefault({}),
         message_rate: messageRateSchema.prefault({}),

@@ -1,0 +1,138 @@
+/**
+ * injection_attempt and injection_rate, from one classification per event.
+ * - injection_attempt: a `prompt` (origin as sent, `user` by default) or a `tool_result` (judged
+ *   as external content) whose injection score reaches `threshold`. The score is the built-in
+ *   classifier's, or an external classifier's when the runner consulted one (the higher wins).
+ * - injection_rate: attempts per agent and per user in 10-minute windows far above their usual
+ *   (median/MAD of the last 6 hours, after an hour): a campaign rather than a single probe.
+ * Evidence is the rules that fired and the matched text, redacted.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import {
+  type CountSpike,
+  type CountSpikeOptions,
+  evictIdle,
+  newCountSpike,
+  observeCount,
+} from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
+import { redact } from "./sensitive.ts";
+import type { AgentEvent, Detector, Finding } from "./types.ts";
+
+export interface InjectionOptions {
+  attempt: { enabled: boolean; threshold: number; severity: Severity };
+  rate: { enabled: boolean; minAttempts: number; robustZ: number; severity: Severity };
+  entityTtlMs: number;
+}
+
+type Counter = CountSpike & { last_seen: number; recent: string[] };
+
+export interface InjectionState {
+  counters: Record<string, Counter>;
+  watermark: number;
+}
+
+/** The text an event brings to the model, and where it came from, if it is one we judge. */
+export function injectionInput(event: AgentEvent): { text: string; origin: Origin } | undefined {
+  if (event.type === "prompt" && event.text) return { text: event.text, origin: event.origin ?? "user" };
+  if (event.type === "tool_result" && event.text) return { text: event.text, origin: "tool" };
+  return undefined;
+}
+
+export function injection(options: InjectionOptions): Detector<InjectionState> {
+  const rateOptions: CountSpikeOptions = {
+    windowMs: 10 * 60_000,
+    historySize: 36,
+    warmupWindows: 6,
+    minCount: options.rate.minAttempts,
+    robustZ: options.rate.robustZ,
+    minSpreadShare: 0.25,
+  };
+  // A user without history usually sends no attempts at all: no warm-up, the minimum count still applies.
+  const userRateOptions: CountSpikeOptions = { ...rateOptions, warmupWindows: 0 };
+  return {
+    name: "injection",
+    initialState: () => ({ counters: {}, watermark: 0 }),
+
+    update(state, { event, time, signals }) {
+      const input = injectionInput(event);
+      if (!input) return [];
+      state.watermark = Math.max(state.watermark, time);
+      const verdict = classifyInjection(input.text, input.origin);
+      const external = signals?.injection;
+      const evidence: InjectionEvidence[] = verdict.evidence.map((e) => ({ ...e, match: redact(e.match) }));
+      if (external !== undefined) evidence.push({ rule: "external_classifier", match: `score ${external}` });
+      const score = Math.max(verdict.score, external ?? 0);
+      if (score < options.attempt.threshold) return [];
+
+      const findings: Finding[] = [];
+      const scope = event.session_id
+        ? `session:${event.session_id}`
+        : event.user_id
+          ? `user:${event.user_id}`
+          : "agent";
+      if (options.attempt.enabled) {
+        findings.push({
+          id: findingId("injection_attempt", `${event.agent_id}|${scope}`, event.id),
+          detector: "injection_attempt",
+          agent_id: event.agent_id,
+          ...(event.session_id ? { session_id: event.session_id } : {}),
+          key: scope,
+          time: new Date(time).toISOString(),
+          severity: score >= 0.9 && input.origin !== "user" ? "critical" : options.attempt.severity,
+          score,
+          observed: { score, origin: input.origin, evidence: evidence.slice(0, 8) },
+          baseline: { threshold: options.attempt.threshold },
+          event_ids: [event.id],
+          title: `${input.origin === "user" ? "Prompt injection attempt" : "Injected instructions in tool output"} on ${event.agent_id}`,
+          summary: `${input.origin === "user" ? "a prompt" : `${input.origin} content`} to ${event.agent_id} scored ${score} for injection (${[
+            ...new Set(evidence.map((e) => (e.via ? `${e.rule} via ${e.via}` : e.rule))),
+          ].join(", ")})`,
+          labels: { origin: input.origin, ...(event.user_id ? { user_id: event.user_id } : {}) },
+        });
+      }
+      if (options.rate.enabled) {
+        const subjects: [string, string][] = [["agent", event.agent_id]];
+        if (event.user_id) subjects.push(["user", event.user_id]);
+        for (const [kind, value] of subjects) {
+          const key = `${event.agent_id}|${kind}:${value}`;
+          const counter = state.counters[key] ?? { ...newCountSpike(), last_seen: 0, recent: [] };
+          state.counters[key] = counter;
+          counter.last_seen = Math.max(counter.last_seen, time);
+          counter.recent.push(event.id);
+          if (counter.recent.length > 10) counter.recent.shift();
+          const { count, median, z, alert } = observeCount(
+            counter,
+            time,
+            kind === "user" ? userRateOptions : rateOptions,
+          );
+          if (!alert) continue;
+          findings.push({
+            id: findingId("injection_rate", key, event.id),
+            detector: "injection_rate",
+            agent_id: event.agent_id,
+            key: `${kind}:${value}`,
+            time: new Date(time).toISOString(),
+            severity: options.rate.severity,
+            score: Math.min(1, z / (2 * options.rate.robustZ)),
+            observed: { attempts_in_10_min: count },
+            baseline: { median_attempts_in_10_min: median },
+            event_ids: [...counter.recent],
+            title: `Injection campaign against ${kind === "agent" ? event.agent_id : `${event.agent_id} by user ${value}`}`,
+            summary: `${count} injection attempts in the current 10 minutes ${
+              kind === "agent" ? `on ${event.agent_id}` : `from user ${value} on ${event.agent_id}`
+            }, usually ${median}`,
+            labels: kind === "user" ? { user_id: value } : {},
+          });
+        }
+      }
+      return findings;
+    },
+
+    tick(state) {
+      evictIdle(state.counters, state.watermark, options.entityTtlMs);
+      return [];
+    },
+  };
+}

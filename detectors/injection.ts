@@ -1,0 +1,338 @@
+/**
+ * The built-in prompt-injection classifier: weighted rules over the text, and over what the text
+ * decodes to when it hides something (base64, hex, reversed text, zero-width and Unicode tag
+ * characters, homoglyphs). Pure and fast (regular expressions only), so it runs on every prompt
+ * and tool result. Score 0..1 combines the rules that fired as 1 − Π(1 − weight).
+ *
+ * Two kinds of evidence:
+ * - direct injection, wherever it appears: instruction overrides, system-prompt extraction,
+ *   role-play jailbreaks, chat-template and delimiter tricks, in several languages;
+ * - indirect injection, only in content that came from outside (tool results, retrieved
+ *   documents): sentences that address the assistant or its answer ("in your response", "add
+ *   ... to your reply", "incorporate the following code"), and code that ships data out or runs
+ *   downloaded code. A user asking for the same thing directly is not an injection.
+ */
+
+export type Origin = "user" | "tool" | "retrieval" | "system";
+
+export interface InjectionEvidence {
+  rule: string;
+  /** The matched text, at most 120 characters. */
+  match: string;
+  /** How the text was hidden, when the rule fired on decoded text. */
+  via?: string;
+}
+
+export interface InjectionVerdict {
+  score: number;
+  evidence: InjectionEvidence[];
+}
+
+interface Rule {
+  name: string;
+  weight: number;
+  pattern: RegExp;
+  /** Only in external content (tool results, retrieval). */
+  externalOnly?: boolean;
+}
+
+const RULES: Rule[] = [
+  // Instruction override.
+  {
+    name: "override",
+    weight: 0.9,
+    pattern:
+      /\b(?:ignore|disregard|forget|skip|override|bypass|abandon|drop)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|initial|original|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context|messages?|commands?|constraints|programming)\b/i,
+  },
+  {
+    name: "override",
+    weight: 0.8,
+    pattern: /\b(?:new|updated|revised|real|actual) (?:instructions?|task|rules|system prompt)\s*[:-]/i,
+  },
+  {
+    name: "override",
+    weight: 0.7,
+    pattern: /\bfrom now on\b[^.\n]{0,60}\b(?:you (?:are|will|must|should)|respond|answer|act|only)\b/i,
+  },
+  {
+    name: "override",
+    weight: 0.7,
+    pattern: /\b(?:stop|cease) (?:being|acting as) (?:an? )?(?:assistant|ai|helpful)/i,
+  },
+  // System prompt extraction.
+  {
+    name: "prompt_extraction",
+    weight: 0.85,
+    pattern:
+      /\b(?:reveal|print|show|display|output|repeat|recite|leak|tell me|give me|what (?:is|are|was|were))\b[^.\n?]{0,40}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:your|the) (?:original |initial |secret )?instructions|developer (?:message|prompt))/i,
+  },
+  {
+    name: "prompt_extraction",
+    weight: 0.8,
+    pattern: /\brepeat (?:the |all )?(?:words|text|everything|lines?) (?:above|before|preceding)\b/i,
+  },
+  // Role-play jailbreaks.
+  {
+    name: "jailbreak",
+    weight: 0.9,
+    pattern:
+      /\b(?:do anything now|developer mode (?:enabled|on|activated)|jailbreak(?:ed|ing)? (?:mode|prompt)|god ?mode|unrestricted mode|evil (?:mode|assistant|confidant))\b/i,
+  },
+  // DAN in capitals and in context: "Dan" is also a name.
+  {
+    name: "jailbreak",
+    weight: 0.9,
+    pattern:
+      /\b(?:you are|act as|become|enable|activate|stay in|as)\s+DAN\b|\bDAN (?:mode|prompt|jailbreak)\b/,
+  },
+  {
+    name: "jailbreak",
+    weight: 0.75,
+    pattern:
+      /\b(?:pretend|imagine|act|behave|role-?play)\b[^.\n]{0,30}\b(?:you (?:are|have)|to be|as)\b[^.\n]{0,40}\b(?:no (?:rules|restrictions|limits|filters|guidelines|ethics|morals)|unfiltered|uncensored|unrestricted|without (?:any )?(?:rules|restrictions|limits|filters|ethics))/i,
+  },
+  {
+    name: "jailbreak",
+    weight: 0.7,
+    pattern: /\byou are (?:no longer|not) (?:bound|restricted|limited) by\b/i,
+  },
+  {
+    name: "jailbreak",
+    weight: 0.6,
+    pattern:
+      /\b(?:no|without) (?:ethical|moral|safety|content) (?:guidelines|restrictions|filters|constraints|policies)\b/i,
+  },
+  // Chat-template and delimiter tricks.
+  {
+    name: "delimiter",
+    weight: 0.85,
+    pattern: /<\|(?:im_start|im_end|system|endoftext|start_header_id|eot_id)\|>|\[\/?INST\]|<<\/?SYS>>/i,
+  },
+  {
+    name: "delimiter",
+    weight: 0.7,
+    pattern: /(?:^|\n)\s*(?:#{2,}|={3,}|-{3,}|\*{3,})\s*(?:system|instructions?|admin|developer|new task)\b/i,
+  },
+  {
+    name: "delimiter",
+    weight: 0.7,
+    pattern:
+      /<\/?(?:system|instructions?|admin|im_start)>|\b(?:BEGIN|END) (?:SYSTEM|ADMIN|DEVELOPER) (?:PROMPT|MESSAGE|OVERRIDE|INSTRUCTIONS?)\b/i,
+  },
+  {
+    name: "delimiter",
+    weight: 0.6,
+    pattern: /(?:^|\n)\s*(?:system|assistant)\s*:\s*(?:you|ignore|from now|new)/i,
+  },
+  // Other languages (instruction override).
+  {
+    name: "override_multilingual",
+    weight: 0.85,
+    pattern:
+      /\b(?:ignora|ignore|olvida|olvide)\b.{0,30}\binstrucciones\b|\bignor(?:ez|e|er)\b.{0,30}\b(?:instructions|consignes)\b.{0,20}\b(?:pr[ée]c[ée]dentes|ant[ée]rieures)?|\bignorier(?:e|en)?\b.{0,30}\b(?:anweisungen|instruktionen|befehle)\b|\bvergiss\b.{0,30}\b(?:anweisungen|alles)\b|\bignora\b.{0,30}\b(?:istruzioni|le istruzioni)\b|\bignore\b.{0,20}\binstruções\b|(?:игнорируй|игнорировать|забудь).{0,40}(?:инструкции|указания|правила)|忽略.{0,12}(?:指令|指示|说明|提示|规则)|無視.{0,12}(?:指示|命令|ルール)|(?:前の|以前の).{0,6}指示.{0,6}無視|이전.{0,10}(?:지시|명령).{0,10}무시/i,
+  },
+  // Indirect: content that addresses the assistant or its answer.
+  {
+    name: "addresses_assistant",
+    weight: 0.65,
+    externalOnly: true,
+    pattern:
+      /\b(?:in|into|to|within|throughout|at the (?:end|start|beginning) of) (?:(?:your|the) (?:response|answer|reply|output|summary)|your (?:message|reply text))\b/i,
+  },
+  {
+    name: "addresses_assistant",
+    weight: 0.6,
+    externalOnly: true,
+    pattern: /\b(?:your|the) (?:response|answer|reply|output) (?:should|must|needs to|has to|will)\b/i,
+  },
+  {
+    // An instruction about the reader's answer: "modify your response", "remove spaces from your reply".
+    // (Plain "your reply" is common in e-mail: "looking forward to your reply"; the verb is what counts.)
+    name: "addresses_assistant",
+    weight: 0.65,
+    externalOnly: true,
+    pattern:
+      /\b(?:modify|augment|enhance|provide|render|remove|add|include|integrate|convert|replace|use|introduce|misspell|scramble|jumble|rearrange|anagram|group|combine|substitute|translate|format|end|start|begin|conclude|append|prefix|structure|tailor|adjust|change|alter|insert|embed|put|make|write|reverse|encode|encrypt|capitali[sz]e|spell|sign|finish|close)\b[^.\n]{0,60}\b(?:your|the) (?:response|answer|reply|message|output)(?:'s)?\b/i,
+  },
+  {
+    name: "addresses_assistant",
+    weight: 0.75,
+    externalOnly: true,
+    pattern:
+      /\b(?:ai|assistant|chatbot|language model|llm|model|bot|gpt|claude)\b[,:]?\s+(?:please\s+)?(?:ignore|you (?:must|should|will|are)|do not|don't|always|never|stop|instead|now)\b/i,
+  },
+  {
+    name: "addresses_assistant",
+    weight: 0.6,
+    externalOnly: true,
+    pattern:
+      /\bwhen (?:you|the assistant|the ai) (?:summari[sz]e|respond|reply|answer|read|process)\b|\b(?:respond|reply|answer|write) (?:only )?(?:in|using|with) (?:a |an )?(?:\w+ ){0,3}(?:language|style|emoji|format|code|cipher|base64|reverse)\b/i,
+  },
+  {
+    name: "embedded_code",
+    weight: 0.6,
+    externalOnly: true,
+    pattern:
+      /\b(?:incorporate|integrate|utili[sz]e|use|blend|embed|append|leverage|include|insert|add|absorb|enlist|inject|execute|run|apply|meld|weave|adopt|employ|ensure|implement)\b[^.\n]{0,60}\b(?:following|subsequent|below|this|given|provided)\b[^.\n]{0,20}\b(?:code|snippet|block|excerpt|script|section|segment|fragment)\b/i,
+  },
+  {
+    // "Fuse the following code block into your solution", "Your code should embody the following code excerpt".
+    name: "embedded_code",
+    weight: 0.55,
+    externalOnly: true,
+    pattern:
+      /\b(?:following|subsequent|below|given|provided) code (?:block|snippet|excerpt|section|segment|fragment)\b[^.\n]{0,80}\byour (?:code|codebase|implementation|solution|algorithm|response|elucidation|program|script)\b|\byour (?:code|codebase|implementation|solution|algorithm|response|program|script)\b[^.\n]{0,80}\b(?:following|subsequent|below) code (?:block|snippet|excerpt|section|segment|fragment)\b/i,
+  },
+  {
+    name: "risky_code",
+    weight: 0.35,
+    externalOnly: true,
+    pattern:
+      /\b(?:requests\.(?:post|put)|urllib\.request|http\.client|socket\.(?:socket|connect)|smtplib|ftplib|subprocess\.|os\.system|os\.popen|exec\(|eval\(|pynput|keyboard\.|psutil|shutil\.(?:move|rmtree)|os\.environ|curl\s+-|wget\s+|chmod \+x|\/dev\/sd[a-z]|rm -rf|cryptography\.fernet|Fernet\()/i,
+  },
+  {
+    name: "persuasion_payload",
+    weight: 0.45,
+    externalOnly: true,
+    pattern:
+      /\b(?:click|visit|download|go to|check out|sign up|install|log ?in)\b[^.\n]{0,40}\b(?:https?:\/\/|www\.)\S+|\b(?:you won't believe|one weird trick|act now|limited time|urgent(?:ly)?:)/i,
+  },
+];
+
+/** Zero-width and bidirectional control characters: invisible, and a common way to hide text. */
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
+/** Unicode tag characters (U+E0000–U+E007F): invisible ASCII, used to smuggle instructions. */
+const TAGS = /[\u{E0000}-\u{E007F}]/gu;
+const BASE64 = /(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?/g;
+const HEX = /\b(?:[0-9a-fA-F]{2}[\s:]?){12,}\b/g;
+
+/** Look-alikes from Cyrillic and Greek mapped to the Latin letters they imitate. */
+const CONFUSABLES: Record<string, string> = {
+  а: "a",
+  е: "e",
+  о: "o",
+  р: "p",
+  с: "c",
+  у: "y",
+  х: "x",
+  і: "i",
+  ј: "j",
+  ѕ: "s",
+  ԁ: "d",
+  һ: "h",
+  ӏ: "l",
+  ԛ: "q",
+  ԝ: "w",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  І: "I",
+  α: "a",
+  ο: "o",
+  ρ: "p",
+  ν: "v",
+  ι: "i",
+  κ: "k",
+  τ: "t",
+  υ: "u",
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Η: "H",
+  Ι: "I",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Χ: "X",
+  Υ: "Y",
+  Ζ: "Z",
+};
+const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
+
+/** Scores `text`; `origin` says whether it came from outside (tool, retrieval) or from a user. */
+export function classifyInjection(text: string, origin: Origin = "user"): InjectionVerdict {
+  const external = origin === "tool" || origin === "retrieval";
+  const evidence: InjectionEvidence[] = [];
+  const fired = new Map<string, number>();
+  const scan = (candidate: string, via?: string) => {
+    for (const rule of RULES) {
+      if (rule.externalOnly && !external) continue;
+      const m = rule.pattern.exec(candidate);
+      if (!m) continue;
+      const key = `${rule.name}:${via ?? ""}`;
+      const weight = via ? Math.min(0.95, rule.weight + 0.1) : rule.weight; // hiding it is itself a signal
+      if ((fired.get(key) ?? 0) >= weight) continue;
+      fired.set(key, weight);
+      evidence.push({ rule: rule.name, match: m[0].slice(0, 120), ...(via ? { via } : {}) });
+    }
+  };
+
+  scan(text);
+  const invisible = text.match(INVISIBLE)?.length ?? 0;
+  const tags = [...text.matchAll(TAGS)];
+  if (tags.length > 0) {
+    const hidden = tags.map((t) => String.fromCodePoint((t[0].codePointAt(0) as number) - 0xe0000)).join("");
+    fired.set("hidden_tags", 0.8);
+    evidence.push({ rule: "hidden_text", match: hidden.slice(0, 120), via: "unicode_tags" });
+    scan(hidden, "unicode_tags");
+  }
+  if (invisible >= 3) {
+    fired.set("invisible", 0.4);
+    evidence.push({ rule: "invisible_characters", match: `${invisible} zero-width or bidi characters` });
+    scan(text.replace(INVISIBLE, ""), "zero_width");
+  }
+  if (CONFUSABLE_CHARS.test(text) && /[A-Za-z]/.test(text)) {
+    CONFUSABLE_CHARS.lastIndex = 0;
+    const normalised = text.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c);
+    if (mixedScriptWords(text)) scan(normalised, "homoglyphs");
+  }
+  CONFUSABLE_CHARS.lastIndex = 0;
+  for (const m of text.matchAll(BASE64)) {
+    const decoded = decodeBase64(m[0]);
+    if (decoded) scan(decoded, "base64");
+  }
+  for (const m of text.matchAll(HEX)) {
+    const decoded = decodeHex(m[0]);
+    if (decoded) scan(decoded, "hex");
+  }
+  const reversed = [...text].reverse().join("");
+  scan(reversed, "reversed");
+
+  let keep = 1;
+  for (const weight of fired.values()) keep *= 1 - weight;
+  return { score: Math.round((1 - keep) * 1000) / 1000, evidence };
+}
+
+/** A word mixing Latin letters with Cyrillic or Greek look-alikes. */
+function mixedScriptWords(text: string): boolean {
+  return /(?=[^\s]*[A-Za-z])(?=[^\s]*[\u0370-\u03FF\u0400-\u04FF])[^\s]{3,}/.test(text);
+}
+
+function decodeBase64(candidate: string): string | undefined {
+  const decoded = Buffer.from(candidate, "base64").toString("utf8");
+  return printable(decoded) ? decoded : undefined;
+}
+
+function decodeHex(candidate: string): string | undefined {
+  const decoded = Buffer.from(candidate.replace(/[\s:]/g, ""), "hex").toString("utf8");
+  return printable(decoded) ? decoded : undefined;
+}
+
+/** Mostly printable text with some letters and spaces: something a model would read. */
+function printable(text: string): boolean {
+  if (text.length < 8) return false;
+  let good = 0;
+  for (const ch of text) if (/[\p{L}\p{N}\p{P}\s]/u.test(ch)) good += 1;
+  return good / text.length > 0.9 && /\s/.test(text) && /\p{L}{3}/u.test(text);
+}
