@@ -9,6 +9,8 @@ import { DROP_HOSTS, exfiltration } from "./exfiltration.ts";
 import { injection } from "./injection-detector.ts";
 import { latency } from "./latency.ts";
 import { messageRate } from "./message-rate.ts";
+import { DEFAULT_PRICES } from "./pricing.ts";
+import { spendCap } from "./spend-cap.ts";
 import { tokenSpike } from "./token-spike.ts";
 import { newTool, toolShift } from "./tool-usage.ts";
 import type { Detector } from "./types.ts";
@@ -23,6 +25,20 @@ export function createDetectors(config: Config["detectors"], agents: Config["age
         threshold: bruteforce.threshold,
         windowMs: bruteforce.window,
         severity: bruteforce.severity,
+      }) as Detector,
+    );
+  }
+  const spend = config.spend_cap;
+  if (spend.enabled) {
+    detectors.push(
+      spendCap({
+        caps: spend.daily_cap_usd,
+        agentCaps: Object.fromEntries(
+          agents.flatMap((a) => (a.daily_cap_usd ? [[a.id, a.daily_cap_usd]] : [])),
+        ),
+        prices: { ...DEFAULT_PRICES, ...spend.prices },
+        forecast: spend.forecast,
+        forecastSeverity: spend.forecast_severity,
       }) as Detector,
     );
   }

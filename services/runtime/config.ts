@@ -70,6 +70,8 @@ const agentSchema = z.strictObject({
   allowed_hosts: z
     .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, "must be a host or *.domain"))
     .optional(),
+  /** This agent's daily spend cap (USD), instead of detectors.spend_cap.daily_cap_usd.agent. */
+  daily_cap_usd: z.number().positive().optional(),
   control: z
     .strictObject({
       url: httpUrl,
@@ -278,6 +280,28 @@ const injectionRateSchema = z.strictObject({
   severity: severity.default("warning"),
 });
 
+const priceSchema = z.strictObject({
+  input_per_million: z.number().nonnegative(),
+  output_per_million: z.number().nonnegative(),
+});
+
+const spendCapSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** USD per UTC day; 0 turns a kind off. */
+  daily_cap_usd: z
+    .strictObject({
+      agent: z.number().nonnegative().default(200),
+      user: z.number().nonnegative().default(20),
+      key: z.number().nonnegative().default(500),
+    })
+    .prefault({}),
+  /** Warn when the last hour's burn rate would cross the cap before midnight UTC. */
+  forecast: z.boolean().default(true),
+  forecast_severity: severity.default("warning"),
+  /** `provider/model` → USD per million tokens; merged over the built-in table. */
+  prices: z.record(z.string().regex(/^[^/]+\/.+$/, "keys are provider/model"), priceSchema).default({}),
+});
+
 const messageRateSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** User messages to one agent in the last hour above which it alerts. */
@@ -342,6 +366,7 @@ export const configSchema = z
       .strictObject({
         auth_bruteforce: authBruteforceSchema.prefault({}),
         token_spike: tokenSpikeSchema.prefault({}),
+        spend_cap: spendCapSchema.prefault({}),
         auth_failure_rate: authFailureRateSchema.prefault({}),
         tool_shift: toolShiftSchema.prefault({}),
         new_tool: newToolSchema.prefault({}),

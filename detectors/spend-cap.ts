@@ -1,0 +1,155 @@
+/**
+ * spend_cap: daily LLM spend (UTC day, by event time) per agent, per user and per API key against
+ * caps. Crossing a cap is critical. Before that, a burn-rate forecast warns: when the spend of the
+ * last hour, continued to midnight, would cross the cap (and a quarter of it is already spent),
+ * it says when. Each (entity, day) raises at most one forecast and one cap finding.
+ */
+import type { Severity } from "../services/runtime/config.ts";
+import { addSliding, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import { findingId } from "./finding-id.ts";
+import { costOf, type Price } from "./pricing.ts";
+import type { Detector, Finding } from "./types.ts";
+
+export interface SpendCapOptions {
+  /** USD per UTC day; 0 or absent = no cap for that kind. */
+  caps: { agent?: number; user?: number; key?: number };
+  /** Per-agent overrides of the agent cap. */
+  agentCaps: Record<string, number>;
+  prices: Record<string, Price>;
+  forecast: boolean;
+  forecastSeverity: Severity;
+}
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+type Kind = "agent" | "user" | "key";
+
+interface Spend {
+  day: number;
+  usd: number;
+  /** Spend over the last hour, in 5-minute buckets (cents, to keep integers small). */
+  hour: SlidingCounter;
+  forecast_day: number;
+  cap_day: number;
+  recent: string[];
+}
+
+export interface SpendCapState {
+  entities: Record<string, Spend>;
+  /** Usage events with no cost and no price: visible in the checkpoint, and in findings' evidence. */
+  unpriced: number;
+}
+
+export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
+  const name = "spend_cap";
+  return {
+    name,
+    initialState: () => ({ entities: {}, unpriced: 0 }),
+
+    update(state, { event, time }) {
+      if (event.type !== "llm_usage" || !event.usage) return [];
+      const cost = costOf(options.prices, event.usage);
+      if (cost === undefined) {
+        state.unpriced += 1;
+        return [];
+      }
+      const day = Math.floor(time / DAY) * DAY;
+      const subjects: [Kind, string | undefined, number | undefined][] = [
+        ["agent", event.agent_id, options.agentCaps[event.agent_id] ?? options.caps.agent],
+        ["user", event.user_id, options.caps.user],
+        ["key", event.usage.api_key_id, options.caps.key],
+      ];
+      const findings: Finding[] = [];
+      for (const [kind, value, cap] of subjects) {
+        if (value === undefined || !cap) continue;
+        const key = kind === "key" ? `key:${value}` : `${event.agent_id}|${kind}:${value}`;
+        const spend = state.entities[key] ?? {
+          day,
+          usd: 0,
+          hour: newSlidingCounter(12),
+          forecast_day: 0,
+          cap_day: 0,
+          recent: [],
+        };
+        state.entities[key] = spend;
+        if (day > spend.day) {
+          spend.day = day;
+          spend.usd = 0;
+        } else if (day < spend.day) {
+          continue; // a late event of a finished day: that day was judged already
+        }
+        spend.usd += cost;
+        addSliding(spend.hour, time, HOUR, Math.round(cost * 100));
+        spend.recent.push(event.id);
+        if (spend.recent.length > 10) spend.recent.shift();
+        const subject =
+          kind === "agent"
+            ? `agent ${value}`
+            : kind === "user"
+              ? `user ${value} on ${event.agent_id}`
+              : `API key ${value}`;
+        const labels: Record<string, string> =
+          kind === "key" ? { api_key_id: value } : kind === "user" ? { user_id: value } : {};
+        const base = {
+          detector: name,
+          agent_id: event.agent_id,
+          time: new Date(time).toISOString(),
+          event_ids: [...spend.recent],
+          labels,
+        };
+        if (spend.usd >= cap && spend.cap_day !== day) {
+          spend.cap_day = day;
+          findings.push({
+            ...base,
+            id: findingId(name, `${key}|cap`, event.id),
+            key: `cap:${kind}:${value}`,
+            severity: "critical",
+            score: 1,
+            observed: { spent_usd_today: round(spend.usd) },
+            baseline: { cap_usd: cap },
+            title: `Spend cap reached: ${subject}`,
+            summary: `${subject} spent $${round(spend.usd)} today (UTC), over its daily cap of $${cap}`,
+          });
+          continue;
+        }
+        if (!options.forecast || spend.forecast_day === day || spend.usd < cap / 4 || spend.usd >= cap)
+          continue;
+        const perHour = slidingTotal(spend.hour) / 100;
+        const left = day + DAY - time;
+        const projected = spend.usd + (perHour * left) / HOUR;
+        if (projected < cap || perHour <= 0) continue;
+        spend.forecast_day = day;
+        const hitsAt = time + ((cap - spend.usd) / perHour) * HOUR;
+        findings.push({
+          ...base,
+          id: findingId(name, `${key}|forecast`, event.id),
+          key: `forecast:${kind}:${value}`,
+          severity: options.forecastSeverity,
+          score: Math.min(1, spend.usd / cap),
+          observed: {
+            spent_usd_today: round(spend.usd),
+            usd_last_hour: round(perHour),
+            projected_usd_today: round(projected),
+          },
+          baseline: { cap_usd: cap },
+          title: `Spend forecast over the cap: ${subject}`,
+          summary: `${subject} spent $${round(spend.usd)} today and $${round(perHour)} in the last hour; at that rate it reaches its $${cap} cap around ${new Date(hitsAt).toISOString().slice(11, 16)} UTC`,
+        });
+      }
+      return findings;
+    },
+
+    tick(state) {
+      // Days end: entities with nothing today or yesterday are forgotten.
+      const newest = Math.max(0, ...Object.values(state.entities).map((s) => s.day));
+      for (const [key, spend] of Object.entries(state.entities))
+        if (spend.day < newest - DAY) delete state.entities[key];
+      return [];
+    },
+  };
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}
