@@ -40,6 +40,7 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
 
   return {
     name,
+    eventTypes: ["auth"],
     initialState: () => ({ entities: {}, watermark: 0 }),
 
     update(state, { event, time }) {

@@ -101,6 +101,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
 
   return {
     name,
+    eventTypes: ["auth"],
     initialState: () => ({ subjects: {}, agents: {}, watermark: 0 }),
 
     update(state, { event, time }) {

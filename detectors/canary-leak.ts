@@ -5,6 +5,7 @@
  *
  * Stateless. The canary's value never leaves this module: findings name the canary.
  */
+import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import type { Detector, Finding } from "./types.ts";
 
@@ -17,14 +18,14 @@ export function canaryLeak(canaries: readonly Canary[]): Detector<Record<string,
   const name = "canary_leak";
   return {
     name,
+    eventTypes: ["response", "tool_call"],
     initialState: () => ({}),
 
     update(_state, { event, time }) {
       const places: [string, string][] = [];
       if (event.type === "response" && event.text) places.push(["response", event.text]);
       if (event.type === "tool_call" && event.tool) {
-        if (event.tool.arguments)
-          places.push([`arguments of tool ${event.tool.name}`, JSON.stringify(event.tool.arguments)]);
+        if (event.tool.arguments) places.push([`arguments of tool ${event.tool.name}`, argumentsJson(event)]);
         if (event.tool.target) places.push([`target of tool ${event.tool.name}`, event.tool.target]);
       }
       const findings: Finding[] = [];

@@ -7,6 +7,7 @@
  * conversation join one incident.
  */
 import type { Severity } from "../services/runtime/config.ts";
+import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import { findSensitive, redactedExcerpt, type SensitiveMatch, type SensitiveType } from "./sensitive.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
@@ -32,8 +33,7 @@ export function outboundTexts(event: AgentEvent): [place: string, text: string][
   if (event.type === "response" && event.text) return [["response", event.text]];
   if (event.type === "tool_call" && event.tool) {
     const out: [string, string][] = [];
-    if (event.tool.arguments)
-      out.push([`arguments of tool ${event.tool.name}`, JSON.stringify(event.tool.arguments)]);
+    if (event.tool.arguments) out.push([`arguments of tool ${event.tool.name}`, argumentsJson(event)]);
     if (event.tool.target) out.push([`target of tool ${event.tool.name}`, event.tool.target]);
     return out;
   }
@@ -47,6 +47,7 @@ function dataLeak(
 ): Detector<Record<string, never>> {
   return {
     name,
+    eventTypes: ["response", "tool_call"],
     initialState: () => ({}),
     update(_state, { event, time }) {
       const counts: Record<string, number> = {};

@@ -39,6 +39,7 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
   };
   return {
     name,
+    eventTypes: ["error", "tool_result"],
     initialState: () => ({ agents: {}, watermark: 0 }),
     update(state, { event, time }) {
       const isError = event.type === "error" || (event.type === "tool_result" && event.status === "error");

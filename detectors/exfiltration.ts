@@ -12,6 +12,7 @@
 import { isIP } from "node:net";
 import type { Severity } from "../services/runtime/config.ts";
 import { newRobustWindow, pushRobust, type RobustWindow, robustMedian, robustSpread } from "./baselines.ts";
+import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
 
@@ -87,10 +88,18 @@ export interface ExfiltrationState {
 
 export function exfiltration(options: ExfiltrationOptions): Detector<ExfiltrationState> {
   const name = "exfiltration";
-  const drop = options.dropHosts.map((h) => h.toLowerCase());
+  const drop = new Set(options.dropHosts.map((h) => h.toLowerCase()));
+  /** Whether `host` or one of its parent domains is a drop host: a few set lookups, not a scan of the list. */
+  const isDropHost = (host: string): boolean => {
+    for (let at = -1; ; at = host.indexOf(".", at + 1)) {
+      if (drop.has(at < 0 ? host : host.slice(at + 1))) return true;
+      if (host.indexOf(".", at + 1) < 0) return false;
+    }
+  };
 
   return {
     name,
+    eventTypes: ["tool_call"],
     initialState: () => ({ tools: {}, alerted: {}, watermark: 0 }),
 
     update(state, { event, time }) {
@@ -123,7 +132,7 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       const allowlist = options.allowlists[event.agent_id];
       for (const host of targetHosts(event)) {
         const base = { labels: { host, tool }, baseline: null };
-        if (drop.some((d) => host === d || host.endsWith(`.${d}`))) {
+        if (isDropHost(host)) {
           raise(`host:${host}`, "critical", {
             ...base,
             score: 1,
@@ -152,16 +161,17 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       }
 
       if (event.tool.arguments) {
-        const size = Buffer.byteLength(JSON.stringify(event.tool.arguments), "utf8");
+        const size = Buffer.byteLength(argumentsJson(event), "utf8");
         const key = `${event.agent_id}|${tool}`;
         const history = state.tools[key] ?? { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
         state.tools[key] = history;
         history.last_seen = Math.max(history.last_seen, time);
-        const median = robustMedian(history.sizes) ?? 0;
-        const spread = Math.max(robustSpread(history.sizes) ?? 0, median * 0.2, 64);
+        // The median and spread sort the history: only worth it for arguments big enough to matter.
+        const judged = history.seen >= SIZE_WARMUP && size >= options.largeMinBytes;
+        const median = judged || size >= options.largeAbsoluteBytes ? (robustMedian(history.sizes) ?? 0) : 0;
+        const spread = Math.max(judged ? (robustSpread(history.sizes) ?? 0) : 0, median * 0.2, 64);
         const unusual =
-          history.seen >= SIZE_WARMUP &&
-          size >= options.largeMinBytes &&
+          judged &&
           (size - median) / spread >= options.largeRobustZ &&
           size >= median * options.largeMinRatio;
         if (size >= options.largeAbsoluteBytes || unusual) {
@@ -201,7 +211,8 @@ export function targetHosts(event: AgentEvent): string[] {
     if (host) hosts.add(host);
   }
   if (event.tool?.arguments) {
-    const text = JSON.stringify(event.tool.arguments);
+    const text = argumentsJson(event);
+    if (!text.includes("://")) return [...hosts];
     let n = 0;
     for (const match of text.matchAll(/https?:\/\/[^\s"'<>\\]+/gi)) {
       const host = hostOf(match[0]);
@@ -212,7 +223,18 @@ export function targetHosts(event: AgentEvent): string[] {
   return [...hosts];
 }
 
+/** Parsed targets, bounded: agents call the same few hosts over and over. */
+const HOSTS = new Map<string, string | undefined>();
+
 function hostOf(target: string): string | undefined {
+  if (HOSTS.has(target)) return HOSTS.get(target);
+  const host = parseHost(target);
+  if (HOSTS.size >= 10_000) HOSTS.clear();
+  HOSTS.set(target, host);
+  return host;
+}
+
+function parseHost(target: string): string | undefined {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`;
   try {
     const hostname = new URL(withScheme).hostname.toLowerCase();

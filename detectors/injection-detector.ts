@@ -53,6 +53,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
   const userRateOptions: CountSpikeOptions = { ...rateOptions, warmupWindows: 0 };
   return {
     name: "injection",
+    eventTypes: ["prompt", "tool_result"],
     initialState: () => ({ counters: {}, watermark: 0 }),
 
     update(state, { event, time, signals }) {

@@ -31,6 +31,8 @@ export interface InjectionVerdict {
 interface Rule {
   name: string;
   weight: number;
+  /** Lower-case words one of which must occur before the pattern runs: most text has none. */
+  hints: string[];
   pattern: RegExp;
   /** Only in external content (tool results, retrieval). */
   externalOnly?: boolean;
@@ -40,40 +42,47 @@ const RULES: Rule[] = [
   // Instruction override.
   {
     name: "override",
+    hints: ["ignore", "disregard", "forget", "skip", "override", "bypass", "abandon", "drop"],
     weight: 0.9,
     pattern:
       /\b(?:ignore|disregard|forget|skip|override|bypass|abandon|drop)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|initial|original|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context|messages?|commands?|constraints|programming)\b/i,
   },
   {
     name: "override",
+    hints: ["instruction", "task", "rules", "system prompt"],
     weight: 0.8,
     pattern: /\b(?:new|updated|revised|real|actual) (?:instructions?|task|rules|system prompt)\s*[:-]/i,
   },
   {
     name: "override",
+    hints: ["from now on"],
     weight: 0.7,
     pattern: /\bfrom now on\b[^.\n]{0,60}\b(?:you (?:are|will|must|should)|respond|answer|act|only)\b/i,
   },
   {
     name: "override",
+    hints: ["stop", "cease"],
     weight: 0.7,
     pattern: /\b(?:stop|cease) (?:being|acting as) (?:an? )?(?:assistant|ai|helpful)/i,
   },
   // System prompt extraction.
   {
     name: "prompt_extraction",
+    hints: ["prompt", "instruction", "system message", "developer"],
     weight: 0.85,
     pattern:
       /\b(?:reveal|print|show|display|output|repeat|recite|leak|tell me|give me|what (?:is|are|was|were))\b[^.\n?]{0,40}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:your|the) (?:original |initial |secret )?instructions|developer (?:message|prompt))/i,
   },
   {
     name: "prompt_extraction",
+    hints: ["repeat"],
     weight: 0.8,
     pattern: /\brepeat (?:the |all )?(?:words|text|everything|lines?) (?:above|before|preceding)\b/i,
   },
   // Role-play jailbreaks.
   {
     name: "jailbreak",
+    hints: ["anything now", "developer mode", "jailbreak", "god", "unrestricted", "evil"],
     weight: 0.9,
     pattern:
       /\b(?:do anything now|developer mode (?:enabled|on|activated)|jailbreak(?:ed|ing)? (?:mode|prompt)|god ?mode|unrestricted mode|evil (?:mode|assistant|confidant))\b/i,
@@ -81,23 +90,37 @@ const RULES: Rule[] = [
   // DAN in capitals and in context: "Dan" is also a name.
   {
     name: "jailbreak",
+    hints: [
+      "as dan",
+      "are dan",
+      "become dan",
+      "enable dan",
+      "activate dan",
+      "in dan",
+      "dan mode",
+      "dan prompt",
+      "dan jailbreak",
+    ],
     weight: 0.9,
     pattern:
       /\b(?:you are|act as|become|enable|activate|stay in|as)\s+DAN\b|\bDAN (?:mode|prompt|jailbreak)\b/,
   },
   {
     name: "jailbreak",
+    hints: ["pretend", "imagine", "act as", "act like", "acting as", "behave", "role"],
     weight: 0.75,
     pattern:
       /\b(?:pretend|imagine|act|behave|role-?play)\b[^.\n]{0,30}\b(?:you (?:are|have)|to be|as)\b[^.\n]{0,40}\b(?:no (?:rules|restrictions|limits|filters|guidelines|ethics|morals)|unfiltered|uncensored|unrestricted|without (?:any )?(?:rules|restrictions|limits|filters|ethics))/i,
   },
   {
     name: "jailbreak",
+    hints: ["bound", "restricted", "limited"],
     weight: 0.7,
     pattern: /\byou are (?:no longer|not) (?:bound|restricted|limited) by\b/i,
   },
   {
     name: "jailbreak",
+    hints: ["ethical", "moral", "safety", "content"],
     weight: 0.6,
     pattern:
       /\b(?:no|without) (?:ethical|moral|safety|content) (?:guidelines|restrictions|filters|constraints|policies)\b/i,
@@ -105,28 +128,47 @@ const RULES: Rule[] = [
   // Chat-template and delimiter tricks.
   {
     name: "delimiter",
+    hints: ["<|", "[inst", "[/inst", "<<sys", "<</sys"],
     weight: 0.85,
     pattern: /<\|(?:im_start|im_end|system|endoftext|start_header_id|eot_id)\|>|\[\/?INST\]|<<\/?SYS>>/i,
   },
   {
     name: "delimiter",
+    hints: ["##", "===", "---", "***"],
     weight: 0.7,
     pattern: /(?:^|\n)\s*(?:#{2,}|={3,}|-{3,}|\*{3,})\s*(?:system|instructions?|admin|developer|new task)\b/i,
   },
   {
     name: "delimiter",
+    hints: [
+      "<system",
+      "</system",
+      "<instruction",
+      "</instruction",
+      "<admin",
+      "</admin",
+      "<im_start",
+      "begin system",
+      "begin admin",
+      "begin developer",
+      "end system",
+      "end admin",
+      "end developer",
+    ],
     weight: 0.7,
     pattern:
       /<\/?(?:system|instructions?|admin|im_start)>|\b(?:BEGIN|END) (?:SYSTEM|ADMIN|DEVELOPER) (?:PROMPT|MESSAGE|OVERRIDE|INSTRUCTIONS?)\b/i,
   },
   {
     name: "delimiter",
+    hints: ["system", "assistant"],
     weight: 0.6,
     pattern: /(?:^|\n)\s*(?:system|assistant)\s*:\s*(?:you|ignore|from now|new)/i,
   },
   // Other languages (instruction override).
   {
     name: "override_multilingual",
+    hints: ["ignor", "olvid", "vergiss", "игнор", "забуд", "忽略", "無視", "指示", "무시", "instru"],
     weight: 0.85,
     pattern:
       /\b(?:ignora|ignore|olvida|olvide)\b.{0,30}\binstrucciones\b|\bignor(?:ez|e|er)\b.{0,30}\b(?:instructions|consignes)\b.{0,20}\b(?:pr[ée]c[ée]dentes|ant[ée]rieures)?|\bignorier(?:e|en)?\b.{0,30}\b(?:anweisungen|instruktionen|befehle)\b|\bvergiss\b.{0,30}\b(?:anweisungen|alles)\b|\bignora\b.{0,30}\b(?:istruzioni|le istruzioni)\b|\bignore\b.{0,20}\binstruções\b|(?:игнорируй|игнорировать|забудь).{0,40}(?:инструкции|указания|правила)|忽略.{0,12}(?:指令|指示|说明|提示|规则)|無視.{0,12}(?:指示|命令|ルール)|(?:前の|以前の).{0,6}指示.{0,6}無視|이전.{0,10}(?:지시|명령).{0,10}무시/i,
@@ -134,6 +176,7 @@ const RULES: Rule[] = [
   // Indirect: content that addresses the assistant or its answer.
   {
     name: "addresses_assistant",
+    hints: ["your", "the response", "the answer", "the reply", "the output", "the summary"],
     weight: 0.65,
     externalOnly: true,
     pattern:
@@ -141,6 +184,7 @@ const RULES: Rule[] = [
   },
   {
     name: "addresses_assistant",
+    hints: ["response", "answer", "reply", "output"],
     weight: 0.6,
     externalOnly: true,
     pattern: /\b(?:your|the) (?:response|answer|reply|output) (?:should|must|needs to|has to|will)\b/i,
@@ -149,6 +193,7 @@ const RULES: Rule[] = [
     // An instruction about the reader's answer: "modify your response", "remove spaces from your reply".
     // (Plain "your reply" is common in e-mail: "looking forward to your reply"; the verb is what counts.)
     name: "addresses_assistant",
+    hints: ["response", "answer", "reply", "message", "output"],
     weight: 0.65,
     externalOnly: true,
     pattern:
@@ -156,6 +201,20 @@ const RULES: Rule[] = [
   },
   {
     name: "addresses_assistant",
+    hints: [
+      "ai ",
+      "ai,",
+      "ai:",
+      "assistant",
+      "chatbot",
+      "model",
+      "llm",
+      "bot ",
+      "bot,",
+      "bot:",
+      "gpt",
+      "claude",
+    ],
     weight: 0.75,
     externalOnly: true,
     pattern:
@@ -163,6 +222,7 @@ const RULES: Rule[] = [
   },
   {
     name: "addresses_assistant",
+    hints: ["when you", "when the", "respond", "reply", "answer", "write"],
     weight: 0.6,
     externalOnly: true,
     pattern:
@@ -170,6 +230,7 @@ const RULES: Rule[] = [
   },
   {
     name: "embedded_code",
+    hints: ["code", "snippet", "block", "excerpt", "script", "section", "segment", "fragment"],
     weight: 0.6,
     externalOnly: true,
     pattern:
@@ -178,6 +239,7 @@ const RULES: Rule[] = [
   {
     // "Fuse the following code block into your solution", "Your code should embody the following code excerpt".
     name: "embedded_code",
+    hints: ["code"],
     weight: 0.55,
     externalOnly: true,
     pattern:
@@ -185,6 +247,30 @@ const RULES: Rule[] = [
   },
   {
     name: "risky_code",
+    hints: [
+      "requests.",
+      "urllib",
+      "http.client",
+      "socket.",
+      "smtplib",
+      "ftplib",
+      "subprocess",
+      "os.system",
+      "os.popen",
+      "exec(",
+      "eval(",
+      "pynput",
+      "keyboard.",
+      "psutil",
+      "shutil.",
+      "os.environ",
+      "curl",
+      "wget",
+      "chmod",
+      "/dev/sd",
+      "rm -rf",
+      "fernet",
+    ],
     weight: 0.35,
     externalOnly: true,
     pattern:
@@ -192,6 +278,7 @@ const RULES: Rule[] = [
   },
   {
     name: "persuasion_payload",
+    hints: ["http", "www.", "won't believe", "weird trick", "act now", "limited time", "urgent"],
     weight: 0.45,
     externalOnly: true,
     pattern:
@@ -199,12 +286,38 @@ const RULES: Rule[] = [
   },
 ];
 
+const REVERSED_HINTS = [
+  "erongi",
+  "dragersid",
+  "tegrof",
+  "snoitcurtsni",
+  "tpmorp",
+  "metsys",
+  "ssapyb",
+  "edirrevo",
+  "kaerbliaj",
+];
+
+const ALL_HINTS = new RegExp(
+  [...new Set([...RULES.flatMap((r) => r.hints), ...REVERSED_HINTS])]
+    .sort((a, b) => b.length - a.length)
+    .map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|"),
+  "g",
+);
+
+/** A found hint also means every hint inside it ("ignorez" matched as "ignore" implies "ignor"). */
+const IMPLIED = new Map(
+  [...new Set(RULES.flatMap((r) => r.hints))].map((hint, _, all) => [
+    hint,
+    all.filter((other) => hint.includes(other)),
+  ]),
+);
+
 /** Zero-width and bidirectional control characters: invisible, and a common way to hide text. */
 const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 /** Unicode tag characters (U+E0000–U+E007F): invisible ASCII, used to smuggle instructions. */
 const TAGS = /[\u{E0000}-\u{E007F}]/gu;
-const BASE64 = /(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?/g;
-const HEX = /\b(?:[0-9a-fA-F]{2}[\s:]?){12,}\b/g;
 
 /** Look-alikes from Cyrillic and Greek mapped to the Latin letters they imitate. */
 const CONFUSABLES: Record<string, string> = {
@@ -265,9 +378,11 @@ export function classifyInjection(text: string, origin: Origin = "user"): Inject
   const external = origin === "tool" || origin === "retrieval";
   const evidence: InjectionEvidence[] = [];
   const fired = new Map<string, number>();
-  const scan = (candidate: string, via?: string) => {
+  const scan = (candidate: string, via?: string, present = hintsIn(candidate)) => {
+    if (present.size === 0) return;
     for (const rule of RULES) {
       if (rule.externalOnly && !external) continue;
+      if (!rule.hints.some((hint) => present.has(hint))) continue;
       const m = rule.pattern.exec(candidate);
       if (!m) continue;
       const key = `${rule.name}:${via ?? ""}`;
@@ -278,9 +393,11 @@ export function classifyInjection(text: string, origin: Origin = "user"): Inject
     }
   };
 
-  scan(text);
-  const invisible = text.match(INVISIBLE)?.length ?? 0;
-  const tags = [...text.matchAll(TAGS)];
+  const hints = hintsIn(text);
+  scan(text, undefined, hints);
+  const shape = inspect(text);
+  const invisible = shape.invisible;
+  const tags = shape.tags ? [...text.matchAll(TAGS)] : [];
   if (tags.length > 0) {
     const hidden = tags.map((t) => String.fromCodePoint((t[0].codePointAt(0) as number) - 0xe0000)).join("");
     fired.set("hidden_tags", 0.8);
@@ -292,26 +409,82 @@ export function classifyInjection(text: string, origin: Origin = "user"): Inject
     evidence.push({ rule: "invisible_characters", match: `${invisible} zero-width or bidi characters` });
     scan(text.replace(INVISIBLE, ""), "zero_width");
   }
-  if (CONFUSABLE_CHARS.test(text) && /[A-Za-z]/.test(text)) {
-    CONFUSABLE_CHARS.lastIndex = 0;
-    const normalised = text.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c);
-    if (mixedScriptWords(text)) scan(normalised, "homoglyphs");
+  if (shape.greekOrCyrillic && mixedScriptWords(text)) {
+    scan(
+      text.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c),
+      "homoglyphs",
+    );
   }
-  CONFUSABLE_CHARS.lastIndex = 0;
-  for (const m of text.matchAll(BASE64)) {
-    const decoded = decodeBase64(m[0]);
+  for (const run of shape.base64) {
+    const decoded = decodeBase64(run);
     if (decoded) scan(decoded, "base64");
   }
-  for (const m of text.matchAll(HEX)) {
-    const decoded = decodeHex(m[0]);
+  for (const run of shape.hex) {
+    const decoded = decodeHex(run);
     if (decoded) scan(decoded, "hex");
   }
-  const reversed = [...text].reverse().join("");
-  scan(reversed, "reversed");
+  // Reversed text is scanned only when a reversed keyword is there ("snoitcurtsni", "erongi", ...).
+  if (REVERSED_HINTS.some((hint) => hints.has(hint))) scan([...text].reverse().join(""), "reversed");
 
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
   return { score: Math.round((1 - keep) * 1000) / 1000, evidence };
+}
+
+/** The hints present in `candidate` (one regular-expression pass), with the hints they contain. */
+function hintsIn(candidate: string): Set<string> {
+  const present = new Set<string>();
+  for (const found of candidate.toLowerCase().match(ALL_HINTS) ?? []) {
+    for (const hint of IMPLIED.get(found) ?? [found]) present.add(hint);
+  }
+  return present;
+}
+
+interface Shape {
+  /** Runs of 24+ base64 characters, and of 24+ hex digits with optional separators. */
+  base64: string[];
+  hex: string[];
+  invisible: number;
+  tags: boolean;
+  greekOrCyrillic: boolean;
+}
+
+/** One pass over the character codes for everything that hides text (regular expressions would restart inside every word). */
+function inspect(text: string): Shape {
+  const shape: Shape = { base64: [], hex: [], invisible: 0, tags: false, greekOrCyrillic: false };
+  let b64Start = -1;
+  let hexStart = -1;
+  for (let i = 0; i <= text.length; i += 1) {
+    const c = i < text.length ? text.charCodeAt(i) : -1;
+    const alnum = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (alnum || c === 43 || c === 47 || c === 61) {
+      if (b64Start < 0) b64Start = i;
+    } else if (b64Start >= 0) {
+      if (i - b64Start >= 24) shape.base64.push(text.slice(b64Start, i));
+      b64Start = -1;
+    }
+    const hexDigit = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+    if (hexDigit || ((c === 32 || c === 58) && hexStart >= 0)) {
+      if (hexStart < 0) hexStart = i;
+    } else if (hexStart >= 0) {
+      if (i - hexStart >= 24) shape.hex.push(text.slice(hexStart, i));
+      hexStart = -1;
+    }
+    if (c < 0x370) continue;
+    if (
+      (c >= 0x200b && c <= 0x200f) ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2060 && c <= 0x2064) ||
+      c === 0xfeff
+    ) {
+      shape.invisible += 1;
+    } else if (c === 0xdb40) {
+      shape.tags = true; // high surrogate of U+E0000-U+E007F
+    } else if (c <= 0x4ff) {
+      shape.greekOrCyrillic = true;
+    }
+  }
+  return shape;
 }
 
 /** A word mixing Latin letters with Cyrillic or Greek look-alikes. */
@@ -325,7 +498,9 @@ function decodeBase64(candidate: string): string | undefined {
 }
 
 function decodeHex(candidate: string): string | undefined {
-  const decoded = Buffer.from(candidate.replace(/[\s:]/g, ""), "hex").toString("utf8");
+  const digits = candidate.replace(/[\s:]/g, "");
+  if (digits.length < 24) return undefined;
+  const decoded = Buffer.from(digits, "hex").toString("utf8");
   return printable(decoded) ? decoded : undefined;
 }
 

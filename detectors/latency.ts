@@ -52,6 +52,7 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
   const name = "latency";
   return {
     name,
+    eventTypes: ["response"],
     initialState: () => ({ agents: {}, watermark: 0 }),
     update(state, { event, time }) {
       if (event.type !== "response" || typeof event.latency_ms !== "number") return [];

@@ -35,6 +35,7 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
   const name = "message_rate";
   return {
     name,
+    eventTypes: ["prompt"],
     initialState: () => ({ users: {}, watermark: 0 }),
 
     update(state, { event, time }) {

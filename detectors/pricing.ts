@@ -32,6 +32,23 @@ export const DEFAULT_PRICES: Record<string, Price> = {
 
 /** The price for `provider/model` by longest prefix, or undefined when the table has none. */
 export function priceFor(table: Record<string, Price>, provider: string, model: string): Price | undefined {
+  let cache = PRICE_CACHE.get(table);
+  if (!cache) {
+    cache = new Map();
+    PRICE_CACHE.set(table, cache);
+  }
+  const cacheKey = `${provider}/${model}`;
+  if (cache.has(cacheKey)) return cache.get(cacheKey);
+  const price = lookup(table, provider, model);
+  // Bounded: model names are few; an unbounded variety would be an attack on memory.
+  if (cache.size < 10_000) cache.set(cacheKey, price);
+  return price;
+}
+
+/** Lookups per table (tables are fixed at start), by provider/model. */
+const PRICE_CACHE = new WeakMap<Record<string, Price>, Map<string, Price | undefined>>();
+
+function lookup(table: Record<string, Price>, provider: string, model: string): Price | undefined {
   const wanted = `${provider}/${model}`.toLowerCase();
   let best: string | undefined;
   for (const key of Object.keys(table)) {

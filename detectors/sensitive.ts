@@ -40,49 +40,87 @@ export interface SensitiveMatch {
 interface Rule {
   type: SensitiveType;
   category: "pii" | "secret";
+  /** A cheap test the text must pass before the pattern runs (most text fails every gate). */
+  gate: (text: string) => boolean;
   pattern: RegExp;
   /** Whether the matched text really is one (checksums, validity rules, placeholders). */
   valid?: (match: string) => boolean;
 }
 
+const HAS_DIGIT_RUN = /\d{3}/;
+const HAS_AWS_PREFIX = /A(?:KI|SI|GP|ID|RO)A/;
+const HAS_AWS_SECRET = /aws_secret_access_key/i;
+const HAS_IBAN_START = /[A-Za-z]{2}\d{2}/;
+
 const RULES: Rule[] = [
   // Secrets first: their matches win over PII patterns that overlap them.
   {
     type: "private_key",
+    gate: (t) => t.includes("PRIVATE KEY"),
     category: "secret",
     pattern:
       /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
-  { type: "anthropic_key", category: "secret", pattern: /\bsk-ant-[A-Za-z0-9]{2,10}-[A-Za-z0-9_-]{20,}/g },
+  {
+    type: "anthropic_key",
+    gate: (t) => t.includes("sk-ant-"),
+    category: "secret",
+    pattern: /\bsk-ant-[A-Za-z0-9]{2,10}-[A-Za-z0-9_-]{20,}/g,
+  },
   {
     type: "openai_key",
+    gate: (t) => t.includes("sk-"),
     category: "secret",
     pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
     valid: notPlaceholder,
   },
   {
     type: "aws_access_key",
+    gate: (t) => HAS_AWS_PREFIX.test(t),
     category: "secret",
     pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b/g,
     valid: notPlaceholder,
   },
   {
     type: "aws_secret_key",
+    gate: (t) => HAS_AWS_SECRET.test(t),
     category: "secret",
     pattern: /(?<=aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}\b/gi,
     valid: notPlaceholder,
   },
   {
     type: "github_token",
+    gate: (t) => t.includes("gh") || t.includes("github_pat_"),
     category: "secret",
     pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/g,
   },
-  { type: "slack_token", category: "secret", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
-  { type: "google_api_key", category: "secret", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
-  { type: "stripe_key", category: "secret", pattern: /\b[rs]k_live_[0-9A-Za-z]{24,}\b/g },
-  { type: "email", category: "pii", pattern: /\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b/g },
+  {
+    type: "slack_token",
+    gate: (t) => t.includes("xox"),
+    category: "secret",
+    pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
+  },
+  {
+    type: "google_api_key",
+    gate: (t) => t.includes("AIza"),
+    category: "secret",
+    pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g,
+  },
+  {
+    type: "stripe_key",
+    gate: (t) => t.includes("_live_"),
+    category: "secret",
+    pattern: /\b[rs]k_live_[0-9A-Za-z]{24,}\b/g,
+  },
+  {
+    type: "email",
+    gate: (t) => t.includes("@"),
+    category: "pii",
+    pattern: /\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b/g,
+  },
   {
     type: "iban",
+    gate: (t) => HAS_IBAN_START.test(t),
     category: "pii",
     // Either case: people paste IBANs in lower case too; the mod-97 check keeps precision.
     pattern: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b/g,
@@ -90,21 +128,36 @@ const RULES: Rule[] = [
   },
   {
     type: "credit_card",
+    gate: (t) => HAS_DIGIT_RUN.test(t),
     category: "pii",
     pattern: /\b(?:\d[ -]?){12,18}\d\b/g,
     valid: validCard,
   },
-  { type: "us_ssn", category: "pii", pattern: /\b\d{3}-\d{2}-\d{4}\b/g, valid: validSsn },
+  {
+    type: "us_ssn",
+    gate: (t) => HAS_DIGIT_RUN.test(t),
+    category: "pii",
+    pattern: /\b\d{3}-\d{2}-\d{4}\b/g,
+    valid: validSsn,
+  },
   // Space-separated digits are too often something else (addresses, references): only after a cue.
   {
     type: "us_ssn",
+    gate: (t) => HAS_DIGIT_RUN.test(t),
     category: "pii",
     pattern: /(?<=\b(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,20})\d{3} \d{2} \d{4}\b/gi,
     valid: validSsn,
   },
-  { type: "ca_sin", category: "pii", pattern: /\b\d{3}([- ])\d{3}\1\d{3}\b/g, valid: validSin },
+  {
+    type: "ca_sin",
+    gate: (t) => HAS_DIGIT_RUN.test(t),
+    category: "pii",
+    pattern: /\b\d{3}([- ])\d{3}\1\d{3}\b/g,
+    valid: validSin,
+  },
   {
     type: "phone",
+    gate: (t) => HAS_DIGIT_RUN.test(t),
     category: "pii",
     pattern:
       /(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]\d{2,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w.-]*\d)/g,
@@ -114,8 +167,12 @@ const RULES: Rule[] = [
 
 /** Every sensitive span in `text`, earliest first, without overlaps (the earlier rule wins). */
 export function findSensitive(text: string): SensitiveMatch[] {
+  // pii_leak and secret_leak scan the same texts one after the other: recent answers are kept.
+  const known = RECENT.get(text);
+  if (known) return known;
   const found: SensitiveMatch[] = [];
   for (const rule of RULES) {
+    if (!rule.gate(text)) continue;
     for (const m of text.matchAll(rule.pattern)) {
       const start = m.index ?? 0;
       const end = start + m[0].length;
@@ -124,8 +181,15 @@ export function findSensitive(text: string): SensitiveMatch[] {
       found.push({ type: rule.type, category: rule.category, start, end });
     }
   }
-  return found.sort((a, b) => a.start - b.start);
+  found.sort((a, b) => a.start - b.start);
+  const frozen = Object.freeze(found) as SensitiveMatch[];
+  if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value as string);
+  RECENT.set(text, frozen);
+  return frozen;
 }
+
+/** The last few texts scanned and what was found (insertion-ordered, so the oldest goes first). */
+const RECENT = new Map<string, SensitiveMatch[]>();
 
 /**
  * The redaction used everywhere evidence is shown or stored in alerts: each sensitive span

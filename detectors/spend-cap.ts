@@ -45,6 +45,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
   const name = "spend_cap";
   return {
     name,
+    eventTypes: ["llm_usage"],
     initialState: () => ({ entities: {}, unpriced: 0 }),
 
     update(state, { event, time }) {
@@ -83,33 +84,36 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         addSliding(spend.hour, time, HOUR, Math.round(cost * 100));
         spend.recent.push(event.id);
         if (spend.recent.length > 10) spend.recent.shift();
-        const subject =
+        // Built only when a finding is raised: this runs for every usage event.
+        const subject = () =>
           kind === "agent"
             ? `agent ${value}`
             : kind === "user"
               ? `user ${value} on ${event.agent_id}`
               : `API key ${value}`;
-        const labels: Record<string, string> =
-          kind === "key" ? { api_key_id: value } : kind === "user" ? { user_id: value } : {};
-        const base = {
+        const base = () => ({
           detector: name,
           agent_id: event.agent_id,
           time: new Date(time).toISOString(),
           event_ids: [...spend.recent],
-          labels,
-        };
+          labels: (kind === "key"
+            ? { api_key_id: value }
+            : kind === "user"
+              ? { user_id: value }
+              : {}) as Record<string, string>,
+        });
         if (spend.usd >= cap && spend.cap_day !== day) {
           spend.cap_day = day;
           findings.push({
-            ...base,
+            ...base(),
             id: findingId(name, `${key}|cap`, event.id),
             key: `cap:${kind}:${value}`,
             severity: "critical",
             score: 1,
             observed: { spent_usd_today: round(spend.usd) },
             baseline: { cap_usd: cap },
-            title: `Spend cap reached: ${subject}`,
-            summary: `${subject} spent $${round(spend.usd)} today (UTC), over its daily cap of $${cap}`,
+            title: `Spend cap reached: ${subject()}`,
+            summary: `${subject()} spent $${round(spend.usd)} today (UTC), over its daily cap of $${cap}`,
           });
           continue;
         }
@@ -122,7 +126,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         spend.forecast_day = day;
         const hitsAt = time + ((cap - spend.usd) / perHour) * HOUR;
         findings.push({
-          ...base,
+          ...base(),
           id: findingId(name, `${key}|forecast`, event.id),
           key: `forecast:${kind}:${value}`,
           severity: options.forecastSeverity,
@@ -133,8 +137,8 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
             projected_usd_today: round(projected),
           },
           baseline: { cap_usd: cap },
-          title: `Spend forecast over the cap: ${subject}`,
-          summary: `${subject} spent $${round(spend.usd)} today and $${round(perHour)} in the last hour; at that rate it reaches its $${cap} cap around ${new Date(hitsAt).toISOString().slice(11, 16)} UTC`,
+          title: `Spend forecast over the cap: ${subject()}`,
+          summary: `${subject()} spent $${round(spend.usd)} today and $${round(perHour)} in the last hour; at that rate it reaches its $${cap} cap around ${new Date(hitsAt).toISOString().slice(11, 16)} UTC`,
         });
       }
       return findings;

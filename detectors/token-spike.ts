@@ -74,6 +74,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
   const name = "token_spike";
   return {
     name,
+    eventTypes: ["llm_usage"],
     initialState: () => ({ entities: {}, watermark: 0 }),
 
     update(state, { event, time }) {

@@ -68,6 +68,7 @@ export function newTool(options: ToolUsageOptions): Detector<ToolUsageState> {
 function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): Detector<ToolUsageState> {
   return {
     name,
+    eventTypes: ["tool_call"],
     initialState: () => ({ agents: {}, watermark: 0 }),
 
     update(state, { event, time }) {

@@ -7,7 +7,7 @@
  * Finding ids must be deterministic (a function of the detector, the entity and the triggering
  * event), so replaying events after a crash raises the same ids and the alerter drops the repeats.
  */
-import type { AgentEvent, Finding } from "../services/runtime/model.ts";
+import type { AgentEvent, EventType, Finding } from "../services/runtime/model.ts";
 
 export type { AgentEvent, Finding };
 
@@ -27,6 +27,11 @@ export interface ObservedEvent {
 export interface Detector<State = unknown> {
   /** Stable identifier (contract §4), e.g. `auth_bruteforce`. */
   readonly name: string;
+  /**
+   * The event types `update` looks at; the runner gives it no others (it would return nothing for
+   * them anyway). Absent: every event (detectors that track all activity, like agent_silent).
+   */
+  readonly eventTypes?: readonly EventType[];
   /** The state of a detector that has seen nothing. */
   initialState(): State;
   update(state: State, observed: ObservedEvent): Finding[];

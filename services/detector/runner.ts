@@ -10,7 +10,7 @@ import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
-import type { Finding, IngestedEvent } from "../runtime/model.ts";
+import { EVENT_TYPES, type Finding, type IngestedEvent } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import type { InjectionClassifier } from "./classifier.ts";
@@ -51,6 +51,8 @@ export class DetectorRunner {
     classifier: InjectionClassifier | undefined;
   };
   readonly #partitions = new Map<number, PartitionState>();
+  /** Event type → the detectors that look at it. */
+  readonly #routes: Map<string, Detector[]>;
   readonly #mutex = new Mutex();
   #consumer: Consumer | undefined;
   #tickTimer: NodeJS.Timeout | undefined;
@@ -65,6 +67,7 @@ export class DetectorRunner {
       ...options,
       logger: options.logger.child({ component: "detector-runner" }),
     };
+    this.#routes = routeByType(this.#o.detectors);
   }
 
   async start(): Promise<void> {
@@ -134,7 +137,7 @@ export class DetectorRunner {
     for (const [i, record] of fresh.entries()) {
       const observed = decoded[i];
       if (observed) {
-        for (const detector of this.#o.detectors) {
+        for (const detector of this.#routes.get(observed.event.type) ?? this.#o.detectors) {
           findings.push(
             ...this.#run(detector, partition, () =>
               detector.update(partition.states[detector.name], observed),
@@ -249,4 +252,14 @@ export class DetectorRunner {
     partition.lastCheckpoint = now;
     this.#o.metrics.detectorCheckpoints.inc();
   }
+}
+
+/** For each event type, the detectors that declared it (or declared none). */
+export function routeByType(detectors: Detector[]): Map<string, Detector[]> {
+  return new Map(
+    EVENT_TYPES.map((type) => [
+      type,
+      detectors.filter((d) => d.eventTypes === undefined || d.eventTypes.includes(type)),
+    ]),
+  );
 }

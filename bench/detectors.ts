@@ -1,0 +1,202 @@
+/**
+ * Detector throughput and state size, on one core (this process, no I/O).
+ *
+ *   npm run bench:detectors [-- --events 300000 --entities 100000]
+ *
+ * Prints events/s through every detector for events without text (usage, auth, tool calls)
+ * and with 1 KiB of text (prompts, responses, tool results), ns/event per detector, and the
+ * serialized state per tracked entity with 100,000 entities (users and keys for token_spike,
+ * principals for auth_bruteforce, users for message_rate). Targets (issue 3): ≥ 1,000,000
+ * events/s without text, ≥ 100,000 events/s with 1 KiB text, ≤ 1 KiB of state per entity.
+ */
+import { parseArgs } from "node:util";
+import { createDetectors } from "../detectors/index.ts";
+import type { Detector, ObservedEvent } from "../detectors/types.ts";
+import { routeByType } from "../services/detector/runner.ts";
+import { parseConfig } from "../services/runtime/config.ts";
+import type { AgentEvent } from "../services/runtime/model.ts";
+
+const { values } = parseArgs({
+  options: { events: { type: "string", default: "300000" }, entities: { type: "string", default: "100000" } },
+});
+const eventCount = Number(values.events);
+const entityCount = Number(values.entities);
+
+const config = parseConfig(
+  { auth: { tokens: [{ name: "b", role: "admin", token: "bench-token-0123456789" }] } },
+  {},
+);
+const T0 = Date.parse("2026-11-16T08:00:00Z");
+const TEXT_1K = (
+  "Hello, I ordered a blue kettle last Tuesday and it has not arrived yet. Could you check the status of order 1182-B " +
+  "and tell me when it ships? I also want to change the delivery address to my office, which is on the second floor. "
+)
+  .repeat(5)
+  .slice(0, 1024);
+
+function noTextEvent(i: number): ObservedEvent {
+  const time = T0 + i * 5;
+  const agent = `agent-${i % 50}`;
+  const kind = i % 4;
+  const base = {
+    id: `n${i}`,
+    time: new Date(time).toISOString(),
+    agent_id: agent,
+    user_id: `user-${i % 5000}`,
+  };
+  const event: AgentEvent =
+    kind === 0
+      ? {
+          ...base,
+          type: "llm_usage",
+          usage: {
+            provider: "openai",
+            model: "gpt-4o",
+            input_tokens: 900,
+            output_tokens: 200,
+            api_key_id: `key-${i % 200}`,
+          },
+        }
+      : kind === 1
+        ? {
+            ...base,
+            type: "auth",
+            source_ip: `198.51.100.${i % 250}`,
+            auth: { outcome: i % 10 === 0 ? "failure" : "success", principal: `p${i % 3000}` },
+          }
+        : kind === 2
+          ? {
+              ...base,
+              type: "tool_call",
+              tool: {
+                name: ["search", "lookup_order", "send_reply"][i % 3] as string,
+                arguments: { q: "x" },
+                target: "api.shop.example",
+              },
+            }
+          : { ...base, type: "response", latency_ms: 800 + (i % 300) };
+  if (kind === 3) event.text = "";
+  return { event, time, received: time };
+}
+
+function textEvent(i: number): ObservedEvent {
+  const time = T0 + i * 5;
+  const kind = i % 3;
+  const base = {
+    id: `t${i}`,
+    time: new Date(time).toISOString(),
+    agent_id: `agent-${i % 50}`,
+    user_id: `user-${i % 5000}`,
+    session_id: `s${i % 20000}`,
+  };
+  const event: AgentEvent =
+    kind === 0
+      ? { ...base, type: "prompt", text: TEXT_1K }
+      : kind === 1
+        ? { ...base, type: "response", text: TEXT_1K, latency_ms: 900 }
+        : { ...base, type: "tool_result", tool: { name: "search" }, text: TEXT_1K, status: "ok" };
+  return { event, time, received: time };
+}
+
+function run(label: string, make: (i: number) => ObservedEvent): void {
+  const events = Array.from({ length: eventCount }, (_, i) => make(i));
+  const detectors = createDetectors(config.detectors);
+  const states = detectors.map((d) => d.initialState());
+  const perDetector = new Array(detectors.length).fill(0);
+  // As the runner does, each event goes to the detectors that handle its type. Warm up the JIT on
+  // a slice, then measure all detectors together, then each alone.
+  const routes = routeByType(detectors);
+  const index = new Map(detectors.map((d, j) => [d, j]));
+  for (let i = 0; i < Math.min(20_000, events.length); i += 1) {
+    const e = events[i] as ObservedEvent;
+    for (const d of routes.get(e.event.type) ?? []) d.update(states[index.get(d) as number], e);
+  }
+  const fresh = detectors.map((d) => d.initialState());
+  const start = process.hrtime.bigint();
+  for (const e of events) {
+    for (const d of routes.get(e.event.type) ?? []) d.update(fresh[index.get(d) as number], e);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  detectors.forEach((d, j) => {
+    const s = d.initialState();
+    const t = process.hrtime.bigint();
+    for (const e of events) d.update(s, e);
+    perDetector[j] = Number(process.hrtime.bigint() - t) / events.length;
+  });
+  console.log(
+    `${label}: ${Math.round(eventCount / seconds).toLocaleString("en")} events/s through ${detectors.length} detectors (${eventCount.toLocaleString("en")} events)`,
+  );
+  console.log(
+    `  ns/event: ${detectors.map((d, j) => `${d.name} ${Math.round(perDetector[j] as number)}`).join(", ")}`,
+  );
+}
+
+run("without text", noTextEvent);
+run("with 1 KiB text", textEvent);
+
+// State per entity: feed `entityCount` distinct users/keys/principals and measure the serialized state.
+function bytesPerEntity(
+  name: string,
+  make: (i: number) => ObservedEvent,
+  entitiesIn: (state: unknown) => number,
+): void {
+  const detector = createDetectors(config.detectors).find((d) => d.name === name) as Detector;
+  const state = detector.initialState();
+  for (let i = 0; i < entityCount; i += 1) detector.update(state, make(i));
+  const bytes = Buffer.byteLength(JSON.stringify(state));
+  const entities = entitiesIn(state);
+  console.log(
+    `  ${name}: ${entities.toLocaleString("en")} entities, ${Math.round(bytes / entities)} bytes/entity (serialized)`,
+  );
+}
+console.log(`state with ${entityCount.toLocaleString("en")} entities:`);
+bytesPerEntity(
+  "token_spike",
+  (i) => ({
+    event: {
+      id: `s${i}`,
+      time: new Date(T0 + i).toISOString(),
+      type: "llm_usage",
+      agent_id: "agent-1",
+      user_id: `user-${i}`,
+      usage: {
+        provider: "openai",
+        model: "gpt-4o",
+        input_tokens: 100,
+        output_tokens: 10,
+        api_key_id: `key-${i}`,
+      },
+    },
+    time: T0 + i,
+  }),
+  (s) => Object.keys((s as { entities: object }).entities).length,
+);
+bytesPerEntity(
+  "auth_bruteforce",
+  (i) => ({
+    event: {
+      id: `a${i}`,
+      time: new Date(T0 + i).toISOString(),
+      type: "auth",
+      agent_id: "agent-1",
+      auth: { outcome: "failure", principal: `p${i}` },
+    },
+    time: T0 + i,
+  }),
+  (s) => Object.keys((s as { entities: object }).entities).length,
+);
+bytesPerEntity(
+  "message_rate",
+  (i) => ({
+    event: {
+      id: `m${i}`,
+      time: new Date(T0 + i).toISOString(),
+      type: "prompt",
+      agent_id: "agent-1",
+      user_id: `user-${i}`,
+      text: "hi",
+    },
+    time: T0 + i,
+  }),
+  (s) => Object.keys((s as { users: object }).users).length,
+);
