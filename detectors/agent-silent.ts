@@ -1,14 +1,15 @@
 /**
  * agent_silent: an agent that reported steadily has stopped. "Steadily" means events in every
- * 5-minute window for at least `steady_for`; "stopped" means nothing for `silence`. Agents that
- * are usually quiet at this hour of the week (learned per agent) are not reported, so an agent
- * that sleeps at night does not page anyone every evening. One finding per silence.
+ * 5-minute window for at least `steady_for`; "stopped" means nothing for at least `silence`, and
+ * for long enough that it would happen by chance less than once in a thousand given how busy the
+ * agent usually is at those times of the week (learned per agent, in 15-minute slots of the week).
+ * So an agent that sleeps at night or winds down after office hours does not page anyone, and
+ * nothing is judged in an agent's first week, while its rhythm is learned. One finding per silence.
  *
- * This detector reacts to the passing of time: it decides in `tick(now)`, with the runner's
- * clock (or, when replaying, the replayed time).
+ * It reacts to the passing of time: it decides in `tick(now)`, with the runner's clock (or, when
+ * replaying, the replayed time), and judges by arrival time, so a skewed agent clock is harmless.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { type Ewma, hourOfWeek, newEwma, updateEwma } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import type { Detector } from "./types.ts";
 
@@ -20,25 +21,64 @@ export interface AgentSilentOptions {
 }
 
 const WINDOW = 5 * 60_000;
-/** Windows of a gap folded into the activity profile at most (a day): bounds the work per event. */
+const SLOT = 15 * 60_000;
+const SLOTS = (7 * 86_400_000) / SLOT; // 672
+const WEEK = 7 * 86_400_000;
+/** Windows of a gap folded into the profile at most (a day): bounds the work per event. */
 const MAX_GAP_WINDOWS = 288;
-const ACTIVITY_ALPHA = 0.3;
+/** Windows of a silence looked at, at most (4 hours): past that, the chance is long decided. */
+const MAX_SILENT_WINDOWS = 48;
+/** How much of the old counts each new observation of a slot keeps (weeks fade out). */
+const DECAY = 0.8;
+/** A silence is reported when it would happen by chance less than once in a thousand. */
+const UNLIKELY = 0.001;
 
 interface AgentActivity {
+  first_seen: number;
   last_seen: number;
   last_id: string;
   /** Start of the 5-minute window of the latest event. */
   window_start: number;
   /** Consecutive 5-minute windows with events, up to the latest. */
   streak: number;
-  /** Per hour of the week: how often a 5-minute window had events (EWMA of 1/0). */
-  activity: Ewma[];
+  /** Per 15-minute slot of the week: decayed count of windows with events, and of all windows. */
+  active: number[];
+  total: number[];
   /** last_seen of the silence already reported. */
   reported: number;
 }
 
 export interface AgentSilentState {
   agents: Record<string, AgentActivity>;
+}
+
+export function slotOfWeek(time: number): number {
+  // 1970-01-05 was a Monday: slots count from Monday 00:00 UTC.
+  return Math.floor(((((time - 4 * 86_400_000) % WEEK) + WEEK) % WEEK) / SLOT);
+}
+
+function observe(agent: AgentActivity, window: number, hadEvents: boolean): void {
+  const slot = slotOfWeek(window);
+  agent.active[slot] = (agent.active[slot] as number) * DECAY + (hadEvents ? 1 : 0);
+  agent.total[slot] = (agent.total[slot] as number) * DECAY + 1;
+}
+
+/**
+ * The chance that the agent, as busy as it usually is, sends nothing from its last event to
+ * `now`: the product over those 5-minute windows of the smoothed share of empty windows in that
+ * slot of the week ((empty + ½) / (all + ½): never quite zero, exactly one where it was always
+ * empty). Quiet times cost nothing; unseen slots count as no evidence.
+ */
+function silenceChance(agent: AgentActivity, now: number): number {
+  let chance = 1;
+  const first = Math.floor(agent.last_seen / WINDOW) * WINDOW + WINDOW;
+  for (let w = first, n = 0; w + WINDOW <= now && n < MAX_SILENT_WINDOWS; w += WINDOW, n += 1) {
+    const slot = slotOfWeek(w);
+    const total = agent.total[slot] as number;
+    if (total < 1) continue;
+    chance *= (total - (agent.active[slot] as number) + 0.5) / (total + 0.5);
+  }
+  return chance;
 }
 
 export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentState> {
@@ -49,17 +89,18 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
     initialState: () => ({ agents: {} }),
 
     update(state, { event, time: eventTime, received }) {
-      // Arrival time: silence is judged against the runner's clock, not the agent's.
       const time = received ?? eventTime;
       const window = Math.floor(time / WINDOW) * WINDOW;
       const agent = state.agents[event.agent_id];
       if (!agent) {
         state.agents[event.agent_id] = {
+          first_seen: time,
           last_seen: time,
           last_id: event.id,
           window_start: window,
           streak: 1,
-          activity: Array.from({ length: 168 }, newEwma),
+          active: new Array(SLOTS).fill(0),
+          total: new Array(SLOTS).fill(0),
           reported: 0,
         };
         return [];
@@ -70,10 +111,9 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
       }
       if (window <= agent.window_start) return [];
       const gap = (window - agent.window_start) / WINDOW - 1;
-      updateEwma(agent.activity[hourOfWeek(agent.window_start)] as Ewma, 1, ACTIVITY_ALPHA);
-      for (let i = 1; i <= Math.min(gap, MAX_GAP_WINDOWS); i += 1) {
-        updateEwma(agent.activity[hourOfWeek(agent.window_start + i * WINDOW)] as Ewma, 0, ACTIVITY_ALPHA);
-      }
+      observe(agent, agent.window_start, true);
+      for (let i = 1; i <= Math.min(gap, MAX_GAP_WINDOWS); i += 1)
+        observe(agent, agent.window_start + i * WINDOW, false);
       agent.streak = gap === 0 ? agent.streak + 1 : 1;
       agent.window_start = window;
       return [];
@@ -88,9 +128,8 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
           continue;
         }
         if (silentFor < options.silenceMs || agent.reported === agent.last_seen) continue;
-        if (agent.streak < steadyWindows) continue;
-        const usual = agent.activity[hourOfWeek(now)] as Ewma;
-        if (usual.n >= 3 && usual.mean < 0.5) continue; // usually quiet at this hour
+        if (agent.streak < steadyWindows || now - agent.first_seen < WEEK) continue;
+        if (silenceChance(agent, now) > UNLIKELY) continue;
         agent.reported = agent.last_seen;
         const minutes = Math.round(silentFor / 60_000);
         findings.push({
@@ -105,7 +144,7 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
           baseline: { steady_minutes: agent.streak * 5 },
           event_ids: [agent.last_id],
           title: `Agent ${id} went silent`,
-          summary: `${id} sent events in every 5 minutes for ${agent.streak * 5} minutes, then nothing for ${minutes} minutes`,
+          summary: `${id} sent events in every 5 minutes for ${agent.streak * 5} minutes, then nothing for ${minutes} minutes, which it practically never does at this time of the week`,
           labels: {},
         });
       }

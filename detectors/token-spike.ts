@@ -156,8 +156,9 @@ function judge(
   if (entity.alerted_minute === entity.minute.window_start) return undefined;
   const typical = expected(entity, time);
   // The level comes from the seasonal slot (agents) or the median; the spread from recent minutes,
-  // floored at 10% of the level so a perfectly steady entity is not flagged for a small change.
-  const spread = Math.max(robustSpread(entity.history) ?? 0, typical * 0.1, 1);
+  // floored at half the level: minute counts are bursty (two or three conversations landing in one
+  // minute is ordinary), so only a large multiple of the usual minute is a spike.
+  const spread = Math.max(robustSpread(entity.history) ?? 0, typical * 0.5, 1);
   const z = (observed - typical) / spread;
   const ratio = observed / Math.max(1, typical);
   if (z < options.robustZ || ratio < options.minRatio) return undefined;

@@ -124,11 +124,11 @@ const authBruteforceSchema = z.strictObject({
 const tokenSpikeSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Minutes under this many tokens never alert (noise of small entities). */
-  min_tokens_per_minute: z.number().int().min(1).default(2000),
+  min_tokens_per_minute: z.number().int().min(1).default(10_000),
   /** MADs above the expected minute a minute must be... */
   robust_z: z.number().positive().default(6),
   /** ...and at least this multiple of it. */
-  min_ratio: z.number().min(1).default(3),
+  min_ratio: z.number().min(1).default(10),
   /** Active minutes an entity needs before it may alert. */
   warmup_minutes: z.number().int().min(1).default(30),
   /** Entities (agents, users, keys) unseen this long are forgotten. */
