@@ -8,6 +8,16 @@ import { parseArgs } from "node:util";
 import { Agentwatch, ROLE_NAMES, type RoleName } from "./app.ts";
 import { loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
+import {
+  offlineConfig,
+  outputStream,
+  parseScenarios,
+  postSimulation,
+  readInput,
+  replayFile,
+  scanInput,
+  writeSimulation,
+} from "./tools.ts";
 
 const USAGE = `Usage:
   agentwatch start [--config FILE] [--role ROLE[,ROLE...]]
@@ -16,9 +26,21 @@ const USAGE = `Usage:
   agentwatch config check [--config FILE]
       Validates the config, lists every problem, and prints the effective config with
       secrets shown as <secret>.
+  agentwatch scan [INPUT]
+      Checks text offline: JSONL with "text" (and optional "type": prompt, tool_result) or
+      plain text, from INPUT or stdin. Prints one JSON result per input: injection score and
+      evidence, PII and secrets found (positions and types), and the redacted text.
+  agentwatch simulate [--agents 50] [--users 20] [--days 8] [--start 2026-11-02] [--seed 1]
+                      [--attacks all|none|stolen_key,brute_force,...]
+                      [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
+      Realistic traffic with labelled attacks: NDJSON events to FILE (or stdout) and the
+      ground truth to --truth, or posted to a running agentwatch.
+  agentwatch replay EVENTS.ndjson [--config FILE]
+      Runs the detectors over recorded events (NDJSON) with the thresholds of FILE (or the
+      defaults) and prints the incidents they would have raised.
   agentwatch --version
 
-FILE defaults to ./agentwatch.yaml.`;
+FILE defaults to ./agentwatch.yaml for start and config check.`;
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -49,6 +71,20 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === "start") return await start(configFile, parseRoles(values.role ?? []));
+    const [verb, ...rest] = positionals;
+    if (verb === "scan" && rest.length <= 1) {
+      scanInput(readInput(rest[0]), (line) => process.stdout.write(`${line}\n`));
+      return 0;
+    }
+    if (verb === "simulate" && rest.length === 0) return await runSimulate(values);
+    if (verb === "replay" && rest.length === 1) {
+      const config = offlineConfig(values.config, (f) => loadConfig(f).config);
+      const tty = process.stderr.isTTY;
+      const result = await replayFile(rest[0] as string, config, tty ? progressBar : undefined);
+      if (tty) process.stderr.write("\n");
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return 0;
+    }
   } catch (err) {
     if (err instanceof AgentwatchError) {
       process.stderr.write(`agentwatch: ${err.message}\n`);
@@ -60,6 +96,59 @@ export async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
+function progressBar(done: number, total: number): void {
+  const share = total === 0 ? 1 : done / total;
+  const width = 30;
+  const filled = Math.round(share * width);
+  process.stderr.write(
+    `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%`,
+  );
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new AgentwatchError("invalidRequest", `--${name} must be a whole number >= 1`);
+  return n;
+}
+
+async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<number> {
+  const start = values.start === undefined ? Date.parse("2026-11-02T00:00:00Z") : Date.parse(values.start);
+  if (Number.isNaN(start))
+    throw new AgentwatchError("invalidRequest", "--start must be a date, e.g. 2026-11-02");
+  const args = {
+    agents: positiveInt(values.agents, 50, "agents"),
+    users: positiveInt(values.users, 20, "users"),
+    days: positiveInt(values.days, 8, "days"),
+    start,
+    seed: positiveInt(values.seed, 1, "seed"),
+    attacks: parseScenarios(values.attacks ?? "all"),
+  };
+  if (values.post) {
+    if (!values.token)
+      throw new AgentwatchError(
+        "invalidRequest",
+        '--post needs --token (an ingest token allowed for the simulated agents, e.g. agents: ["*"])',
+      );
+    const sent = await postSimulation(args, values.post, values.token, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
+    process.stderr.write(`posted ${sent} events to ${values.post}\n`);
+    return 0;
+  }
+  const out = outputStream(values.out);
+  const count = await writeSimulation(args, out, values.truth);
+  if (values.out)
+    await new Promise((resolve) =>
+      (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(() => resolve(undefined)),
+    );
+  process.stderr.write(
+    `wrote ${count} events${values.out ? ` to ${values.out}` : ""}${values.truth ? `, ground truth to ${values.truth}` : ""}\n`,
+  );
+  return 0;
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -69,6 +158,16 @@ function parse(argv: string[]) {
       role: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
+      agents: { type: "string" },
+      users: { type: "string" },
+      days: { type: "string" },
+      start: { type: "string" },
+      seed: { type: "string" },
+      attacks: { type: "string" },
+      out: { type: "string", short: "o" },
+      truth: { type: "string" },
+      post: { type: "string" },
+      token: { type: "string" },
     },
   });
 }

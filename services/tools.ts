@@ -1,0 +1,251 @@
+/**
+ * The offline tools behind `agentwatch scan`, `simulate` and `replay`.
+ */
+import { createReadStream, createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { classifyInjection, type Origin } from "../detectors/injection.ts";
+import { findSensitive, redact } from "../detectors/sensitive.ts";
+import { Replayer } from "./replay.ts";
+import { type Config, parseConfig } from "./runtime/config.ts";
+import { AgentwatchError } from "./runtime/errors.ts";
+import type { AgentEvent } from "./runtime/model.ts";
+import { groundTruth, SCENARIOS, type Scenario, type SimulationOptions, simulate } from "./simulate.ts";
+
+export interface ScanResult {
+  index: number;
+  type: string;
+  injection: { score: number; evidence: { rule: string; match: string; via?: string }[] };
+  pii: { type: string; start: number; end: number }[];
+  secrets: { type: string; start: number; end: number }[];
+  redacted: string;
+}
+
+/** Scans one text the way the detectors would: injection score and evidence, PII and secrets (redacted). */
+export function scanText(text: string, type: string, index: number): ScanResult {
+  const origin: Origin = type === "tool_result" ? "tool" : type === "retrieval" ? "retrieval" : "user";
+  const verdict = classifyInjection(text, origin);
+  const found = findSensitive(text);
+  return {
+    index,
+    type,
+    injection: {
+      score: verdict.score,
+      evidence: verdict.evidence.map((e) => ({ ...e, match: redact(e.match) })),
+    },
+    pii: found
+      .filter((m) => m.category === "pii")
+      .map(({ type: t, start, end }) => ({ type: t, start, end })),
+    secrets: found
+      .filter((m) => m.category === "secret")
+      .map(({ type: t, start, end }) => ({ type: t, start, end })),
+    redacted: redact(text, found),
+  };
+}
+
+/**
+ * Input is JSONL (objects with `text` and optional `type`) when its first non-empty line is a
+ * JSON object, and otherwise plain text: one input for the whole text.
+ */
+export function scanInput(input: string, write: (line: string) => void): number {
+  const lines = input.split("\n");
+  const first = lines.find((l) => l.trim() !== "")?.trim() ?? "";
+  let jsonl = false;
+  if (first.startsWith("{")) {
+    try {
+      jsonl = typeof (JSON.parse(first) as { text?: unknown }).text === "string";
+    } catch {
+      jsonl = false;
+    }
+  }
+  if (!jsonl) {
+    write(JSON.stringify(scanText(input, "prompt", 0)));
+    return 1;
+  }
+  let count = 0;
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let row: { text?: unknown; type?: unknown };
+    try {
+      row = JSON.parse(line);
+    } catch (err) {
+      throw new AgentwatchError(
+        "invalidRequest",
+        `line ${i + 1} is not valid JSON: ${(err as Error).message}`,
+      );
+    }
+    if (typeof row.text !== "string")
+      throw new AgentwatchError("invalidRequest", `line ${i + 1} has no "text" string`);
+    write(JSON.stringify(scanText(row.text, typeof row.type === "string" ? row.type : "prompt", count)));
+    count += 1;
+  });
+  return count;
+}
+
+export interface SimulateArgs {
+  agents: number;
+  users: number;
+  days: number;
+  start: number;
+  seed: number;
+  attacks: Scenario[];
+}
+
+/**
+ * The attacks of a simulation: spread over the last two days (after a learning week when there
+ * is one), in office hours of agents on UTC (agent i has UTC offset [-5, 0, 1, 5.5, 9][i % 5]).
+ */
+export function planAttacks(args: SimulateArgs): SimulationOptions["attacks"] {
+  const firstDay = Math.max(0, Math.min(7, args.days - 2));
+  return args.attacks.map((scenario, n) => ({
+    scenario,
+    at: (firstDay + (n % 2)) * 86_400_000 + (10 + (Math.floor(n / 2) % 7)) * 3_600_000,
+    agent: args.agents > 5 ? (1 + 5 * n) % args.agents : n % args.agents,
+  }));
+}
+
+export function parseScenarios(list: string): Scenario[] {
+  if (list === "all") return [...SCENARIOS];
+  if (list === "none" || list === "") return [];
+  const names = list.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new AgentwatchError(
+      "invalidRequest",
+      `unknown scenario ${unknown.join(", ")}; scenarios are ${SCENARIOS.join(", ")}, all, none`,
+    );
+  }
+  return names as Scenario[];
+}
+
+/** Writes the simulation as NDJSON (one event a line) and its ground truth as JSON. */
+export async function writeSimulation(
+  args: SimulateArgs,
+  out: NodeJS.WritableStream,
+  truthFile?: string,
+): Promise<number> {
+  const options: SimulationOptions = {
+    agents: args.agents,
+    usersPerAgent: args.users,
+    days: args.days,
+    start: args.start,
+    seed: args.seed,
+    attacks: planAttacks(args),
+  };
+  if (truthFile) writeFileSync(truthFile, `${JSON.stringify(groundTruth(options), null, 2)}\n`);
+  let count = 0;
+  let buffer = "";
+  for (const event of simulate(options)) {
+    buffer += `${JSON.stringify(event)}\n`;
+    count += 1;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise((resolve) => out.once("drain", resolve));
+      buffer = "";
+    }
+  }
+  out.write(buffer);
+  return count;
+}
+
+/** Posts the simulation to a running agentwatch in batches of up to 1,000 events. */
+export async function postSimulation(
+  args: SimulateArgs,
+  url: string,
+  token: string,
+  log: (line: string) => void,
+): Promise<number> {
+  const options: SimulationOptions = {
+    agents: args.agents,
+    usersPerAgent: args.users,
+    days: args.days,
+    start: args.start,
+    seed: args.seed,
+    attacks: planAttacks(args),
+  };
+  let batch: AgentEvent[] = [];
+  let sent = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const body = `${batch.map((e) => JSON.stringify(e)).join("\n")}\n`;
+    for (let attempt = 1; ; attempt += 1) {
+      const res = await fetch(`${url.replace(/\/$/, "")}/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
+        body,
+      });
+      const text = await res.text();
+      if (res.status === 202) break;
+      if ((res.status === 429 || res.status === 503) && attempt < 20) {
+        await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? 1) * 1000));
+        continue;
+      }
+      throw new AgentwatchError(
+        "deliveryFailed",
+        `POST ${url}/v1/events answered ${res.status}: ${text.slice(0, 300)}`,
+      );
+    }
+    sent += batch.length;
+    if (sent % 100_000 < batch.length) log(`posted ${sent} events`);
+    batch = [];
+  };
+  for (const event of simulate(options)) {
+    batch.push(event);
+    if (batch.length === 1000) await flush();
+  }
+  await flush();
+  return sent;
+}
+
+/** Replays an NDJSON file of events (as posted, or as GET /v1/events returns them) through the detectors. */
+export async function replayFile(
+  file: string,
+  config: Config,
+  progress?: (done: number, total: number) => void,
+) {
+  const total = (await stat(file)).size;
+  const replayer = new Replayer(config);
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  let read = 0;
+  let lineNo = 0;
+  let lastReport = 0;
+  for await (const line of lines) {
+    lineNo += 1;
+    read += Buffer.byteLength(line) + 1;
+    if (line.trim() === "") continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (err) {
+      throw new AgentwatchError(
+        "invalidRequest",
+        `${file} line ${lineNo} is not valid JSON: ${(err as Error).message}`,
+      );
+    }
+    // Lines from the collector's bus carry the event under "event".
+    const event = ((row as { event?: unknown }).event ?? row) as AgentEvent;
+    replayer.push(event);
+    if (progress && read - lastReport > total / 200) {
+      lastReport = read;
+      progress(read, total);
+    }
+  }
+  progress?.(total, total);
+  return replayer.finish();
+}
+
+/** The config for offline tools: the file's detector settings, or the defaults. */
+export function offlineConfig(file: string | undefined, load: (file: string) => Config): Config {
+  if (file) return load(file);
+  return parseConfig(
+    { auth: { tokens: [{ name: "offline", role: "admin", token: "offline-tools-token-unused" }] } },
+    {},
+  );
+}
+
+export function readInput(file: string | undefined): string {
+  return readFileSync(file ?? 0, "utf8");
+}
+
+export function outputStream(file: string | undefined): NodeJS.WritableStream {
+  return file ? createWriteStream(file) : process.stdout;
+}
