@@ -1,4 +1,4 @@
-import type { Config } from "../services/runtime/config.ts";
+import type { Config, DetectorsConfig } from "../services/runtime/config.ts";
 import { agentSilent } from "./agent-silent.ts";
 import { authBruteforce } from "./auth-bruteforce.ts";
 import { authFailureRate } from "./auth-failure-rate.ts";
@@ -15,8 +15,69 @@ import { tokenSpike } from "./token-spike.ts";
 import { newTool, toolShift } from "./tool-usage.ts";
 import type { Detector } from "./types.ts";
 
-/** The detectors the config enables, in a fixed order. `agents` gives per-agent settings (allowlists). */
-export function createDetectors(config: Config["detectors"], agents: Config["agents"] = []): Detector[] {
+/**
+ * The detectors the config enables, in a fixed order. `agents` gives per-agent settings
+ * (allowlists, caps); `overrides` gives agents their own detector settings (agents[].detectors,
+ * merged at load): those agents' events go to detectors built from their settings, with state of
+ * their own, and everyone else's to the defaults.
+ */
+export function createDetectors(
+  config: DetectorsConfig,
+  agents: Config["agents"] = [],
+  overrides: Record<string, DetectorsConfig> = {},
+): Detector[] {
+  const defaults = buildDetectors(config, agents);
+  const ids = Object.keys(overrides);
+  if (ids.length === 0) return defaults;
+  const perAgent = new Map(ids.map((id) => [id, buildDetectors(overrides[id] as DetectorsConfig, agents)]));
+  const names = [...new Set([...defaults, ...[...perAgent.values()].flat()].map((d) => d.name))];
+  return names.map((name) =>
+    perAgentDetector(
+      name,
+      defaults.find((d) => d.name === name),
+      new Map(ids.map((id) => [id, perAgent.get(id)?.find((d) => d.name === name)])),
+    ),
+  );
+}
+
+interface PerAgentState {
+  default: unknown;
+  agents: Record<string, unknown>;
+}
+
+/** One detector name, routed by agent: overridden agents to their own instance and state. */
+function perAgentDetector(
+  name: string,
+  fallback: Detector | undefined,
+  agents: Map<string, Detector | undefined>,
+): Detector<PerAgentState> {
+  const all = [fallback, ...agents.values()].filter((d): d is Detector => d !== undefined);
+  const eventTypes = all.some((d) => d.eventTypes === undefined)
+    ? undefined
+    : [...new Set(all.flatMap((d) => d.eventTypes ?? []))];
+  return {
+    name,
+    ...(eventTypes ? { eventTypes } : {}),
+    initialState: () => ({ default: fallback?.initialState(), agents: {} }),
+    update(state, observed) {
+      const id = observed.event.agent_id;
+      if (!agents.has(id)) return fallback ? fallback.update(state.default, observed) : [];
+      const own = agents.get(id);
+      if (!own) return []; // disabled for this agent
+      state.agents[id] ??= own.initialState();
+      return own.update(state.agents[id], observed);
+    },
+    tick(state, now) {
+      const findings = fallback?.tick ? fallback.tick(state.default, now) : [];
+      for (const [id, own] of agents) {
+        if (own?.tick && state.agents[id] !== undefined) findings.push(...own.tick(state.agents[id], now));
+      }
+      return findings;
+    },
+  };
+}
+
+function buildDetectors(config: DetectorsConfig, agents: Config["agents"]): Detector[] {
   const detectors: Detector[] = [];
   const bruteforce = config.auth_bruteforce;
   if (bruteforce.enabled) {

@@ -97,7 +97,7 @@ export class Agentwatch {
       const runner = new DetectorRunner({
         bus,
         storage,
-        detectors: createDetectors(config.detectors, config.agents),
+        detectors: createDetectors(config.detectors, config.agents, config.agent_detectors),
         classifier: classifierFrom(config),
         metrics,
         logger,

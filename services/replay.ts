@@ -49,7 +49,7 @@ export class Replayer {
   #skipped = 0;
 
   constructor(config: Config) {
-    this.#detectors = createDetectors(config.detectors, config.agents);
+    this.#detectors = createDetectors(config.detectors, config.agents, config.agent_detectors);
     this.#routes = routeByType(this.#detectors);
     this.#states = this.#detectors.map((d) => d.initialState());
     this.#resolveTimeout = config.alerting.resolve_timeout;

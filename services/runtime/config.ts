@@ -70,6 +70,11 @@ const agentSchema = z.strictObject({
   allowed_hosts: z
     .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, "must be a host or *.domain"))
     .optional(),
+  /**
+   * This agent's own detector settings: any keys of `detectors`, merged over them (checked when
+   * the config is loaded, with their key paths).
+   */
+  detectors: z.record(z.string(), z.unknown()).optional(),
   /** This agent's daily spend cap (USD), instead of detectors.spend_cap.daily_cap_usd.agent. */
   daily_cap_usd: z.number().positive().optional(),
   control: z
@@ -325,6 +330,28 @@ const canaryLeakSchema = z.strictObject({
     .default([]),
 });
 
+/** Every detector's settings; also the shape of a per-agent override (agents[].detectors). */
+export const detectorsSchema = z
+  .strictObject({
+    auth_bruteforce: authBruteforceSchema.prefault({}),
+    token_spike: tokenSpikeSchema.prefault({}),
+    spend_cap: spendCapSchema.prefault({}),
+    auth_failure_rate: authFailureRateSchema.prefault({}),
+    tool_shift: toolShiftSchema.prefault({}),
+    new_tool: newToolSchema.prefault({}),
+    exfiltration: exfiltrationSchema.prefault({}),
+    error_rate: errorRateSchema.prefault({}),
+    latency: latencySchema.prefault({}),
+    agent_silent: agentSilentSchema.prefault({}),
+    injection_attempt: injectionAttemptSchema.prefault({}),
+    injection_rate: injectionRateSchema.prefault({}),
+    pii_leak: piiLeakSchema.prefault({}),
+    secret_leak: secretLeakSchema.prefault({}),
+    message_rate: messageRateSchema.prefault({}),
+    canary_leak: canaryLeakSchema.prefault({}),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     data_dir: z.string().default("./data"),
@@ -362,26 +389,7 @@ export const configSchema = z
         burst_events: z.number().int().min(1).default(50_000),
       })
       .prefault({}),
-    detectors: z
-      .strictObject({
-        auth_bruteforce: authBruteforceSchema.prefault({}),
-        token_spike: tokenSpikeSchema.prefault({}),
-        spend_cap: spendCapSchema.prefault({}),
-        auth_failure_rate: authFailureRateSchema.prefault({}),
-        tool_shift: toolShiftSchema.prefault({}),
-        new_tool: newToolSchema.prefault({}),
-        exfiltration: exfiltrationSchema.prefault({}),
-        error_rate: errorRateSchema.prefault({}),
-        latency: latencySchema.prefault({}),
-        agent_silent: agentSilentSchema.prefault({}),
-        injection_attempt: injectionAttemptSchema.prefault({}),
-        injection_rate: injectionRateSchema.prefault({}),
-        pii_leak: piiLeakSchema.prefault({}),
-        secret_leak: secretLeakSchema.prefault({}),
-        message_rate: messageRateSchema.prefault({}),
-        canary_leak: canaryLeakSchema.prefault({}),
-      })
-      .prefault({}),
+    detectors: detectorsSchema,
     alerting: z
       .strictObject({
         /** After the first notification, an incident's updates are re-sent at most this often. */
@@ -457,7 +465,11 @@ function reportDuplicates(
   });
 }
 
-export type Config = z.output<typeof configSchema>;
+export type DetectorsConfig = z.output<typeof detectorsSchema>;
+export type Config = z.output<typeof configSchema> & {
+  /** Agent id → its effective detector settings, for agents with `detectors` overrides. */
+  agent_detectors: Record<string, DetectorsConfig>;
+};
 export type TokenConfig = Config["auth"]["tokens"][number];
 export type ReceiverConfig = Config["receivers"][number];
 export type AgentConfig = Config["agents"][number];
@@ -533,6 +545,27 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
       }
     }
   }
+  const agentDetectors: Record<string, DetectorsConfig> = {};
+  if (result.success) {
+    const tree = substituted as { detectors?: unknown; agents?: { id?: string; detectors?: unknown }[] };
+    tree.agents?.forEach((agent, i) => {
+      if (agent.detectors === undefined) return;
+      const merged = detectorsSchema.safeParse(deepMerge(tree.detectors ?? {}, agent.detectors));
+      if (merged.success) {
+        agentDetectors[agent.id as string] = merged.data;
+        return;
+      }
+      for (const issue of merged.error.issues) {
+        const base = ["agents", i, "detectors", ...issue.path];
+        if (issue.code === "unrecognized_keys") {
+          for (const key of issue.keys)
+            problems.push({ path: formatPath([...base, key]), message: "unknown key" });
+        } else {
+          problems.push({ path: formatPath(base), message: issue.message });
+        }
+      }
+    });
+  }
   if (problems.length > 0 || !result.success) {
     const lines = problems.map((p) => `  - ${p.path}: ${p.message}`);
     throw new AgentwatchError(
@@ -541,7 +574,20 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
       { details: { problems } },
     );
   }
-  return result.data;
+  return { ...result.data, agent_detectors: agentDetectors };
+}
+
+/** `override` merged into `base`: objects key by key, anything else replaced. */
+export function deepMerge(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override))
+    out[key] = key in out ? deepMerge(out[key], value) : value;
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** Reads, substitutes and validates a YAML config file. */
