@@ -12,7 +12,9 @@ import type { AgentEvent, Finding } from "./runtime/model.ts";
 
 export interface ReplayedIncident {
   fingerprint: string;
+  /** The first finding's detector; `detectors` lists all of a correlated session incident's. */
   detector: string;
+  detectors: string[];
   agent_id: string;
   key: string;
   severity: Finding["severity"];
@@ -101,12 +103,14 @@ export class Replayer {
     if (open && at - Date.parse(open.last_finding_at) < this.#resolveTimeout) {
       open.findings += 1;
       open.last_finding_at = finding.time;
+      if (!open.detectors.includes(finding.detector)) open.detectors.push(finding.detector);
       if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[open.severity]) open.severity = finding.severity;
       return;
     }
     const incident: ReplayedIncident = {
       fingerprint,
       detector: finding.detector,
+      detectors: [finding.detector],
       agent_id: finding.agent_id,
       key: finding.key,
       severity: finding.severity,

@@ -67,7 +67,7 @@ describe("detection quality on simulated traffic", () => {
       for (const detector of truth.expected_detectors) {
         const caught = result.incidents.some(
           (i) =>
-            i.detector === detector &&
+            i.detectors.includes(detector) &&
             i.agent_id === truth.agent_id &&
             Date.parse(i.first_finding_at) >= from &&
             Date.parse(i.first_finding_at) <= to,

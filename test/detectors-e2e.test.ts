@@ -119,17 +119,32 @@ describe("detectors through the real process", () => {
       }),
     });
     expect(res.status).toBe(202);
-    for (const detector of ["pii_leak", "secret_leak"]) {
-      const alert = await receiver.waitFor((r) => JSON.parse(r.body).incident.detector === detector);
-      expect(alert.body).not.toContain(card);
-      expect(alert.body).not.toContain(card.replaceAll(" ", ""));
-      expect(alert.body).not.toContain(key);
-      expect(alert.body).toContain("[REDACTED:");
-      expect(JSON.parse(alert.body).incident).toMatchObject({
-        severity: "critical",
-        session_id: "sess-leak",
-      });
+    // Both findings are about one session: correlated into one incident, its timeline holding both.
+    const incident = await eventually(async () => {
+      const list = await (
+        await aw.fetch(`/v1/incidents?agent_id=${AGENT}`, { headers: bearer(TOKENS.viewer) })
+      ).json();
+      const found = list.incidents.find((i: { session_id?: string }) => i.session_id === "sess-leak");
+      return found?.detectors.length === 2 ? found : undefined;
+    });
+    expect([...incident.detectors].sort()).toEqual(["pii_leak", "secret_leak"]);
+    expect(incident.findings.map((f: { detector: string }) => f.detector).sort()).toEqual([
+      "pii_leak",
+      "secret_leak",
+    ]);
+    expect(incident.title).toBe(
+      `2 detections in session sess-leak on ${AGENT}: ${incident.detectors.join(", ")}`,
+    );
+    const alert = await receiver.waitFor(
+      (r) => r.path === "/alerts" && JSON.parse(r.body).incident.session_id === "sess-leak",
+    );
+    for (const sent of receiver.requests.filter((r) => r.path === "/alerts")) {
+      expect(sent.body).not.toContain(card);
+      expect(sent.body).not.toContain(card.replaceAll(" ", ""));
+      expect(sent.body).not.toContain(key);
     }
+    expect(alert.body).toContain("[REDACTED:");
+    expect(JSON.parse(alert.body).incident).toMatchObject({ severity: "critical", session_id: "sess-leak" });
     // The stored event keeps its original text for investigation.
     const stored = await eventually(async () => {
       const page = await (

@@ -90,13 +90,13 @@ describe("agentwatch simulate and replay", () => {
     expect(replay.code).toBe(0);
     const result = JSON.parse(replay.stdout) as {
       events: number;
-      incidents: { detector: string; agent_id: string }[];
+      incidents: { detectors: string[]; agent_id: string }[];
     };
     expect(result.events).toBeGreaterThan(50_000);
     for (const label of labels) {
       for (const detector of label.expected_detectors) {
         expect(
-          result.incidents.some((i) => i.detector === detector && i.agent_id === label.agent_id),
+          result.incidents.some((i) => i.detectors.includes(detector) && i.agent_id === label.agent_id),
           `${label.scenario}: ${detector} on ${label.agent_id}`,
         ).toBe(true);
       }

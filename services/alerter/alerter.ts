@@ -190,6 +190,7 @@ export class Alerter {
           started_at: finding.time,
           updated_at: nowIso,
           fingerprint,
+          detectors: [finding.detector],
           finding_count: 0,
           findings: [],
           notes: [],
@@ -204,6 +205,10 @@ export class Alerter {
       );
     }
     const incident = stored.incident;
+    if (!incident.detectors.includes(finding.detector)) {
+      incident.detectors.push(finding.detector);
+      incident.title = `${incident.detectors.length} detections in session ${incident.session_id} on ${incident.agent_id}: ${incident.detectors.join(", ")}`;
+    }
     incident.findings.push(toIncidentFinding(finding));
     if (incident.findings.length > MAX_INCIDENT_FINDINGS) incident.findings.shift();
     incident.finding_count += 1;
@@ -277,11 +282,16 @@ export class Alerter {
   }
 }
 
+/**
+ * What an incident groups: every finding of one session of one agent (correlation: an injection,
+ * the leak it caused and the exfiltration after it are one story), or, outside sessions, the
+ * findings of one detector about one entity of one agent.
+ */
 export function fingerprintOf(finding: Finding): string {
-  return createHash("sha256")
-    .update(`${finding.detector}\u0000${finding.agent_id}\u0000${finding.key}`)
-    .digest("hex")
-    .slice(0, 32);
+  const scope = finding.session_id
+    ? `session\u0000${finding.agent_id}\u0000${finding.session_id}`
+    : `${finding.detector}\u0000${finding.agent_id}\u0000${finding.key}`;
+  return createHash("sha256").update(scope).digest("hex").slice(0, 32);
 }
 
 /** Evidence is redacted here too, whatever the detector did: nothing sensitive reaches an alert. */

@@ -111,8 +111,10 @@ export interface Incident {
   acknowledged_at?: string;
   acknowledged_by?: string;
   fingerprint: string;
+  /** Every detector with a finding in the incident (a session's findings are correlated into one). */
+  detectors: string[];
   finding_count: number;
-  /** The most recent findings (at most MAX_INCIDENT_FINDINGS), oldest first. */
+  /** The most recent findings (at most MAX_INCIDENT_FINDINGS), oldest first: the incident's timeline. */
   findings: IncidentFinding[];
   notes: IncidentNote[];
 }

@@ -54,6 +54,7 @@ function incident(
       started_at: new Date(at).toISOString(),
       updated_at: new Date(at).toISOString(),
       fingerprint,
+      detectors: ["auth_bruteforce"],
       finding_count: 0,
       findings: [],
       notes: [],
