@@ -33,6 +33,8 @@ interface Subject {
   agent_id: string;
   /** For an IP: principals that failed from it. For a principal: IPs it failed from. */
   others: Recent;
+  /** The earliest time in `others` (MAX_SAFE_INTEGER when empty; JSON has no Infinity), so pruning can skip when nothing expired. */
+  oldest_other: number;
   failures: [number, string][];
   alerted: Record<string, number>;
   last_seen: number;
@@ -95,7 +97,14 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
   };
 
   const subjectFor = (state: AuthFailureRateState, key: string, agentId: string): Subject => {
-    state.subjects[key] ??= { agent_id: agentId, others: {}, failures: [], alerted: {}, last_seen: 0 };
+    state.subjects[key] ??= {
+      agent_id: agentId,
+      others: {},
+      oldest_other: Number.MAX_SAFE_INTEGER,
+      failures: [],
+      alerted: {},
+      last_seen: 0,
+    };
     return state.subjects[key];
   };
 
@@ -122,7 +131,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
         if (outcome === "failure") {
           subject.failures.push([time, event.id]);
           if (subject.failures.length > maxKept) subject.failures.shift();
-          if (other !== undefined) remember(subject.others, other, time, maxKept);
+          if (other !== undefined) remember(subject, other, time, maxKept);
           const distinct = Object.keys(subject.others).length;
           if (distinct >= options.distinctThreshold && mayAlert(subject, "distinct", time)) {
             const spraying = kind === "ip";
@@ -209,11 +218,21 @@ function prune(subject: Subject, windowStart: number): void {
   while (subject.failures.length > 0 && (subject.failures[0] as [number, string])[0] <= windowStart) {
     subject.failures.shift();
   }
-  for (const [name, at] of Object.entries(subject.others)) if (at <= windowStart) delete subject.others[name];
+  // Only when the oldest remembered name may have left the window (most events change nothing).
+  if (subject.oldest_other > windowStart) return;
+  let oldest = Number.MAX_SAFE_INTEGER;
+  for (const name in subject.others) {
+    const at = subject.others[name] as number;
+    if (at <= windowStart) delete subject.others[name];
+    else if (at < oldest) oldest = at;
+  }
+  subject.oldest_other = oldest;
 }
 
-function remember(recent: Recent, name: string, time: number, max: number): void {
+function remember(subject: Subject, name: string, time: number, max: number): void {
+  const recent = subject.others;
   recent[name] = Math.max(recent[name] ?? 0, time);
+  if (time < subject.oldest_other) subject.oldest_other = time;
   const names = Object.keys(recent);
   if (names.length <= max) return;
   let oldest = names[0] as string;

@@ -319,6 +319,9 @@ export function evictIdle<T extends { last_seen: number }>(
 export interface CountSpike {
   window: TumblingCounter;
   history: RobustWindow;
+  /** Median and robust spread of `history`, kept when a window closes (not re-sorted per event). */
+  median: number;
+  spread: number;
   /** Closed windows seen (for warm-up). */
   windows: number;
   /** Start of the window that last alerted (one alert per window). */
@@ -337,7 +340,14 @@ export interface CountSpikeOptions {
 }
 
 export function newCountSpike(): CountSpike {
-  return { window: { window_start: 0, count: 0 }, history: newRobustWindow(), windows: 0, alerted_window: 0 };
+  return {
+    window: { window_start: 0, count: 0 },
+    history: newRobustWindow(),
+    median: 0,
+    spread: 0,
+    windows: 0,
+    alerted_window: 0,
+  };
 }
 
 /**
@@ -354,10 +364,12 @@ export function observeCount(
   if (closed) {
     pushRobust(state.history, closed.count, options.historySize);
     state.windows += 1;
+    state.median = robustMedian(state.history) ?? 0;
+    state.spread = robustSpread(state.history) ?? 0;
   }
   const count = state.window.count;
-  const median = robustMedian(state.history) ?? 0;
-  const spread = Math.max(robustSpread(state.history) ?? 0, median * options.minSpreadShare, 1);
+  const median = state.median;
+  const spread = Math.max(state.spread, median * options.minSpreadShare, 1);
   const z = (count - median) / spread;
   const alert =
     state.windows >= options.warmupWindows &&

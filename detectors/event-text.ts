@@ -2,16 +2,16 @@ import type { AgentEvent } from "./types.ts";
 
 /**
  * A tool call's arguments as JSON, computed once per event however many detectors ask
- * (exfiltration, pii_leak, secret_leak, canary_leak). A cache keyed by the event object: pure,
- * it only remembers what JSON.stringify would return again.
+ * (exfiltration, pii_leak, secret_leak, canary_leak). The runner hands an event to its detectors
+ * one after the other, so remembering the last event is enough (and much cheaper than a WeakMap).
  */
-const ARGUMENTS = new WeakMap<AgentEvent, string>();
+let lastEvent: AgentEvent | undefined;
+let lastJson = "";
 
 export function argumentsJson(event: AgentEvent): string {
-  let json = ARGUMENTS.get(event);
-  if (json === undefined) {
-    json = JSON.stringify(event.tool?.arguments ?? {});
-    ARGUMENTS.set(event, json);
+  if (event !== lastEvent) {
+    lastJson = JSON.stringify(event.tool?.arguments ?? {});
+    lastEvent = event;
   }
-  return json;
+  return lastJson;
 }

@@ -84,36 +84,18 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         addSliding(spend.hour, time, HOUR, Math.round(cost * 100));
         spend.recent.push(event.id);
         if (spend.recent.length > 10) spend.recent.shift();
-        // Built only when a finding is raised: this runs for every usage event.
-        const subject = () =>
-          kind === "agent"
-            ? `agent ${value}`
-            : kind === "user"
-              ? `user ${value} on ${event.agent_id}`
-              : `API key ${value}`;
-        const base = () => ({
-          detector: name,
-          agent_id: event.agent_id,
-          time: new Date(time).toISOString(),
-          event_ids: [...spend.recent],
-          labels: (kind === "key"
-            ? { api_key_id: value }
-            : kind === "user"
-              ? { user_id: value }
-              : {}) as Record<string, string>,
-        });
         if (spend.usd >= cap && spend.cap_day !== day) {
           spend.cap_day = day;
           findings.push({
-            ...base(),
+            ...findingBase(name, kind, value, event.agent_id, time, spend),
             id: findingId(name, `${key}|cap`, event.id),
             key: `cap:${kind}:${value}`,
             severity: "critical",
             score: 1,
             observed: { spent_usd_today: round(spend.usd) },
             baseline: { cap_usd: cap },
-            title: `Spend cap reached: ${subject()}`,
-            summary: `${subject()} spent $${round(spend.usd)} today (UTC), over its daily cap of $${cap}`,
+            title: `Spend cap reached: ${describe(kind, value, event.agent_id)}`,
+            summary: `${describe(kind, value, event.agent_id)} spent $${round(spend.usd)} today (UTC), over its daily cap of $${cap}`,
           });
           continue;
         }
@@ -126,7 +108,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         spend.forecast_day = day;
         const hitsAt = time + ((cap - spend.usd) / perHour) * HOUR;
         findings.push({
-          ...base(),
+          ...findingBase(name, kind, value, event.agent_id, time, spend),
           id: findingId(name, `${key}|forecast`, event.id),
           key: `forecast:${kind}:${value}`,
           severity: options.forecastSeverity,
@@ -137,8 +119,8 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
             projected_usd_today: round(projected),
           },
           baseline: { cap_usd: cap },
-          title: `Spend forecast over the cap: ${subject()}`,
-          summary: `${subject()} spent $${round(spend.usd)} today and $${round(perHour)} in the last hour; at that rate it reaches its $${cap} cap around ${new Date(hitsAt).toISOString().slice(11, 16)} UTC`,
+          title: `Spend forecast over the cap: ${describe(kind, value, event.agent_id)}`,
+          summary: `${describe(kind, value, event.agent_id)} spent $${round(spend.usd)} today and $${round(perHour)} in the last hour; at that rate it reaches its $${cap} cap around ${new Date(hitsAt).toISOString().slice(11, 16)} UTC`,
         });
       }
       return findings;
@@ -156,4 +138,33 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
 
 function round(usd: number): number {
   return Math.round(usd * 100) / 100;
+}
+
+/** Built only when a finding is raised (this detector runs for every usage event). */
+function describe(kind: Kind, value: string, agentId: string): string {
+  return kind === "agent"
+    ? `agent ${value}`
+    : kind === "user"
+      ? `user ${value} on ${agentId}`
+      : `API key ${value}`;
+}
+
+function findingBase(
+  detector: string,
+  kind: Kind,
+  value: string,
+  agentId: string,
+  time: number,
+  spend: Spend,
+) {
+  return {
+    detector,
+    agent_id: agentId,
+    time: new Date(time).toISOString(),
+    event_ids: [...spend.recent],
+    labels: (kind === "key" ? { api_key_id: value } : kind === "user" ? { user_id: value } : {}) as Record<
+      string,
+      string
+    >,
+  };
 }

@@ -57,6 +57,9 @@ interface Entity {
   /** Last event ids of the running minute (evidence). */
   recent: string[];
   history: RobustWindow;
+  /** Median and robust spread of `history`, updated when a minute is learned. */
+  median: number;
+  spread: number;
   /** Active minutes seen (capped), for warm-up. */
   minutes: number;
   alerted_minute: number;
@@ -122,6 +125,8 @@ function newEntity(kind: Kind, agentId: string, value: string): Entity {
     minute: { window_start: 0, count: 0 },
     recent: [],
     history: newRobustWindow(),
+    median: 0,
+    spread: 0,
     minutes: 0,
     alerted_minute: 0,
     last_seen: 0,
@@ -131,13 +136,16 @@ function newEntity(kind: Kind, agentId: string, value: string): Entity {
 
 function learn(entity: Entity, count: number, start: number): void {
   pushRobust(entity.history, count, WINDOW);
+  // The history changes only here: its median and spread are kept rather than re-sorted per event.
+  entity.median = robustMedian(entity.history) ?? 0;
+  entity.spread = robustSpread(entity.history) ?? 0;
   entity.minutes = Math.min(entity.minutes + 1, 1_000_000);
   if (entity.seasonal) updateEwma(seasonalSlot(entity.seasonal, start), count, SEASONAL_ALPHA);
 }
 
 /** The expected minute: the seasonal slot for agents once it has data, else the recent median. */
 function expected(entity: Entity, time: number): number {
-  const overall = robustMedian(entity.history) ?? 0;
+  const overall = entity.median;
   if (!entity.seasonal) return overall;
   const slot: Ewma = seasonalSlot(entity.seasonal, time);
   return slot.n >= SEASONAL_MIN_N ? slot.mean : overall;
@@ -158,7 +166,7 @@ function judge(
   // The level comes from the seasonal slot (agents) or the median; the spread from recent minutes,
   // floored at half the level: minute counts are bursty (two or three conversations landing in one
   // minute is ordinary), so only a large multiple of the usual minute is a spike.
-  const spread = Math.max(robustSpread(entity.history) ?? 0, typical * 0.5, 1);
+  const spread = Math.max(entity.spread, typical * 0.5, 1);
   const z = (observed - typical) / spread;
   const ratio = observed / Math.max(1, typical);
   if (z < options.robustZ || ratio < options.minRatio) return undefined;
