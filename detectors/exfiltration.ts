@@ -163,8 +163,11 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       if (event.tool.arguments) {
         const size = Buffer.byteLength(argumentsJson(event), "utf8");
         const key = `${event.agent_id}|${tool}`;
-        const history = state.tools[key] ?? { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
-        state.tools[key] = history;
+        let history = state.tools[key];
+        if (history === undefined) {
+          history = { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
+          state.tools[key] = history;
+        }
         history.last_seen = Math.max(history.last_seen, time);
         // The median and spread sort the history: only worth it for arguments big enough to matter.
         const judged = history.seen >= SIZE_WARMUP && size >= options.largeMinBytes;

@@ -24,6 +24,7 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
 type Kind = "agent" | "user" | "key";
+const KINDS: readonly Kind[] = ["agent", "user", "key"];
 
 interface Spend {
   day: number;
@@ -56,24 +57,24 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         return [];
       }
       const day = Math.floor(time / DAY) * DAY;
-      const subjects: [Kind, string | undefined, number | undefined][] = [
-        ["agent", event.agent_id, options.agentCaps[event.agent_id] ?? options.caps.agent],
-        ["user", event.user_id, options.caps.user],
-        ["key", event.usage.api_key_id, options.caps.key],
-      ];
       const findings: Finding[] = [];
-      for (const [kind, value, cap] of subjects) {
+      for (let k = 0; k < 3; k += 1) {
+        const kind = KINDS[k] as Kind;
+        const value: string | undefined =
+          k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
+        const cap =
+          k === 0
+            ? (options.agentCaps[event.agent_id] ?? options.caps.agent)
+            : k === 1
+              ? options.caps.user
+              : options.caps.key;
         if (value === undefined || !cap) continue;
         const key = kind === "key" ? `key:${value}` : `${event.agent_id}|${kind}:${value}`;
-        const spend = state.entities[key] ?? {
-          day,
-          usd: 0,
-          hour: newSlidingCounter(12),
-          forecast_day: 0,
-          cap_day: 0,
-          recent: [],
-        };
-        state.entities[key] = spend;
+        let spend = state.entities[key];
+        if (spend === undefined) {
+          spend = { day, usd: 0, hour: newSlidingCounter(12), forecast_day: 0, cap_day: 0, recent: [] };
+          state.entities[key] = spend;
+        }
         if (day > spend.day) {
           spend.day = day;
           spend.usd = 0;

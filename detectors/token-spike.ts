@@ -48,6 +48,7 @@ const SEASONAL_MIN_N = 3;
 const SEASONAL_ALPHA = 0.2;
 
 type Kind = "agent" | "user" | "key";
+const KINDS: readonly Kind[] = ["agent", "user", "key"];
 
 interface Entity {
   kind: Kind;
@@ -84,17 +85,18 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
       if (event.type !== "llm_usage" || !event.usage) return [];
       state.watermark = Math.max(state.watermark, time);
       const tokens = event.usage.input_tokens + event.usage.output_tokens;
-      const targets: [Kind, string | undefined][] = [
-        ["agent", event.agent_id],
-        ["user", event.user_id],
-        ["key", event.usage.api_key_id],
-      ];
       const findings: Finding[] = [];
-      for (const [kind, value] of targets) {
+      for (let k = 0; k < 3; k += 1) {
+        const kind = KINDS[k] as Kind;
+        const value: string | undefined =
+          k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
         if (value === undefined) continue;
         const key = kind === "key" ? `key:${value}` : `${event.agent_id}|${kind}:${value}`;
-        state.entities[key] ??= newEntity(kind, event.agent_id, value);
-        const entity = state.entities[key];
+        let entity = state.entities[key];
+        if (entity === undefined) {
+          entity = newEntity(kind, event.agent_id, value);
+          state.entities[key] = entity;
+        }
         entity.last_seen = time;
         const closed = addTumbling(entity.minute, time, MINUTE, tokens);
         if (closed) {
