@@ -4,22 +4,24 @@
  * "looks like" into "is" (Luhn for cards and SINs, mod 97 for IBANs, the SSA rules for SSNs).
  */
 
-export type SensitiveType =
-  | "email"
-  | "credit_card"
-  | "us_ssn"
-  | "ca_sin"
-  | "iban"
-  | "phone"
-  | "openai_key"
-  | "anthropic_key"
-  | "aws_access_key"
-  | "aws_secret_key"
-  | "github_token"
-  | "slack_token"
-  | "google_api_key"
-  | "stripe_key"
-  | "private_key";
+export const SENSITIVE_TYPES = [
+  "email",
+  "credit_card",
+  "us_ssn",
+  "ca_sin",
+  "iban",
+  "phone",
+  "openai_key",
+  "anthropic_key",
+  "aws_access_key",
+  "aws_secret_key",
+  "github_token",
+  "slack_token",
+  "google_api_key",
+  "stripe_key",
+  "private_key",
+] as const;
+export type SensitiveType = (typeof SENSITIVE_TYPES)[number];
 
 export const PII_TYPES: readonly SensitiveType[] = [
   "email",

@@ -118,13 +118,8 @@ export function parseScenarios(list: string): Scenario[] {
   return names as Scenario[];
 }
 
-/** Writes the simulation as NDJSON (one event a line) and its ground truth as JSON. */
-export async function writeSimulation(
-  args: SimulateArgs,
-  out: NodeJS.WritableStream,
-  truthFile?: string,
-): Promise<number> {
-  const options: SimulationOptions = {
+function simulationOptions(args: SimulateArgs): SimulationOptions {
+  return {
     agents: args.agents,
     usersPerAgent: args.users,
     days: args.days,
@@ -132,6 +127,15 @@ export async function writeSimulation(
     seed: args.seed,
     attacks: planAttacks(args),
   };
+}
+
+/** Writes the simulation as NDJSON (one event a line) and its ground truth as JSON. */
+export async function writeSimulation(
+  args: SimulateArgs,
+  out: NodeJS.WritableStream,
+  truthFile?: string,
+): Promise<number> {
+  const options = simulationOptions(args);
   if (truthFile) writeFileSync(truthFile, `${JSON.stringify(groundTruth(options), null, 2)}\n`);
   let count = 0;
   let buffer = "";
@@ -154,14 +158,7 @@ export async function postSimulation(
   token: string,
   log: (line: string) => void,
 ): Promise<number> {
-  const options: SimulationOptions = {
-    agents: args.agents,
-    usersPerAgent: args.users,
-    days: args.days,
-    start: args.start,
-    seed: args.seed,
-    attacks: planAttacks(args),
-  };
+  const options = simulationOptions(args);
   let batch: AgentEvent[] = [];
   let sent = 0;
   const flush = async () => {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
+import { SENSITIVE_TYPES } from "../../detectors/sensitive.ts";
 import { parseDuration } from "./duration.ts";
 import { AgentwatchError } from "./errors.ts";
 import { Secret } from "./secret.ts";
@@ -232,24 +233,6 @@ const agentSilentSchema = z.strictObject({
   entity_ttl: duration.prefault("7d"),
   severity: severity.default("warning"),
 });
-
-const SENSITIVE_TYPES = [
-  "email",
-  "credit_card",
-  "us_ssn",
-  "ca_sin",
-  "iban",
-  "phone",
-  "openai_key",
-  "anthropic_key",
-  "aws_access_key",
-  "aws_secret_key",
-  "github_token",
-  "slack_token",
-  "google_api_key",
-  "stripe_key",
-  "private_key",
-] as const;
 
 const piiLeakSchema = z.strictObject({
   enabled: z.boolean().default(true),
