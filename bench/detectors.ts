@@ -169,7 +169,10 @@ bytesPerEntity(
     },
     time: T0 + i,
   }),
-  (s) => Object.keys((s as { entities: object }).entities).length,
+  (s) => {
+    const groups = (s as { entities: Record<string, object> }).entities;
+    return Object.values(groups).reduce((n, g) => n + Object.keys(g).length, 0);
+  },
 );
 bytesPerEntity(
   "auth_bruteforce",

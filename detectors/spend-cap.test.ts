@@ -100,7 +100,7 @@ describe("spend_cap", () => {
       detector.update(state, usage(DAY0 + i * 1000, undefined, { agent: "big-bot" })),
     ).flat();
     expect(findings.filter((f) => f.key.startsWith("cap:"))).toEqual([]);
-    expect(state.entities["big-bot|agent:big-bot"]?.usd).toBeCloseTo(105);
+    expect(state.entities.agent["big-bot"]?.usd).toBeCloseTo(105);
     detector.update(state, usage(DAY0, undefined, { model: "unknown-model" }));
     expect(state.unpriced).toBe(1); // openai/unknown-model has no price and no cost_usd
   });

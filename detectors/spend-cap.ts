@@ -37,7 +37,7 @@ interface Spend {
 }
 
 export interface SpendCapState {
-  entities: Record<string, Spend>;
+  entities: Record<Kind, Record<string, Spend>>;
   /** Usage events with no cost and no price: visible in the checkpoint, and in findings' evidence. */
   unpriced: number;
 }
@@ -47,7 +47,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
   return {
     name,
     eventTypes: ["llm_usage"],
-    initialState: () => ({ entities: {}, unpriced: 0 }),
+    initialState: () => ({ entities: { agent: {}, user: {}, key: {} }, unpriced: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "llm_usage" || !event.usage) return [];
@@ -69,11 +69,14 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
               ? options.caps.user
               : options.caps.key;
         if (value === undefined || !cap) continue;
-        const key = kind === "key" ? `key:${value}` : `${event.agent_id}|${kind}:${value}`;
-        let spend = state.entities[key];
+        // Agents and keys by their own id (no key string built per event); users by agent and id.
+        const group = state.entities[kind];
+        const entityKey = kind === "user" ? `${event.agent_id}|${value}` : value;
+        const key = `${kind}:${entityKey}`;
+        let spend = group[entityKey];
         if (spend === undefined) {
           spend = { day, usd: 0, hour: newSlidingCounter(12), forecast_day: 0, cap_day: 0, recent: [] };
-          state.entities[key] = spend;
+          group[entityKey] = spend;
         }
         if (day > spend.day) {
           spend.day = day;
@@ -129,9 +132,13 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
 
     tick(state) {
       // Days end: entities with nothing today or yesterday are forgotten.
-      const newest = Math.max(0, ...Object.values(state.entities).map((s) => s.day));
-      for (const [key, spend] of Object.entries(state.entities))
-        if (spend.day < newest - DAY) delete state.entities[key];
+      let newest = 0;
+      for (const kind of KINDS)
+        for (const spend of Object.values(state.entities[kind])) newest = Math.max(newest, spend.day);
+      for (const kind of KINDS) {
+        const group = state.entities[kind];
+        for (const [key, spend] of Object.entries(group)) if (spend.day < newest - DAY) delete group[key];
+      }
       return [];
     },
   };

@@ -119,10 +119,10 @@ describe("token_spike", () => {
   it("evicts idle entities and keeps users and keys small", () => {
     const state = detector.initialState();
     for (let u = 0; u < 100; u += 1) train(state, T0, 40, () => 500, { user: `user-${u}` });
-    const userBytes = JSON.stringify(state.entities["bot|user:user-7"]).length;
+    const userBytes = JSON.stringify(state.entities.user["bot|user-7"]).length;
     expect(userBytes).toBeLessThan(1024);
     detector.update(state, usage(T0 + 30 * 86_400_000, 100, { agent: "other" }));
     detector.tick?.(state, 0);
-    expect(Object.keys(state.entities)).toEqual(["other|agent:other"]);
+    expect(state.entities).toEqual({ agent: { other: expect.any(Object) }, user: {}, key: {} });
   });
 });

@@ -70,7 +70,7 @@ interface Entity {
 }
 
 export interface TokenSpikeState {
-  entities: Record<string, Entity>;
+  entities: Record<Kind, Record<string, Entity>>;
   watermark: number;
 }
 
@@ -79,7 +79,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
   return {
     name,
     eventTypes: ["llm_usage"],
-    initialState: () => ({ entities: {}, watermark: 0 }),
+    initialState: () => ({ entities: { agent: {}, user: {}, key: {} }, watermark: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "llm_usage" || !event.usage) return [];
@@ -91,11 +91,13 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         const value: string | undefined =
           k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
         if (value === undefined) continue;
-        const key = kind === "key" ? `key:${value}` : `${event.agent_id}|${kind}:${value}`;
-        let entity = state.entities[key];
+        // Agents and keys are looked up by their own id (no key string built per event); users by agent and id.
+        const group = state.entities[kind];
+        const key = kind === "user" ? `${event.agent_id}|${value}` : value;
+        let entity = group[key];
         if (entity === undefined) {
           entity = newEntity(kind, event.agent_id, value);
-          state.entities[key] = entity;
+          group[key] = entity;
         }
         entity.last_seen = time;
         const closed = addTumbling(entity.minute, time, MINUTE, tokens);
@@ -113,7 +115,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
     },
 
     tick(state) {
-      evictIdle(state.entities, state.watermark, options.entityTtlMs);
+      for (const kind of KINDS) evictIdle(state.entities[kind], state.watermark, options.entityTtlMs);
       return [];
     },
   };
