@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Fetches (from Maven Central, cached), starts and stops the servers the integration tests use,
+# on 127.0.0.1 only:
+#   Kafka (KRaft, one node)  127.0.0.1:${AW_KAFKA_PORT:-19092}
+#   Elasticsearch            127.0.0.1:${AW_ES_PORT:-19200}, run as the non-root user agentwatch-es
+#
+#   scripts/servers/servers.sh fetch
+#   scripts/servers/servers.sh start  [kafka|elasticsearch|all]
+#   scripts/servers/servers.sh stop   [kafka|elasticsearch|all]
+#   scripts/servers/servers.sh kill   kafka          # SIGKILL, for fault tests
+#   scripts/servers/servers.sh status
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cache="${AW_SERVERS_CACHE:-$root/.cache/servers}"
+run="$cache/run"
+kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")"
+es_version="${AW_ES_VERSION:-8.19.21}"
+kafka_port="${AW_KAFKA_PORT:-19092}"
+kafka_controller_port="${AW_KAFKA_CONTROLLER_PORT:-19093}"
+es_port="${AW_ES_PORT:-19200}"
+es_user="agentwatch-es"
+# Elasticsearch 8.19 runs on Java 17, the machine's default JDK.
+java_home="${AW_JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
+
+log() { printf 'servers: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+fetch() {
+  mkdir -p "$cache"
+  local libs="$cache/kafka-$kafka_version/libs"
+  if [ ! -f "$libs/kafka_2.13-$kafka_version.jar" ]; then
+    log "fetching Kafka $kafka_version and its runtime dependencies"
+    rm -rf "$libs.tmp"
+    mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$libs.tmp" -DincludeScope=runtime \
+      || die "mvn could not fetch Kafka $kafka_version"
+    rm -rf "$libs" && mv "$libs.tmp" "$libs"
+  fi
+  local es_home="$cache/elasticsearch-$es_version"
+  if [ ! -x "$es_home/bin/elasticsearch" ]; then
+    log "fetching Elasticsearch $es_version (integ-test zip)"
+    mvn -q -B dependency:copy -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$es_version:zip" \
+      -DoutputDirectory="$cache" -Dmdep.stripVersion=false || die "mvn could not fetch Elasticsearch $es_version"
+    rm -rf "$es_home.tmp" && mkdir -p "$es_home.tmp"
+    (cd "$es_home.tmp" && unzip -q "$cache/elasticsearch-$es_version.zip")
+    mv "$es_home.tmp/elasticsearch-$es_version" "$es_home" && rm -rf "$es_home.tmp" "$cache/elasticsearch-$es_version.zip"
+  fi
+}
+
+wait_for() { # description, seconds, command...
+  local what="$1" seconds="$2"; shift 2
+  for _ in $(seq 1 "$seconds"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  die "$what did not become ready within ${seconds}s"
+}
+
+kafka_ready() { grep -q "Kafka Server started" "$run/kafka/server.log"; }
+
+start_kafka() {
+  fetch
+  local dir="$run/kafka" libs="$cache/kafka-$kafka_version/libs"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then log "Kafka already running"; return; fi
+  mkdir -p "$dir/data"
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$kafka_controller_port
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$kafka_controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+PROPS
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    local id
+    id="$("$java_home/bin/java" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    "$java_home/bin/java" -cp "$libs/*" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+      || die "Kafka storage format failed: $(tail -3 "$dir/format.log")"
+  fi
+  : >"$dir/server.log"
+  nohup "$java_home/bin/java" -Xms256m -Xmx768m -cp "$libs/*" kafka.Kafka "$dir/server.properties" >>"$dir/server.log" 2>&1 &
+  echo $! >"$dir/pid"
+  wait_for "Kafka" 60 kafka_ready
+  log "Kafka $kafka_version ready on 127.0.0.1:$kafka_port"
+}
+
+es_ready() { curl -fsS "http://127.0.0.1:$es_port/_cluster/health?wait_for_status=yellow&timeout=1s"; }
+
+start_elasticsearch() {
+  fetch
+  local home="$cache/elasticsearch-$es_version" dir="$run/elasticsearch"
+  if es_ready >/dev/null 2>&1; then log "Elasticsearch already running"; return; fi
+  if ! id "$es_user" >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || die "user $es_user does not exist and only root can create it"
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$es_user"
+  fi
+  mkdir -p "$dir/data" "$dir/logs"
+  chown -R "$es_user" "$home" "$dir"
+  local as_user=(env)
+  [ "$(id -u)" = 0 ] && as_user=(runuser -u "$es_user" --)
+  "${as_user[@]}" env ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms512m -Xmx512m" \
+    "$home/bin/elasticsearch" -d -p "$dir/pid" \
+    -E cluster.name=agentwatch-test -E node.name=node-1 -E discovery.type=single-node \
+    -E network.host=127.0.0.1 -E http.port="$es_port" -E transport.port=$((es_port + 100)) \
+    -E path.data="$dir/data" -E path.logs="$dir/logs" \
+    -E cluster.routing.allocation.disk.threshold_enabled=false \
+    -E action.destructive_requires_name=false -E xpack.security.enabled=false -E xpack.ml.enabled=false >"$dir/start.log" 2>&1 \
+    || die "Elasticsearch did not start: $(tail -5 "$dir/start.log")"
+  wait_for "Elasticsearch" 120 es_ready
+  log "Elasticsearch $es_version ready on 127.0.0.1:$es_port"
+}
+
+stop_one() { # name, signal
+  local pidfile="$run/$1/pid"
+  [ -f "$pidfile" ] || return 0
+  local pid
+  pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "-$2" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+  log "$1 stopped ($2)"
+}
+
+status() {
+  for name in kafka elasticsearch; do
+    if [ -f "$run/$name/pid" ] && kill -0 "$(cat "$run/$name/pid")" 2>/dev/null; then
+      echo "$name: running (pid $(cat "$run/$name/pid"))"
+    else
+      echo "$name: stopped"
+    fi
+  done
+}
+
+action="${1:-}"
+target="${2:-all}"
+case "$action" in
+  fetch) fetch ;;
+  start)
+    case "$target" in
+      kafka) start_kafka ;; elasticsearch) start_elasticsearch ;; all) start_kafka; start_elasticsearch ;;
+      *) die "unknown server $target (kafka, elasticsearch, all)" ;;
+    esac ;;
+  stop)
+    case "$target" in
+      kafka) stop_one kafka TERM ;; elasticsearch) stop_one elasticsearch TERM ;;
+      all) stop_one kafka TERM; stop_one elasticsearch TERM ;;
+      *) die "unknown server $target (kafka, elasticsearch, all)" ;;
+    esac ;;
+  kill) stop_one "$target" KILL ;;
+  status) status ;;
+  *) die "usage: servers.sh fetch | start [kafka|elasticsearch|all] | stop [kafka|elasticsearch|all] | kill kafka | status" ;;
+esac
