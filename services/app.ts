@@ -22,6 +22,7 @@ import { auditWriter } from "./runtime/audit.ts";
 import { Authenticator } from "./runtime/auth.ts";
 import type { Bus } from "./runtime/bus/bus.ts";
 import { EmbeddedBus } from "./runtime/bus/embedded.ts";
+import { KafkaBus } from "./runtime/bus/kafka.ts";
 import type { Config } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
 import { createLogger, type Logger } from "./runtime/logger.ts";
@@ -211,10 +212,14 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
   if (config.bus.type === "embedded") {
     return new EmbeddedBus({ dataDir: config.data_dir, retentionMs: config.bus.retention, logger, metrics });
   }
-  throw new AgentwatchError(
-    "notImplemented",
-    "bus.type kafka is not available in this version of agentwatch yet; use bus.type: embedded",
-  );
+  return new KafkaBus({
+    brokers: config.bus.brokers,
+    topicPrefix: config.bus.topic_prefix,
+    clientId: config.bus.client_id,
+    partitions: config.bus.partitions,
+    logger,
+    metrics,
+  });
 }
 
 function createStorage(config: Config): Storage {

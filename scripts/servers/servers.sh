@@ -59,10 +59,15 @@ wait_for() { # description, seconds, command...
 
 kafka_ready() { grep -q "Kafka Server started" "$run/kafka/server.log"; }
 
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start_kafka() {
   fetch
   local dir="$run/kafka" libs="$cache/kafka-$kafka_version/libs"
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then log "Kafka already running"; return; fi
+  for port in "$kafka_port" "$kafka_controller_port"; do
+    port_open "$port" && die "127.0.0.1:$port is taken by another process; stop it or set AW_KAFKA_PORT / AW_KAFKA_CONTROLLER_PORT"
+  done
   mkdir -p "$dir/data"
   cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
@@ -97,7 +102,11 @@ es_ready() { curl -fsS "http://127.0.0.1:$es_port/_cluster/health?wait_for_statu
 start_elasticsearch() {
   fetch
   local home="$cache/elasticsearch-$es_version" dir="$run/elasticsearch"
-  if es_ready >/dev/null 2>&1; then log "Elasticsearch already running"; return; fi
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && es_ready >/dev/null 2>&1; then
+    log "Elasticsearch already running"
+    return
+  fi
+  port_open "$es_port" && die "127.0.0.1:$es_port is taken by another process; stop it or set AW_ES_PORT"
   if ! id "$es_user" >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || die "user $es_user does not exist and only root can create it"
     useradd --system --no-create-home --shell /usr/sbin/nologin "$es_user"

@@ -27,11 +27,14 @@ export interface StartOptions {
   /** Reuse a data dir (restart after a crash). */
   dataDir?: string;
   env?: Record<string, string>;
+  /** Roles to run (`--role`); all of them when absent. */
+  roles?: string[];
 }
 
 export class AgentwatchProcess {
   readonly dataDir: string;
   readonly configPath: string;
+  roles: string[] = [];
   readonly logs: string[] = [];
   child: ChildProcess | undefined;
   url = "";
@@ -94,13 +97,15 @@ export async function startAgentwatch(options: StartOptions = {}): Promise<Agent
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "agentwatch-test-"));
   const configPath = writeConfig(dataDir, options.config);
   const proc = new AgentwatchProcess(dataDir, configPath);
+  proc.roles = options.roles ?? [];
   await launch(proc, options.env);
   return proc;
 }
 
 /** Starts (or restarts) the process for `proc`'s config and waits until it listens. */
 export async function launch(proc: AgentwatchProcess, env: Record<string, string> = {}): Promise<void> {
-  const child = spawn(process.execPath, [BIN, "start", "--config", proc.configPath], {
+  const roles = proc.roles.length > 0 ? ["--role", proc.roles.join(",")] : [];
+  const child = spawn(process.execPath, [BIN, "start", "--config", proc.configPath, ...roles], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,360 @@
+/**
+ * The Kafka bus (production): one topic per bus topic (`<prefix>.events`, `<prefix>.findings`)
+ * with the configured partitions, keyed by agent_id so each agent's records stay in order.
+ *
+ * - Appends use an idempotent producer with acks=all: append() resolves only when every in-sync
+ *   replica has the records; a broker that cannot take them turns into a retryable
+ *   `logUnavailable` error within seconds (the collector answers 503, never 202).
+ * - Partitions are chosen here with Kafka's own murmur2 scheme (as the Java clients do), so each
+ *   message's offset is known: the partition's base offset plus its place in the batch.
+ * - Consumer groups (`<prefix>.<group>`) commit a batch's offsets only after its handler resolved;
+ *   a failed batch is handed over again after a backoff. A consumer that checkpoints its own state
+ *   is asked for its offset (onAssigned) when a partition's first batch arrives, and the consumer
+ *   seeks there when it differs.
+ * - Dedupe ids are remembered in this process for the last DEDUPE_WINDOW appends (the embedded log
+ *   remembers them durably); downstream writes are idempotent by event id in any case.
+ */
+
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Admin, Kafka, type Consumer as KafkaConsumer, logLevel, type Producer } from "kafkajs";
+import { AgentwatchError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { AppendResult, Bus, BusMessage, BusRecord, ConsumeOptions, Consumer, Topic } from "./bus.ts";
+import { Topics } from "./bus.ts";
+
+const DEDUPE_WINDOW = 1_000_000;
+const MAX_RETRY_BACKOFF_MS = 10_000;
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  topicPrefix: string;
+  clientId: string;
+  partitions: number;
+  logger: Logger;
+  metrics: Metrics;
+  /** How long an append may wait for the brokers before it fails (default 5 s). */
+  requestTimeoutMs?: number;
+}
+
+export class KafkaBus implements Bus {
+  readonly #o: KafkaBusOptions;
+  readonly #kafka: Kafka;
+  readonly #admin: Admin;
+  readonly #producer: Producer;
+  readonly #consumers = new Set<KafkaBusConsumer>();
+  readonly #seen = new Map<string, AppendResult>();
+  #started = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: KafkaBusOptions) {
+    this.#o = options;
+    const logger = options.logger.child({ component: "kafka" });
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: options.requestTimeoutMs ?? 5000,
+      retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 2000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        const { message, ...rest } = entry.log;
+        const fields = { ...rest, kafka_logger: entry.namespace };
+        if (entry.level <= logLevel.ERROR) logger.error(fields, message);
+        else logger.warn(fields, message);
+      },
+    });
+    this.#admin = this.#kafka.admin();
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  topicName(topic: string): string {
+    return `${this.#o.topicPrefix}.${topic}`;
+  }
+
+  groupName(group: string): string {
+    return `${this.#o.topicPrefix}.${group}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    try {
+      await this.#admin.connect();
+      const existing = new Set(await this.#admin.listTopics());
+      const wanted = Object.values(Topics)
+        .map((t) => this.topicName(t))
+        .filter((t) => !existing.has(t));
+      if (wanted.length > 0) {
+        await this.#admin.createTopics({
+          waitForLeaders: true,
+          topics: wanted.map((topic) => ({ topic, numPartitions: this.#o.partitions })),
+        });
+      }
+      await this.#producer.connect();
+    } catch (err) {
+      throw unavailable("cannot reach Kafka", err);
+    }
+    this.#started = true;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await Promise.all([...this.#consumers].map((c) => c.stop()));
+      this.#started = false;
+      await this.#producer.disconnect().catch(() => undefined);
+      await this.#admin.disconnect().catch(() => undefined);
+    })();
+    return this.#stopping;
+  }
+
+  async append(topic: Topic, messages: BusMessage[]): Promise<AppendResult[]> {
+    if (!this.#started || this.#stopping) throw unavailable("the Kafka bus is not running");
+    if (messages.length === 0) return [];
+    const name = this.topicName(topic);
+    const results: (AppendResult | undefined)[] = new Array(messages.length);
+    const fresh: { index: number; partition: number; message: BusMessage }[] = [];
+    const inBatch = new Map<string, number>();
+    messages.forEach((message, index) => {
+      const known =
+        message.dedupeId === undefined ? undefined : this.#seen.get(`${name}\u0000${message.dedupeId}`);
+      if (known) {
+        results[index] = { ...known, duplicate: true };
+        return;
+      }
+      if (message.dedupeId !== undefined) {
+        const first = inBatch.get(message.dedupeId);
+        if (first !== undefined) {
+          results[index] = { partition: -1, offset: -first - 1, duplicate: true }; // filled in below
+          return;
+        }
+        inBatch.set(message.dedupeId, index);
+      }
+      fresh.push({ index, partition: partitionFor(message.key, this.#o.partitions), message });
+    });
+    if (fresh.length > 0) {
+      let metadata: { partition: number; baseOffset?: string }[];
+      try {
+        metadata = await this.#producer.send({
+          topic: name,
+          acks: -1,
+          timeout: this.#o.requestTimeoutMs ?? 5000,
+          messages: fresh.map(({ partition, message }) => ({
+            key: message.key,
+            value: message.value,
+            partition,
+          })),
+        });
+      } catch (err) {
+        throw unavailable(`Kafka did not take the records for ${name}`, err);
+      }
+      const base = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+      const next = new Map<number, number>();
+      for (const { index, partition, message } of fresh) {
+        const position = next.get(partition) ?? 0;
+        next.set(partition, position + 1);
+        const result: AppendResult = {
+          partition,
+          offset: (base.get(partition) ?? 0) + position,
+          duplicate: false,
+        };
+        results[index] = result;
+        if (message.dedupeId !== undefined) this.#remember(`${name}\u0000${message.dedupeId}`, result);
+      }
+      this.#o.metrics.busAppended.inc({ topic }, fresh.length);
+    }
+    // In-batch repeats point at the record their first occurrence appended.
+    return results.map((r) =>
+      r && r.partition === -1 ? { ...(results[-r.offset - 1] as AppendResult), duplicate: true } : r,
+    ) as AppendResult[];
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    if (!this.#started) throw unavailable("the Kafka bus is not running");
+    const consumer = new KafkaBusConsumer(this, this.#kafka, options, this.#o.logger, this.#o.metrics);
+    this.#consumers.add(consumer);
+    await consumer.start();
+    return consumer;
+  }
+
+  async lag(group: string, topic: Topic): Promise<number> {
+    const name = this.topicName(topic);
+    try {
+      const [ends, committed] = await Promise.all([
+        this.#admin.fetchTopicOffsets(name),
+        this.#admin.fetchOffsets({ groupId: this.groupName(group), topics: [name] }),
+      ]);
+      const done = new Map(
+        (committed[0]?.partitions ?? []).map((p) => [
+          p.partition,
+          Number(p.offset) < 0 ? 0 : Number(p.offset),
+        ]),
+      );
+      return ends.reduce((sum, p) => sum + Math.max(0, Number(p.high) - (done.get(p.partition) ?? 0)), 0);
+    } catch (err) {
+      throw unavailable("cannot read consumer lag from Kafka", err);
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    if (!this.#started || this.#stopping) return false;
+    try {
+      await this.#admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  forget(consumer: KafkaBusConsumer): void {
+    this.#consumers.delete(consumer);
+  }
+
+  #remember(key: string, result: AppendResult): void {
+    if (this.#seen.size >= DEDUPE_WINDOW) this.#seen.delete(this.#seen.keys().next().value as string);
+    this.#seen.set(key, result);
+  }
+}
+
+class KafkaBusConsumer implements Consumer {
+  readonly #bus: KafkaBus;
+  readonly #consumer: KafkaConsumer;
+  readonly #options: ConsumeOptions;
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  readonly #topic: string;
+  /** Partitions whose onAssigned ran since they were (re)assigned. */
+  readonly #restored = new Set<number>();
+  #stopping: Promise<void> | undefined;
+  #running = true;
+
+  constructor(bus: KafkaBus, kafka: Kafka, options: ConsumeOptions, logger: Logger, metrics: Metrics) {
+    this.#bus = bus;
+    this.#options = options;
+    this.#topic = bus.topicName(options.topic);
+    this.#logger = logger.child({ consumer: options.group, topic: this.#topic });
+    this.#metrics = metrics;
+    this.#consumer = kafka.consumer({
+      groupId: bus.groupName(options.group),
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 1 << 20,
+    });
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.#consumer.connect();
+      await this.#consumer.subscribe({ topics: [this.#topic], fromBeginning: true });
+    } catch (err) {
+      throw unavailable(`cannot join consumer group ${this.#options.group}`, err);
+    }
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
+      const assigned = new Set(event.payload.memberAssignment[this.#topic] ?? []);
+      for (const partition of [...this.#restored]) {
+        if (assigned.has(partition)) continue;
+        this.#restored.delete(partition);
+        this.#options
+          .onRevoked?.(partition)
+          .catch((err) => this.#logger.error({ err, partition }, "onRevoked failed"));
+      }
+    });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+        const partition = batch.partition;
+        if (!this.#restored.has(partition)) {
+          this.#restored.add(partition);
+          const from = await this.#options.onAssigned?.(partition);
+          if (from !== undefined && batch.messages.length > 0 && Number(batch.firstOffset()) !== from) {
+            this.#consumer.seek({ topic: this.#topic, partition, offset: String(from) });
+            return;
+          }
+        }
+        const records: BusRecord[] = batch.messages.map((m) => ({
+          topic: this.#options.topic,
+          partition,
+          offset: Number(m.offset),
+          key: m.key?.toString("utf8") ?? "",
+          value: m.value?.toString("utf8") ?? "",
+          timestamp: Number(m.timestamp),
+        }));
+        if (records.length === 0) return;
+        for (let failures = 0; ; failures += 1) {
+          if (!isRunning() || isStale() || !this.#running) return;
+          try {
+            await this.#options.handleBatch({ topic: this.#options.topic, partition, records });
+            break;
+          } catch (err) {
+            this.#metrics.consumerErrors.inc({ group: this.#options.group });
+            const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(failures + 1, 10));
+            this.#logger.error(
+              { err, partition, offset: records[0]?.offset, retry_in_ms: backoff },
+              "batch handler failed; the batch will be retried",
+            );
+            await sleep(backoff);
+            await heartbeat().catch(() => undefined);
+          }
+        }
+        const next = (records.at(-1) as BusRecord).offset + 1;
+        await this.#consumer.commitOffsets([{ topic: this.#topic, partition, offset: String(next) }]);
+      },
+    });
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#running = false;
+      await this.#consumer.stop().catch(() => undefined);
+      for (const partition of this.#restored) await this.#options.onRevoked?.(partition);
+      this.#restored.clear();
+      await this.#consumer.disconnect().catch(() => undefined);
+      this.#bus.forget(this);
+    })();
+    return this.#stopping;
+  }
+}
+
+function unavailable(message: string, cause?: unknown): AgentwatchError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : "";
+  return new AgentwatchError("logUnavailable", `${message}${detail}`, { cause, retryAfterSeconds: 1 });
+}
+
+/** Kafka's default partitioner for keyed records: murmur2 of the key, positive, modulo partitions. */
+export function partitionFor(key: string, partitions: number): number {
+  return (murmur2(Buffer.from(key, "utf8")) & 0x7fffffff) % partitions;
+}
+
+/** Kafka's murmur2 (the Java client's Utils.murmur2). */
+export function murmur2(data: Buffer): number {
+  const m = 0x5bd1e995;
+  const r = 24;
+  const length = data.length;
+  let h = (0x9747b28c ^ length) | 0;
+  const whole = length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    let k =
+      (data[i] as number) |
+      ((data[i + 1] as number) << 8) |
+      ((data[i + 2] as number) << 16) |
+      ((data[i + 3] as number) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> r;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const rest = length & 3;
+  if (rest >= 3) h ^= (data[whole + 2] as number) << 16;
+  if (rest >= 2) h ^= (data[whole + 1] as number) << 8;
+  if (rest >= 1) {
+    h ^= data[whole] as number;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
