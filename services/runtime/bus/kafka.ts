@@ -299,8 +299,23 @@ class KafkaBusConsumer implements Consumer {
             await heartbeat().catch(() => undefined);
           }
         }
+        // Committed here, retried here: a commit error escaping this handler would make kafkajs hand
+        // the whole (already handled) batch over again.
         const next = (records.at(-1) as BusRecord).offset + 1;
-        await this.#consumer.commitOffsets([{ topic: this.#topic, partition, offset: String(next) }]);
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await this.#consumer.commitOffsets([{ topic: this.#topic, partition, offset: String(next) }]);
+            break;
+          } catch (err) {
+            if (!isRunning() || isStale() || !this.#running) return; // the partition moved on; its new owner resumes
+            const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
+            this.#logger.warn(
+              { err, partition, offset: next, retry_in_ms: backoff },
+              "offset commit failed; retrying",
+            );
+            await sleep(backoff);
+          }
+        }
       },
     });
   }
