@@ -9,12 +9,15 @@
 #   scripts/servers/servers.sh stop   [kafka|elasticsearch|all]
 #   scripts/servers/servers.sh kill   kafka          # SIGKILL, for fault tests
 #   scripts/servers/servers.sh status
+#
+# AW_KAFKA_PORT, AW_KAFKA_CONTROLLER_PORT, AW_ES_PORT and AW_SERVERS_RUN (the data and pid folder)
+# run a second, independent set, as the fault tests do.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cache="${AW_SERVERS_CACHE:-$root/.cache/servers}"
-run="$cache/run"
+run="${AW_SERVERS_RUN:-$cache/run}"
 kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")"
 es_version="${AW_ES_VERSION:-8.19.21}"
 kafka_port="${AW_KAFKA_PORT:-19092}"
