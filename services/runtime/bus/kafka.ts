@@ -230,6 +230,7 @@ class KafkaBusConsumer implements Consumer {
   readonly #restored = new Set<number>();
   #stopping: Promise<void> | undefined;
   #running = true;
+  #run: Promise<void> | undefined;
 
   constructor(bus: KafkaBus, kafka: Kafka, options: ConsumeOptions, logger: Logger, metrics: Metrics) {
     this.#bus = bus;
@@ -241,6 +242,9 @@ class KafkaBusConsumer implements Consumer {
       groupId: bus.groupName(options.group),
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1 << 20,
+      // A member that died (SIGKILL) holds its partitions until its session times out: keep that short.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 2_000,
     });
   }
 
@@ -261,7 +265,9 @@ class KafkaBusConsumer implements Consumer {
           .catch((err) => this.#logger.error({ err, partition }, "onRevoked failed"));
       }
     });
-    await this.#consumer.run({
+    // Joining the group can wait for a dead member's session to expire: it goes on in the
+    // background, so the rest of the process (the HTTP API, other roles) is not held up.
+    this.#run = this.#consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
@@ -318,6 +324,9 @@ class KafkaBusConsumer implements Consumer {
         }
       },
     });
+    this.#run.catch((err: unknown) =>
+      this.#logger.error({ err }, "the Kafka consumer stopped; kafkajs restarts it on retriable errors"),
+    );
   }
 
   stop(): Promise<void> {
