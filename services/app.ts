@@ -24,9 +24,9 @@ import type { Bus } from "./runtime/bus/bus.ts";
 import { EmbeddedBus } from "./runtime/bus/embedded.ts";
 import { KafkaBus } from "./runtime/bus/kafka.ts";
 import type { Config } from "./runtime/config.ts";
-import { AgentwatchError } from "./runtime/errors.ts";
 import { createLogger, type Logger } from "./runtime/logger.ts";
 import { Metrics } from "./runtime/metrics.ts";
+import { ElasticsearchStorage } from "./runtime/storage/elasticsearch.ts";
 import { EmbeddedStorage } from "./runtime/storage/embedded.ts";
 import type { Storage } from "./runtime/storage/storage.ts";
 import { createServer } from "./server.ts";
@@ -68,7 +68,7 @@ export class Agentwatch {
     const { config, logger, metrics } = this;
     const bus = createBus(config, logger, metrics);
     this.#bus = bus;
-    const storage = createStorage(config);
+    const storage = createStorage(config, logger);
     this.#storage = storage;
     await bus.start();
     await storage.start();
@@ -222,10 +222,14 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
   });
 }
 
-function createStorage(config: Config): Storage {
+function createStorage(config: Config, logger: Logger): Storage {
   if (config.storage.type === "embedded") return new EmbeddedStorage(config.data_dir);
-  throw new AgentwatchError(
-    "notImplemented",
-    "storage.type elasticsearch is not available in this version of agentwatch yet; use storage.type: embedded",
-  );
+  return new ElasticsearchStorage({
+    node: config.storage.node,
+    indexPrefix: config.storage.index_prefix,
+    retentionDays: config.storage.retention_days,
+    ...(config.storage.username ? { username: config.storage.username } : {}),
+    ...(config.storage.password ? { password: config.storage.password } : {}),
+    logger,
+  });
 }

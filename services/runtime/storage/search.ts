@@ -32,3 +32,20 @@ export function decodeCursor(cursor: string): [number, number] {
   }
   throw new AgentwatchError("invalidRequest", "cursor is not one this server returned");
 }
+
+/** A cursor's position values, as encoded by `encodeCursor` (numbers or strings). */
+export function decodeCursorValues(cursor: string): (number | string)[] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((v) => typeof v === "number" || typeof v === "string")
+    ) {
+      return value as (number | string)[];
+    }
+  } catch {
+    // Reported below as a client error.
+  }
+  throw new AgentwatchError("invalidRequest", "cursor is not one this server returned");
+}

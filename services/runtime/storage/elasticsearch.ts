@@ -1,0 +1,694 @@
+/**
+ * Elasticsearch storage (production).
+ *
+ * Layout, under `index_prefix` (p):
+ * - daily indices by the record's own time: `p-events-YYYY.MM.DD`, `p-findings-…`, `p-audit-…`,
+ *   with index templates holding explicit mappings (keywords, dates, text for search; the record
+ *   itself stored but not indexed). Retention deletes whole days older than `retention_days`.
+ * - single indices for records updated over their life, read and written by id:
+ *   `p-incidents`, `p-agents`, `p-deliveries`, `p-checkpoints`. Resolved incidents older than the
+ *   retention are found and deleted by id.
+ *
+ * Events are written with `_id` = agent/id (op_type create), so a repeated event is stored once.
+ * Bulk failures are retryable `storageUnavailable` errors: the indexer's bus consumer does not
+ * advance, which is the backpressure (nothing is buffered in memory).
+ *
+ * Search is near-real-time; reads refresh an index this process wrote to since its last refresh,
+ * so a process reads its own writes. Nothing here needs ingest pipelines, ILM or painless.
+ */
+import { Client, errors } from "@elastic/elasticsearch";
+import { AgentwatchError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type {
+  AgentState,
+  AuditEntry,
+  Checkpoint,
+  Delivery,
+  Finding,
+  IngestedEvent,
+  StoredIncident,
+} from "../model.ts";
+import type { Secret } from "../secret.ts";
+import { decodeCursorValues, encodeCursor, searchableText } from "./search.ts";
+import type { AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
+
+export interface ElasticsearchStorageOptions {
+  node: string;
+  indexPrefix: string;
+  retentionDays: number;
+  username?: string;
+  password?: Secret;
+  logger: Logger;
+  /** How often old daily indices are deleted (default hourly). */
+  retentionSweepMs?: number;
+}
+
+type Kind = "events" | "findings" | "audit";
+
+const KEYWORD = { type: "keyword" } as const;
+const DATE = { type: "date", format: "strict_date_optional_time||epoch_millis" } as const;
+const STORED = { type: "object", enabled: false } as const;
+
+const MAPPINGS: Record<
+  Kind | "incidents" | "agents" | "deliveries" | "checkpoints",
+  Record<string, unknown>
+> = {
+  events: {
+    agent_id: KEYWORD,
+    id: KEYWORD,
+    event_key: KEYWORD,
+    time: DATE,
+    received_at: DATE,
+    type: KEYWORD,
+    session_id: KEYWORD,
+    user_id: KEYWORD,
+    search: { type: "text" },
+    record: STORED,
+  },
+  findings: {
+    id: KEYWORD,
+    incident_id: KEYWORD,
+    detector: KEYWORD,
+    agent_id: KEYWORD,
+    time: DATE,
+    record: STORED,
+  },
+  audit: { id: KEYWORD, time: DATE, actor: KEYWORD, action: KEYWORD, target: KEYWORD, record: STORED },
+  incidents: {
+    id: KEYWORD,
+    fingerprint: KEYWORD,
+    status: KEYWORD,
+    agent_id: KEYWORD,
+    updated_at: DATE,
+    record: STORED,
+    notify: STORED,
+  },
+  agents: { agent_id: KEYWORD, state: STORED, last_seen: KEYWORD, first_seen: KEYWORD },
+  deliveries: {
+    id: KEYWORD,
+    status: KEYWORD,
+    supersede_key: KEYWORD,
+    next_attempt_at: { type: "long" },
+    record: STORED,
+  },
+  checkpoints: { record: STORED },
+};
+
+export class ElasticsearchStorage implements Storage {
+  readonly #o: ElasticsearchStorageOptions;
+  readonly #client: Client;
+  readonly #dirty = new Set<string>();
+  #sweep: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: ElasticsearchStorageOptions) {
+    this.#o = options;
+    this.#client = new Client({
+      node: options.node,
+      requestTimeout: 10_000,
+      maxRetries: 2,
+      ...(options.username && options.password
+        ? { auth: { username: options.username, password: options.password.reveal() } }
+        : {}),
+    });
+  }
+
+  #index(name: string): string {
+    return `${this.#o.indexPrefix}-${name}`;
+  }
+
+  #daily(kind: Kind, time: number): string {
+    const d = new Date(Number.isFinite(time) ? time : Date.now());
+    const day = `${d.getUTCFullYear()}.${String(d.getUTCMonth() + 1).padStart(2, "0")}.${String(d.getUTCDate()).padStart(2, "0")}`;
+    return this.#index(`${kind}-${day}`);
+  }
+
+  #pattern(kind: Kind): string {
+    return this.#index(`${kind}-*`);
+  }
+
+  async start(): Promise<void> {
+    await this.#call("set up the indices", async () => {
+      for (const kind of ["events", "findings", "audit"] as const) {
+        await this.#client.indices.putIndexTemplate({
+          name: this.#index(kind),
+          index_patterns: [this.#pattern(kind)],
+          template: {
+            settings: { number_of_shards: 1, number_of_replicas: 0, "index.translog.durability": "request" },
+            mappings: { dynamic: "strict", properties: MAPPINGS[kind] as never },
+          },
+        });
+      }
+      for (const name of ["incidents", "agents", "deliveries", "checkpoints"] as const) {
+        const index = this.#index(name);
+        if (await this.#client.indices.exists({ index })) continue;
+        await this.#client.indices
+          .create({
+            index,
+            settings: { number_of_shards: 1, number_of_replicas: 0, "index.translog.durability": "request" },
+            mappings: { dynamic: "strict", properties: MAPPINGS[name] as never },
+          })
+          .catch((err: unknown) => {
+            if (
+              !(
+                err instanceof errors.ResponseError &&
+                err.body?.error?.type === "resource_already_exists_exception"
+              )
+            )
+              throw err;
+          });
+      }
+    });
+    const every = this.#o.retentionSweepMs ?? 3_600_000;
+    this.#sweep = setInterval(() => {
+      this.deleteExpired().catch((err) =>
+        this.#o.logger.error({ err }, "Elasticsearch retention sweep failed; tried again later"),
+      );
+    }, every);
+    this.#sweep.unref();
+  }
+
+  /** Flushes (refreshes what this process wrote, so every reader sees it) and closes. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#sweep);
+    for (const index of this.#dirty) {
+      await this.#client.indices
+        .refresh({ index, ignore_unavailable: true, allow_no_indices: true })
+        .catch((err: unknown) =>
+          this.#o.logger.warn(
+            { err, index },
+            "refresh on stop failed; writes become visible within a second",
+          ),
+        );
+    }
+    this.#dirty.clear();
+    await this.#client.close();
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.#stopped) return false;
+    try {
+      await this.#client.cluster.health({ timeout: "2s" });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Deletes daily indices older than the retention, and resolved incidents past it. */
+  async deleteExpired(now = Date.now()): Promise<string[]> {
+    return this.#call("apply the retention", async () => {
+      const cutoff = now - this.#o.retentionDays * 86_400_000;
+      const indices = await this.#client.cat.indices({ index: this.#index("*"), format: "json", h: "index" });
+      const expired = indices
+        .map((row) => row.index as string)
+        .filter((index) => {
+          const m = /-(events|findings|audit)-(\d{4})\.(\d{2})\.(\d{2})$/.exec(index);
+          return m ? Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) + 86_400_000 <= cutoff : false;
+        });
+      if (expired.length > 0) await this.#client.indices.delete({ index: expired.join(",") });
+      // Resolved incidents past the retention: found, then deleted by id (the minimal distribution
+      // has no delete-by-query; a full one would do the same work).
+      await this.#refreshIfDirty(this.#index("incidents"));
+      const old = await this.#client.search({
+        index: this.#index("incidents"),
+        size: 10_000,
+        _source: false,
+        query: {
+          bool: { filter: [{ term: { status: "resolved" } }, { range: { updated_at: { lt: cutoff } } }] },
+        },
+      });
+      const operations = old.hits.hits.map((h) => ({
+        delete: { _index: this.#index("incidents"), _id: h._id as string },
+      }));
+      if (operations.length > 0) await this.#client.bulk({ operations, refresh: true });
+      return expired;
+    });
+  }
+
+  async putEvents(events: IngestedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#call("index events", async () => {
+      const operations = events.flatMap((ingested) => {
+        const e = ingested.event;
+        const key = `${e.agent_id}/${e.id}`;
+        return [
+          { create: { _index: this.#daily("events", Date.parse(e.time)), _id: key } },
+          {
+            agent_id: e.agent_id,
+            id: e.id,
+            event_key: key,
+            time: Date.parse(e.time),
+            received_at: ingested.received_at,
+            type: e.type,
+            ...(e.session_id ? { session_id: e.session_id } : {}),
+            ...(e.user_id ? { user_id: e.user_id } : {}),
+            search: searchableText(e),
+            record: ingested,
+          },
+        ];
+      });
+      const response = await this.#client.bulk({ operations });
+      if (response.errors) {
+        // A create that found the event stored already is the idempotency working; anything else failed.
+        const failed = response.items.map((item) => item.create).filter((r) => r?.error && r.status !== 409);
+        if (failed.length > 0) {
+          throw new AgentwatchError(
+            "storageUnavailable",
+            `Elasticsearch refused ${failed.length} of ${events.length} events: ${failed[0]?.error?.reason ?? failed[0]?.error?.type}`,
+            { retryable: true },
+          );
+        }
+      }
+      this.#dirty.add(this.#pattern("events"));
+      await this.#touchAgents(events);
+    });
+  }
+
+  async #touchAgents(events: IngestedEvent[]): Promise<void> {
+    const latest = new Map<string, string>();
+    for (const e of events) {
+      const previous = latest.get(e.event.agent_id);
+      if (previous === undefined || e.received_at > previous) latest.set(e.event.agent_id, e.received_at);
+    }
+    const ids = [...latest.keys()];
+    const current = await this.#client.mget<{ last_seen?: string; first_seen?: string }>({
+      index: this.#index("agents"),
+      ids,
+    });
+    const operations = current.docs.flatMap((doc) => {
+      const id = doc._id;
+      const seen = latest.get(id) as string;
+      const found = "found" in doc && doc.found ? doc._source : undefined;
+      if (found?.last_seen && found.last_seen >= seen) return [];
+      return [
+        { update: { _index: this.#index("agents"), _id: id } },
+        {
+          doc: { agent_id: id, last_seen: seen, ...(found?.first_seen ? {} : { first_seen: seen }) },
+          doc_as_upsert: true,
+        },
+      ];
+    });
+    if (operations.length > 0) await this.#client.bulk({ operations });
+    this.#dirty.add(this.#index("agents"));
+  }
+
+  async queryEvents(query: EventQuery): Promise<EventPage> {
+    return this.#call("search events", async () => {
+      await this.#refreshIfDirty(this.#pattern("events"));
+      const filter: unknown[] = [];
+      for (const field of ["agent_id", "session_id", "user_id", "type"] as const) {
+        if (query[field] !== undefined) filter.push({ term: { [field]: query[field] } });
+      }
+      if (query.from !== undefined || query.to !== undefined) {
+        filter.push({
+          range: {
+            time: {
+              ...(query.from !== undefined ? { gte: query.from } : {}),
+              ...(query.to !== undefined ? { lt: query.to } : {}),
+            },
+          },
+        });
+      }
+      const must = query.q?.trim()
+        ? [
+            {
+              simple_query_string: {
+                query: query.q,
+                fields: ["search"],
+                default_operator: "and" as const,
+                flags: "PHRASE" as const,
+              },
+            },
+          ]
+        : [];
+      const response = await this.#client.search<{ record: IngestedEvent; time: number; event_key: string }>({
+        index: this.#pattern("events"),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: query.limit + 1,
+        query: { bool: { filter: filter as never, must: must as never } },
+        sort: [{ time: "desc" }, { event_key: "desc" }],
+        ...(query.cursor ? { search_after: decodeCursorValues(query.cursor) } : {}),
+      });
+      const hits = response.hits.hits;
+      const page = hits.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((h) => (h._source as { record: IngestedEvent }).record),
+        next_cursor:
+          hits.length > query.limit && last?.sort
+            ? encodeCursor(...(last.sort as (number | string)[]))
+            : null,
+      };
+    });
+  }
+
+  async hasFinding(id: string): Promise<boolean> {
+    return this.#call("look up a finding", async () => {
+      await this.#refreshIfDirty(this.#pattern("findings"));
+      const response = await this.#client.search({
+        index: this.#pattern("findings"),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: 0,
+        query: { ids: { values: [id] } },
+      });
+      return totalOf(response.hits.total) > 0;
+    });
+  }
+
+  async recordFinding(finding: Finding, incidentId: string): Promise<void> {
+    await this.#call("record a finding", async () => {
+      await this.#client
+        .create({
+          index: this.#daily("findings", Date.parse(finding.time)),
+          id: finding.id,
+          document: {
+            id: finding.id,
+            incident_id: incidentId,
+            detector: finding.detector,
+            agent_id: finding.agent_id,
+            time: Date.parse(finding.time),
+            record: finding,
+          },
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof errors.ResponseError && err.statusCode === 409)) throw err;
+        });
+      this.#dirty.add(this.#pattern("findings"));
+    });
+  }
+
+  async getIncident(id: string): Promise<StoredIncident | undefined> {
+    return this.#call("read an incident", async () => {
+      const doc = await this.#getById<{
+        record: StoredIncident["incident"];
+        notify: StoredIncident["notify"];
+      }>(this.#index("incidents"), id);
+      return doc ? { incident: doc.record, notify: doc.notify } : undefined;
+    });
+  }
+
+  async findActiveIncident(fingerprint: string): Promise<StoredIncident | undefined> {
+    return (
+      await this.#incidents(
+        { bool: { filter: [{ term: { fingerprint } }], must_not: [{ term: { status: "resolved" } }] } },
+        [{ updated_at: "desc" }],
+        1,
+      )
+    )[0];
+  }
+
+  async listActiveIncidents(): Promise<StoredIncident[]> {
+    return this.#incidents(
+      { bool: { must_not: [{ term: { status: "resolved" } }] } },
+      [{ updated_at: "asc" }],
+      10_000,
+    );
+  }
+
+  async listIncidents(query: IncidentQuery): Promise<StoredIncident[]> {
+    const filter: unknown[] = [];
+    if (query.status !== undefined) filter.push({ term: { status: query.status } });
+    if (query.agent_id !== undefined) filter.push({ term: { agent_id: query.agent_id } });
+    return this.#incidents({ bool: { filter } }, [{ updated_at: "desc" }, { id: "desc" }], query.limit);
+  }
+
+  async putIncident(stored: StoredIncident): Promise<void> {
+    const i = stored.incident;
+    await this.#call("write an incident", async () => {
+      await this.#client.index({
+        index: this.#index("incidents"),
+        id: i.id,
+        document: {
+          id: i.id,
+          fingerprint: i.fingerprint,
+          status: i.status,
+          agent_id: i.agent_id,
+          updated_at: i.updated_at,
+          record: i,
+          notify: stored.notify,
+        },
+      });
+      this.#dirty.add(this.#index("incidents"));
+    });
+  }
+
+  async getAgent(agentId: string): Promise<AgentState | undefined> {
+    return this.#call("read an agent", async () => {
+      const doc = await this.#getById<AgentDoc>(this.#index("agents"), agentId);
+      return doc ? agentFromDoc(agentId, doc) : undefined;
+    });
+  }
+
+  async putAgent(state: AgentState): Promise<void> {
+    await this.#call("write an agent", async () => {
+      // Only the state fields: last_seen and first_seen belong to the event indexing.
+      const { first_seen: _first, last_seen: _last, ...rest } = state;
+      await this.#client.update({
+        index: this.#index("agents"),
+        id: state.agent_id,
+        doc: { agent_id: state.agent_id, state: rest },
+        doc_as_upsert: true,
+      });
+      this.#dirty.add(this.#index("agents"));
+    });
+  }
+
+  async listAgents(): Promise<AgentState[]> {
+    return this.#call("list agents", async () => {
+      await this.#refreshIfDirty(this.#index("agents"));
+      const response = await this.#client.search<AgentDoc>({
+        index: this.#index("agents"),
+        size: 10_000,
+        sort: [{ agent_id: "asc" }],
+        query: { match_all: {} },
+      });
+      return response.hits.hits.map((h) => agentFromDoc(h._id as string, h._source as AgentDoc));
+    });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#call("append to the audit trail", async () => {
+      await this.#client.create({
+        index: this.#daily("audit", Date.parse(entry.time)),
+        id: entry.id,
+        document: {
+          id: entry.id,
+          time: Date.parse(entry.time),
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target,
+          record: entry,
+        },
+      });
+      this.#dirty.add(this.#pattern("audit"));
+    });
+  }
+
+  async queryAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#call("search the audit trail", async () => {
+      await this.#refreshIfDirty(this.#pattern("audit"));
+      const filter: unknown[] = [];
+      if (query.from !== undefined || query.to !== undefined) {
+        filter.push({
+          range: {
+            time: {
+              ...(query.from !== undefined ? { gte: query.from } : {}),
+              ...(query.to !== undefined ? { lt: query.to } : {}),
+            },
+          },
+        });
+      }
+      if (query.actor !== undefined) filter.push({ term: { actor: query.actor } });
+      if (query.action !== undefined) filter.push({ term: { action: query.action } });
+      const response = await this.#client.search<{ record: AuditEntry }>({
+        index: this.#pattern("audit"),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: query.limit,
+        query: { bool: { filter: filter as never } },
+        sort: [{ time: "desc" }, { id: "desc" }],
+      });
+      return response.hits.hits.map((h) => (h._source as { record: AuditEntry }).record);
+    });
+  }
+
+  async enqueueDelivery(delivery: Delivery): Promise<void> {
+    await this.#call("queue a delivery", async () => {
+      if (await this.#getById(this.#index("deliveries"), delivery.id)) return;
+      if (delivery.supersede_key !== null) {
+        await this.#refreshIfDirty(this.#index("deliveries"));
+        const pending = await this.#client.search<{ record: Delivery }>({
+          index: this.#index("deliveries"),
+          size: 1000,
+          query: {
+            bool: {
+              filter: [{ term: { supersede_key: delivery.supersede_key } }, { term: { status: "pending" } }],
+            },
+          },
+        });
+        for (const hit of pending.hits.hits) {
+          const old = (hit._source as { record: Delivery }).record;
+          await this.#writeDelivery({ ...old, status: "superseded", updated_at: delivery.created_at });
+        }
+      }
+      await this.#writeDelivery(delivery);
+    });
+  }
+
+  async getDelivery(id: string): Promise<Delivery | undefined> {
+    return this.#call(
+      "read a delivery",
+      async () => (await this.#getById<{ record: Delivery }>(this.#index("deliveries"), id))?.record,
+    );
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<Delivery[]> {
+    return this.#call("read due deliveries", async () => {
+      await this.#refreshIfDirty(this.#index("deliveries"));
+      const response = await this.#client.search<{ record: Delivery }>({
+        index: this.#index("deliveries"),
+        size: limit,
+        query: {
+          bool: { filter: [{ term: { status: "pending" } }, { range: { next_attempt_at: { lte: now } } }] },
+        },
+        sort: [{ next_attempt_at: "asc" }],
+      });
+      return response.hits.hits.map((h) => (h._source as { record: Delivery }).record);
+    });
+  }
+
+  async pendingDeliveries(): Promise<number> {
+    return this.#call("count pending deliveries", async () => {
+      await this.#refreshIfDirty(this.#index("deliveries"));
+      const response = await this.#client.count({
+        index: this.#index("deliveries"),
+        query: { term: { status: "pending" } },
+      });
+      return response.count;
+    });
+  }
+
+  async updateDelivery(delivery: Delivery): Promise<void> {
+    await this.#call("update a delivery", () => this.#writeDelivery(delivery));
+  }
+
+  async loadCheckpoint(consumer: string, partition: number): Promise<Checkpoint | undefined> {
+    return this.#call(
+      "read a checkpoint",
+      async () =>
+        (await this.#getById<{ record: Checkpoint }>(this.#index("checkpoints"), `${consumer}/${partition}`))
+          ?.record,
+    );
+  }
+
+  async saveCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await this.#call("write a checkpoint", async () => {
+      await this.#client.index({
+        index: this.#index("checkpoints"),
+        id: `${checkpoint.consumer}/${checkpoint.partition}`,
+        document: { record: checkpoint },
+      });
+    });
+  }
+
+  async #writeDelivery(delivery: Delivery): Promise<void> {
+    await this.#client.index({
+      index: this.#index("deliveries"),
+      id: delivery.id,
+      document: {
+        id: delivery.id,
+        status: delivery.status,
+        supersede_key: delivery.supersede_key,
+        next_attempt_at: delivery.next_attempt_at,
+        record: delivery,
+      },
+    });
+    this.#dirty.add(this.#index("deliveries"));
+  }
+
+  async #incidents(query: unknown, sort: unknown[], size: number): Promise<StoredIncident[]> {
+    return this.#call("search incidents", async () => {
+      await this.#refreshIfDirty(this.#index("incidents"));
+      const response = await this.#client.search<{
+        record: StoredIncident["incident"];
+        notify: StoredIncident["notify"];
+      }>({
+        index: this.#index("incidents"),
+        size,
+        query: query as never,
+        sort: sort as never,
+      });
+      return response.hits.hits.map((h) => {
+        const doc = h._source as { record: StoredIncident["incident"]; notify: StoredIncident["notify"] };
+        return { incident: doc.record, notify: doc.notify };
+      });
+    });
+  }
+
+  /** Real-time get: sees a write at once, no refresh needed. */
+  async #getById<T>(index: string, id: string): Promise<T | undefined> {
+    try {
+      const doc = await this.#client.get<T>({ index, id });
+      return doc.found ? (doc._source as T) : undefined;
+    } catch (err) {
+      if (err instanceof errors.ResponseError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Read-your-writes within this process: refresh what we wrote to since the last refresh. */
+  async #refreshIfDirty(index: string): Promise<void> {
+    if (!this.#dirty.has(index)) return;
+    this.#dirty.delete(index);
+    await this.#client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  }
+
+  async #call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.#stopped) throw new AgentwatchError("storageUnavailable", "Elasticsearch storage is stopped");
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof AgentwatchError) throw err;
+      const status = err instanceof errors.ResponseError ? err.statusCode : undefined;
+      const reason =
+        err instanceof errors.ResponseError
+          ? `${status} ${err.body?.error?.type ?? ""}: ${err.body?.error?.reason ?? err.message}`
+          : (err as Error).message;
+      throw new AgentwatchError("storageUnavailable", `Elasticsearch could not ${what}: ${reason}`, {
+        cause: err,
+        retryable: status === undefined || status === 429 || status >= 500,
+        retryAfterSeconds: 1,
+      });
+    }
+  }
+}
+
+interface AgentDoc {
+  agent_id: string;
+  state?: Omit<AgentState, "first_seen" | "last_seen">;
+  first_seen?: string;
+  last_seen?: string;
+}
+
+function agentFromDoc(id: string, doc: AgentDoc): AgentState {
+  return {
+    agent_id: id,
+    state: doc.state?.state ?? "active",
+    since: doc.state?.since ?? null,
+    by: doc.state?.by ?? null,
+    reason: doc.state?.reason ?? null,
+    incident_id: doc.state?.incident_id ?? null,
+    control: doc.state?.control ?? null,
+    first_seen: doc.first_seen ?? null,
+    last_seen: doc.last_seen ?? null,
+  };
+}
+
+function totalOf(total: number | { value: number } | undefined): number {
+  return typeof total === "number" ? total : (total?.value ?? 0);
+}
