@@ -1,0 +1,113 @@
+/**
+ * The production deployment files. There is no Docker engine here, so this checks what can be
+ * checked: the compose file's services and roles, that every file it mounts exists and parses,
+ * that the production config passes agentwatch's own validation, and the image's shape.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ROLE_NAMES } from "../services/app.ts";
+import { parseConfig } from "../services/runtime/config.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const read = (path: string) => readFileSync(resolve(ROOT, path), "utf8");
+const compose = parse(read("docker-compose.yml"), { merge: true }) as {
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      volumes?: string[];
+      ports?: string[];
+      environment?: Record<string, string>;
+    }
+  >;
+};
+
+describe("docker-compose.yml", () => {
+  it("runs Kafka, Elasticsearch, Prometheus, Grafana, an SMTP sink and every agentwatch role", () => {
+    const services = Object.keys(compose.services);
+    expect(services).toEqual(
+      expect.arrayContaining(["kafka", "elasticsearch", "prometheus", "grafana", "smtp", ...ROLE_NAMES]),
+    );
+    expect(compose.services.kafka?.image).toMatch(/^apache\/kafka:4\./);
+    expect(compose.services.elasticsearch?.image).toMatch(/elasticsearch:8\.19\./);
+    for (const role of ROLE_NAMES) {
+      const service = compose.services[role];
+      expect(service?.build, role).toBe(".");
+      expect(service?.command, role).toEqual([
+        "start",
+        "--role",
+        role,
+        "--config",
+        "/etc/agentwatch/agentwatch.yaml",
+      ]);
+    }
+  });
+
+  it("mounts only files that exist and parse", () => {
+    const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []);
+    const files = mounts.map((m) => m.split(":")[0] as string).filter((source) => source.startsWith("./"));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const file of files) {
+      expect(existsSync(resolve(ROOT, file)), file).toBe(true);
+      if (/\.ya?ml$/.test(file)) expect(() => parse(read(file)), file).not.toThrow();
+    }
+    const dashboards = ["dashboards/grafana/dashboards/agentwatch-overview.json"];
+    for (const file of dashboards) {
+      const dashboard = JSON.parse(read(file)) as { panels: { targets: { expr: string }[] }[] };
+      expect(dashboard.panels.length).toBeGreaterThan(5);
+      for (const panel of dashboard.panels) expect(panel.targets[0]?.expr).toMatch(/agentwatch_/);
+    }
+  });
+
+  it("gives the roles a production config agentwatch accepts: Kafka bus, Elasticsearch storage", () => {
+    const raw = parse(read("deploy/agentwatch.production.yaml"));
+    const env = {
+      AW_INGEST_TOKEN: "ingest-token-0123456789",
+      AW_OPERATOR_TOKEN: "operator-token-0123456789",
+      AW_VIEWER_TOKEN: "viewer-token-0123456789",
+      AW_HOOK_URL: "http://hooks.internal:9999/alerts",
+      AW_HOOK_SECRET: "hook-secret",
+    };
+    const config = parseConfig(raw, env);
+    expect(config.bus).toMatchObject({ type: "kafka", brokers: ["kafka:9092"] });
+    expect(config.storage).toMatchObject({ type: "elasticsearch", node: "http://elasticsearch:9200" });
+    // Every variable the config needs is passed to the role containers.
+    const passed = Object.keys(compose.services.collector?.environment ?? {});
+    expect(passed.sort()).toEqual(Object.keys(env).sort());
+  });
+
+  it("scrapes every role with a viewer token", () => {
+    const prometheus = parse(read("dashboards/prometheus.compose.yml")) as {
+      scrape_configs: {
+        authorization: { credentials_file: string };
+        static_configs: { targets: string[] }[];
+      }[];
+    };
+    const job = prometheus.scrape_configs[0];
+    expect(job?.authorization.credentials_file).toBe("/tmp/agentwatch-viewer-token");
+    expect(job?.static_configs[0]?.targets).toEqual(ROLE_NAMES.map((role) => `${role}:8080`));
+    expect(read("deploy/prometheus-token.sh")).toContain("/tmp/agentwatch-viewer-token");
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+  it("builds in stages and runs as a non-root user", () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/^FROM node:24[^\n]* AS runtime$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+
+  it("copies what the program needs and nothing it does not", () => {
+    for (const path of ["bin", "services", "detectors", "package.json"]) {
+      expect(dockerfile).toMatch(new RegExp(`^COPY ${path}`, "m"));
+      expect(existsSync(resolve(ROOT, path))).toBe(true);
+    }
+    expect(dockerfile).not.toMatch(/^COPY (test|bench|\.)\b/m);
+  });
+});
