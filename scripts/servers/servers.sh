@@ -116,6 +116,8 @@ start_elasticsearch() {
   fi
   mkdir -p "$dir/data" "$dir/logs"
   chown -R "$es_user" "$home" "$dir"
+  # The service user must be able to reach its folders through ours (mktemp makes them 0700).
+  chmod a+x "$run" "$cache"
   local as_user=(env)
   [ "$(id -u)" = 0 ] && as_user=(runuser -u "$es_user" --)
   "${as_user[@]}" env ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms512m -Xmx512m" \

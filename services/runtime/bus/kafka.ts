@@ -301,8 +301,23 @@ class KafkaBusConsumer implements Consumer {
               { err, partition, offset: records[0]?.offset, retry_in_ms: backoff },
               "batch handler failed; the batch will be retried",
             );
-            await sleep(backoff);
-            await heartbeat().catch(() => undefined);
+            // Wait in short slices, heartbeating, so the group keeps this member while it waits
+            // (a whole backoff without a heartbeat can outlast the session). Losing membership
+            // ends the batch uncommitted: the partition's next owner gets it again.
+            const until = Date.now() + backoff;
+            while (Date.now() < until) {
+              await sleep(Math.min(1000, until - Date.now()));
+              if (!isRunning() || isStale() || !this.#running) return;
+              try {
+                await heartbeat();
+              } catch (heartbeatError) {
+                this.#logger.warn(
+                  { err: heartbeatError, partition },
+                  "lost the partition while retrying; it will be handed over again",
+                );
+                return;
+              }
+            }
           }
         }
         // Committed here, retried here: a commit error escaping this handler would make kafkajs hand
@@ -314,6 +329,14 @@ class KafkaBusConsumer implements Consumer {
             break;
           } catch (err) {
             if (!isRunning() || isStale() || !this.#running) return; // the partition moved on; its new owner resumes
+            if ((err as { retriable?: boolean }).retriable === false) {
+              // Refused for good (this member left the group): the batch will be handed over again.
+              this.#logger.warn(
+                { err, partition, offset: next },
+                "offset commit refused; the batch will be redelivered",
+              );
+              return;
+            }
             const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
             this.#logger.warn(
               { err, partition, offset: next, retry_in_ms: backoff },
