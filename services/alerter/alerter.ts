@@ -12,7 +12,8 @@
  */
 import { createHash } from "node:crypto";
 import { redact, redactDeep } from "../../detectors/sensitive.ts";
-import { type Bus, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
+import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
+import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -149,16 +150,31 @@ export class Alerter {
   }
 
   async #handle(batch: RecordBatch): Promise<void> {
+    const dead: { record: BusRecord; reason: string }[] = [];
     for (const record of batch.records) {
       let finding: Finding;
       try {
         finding = JSON.parse(record.value) as Finding;
       } catch (err) {
-        this.#o.logger.error({ err, offset: record.offset }, "cannot decode a finding record; it is skipped");
-        this.#o.metrics.consumerErrors.inc({ group: `${ALERTER_GROUP}:decode` });
+        dead.push({ record, reason: `not a finding record: ${(err as Error).message}` });
+        continue;
+      }
+      if (
+        typeof finding?.id !== "string" ||
+        typeof finding.detector !== "string" ||
+        typeof finding.agent_id !== "string"
+      ) {
+        dead.push({ record, reason: "not a finding record: no id, detector or agent_id" });
         continue;
       }
       await this.#apply(finding);
+    }
+    if (dead.length > 0) {
+      this.#o.logger.error(
+        { records: dead.length, first: dead[0]?.reason },
+        "undecodable finding records sent to the dead-letter topic",
+      );
+      await sendToDeadLetter(this.#o.bus, this.#o.metrics, ALERTER_GROUP, dead);
     }
   }
 

@@ -8,6 +8,7 @@
 import { injectionInput } from "../../detectors/injection-detector.ts";
 import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
+import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import { EVENT_TYPES, type Finding, type IngestedEvent } from "../runtime/model.ts";
@@ -132,7 +133,20 @@ export class DetectorRunner {
     if (!partition) throw new Error(`partition ${batch.partition} was not assigned to the detector runner`);
     const findings: Finding[] = [];
     const fresh = batch.records.filter((r) => r.offset >= partition.offset); // older ones are in the restored state
-    const decoded = fresh.map((record) => this.#decode(record));
+    const results = fresh.map((record) => this.#decode(record));
+    const dead = fresh.flatMap((record, i) => {
+      const result = results[i];
+      return typeof result === "string" ? [{ record, reason: result }] : [];
+    });
+    if (dead.length > 0) {
+      // The collector only appends validated events: this is corruption, kept aside and counted.
+      this.#o.logger.error(
+        { records: dead.length, first: dead[0]?.reason },
+        "undecodable event records sent to the dead-letter topic",
+      );
+      await sendToDeadLetter(this.#o.bus, this.#o.metrics, DETECTOR_GROUP, dead);
+    }
+    const decoded = results.map((r) => (typeof r === "string" ? undefined : r));
     await this.#consultClassifier(decoded);
     for (const [i, record] of fresh.entries()) {
       const observed = decoded[i];
@@ -210,18 +224,16 @@ export class DetectorRunner {
     }
   }
 
-  #decode(record: BusRecord): ObservedEvent | undefined {
+  /** The event of a record, or why it is not one (the record then goes to the dead-letter topic). */
+  #decode(record: BusRecord): ObservedEvent | string {
     try {
       const ingested = JSON.parse(record.value) as IngestedEvent;
       const time = Date.parse(ingested.event.time);
-      if (Number.isNaN(time)) throw new Error(`event time ${ingested.event.time} is not a timestamp`);
+      if (Number.isNaN(time)) return `event time ${ingested.event.time} is not a timestamp`;
       const received = Date.parse(ingested.received_at);
       return { event: ingested.event, time, ...(Number.isNaN(received) ? {} : { received }) };
     } catch (err) {
-      // The collector only appends validated events, so this is corruption: logged and counted.
-      this.#o.logger.error({ err, offset: record.offset }, "cannot decode an event record; it is skipped");
-      this.#o.metrics.consumerErrors.inc({ group: `${DETECTOR_GROUP}:decode` });
-      return undefined;
+      return `not an event record: ${(err as Error).message}`;
     }
   }
 

@@ -3,7 +3,8 @@
  * Writes are idempotent by (agent_id, id), and the offset is committed only after the write,
  * so a crash replays the tail and still stores each event exactly once.
  */
-import { type Bus, type Consumer, Topics } from "../runtime/bus/bus.ts";
+import { type Bus, type BusRecord, type Consumer, Topics } from "../runtime/bus/bus.ts";
+import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { IngestedEvent } from "../runtime/model.ts";
@@ -32,16 +33,25 @@ export class Indexer {
       maxBatchSize: 1000,
       handleBatch: async (batch) => {
         const events: IngestedEvent[] = [];
+        const dead: { record: BusRecord; reason: string }[] = [];
         for (const record of batch.records) {
           try {
-            events.push(JSON.parse(record.value) as IngestedEvent);
+            const ingested = JSON.parse(record.value) as IngestedEvent;
+            if (typeof ingested?.event?.id !== "string" || typeof ingested.event.agent_id !== "string") {
+              dead.push({ record, reason: "not an event record: no event.id or event.agent_id" });
+            } else {
+              events.push(ingested);
+            }
           } catch (err) {
-            this.#logger.error(
-              { err, offset: record.offset },
-              "cannot decode an event record; it is skipped",
-            );
-            this.#metrics.consumerErrors.inc({ group: `${INDEXER_GROUP}:decode` });
+            dead.push({ record, reason: `not an event record: ${(err as Error).message}` });
           }
+        }
+        if (dead.length > 0) {
+          this.#logger.error(
+            { records: dead.length, first: dead[0]?.reason },
+            "undecodable event records sent to the dead-letter topic",
+          );
+          await sendToDeadLetter(this.#bus, this.#metrics, INDEXER_GROUP, dead);
         }
         await this.#storage.putEvents(events);
       },

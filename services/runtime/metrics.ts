@@ -58,6 +58,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deadLetters = new Counter({
+    name: "agentwatch_dead_letter_records_total",
+    help: "Records a consumer could not process, sent to the dead-letter topic, by consumer.",
+    labelNames: ["consumer"] as const,
+    registers: [this.registry],
+  });
+
   readonly detectorEvents = new Counter({
     name: "agentwatch_detector_events_total",
     help: "Events run through the detectors.",

@@ -13,6 +13,8 @@ export const Topics = {
   events: "events",
   /** Detector findings, keyed by agent_id. */
   findings: "findings",
+  /** Records a consumer could not process, with the reason and where they came from. */
+  deadLetter: "dead-letter",
 } as const;
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
