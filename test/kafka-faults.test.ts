@@ -45,7 +45,9 @@ describe.skipIf(!enabled)("Kafka broker killed and restarted", () => {
     }
   });
 
-  it("answers 503 while the broker is down, and loses no acknowledged event", async () => {
+  it("answers 503 while the broker is down, and loses no acknowledged event", {
+    timeout: 240_000,
+  }, async () => {
     const acked: string[] = [];
     const statuses = new Map<number, number>();
     let batch = 0;
@@ -82,7 +84,7 @@ describe.skipIf(!enabled)("Kafka broker killed and restarted", () => {
     expect(down).toEqual([503, 503, 503]);
 
     servers("start", "kafka");
-    const back = await eventually(async () => ((await post()) === 202 ? true : undefined), 60_000);
+    const back = await eventually(async () => ((await post()) === 202 ? true : undefined), 120_000);
     expect(back).toBe(true);
     for (let i = 0; i < 5; i += 1) await post();
     console.log("statuses", Object.fromEntries(statuses), "acknowledged", acked.length);
@@ -94,7 +96,7 @@ describe.skipIf(!enabled)("Kafka broker killed and restarted", () => {
       ).json();
       const ids: string[] = page.events.map((e: { id: string }) => e.id);
       return acked.every((id) => ids.includes(id)) ? ids : undefined;
-    }, 60_000);
+    }, 120_000);
     expect(new Set(stored).size).toBe(stored.length);
   });
 });
