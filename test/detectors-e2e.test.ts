@@ -175,8 +175,11 @@ describe("detectors through the real process", () => {
     const history = Array.from({ length: 120 }, (_, m) =>
       usage(m, start + m * 60_000, 2500 + (m % 5) * 100, "alice"),
     );
+    // All in one minute (token_spike judges per minute): aligned to a minute's start, so the burst
+    // never straddles two minutes whatever the clock says.
+    const spikeStart = Math.ceil((start + 121 * 60_000) / 60_000) * 60_000 + 1000;
     const spike = Array.from({ length: 6 }, (_, i) =>
-      usage(1000 + i, start + 121 * 60_000 + i * 1000, 9000, "mallory"),
+      usage(1000 + i, spikeStart + i * 1000, 9000, "mallory"),
     );
     for (const batch of [history, spike]) {
       const res = await aw.fetch("/v1/events", {
