@@ -270,7 +270,7 @@ class KafkaBusConsumer implements Consumer {
     this.#run = this.#consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+      eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
         const partition = batch.partition;
         if (!this.#restored.has(partition)) {
           this.#restored.add(partition);
@@ -320,8 +320,10 @@ class KafkaBusConsumer implements Consumer {
             }
           }
         }
-        // Committed here, retried here: a commit error escaping this handler would make kafkajs hand
-        // the whole (already handled) batch over again.
+        // Handled: move kafkajs's fetch position past the batch (without this it fetches the same
+        // batch again), then commit. Committed here, retried here: a commit error escaping this
+        // handler would make kafkajs hand the whole (already handled) batch over again.
+        resolveOffset(String((records.at(-1) as BusRecord).offset));
         const next = (records.at(-1) as BusRecord).offset + 1;
         for (let attempt = 1; ; attempt += 1) {
           try {
