@@ -3,7 +3,7 @@
  * Elasticsearch, as separate processes, on this machine.
  *
  *   scripts/servers/servers.sh start all
- *   npm run bench:pipeline [-- --seconds 30 --clients 4 --batch 500]
+ *   npm run bench:pipeline [-- --seconds 30 --clients 4 --batch 500 --rate 20000]
  *
  * Prints the events/s acknowledged (202, in Kafka with acks=all) while the load runs; how long
  * the indexer takes to have every acknowledged event in Elasticsearch, and whether the counts
@@ -22,8 +22,11 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "30" },
     clients: { type: "string", default: "4" },
     batch: { type: "string", default: "500" },
+    /** Events per second to offer (all clients together); 0 = as fast as the collector takes them. */
+    rate: { type: "string", default: "0" },
   },
 });
+const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 const batchSize = Number(values.batch);
@@ -78,7 +81,14 @@ const started = performance.now();
 const deadline = started + seconds * 1000;
 
 const load = Array.from({ length: clients }, async (_, c) => {
+  // Paced: each client sends a batch every batch/(rate/clients) seconds.
+  const interval = rate > 0 ? (batchSize * clients * 1000) / rate : 0;
   for (let n = 0; performance.now() < deadline; n += 1) {
+    if (interval > 0) {
+      const due = started + n * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
     const events = Array.from({ length: batchSize }, (_, i) => ({
       id: `b-${c}-${n}-${i}`,
       time: new Date().toISOString(),
