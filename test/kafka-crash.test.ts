@@ -3,9 +3,14 @@
  * the checkpoint (failures before the crash still count, none twice), and no incident is raised
  * twice for the same findings.
  */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, launch, startAgentwatch } from "./helpers/process.ts";
+import {
+  type AgentwatchProcess,
+  eventually,
+  type KafkaRoles,
+  launch,
+  startKafkaRoles,
+} from "./helpers/process.ts";
 import { Receiver } from "./helpers/receiver.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
@@ -13,32 +18,23 @@ const brokers = process.env.AW_KAFKA_BROKERS;
 
 describe.skipIf(!brokers)("detector role killed and restarted over Kafka", () => {
   const receiver = new Receiver();
+  let roles: KafkaRoles;
   let collector: AgentwatchProcess;
   let workers: AgentwatchProcess;
 
   beforeAll(async () => {
     await receiver.start();
-    const shared = {
-      bus: {
-        type: "kafka",
-        brokers: (brokers as string).split(","),
-        topic_prefix: `aw-crash-${randomUUID().slice(0, 8)}`,
-        partitions: 3,
-      },
-      receivers: [
-        { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "crash-hook-secret" },
-      ],
-      detectors: { auth_bruteforce: { threshold: 50, window: "1h" } },
-    };
-    collector = await startAgentwatch({ config: shared, roles: ["collector"] });
-    workers = await startAgentwatch({ config: shared, roles: ["detector", "alerter", "indexer"] });
+    roles = await startKafkaRoles({
+      brokers: brokers as string,
+      hookUrl: `${receiver.url}/alerts`,
+      hookSecret: "crash-hook-secret",
+      config: { detectors: { auth_bruteforce: { threshold: 50, window: "1h" } } },
+    });
+    ({ collector, workers } = roles);
   });
 
   afterAll(async () => {
-    await collector?.stop();
-    await workers?.stop();
-    collector?.cleanup();
-    workers?.cleanup();
+    await roles?.stop();
     await receiver.stop();
   });
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
+import { type AgentwatchProcess, eventually, type KafkaRoles, startKafkaRoles } from "./helpers/process.ts";
 import { Receiver, signedWith } from "./helpers/receiver.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
@@ -15,44 +15,32 @@ describe.skipIf(!brokers)(
   `separate roles over Kafka${elasticsearch ? " with Elasticsearch storage" : ""}`,
   () => {
     const receiver = new Receiver();
+    let roles: KafkaRoles;
     let collector: AgentwatchProcess;
     let workers: AgentwatchProcess;
 
     beforeAll(async () => {
       await receiver.start();
-      const shared = {
-        bus: {
-          type: "kafka",
-          brokers: (brokers as string).split(","),
-          topic_prefix: `aw-e2e-${randomUUID().slice(0, 8)}`,
-          partitions: 3,
-        },
-        receivers: [
-          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "kafka-hook-secret" },
-        ],
-      };
-      collector = await startAgentwatch({ config: shared, roles: ["collector"] });
-      // The production layout: the workers keep their records in Elasticsearch when there is one.
-      const storage = elasticsearch
-        ? {
-            storage: {
-              type: "elasticsearch",
-              node: elasticsearch,
-              index_prefix: `aw-e2e-${randomUUID().slice(0, 8)}`,
-            },
-          }
-        : {};
-      workers = await startAgentwatch({
-        config: { ...shared, ...storage },
-        roles: ["detector", "alerter", "indexer"],
+      roles = await startKafkaRoles({
+        brokers: brokers as string,
+        hookUrl: `${receiver.url}/alerts`,
+        hookSecret: "kafka-hook-secret",
+        // The production layout: the workers keep their records in Elasticsearch when there is one.
+        workersConfig: elasticsearch
+          ? {
+              storage: {
+                type: "elasticsearch",
+                node: elasticsearch,
+                index_prefix: `aw-e2e-${randomUUID().slice(0, 8)}`,
+              },
+            }
+          : {},
       });
+      ({ collector, workers } = roles);
     });
 
     afterAll(async () => {
-      await collector?.stop();
-      await workers?.stop();
-      collector?.cleanup();
-      workers?.cleanup();
+      await roles?.stop();
       await receiver.stop();
     });
 

@@ -3,6 +3,7 @@
  * temporary config and data dir, and talks to it over HTTP.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -159,4 +160,50 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+export interface KafkaRoles {
+  collector: AgentwatchProcess;
+  workers: AgentwatchProcess;
+  /** Stops both processes and removes their folders. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The production split over a real Kafka: a collector process and a detector/alerter/indexer
+ * process, topics under a fresh prefix, alerts to `hookUrl` signed with `hookSecret`. `config` is
+ * merged into both; `workersConfig` only into the workers (e.g. Elasticsearch storage).
+ */
+export async function startKafkaRoles(options: {
+  brokers: string;
+  hookUrl: string;
+  hookSecret: string;
+  config?: Record<string, unknown>;
+  workersConfig?: Record<string, unknown>;
+}): Promise<KafkaRoles> {
+  const shared = {
+    bus: {
+      type: "kafka",
+      brokers: options.brokers.split(","),
+      topic_prefix: `aw-${randomUUID().slice(0, 8)}`,
+      partitions: 3,
+    },
+    receivers: [{ name: "hook", type: "webhook", url: options.hookUrl, secret: options.hookSecret }],
+    ...options.config,
+  };
+  const collector = await startAgentwatch({ config: shared, roles: ["collector"] });
+  const workers = await startAgentwatch({
+    config: { ...shared, ...options.workersConfig },
+    roles: ["detector", "alerter", "indexer"],
+  });
+  return {
+    collector,
+    workers,
+    async stop() {
+      for (const proc of [collector, workers]) {
+        await proc.stop();
+        proc.cleanup();
+      }
+    },
+  };
 }

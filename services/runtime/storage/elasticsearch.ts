@@ -302,16 +302,7 @@ export class ElasticsearchStorage implements Storage {
       for (const field of ["agent_id", "session_id", "user_id", "type"] as const) {
         if (query[field] !== undefined) filter.push({ term: { [field]: query[field] } });
       }
-      if (query.from !== undefined || query.to !== undefined) {
-        filter.push({
-          range: {
-            time: {
-              ...(query.from !== undefined ? { gte: query.from } : {}),
-              ...(query.to !== undefined ? { lt: query.to } : {}),
-            },
-          },
-        });
-      }
+      filter.push(...timeRange(query.from, query.to));
       const must = query.q?.trim()
         ? [
             {
@@ -493,16 +484,7 @@ export class ElasticsearchStorage implements Storage {
     return this.#call("search the audit trail", async () => {
       await this.#refreshIfDirty(this.#pattern("audit"));
       const filter: unknown[] = [];
-      if (query.from !== undefined || query.to !== undefined) {
-        filter.push({
-          range: {
-            time: {
-              ...(query.from !== undefined ? { gte: query.from } : {}),
-              ...(query.to !== undefined ? { lt: query.to } : {}),
-            },
-          },
-        });
-      }
+      filter.push(...timeRange(query.from, query.to));
       if (query.actor !== undefined) filter.push({ term: { actor: query.actor } });
       if (query.action !== undefined) filter.push({ term: { action: query.action } });
       const response = await this.#client.search<{ record: AuditEntry }>({
@@ -687,6 +669,18 @@ function agentFromDoc(id: string, doc: AgentDoc): AgentState {
     first_seen: doc.first_seen ?? null,
     last_seen: doc.last_seen ?? null,
   };
+}
+
+/** The [from, to) filter on `time`, or nothing when neither bound is given. */
+function timeRange(from: number | undefined, to: number | undefined): unknown[] {
+  if (from === undefined && to === undefined) return [];
+  return [
+    {
+      range: {
+        time: { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) },
+      },
+    },
+  ];
 }
 
 function totalOf(total: number | { value: number } | undefined): number {
