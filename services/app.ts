@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { createDetectors } from "../detectors/index.ts";
-import { Alerter } from "./alerter/alerter.ts";
+import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
 import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
 import { WebhookNotifier } from "./alerter/notifiers/webhook.ts";
@@ -15,12 +15,12 @@ import { type ControlCommand, HttpAgentControl } from "./control/agent-control.t
 import { KillSwitch } from "./control/kill-switch.ts";
 import { registerAgentRoutes } from "./control/routes.ts";
 import { HttpInjectionClassifier } from "./detector/classifier.ts";
-import { DetectorRunner } from "./detector/runner.ts";
-import { Indexer } from "./indexer/indexer.ts";
+import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
+import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
 import { auditWriter } from "./runtime/audit.ts";
 import { Authenticator } from "./runtime/auth.ts";
-import type { Bus } from "./runtime/bus/bus.ts";
+import { type Bus, type Topic, Topics } from "./runtime/bus/bus.ts";
 import { EmbeddedBus } from "./runtime/bus/embedded.ts";
 import { KafkaBus } from "./runtime/bus/kafka.ts";
 import type { Config } from "./runtime/config.ts";
@@ -182,10 +182,10 @@ export class Agentwatch {
   async #updateLag(): Promise<void> {
     const bus = this.#bus;
     if (!bus) return;
-    const consumers: [string, "events" | "findings", RoleName][] = [
-      ["indexer", "events", "indexer"],
-      ["detector", "events", "detector"],
-      ["alerter", "findings", "alerter"],
+    const consumers: [string, Topic, RoleName][] = [
+      [INDEXER_GROUP, Topics.events, "indexer"],
+      [DETECTOR_GROUP, Topics.events, "detector"],
+      [ALERTER_GROUP, Topics.findings, "alerter"],
     ];
     for (const [group, topic, role] of consumers) {
       if (!this.roles.includes(role)) continue;

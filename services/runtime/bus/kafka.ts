@@ -118,6 +118,8 @@ export class KafkaBus implements Bus {
     const results: (AppendResult | undefined)[] = new Array(messages.length);
     const fresh: { index: number; partition: number; message: BusMessage }[] = [];
     const inBatch = new Map<string, number>();
+    /** Repeats within this batch: [its index, the index of its first occurrence]. */
+    const repeats: [number, number][] = [];
     messages.forEach((message, index) => {
       const known =
         message.dedupeId === undefined ? undefined : this.#seen.get(`${name}\u0000${message.dedupeId}`);
@@ -128,7 +130,7 @@ export class KafkaBus implements Bus {
       if (message.dedupeId !== undefined) {
         const first = inBatch.get(message.dedupeId);
         if (first !== undefined) {
-          results[index] = { partition: -1, offset: -first - 1, duplicate: true }; // filled in below
+          repeats.push([index, first]);
           return;
         }
         inBatch.set(message.dedupeId, index);
@@ -167,9 +169,9 @@ export class KafkaBus implements Bus {
       this.#o.metrics.busAppended.inc({ topic }, fresh.length);
     }
     // In-batch repeats point at the record their first occurrence appended.
-    return results.map((r) =>
-      r && r.partition === -1 ? { ...(results[-r.offset - 1] as AppendResult), duplicate: true } : r,
-    ) as AppendResult[];
+    for (const [index, first] of repeats)
+      results[index] = { ...(results[first] as AppendResult), duplicate: true };
+    return results as AppendResult[];
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
