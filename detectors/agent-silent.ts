@@ -11,6 +11,7 @@
  */
 import type { Severity } from "../services/runtime/config.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
 
 export interface AgentSilentOptions {
@@ -86,7 +87,7 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
   const steadyWindows = Math.ceil(options.steadyForMs / WINDOW);
   return {
     name,
-    initialState: () => ({ agents: {} }),
+    initialState: () => ({ agents: newRecord() }),
 
     update(state, { event, time: eventTime, received }) {
       const time = received ?? eventTime;

@@ -6,6 +6,7 @@
  */
 import type { Severity } from "../services/runtime/config.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector, Finding } from "./types.ts";
 
 export interface AuthBruteforceOptions {
@@ -41,7 +42,7 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
   return {
     name,
     eventTypes: ["auth"],
-    initialState: () => ({ entities: {}, watermark: 0 }),
+    initialState: () => ({ entities: newRecord(), watermark: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "auth" || event.auth?.outcome !== "failure") return [];

@@ -13,6 +13,7 @@
 import type { Severity } from "../services/runtime/config.ts";
 import { type CountSpike, type CountSpikeOptions, newCountSpike, observeCount } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
 
 export interface AuthFailureRateOptions {
@@ -99,10 +100,10 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
   const subjectFor = (state: AuthFailureRateState, key: string, agentId: string): Subject => {
     state.subjects[key] ??= {
       agent_id: agentId,
-      others: {},
+      others: newRecord(),
       oldest_other: Number.MAX_SAFE_INTEGER,
       failures: [],
-      alerted: {},
+      alerted: newRecord(),
       last_seen: 0,
     };
     return state.subjects[key];
@@ -111,7 +112,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
   return {
     name,
     eventTypes: ["auth"],
-    initialState: () => ({ subjects: {}, agents: {}, watermark: 0 }),
+    initialState: () => ({ subjects: newRecord(), agents: newRecord(), watermark: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "auth" || !event.auth) return [];

@@ -7,6 +7,7 @@
  * RobustWindow at most `capacity` numbers, a SlidingCounter `buckets` numbers.
  */
 import { median, medianAbsoluteDeviation } from "simple-statistics";
+import { newRecord } from "./record.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Exponentially weighted mean and variance
@@ -184,7 +185,7 @@ export interface DecayingDistribution {
 }
 
 export function newDistribution(): DecayingDistribution {
-  return { counts: {}, at: 0 };
+  return { counts: newRecord(), at: 0 };
 }
 
 /** Decays every count by 2^(−elapsed/halfLife) up to `time`, and drops what decayed to nothing. */
@@ -194,10 +195,12 @@ export function decayDistribution(state: DecayingDistribution, time: number, hal
     return;
   }
   const factor = 2 ** (-(time - state.at) / halfLifeMs);
-  for (const [key, value] of Object.entries(state.counts)) {
-    const decayed = value * factor;
-    if (decayed < 1e-3) delete state.counts[key];
-    else state.counts[key] = decayed;
+  // for-in rather than Object.entries: this runs for every tool call, and allocates nothing.
+  const counts = state.counts;
+  for (const key in counts) {
+    const decayed = (counts[key] as number) * factor;
+    if (decayed < 1e-3) delete counts[key];
+    else counts[key] = decayed;
   }
   state.at = time;
 }
@@ -214,9 +217,12 @@ export function observeCategory(
   maxCategories: number,
 ): void {
   decayDistribution(state, time, halfLifeMs);
-  state.counts[category] = (state.counts[category] ?? 0) + 1;
-  // Creating "(other)" is itself a key, so fold until within the cap (at most twice).
-  while (Object.keys(state.counts).length > maxCategories) {
+  const before = state.counts[category];
+  state.counts[category] = (before ?? 0) + 1;
+  // Only a new category can break the cap. Creating "(other)" is itself a key, so fold until
+  // within the cap (at most twice).
+  if (before !== undefined) return;
+  while (countKeys(state.counts) > maxCategories) {
     let smallest: string | undefined;
     for (const key of Object.keys(state.counts)) {
       if (key === category || key === OTHER) continue;
@@ -231,9 +237,15 @@ export function observeCategory(
 
 export const OTHER = "(other)";
 
+function countKeys(counts: Record<string, number>): number {
+  let n = 0;
+  for (const _ in counts) n += 1;
+  return n;
+}
+
 export function distributionTotal(state: DecayingDistribution): number {
   let total = 0;
-  for (const value of Object.values(state.counts)) total += value;
+  for (const key in state.counts) total += state.counts[key] as number;
   return total;
 }
 
@@ -245,20 +257,24 @@ export function jensenShannon(p: Record<string, number>, q: Record<string, numbe
   const pTotal = sum(p);
   const qTotal = sum(q);
   if (pTotal === 0 || qTotal === 0) return 0;
+  // Over the union of categories without building it: p's keys, then q's keys p lacks.
   let divergence = 0;
-  for (const key of new Set([...Object.keys(p), ...Object.keys(q)])) {
-    const pi = (p[key] ?? 0) / pTotal;
-    const qi = (q[key] ?? 0) / qTotal;
-    const mi = (pi + qi) / 2;
-    if (pi > 0) divergence += 0.5 * pi * Math.log2(pi / mi);
-    if (qi > 0) divergence += 0.5 * qi * Math.log2(qi / mi);
-  }
+  for (const key in p) divergence += jsTerm((p[key] as number) / pTotal, (q[key] ?? 0) / qTotal);
+  for (const key in q) if (!(key in p)) divergence += jsTerm(0, (q[key] as number) / qTotal);
   return Math.min(1, Math.max(0, divergence));
+}
+
+function jsTerm(pi: number, qi: number): number {
+  const mi = (pi + qi) / 2;
+  let term = 0;
+  if (pi > 0) term += 0.5 * pi * Math.log2(pi / mi);
+  if (qi > 0) term += 0.5 * qi * Math.log2(qi / mi);
+  return term;
 }
 
 function sum(counts: Record<string, number>): number {
   let total = 0;
-  for (const value of Object.values(counts)) total += value;
+  for (const key in counts) total += counts[key] as number;
   return total;
 }
 

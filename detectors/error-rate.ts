@@ -13,6 +13,7 @@ import {
   observeCount,
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
 
 export interface ErrorRateOptions {
@@ -40,7 +41,7 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
   return {
     name,
     eventTypes: ["error", "tool_result"],
-    initialState: () => ({ agents: {}, watermark: 0 }),
+    initialState: () => ({ agents: newRecord(), watermark: 0 }),
     update(state, { event, time }) {
       const isError = event.type === "error" || (event.type === "tool_result" && event.status === "error");
       if (!isError) return [];

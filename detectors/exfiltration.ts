@@ -14,6 +14,7 @@ import type { Severity } from "../services/runtime/config.ts";
 import { newRobustWindow, pushRobust, type RobustWindow, robustMedian, robustSpread } from "./baselines.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
 
 /** Hosts that exist to receive pasted text, dropped files or captured requests (suffix match). */
@@ -70,6 +71,8 @@ export interface ExfiltrationOptions {
   severity: Severity;
 }
 
+type HostKind = "drop_host" | "raw_ip" | "name";
+
 const SIZE_HISTORY = 32;
 const SIZE_WARMUP = 20;
 const MAX_URLS = 10;
@@ -96,11 +99,26 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       if (host.indexOf(".", at + 1) < 0) return false;
     }
   };
+  /**
+   * What a host is, whoever calls it: a drop host, a raw IP, or neither (then only allowlists
+   * matter). Agents call the same few hosts over and over, so the answer is kept per host
+   * (bounded) instead of walking parent domains and IP grammars on every call.
+   */
+  const verdicts = new Map<string, HostKind>();
+  const kindOf = (host: string): HostKind => {
+    let kind = verdicts.get(host);
+    if (kind === undefined) {
+      kind = isDropHost(host) ? "drop_host" : options.flagRawIps && isIP(host) !== 0 ? "raw_ip" : "name";
+      if (verdicts.size >= 10_000) verdicts.clear();
+      verdicts.set(host, kind);
+    }
+    return kind;
+  };
 
   return {
     name,
     eventTypes: ["tool_call"],
-    initialState: () => ({ tools: {}, alerted: {}, watermark: 0 }),
+    initialState: () => ({ tools: newRecord(), alerted: newRecord(), watermark: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "tool_call" || !event.tool) return [];
@@ -130,19 +148,21 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       };
 
       const allowlist = options.allowlists[event.agent_id];
-      for (const host of targetHosts(event)) {
-        const base = { labels: { host, tool }, baseline: null };
-        if (isDropHost(host)) {
+      const judgeHost = (host: string): void => {
+        const kind = kindOf(host);
+        if (kind === "drop_host") {
           raise(`host:${host}`, "critical", {
-            ...base,
+            labels: { host, tool },
+            baseline: null,
             score: 1,
             observed: { host, tool, reason: "drop_host" },
             title: `Data sent to a paste/file-drop host by ${event.agent_id}`,
             summary: `${event.agent_id} called ${tool} towards ${host}, a paste, file-drop or request-capture service`,
           });
-        } else if (options.flagRawIps && isIP(host) !== 0) {
+        } else if (kind === "raw_ip") {
           raise(`host:${host}`, options.severity, {
-            ...base,
+            labels: { host, tool },
+            baseline: null,
             score: 0.7,
             observed: { host, tool, reason: "raw_ip" },
             title: `Tool call to a raw IP address by ${event.agent_id}`,
@@ -150,7 +170,7 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
           });
         } else if (allowlist && !allowlist.some((pattern) => hostMatches(host, pattern))) {
           raise(`host:${host}`, options.severity, {
-            ...base,
+            labels: { host, tool },
             score: 0.8,
             observed: { host, tool, reason: "not_allowlisted" },
             baseline: { allowlist },
@@ -158,10 +178,18 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
             summary: `${event.agent_id} called ${tool} towards ${host}, which is not in its allowlist`,
           });
         }
+      };
+      // The usual call names one target and has no URL in its arguments: judged without building a list.
+      const args = event.tool.arguments ? argumentsJson(event) : "";
+      if (!args.includes("://")) {
+        const host = event.tool.target ? hostOf(event.tool.target) : undefined;
+        if (host) judgeHost(host);
+      } else {
+        for (const host of targetHosts(event)) judgeHost(host);
       }
 
       if (event.tool.arguments) {
-        const size = Buffer.byteLength(argumentsJson(event), "utf8");
+        const size = Buffer.byteLength(args, "utf8");
         const key = `${event.agent_id}|${tool}`;
         let history = state.tools[key];
         if (history === undefined) {

@@ -10,6 +10,7 @@ import { injection } from "./injection-detector.ts";
 import { latency } from "./latency.ts";
 import { messageRate } from "./message-rate.ts";
 import { DEFAULT_PRICES } from "./pricing.ts";
+import { newRecord } from "./record.ts";
 import { spendCap } from "./spend-cap.ts";
 import { tokenSpike } from "./token-spike.ts";
 import { newTool, toolShift } from "./tool-usage.ts";
@@ -58,7 +59,7 @@ function perAgentDetector(
   return {
     name,
     ...(eventTypes ? { eventTypes } : {}),
-    initialState: () => ({ default: fallback?.initialState(), agents: {} }),
+    initialState: () => ({ default: fallback?.initialState(), agents: newRecord() }),
     update(state, observed) {
       const id = observed.event.agent_id;
       if (!agents.has(id)) return fallback ? fallback.update(state.default, observed) : [];
@@ -75,6 +76,13 @@ function perAgentDetector(
       return findings;
     },
   };
+}
+
+/** Per-agent settings looked up by the agent id of each event: a record without prototype (record.ts). */
+function byAgent<T>(entries: [string, T][]): Record<string, T> {
+  const record = newRecord<T>();
+  for (const [id, value] of entries) record[id] = value;
+  return record;
 }
 
 function buildDetectors(config: DetectorsConfig, agents: Config["agents"]): Detector[] {
@@ -94,9 +102,7 @@ function buildDetectors(config: DetectorsConfig, agents: Config["agents"]): Dete
     detectors.push(
       spendCap({
         caps: spend.daily_cap_usd,
-        agentCaps: Object.fromEntries(
-          agents.flatMap((a) => (a.daily_cap_usd ? [[a.id, a.daily_cap_usd]] : [])),
-        ),
+        agentCaps: byAgent(agents.flatMap((a) => (a.daily_cap_usd ? [[a.id, a.daily_cap_usd]] : []))),
         prices: { ...DEFAULT_PRICES, ...spend.prices },
         forecast: spend.forecast,
         forecastSeverity: spend.forecast_severity,
@@ -164,9 +170,7 @@ function buildDetectors(config: DetectorsConfig, agents: Config["agents"]): Dete
   if (exfil.enabled) {
     detectors.push(
       exfiltration({
-        allowlists: Object.fromEntries(
-          agents.flatMap((a) => (a.allowed_hosts ? [[a.id, a.allowed_hosts]] : [])),
-        ),
+        allowlists: byAgent(agents.flatMap((a) => (a.allowed_hosts ? [[a.id, a.allowed_hosts]] : []))),
         dropHosts: [...DROP_HOSTS, ...exfil.extra_drop_hosts],
         flagRawIps: exfil.flag_raw_ips,
         largeMinBytes: exfil.large_min_bytes,

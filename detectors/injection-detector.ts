@@ -17,6 +17,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
+import { newRecord } from "./record.ts";
 import { redact } from "./sensitive.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
 
@@ -54,7 +55,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
   return {
     name: "injection",
     eventTypes: ["prompt", "tool_result"],
-    initialState: () => ({ counters: {}, watermark: 0 }),
+    initialState: () => ({ counters: newRecord(), watermark: 0 }),
 
     update(state, { event, time, signals }) {
       const input = injectionInput(event);

@@ -16,6 +16,7 @@ import {
   type TumblingCounter,
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
 
 export interface LatencyOptions {
@@ -53,7 +54,7 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
   return {
     name,
     eventTypes: ["response"],
-    initialState: () => ({ agents: {}, watermark: 0 }),
+    initialState: () => ({ agents: newRecord(), watermark: 0 }),
     update(state, { event, time }) {
       if (event.type !== "response" || typeof event.latency_ms !== "number") return [];
       state.watermark = Math.max(state.watermark, time);

@@ -6,6 +6,7 @@
 import type { Severity } from "../services/runtime/config.ts";
 import { addSliding, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
 
 export interface MessageRateOptions {
@@ -36,7 +37,7 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
   return {
     name,
     eventTypes: ["prompt"],
-    initialState: () => ({ users: {}, watermark: 0 }),
+    initialState: () => ({ users: newRecord(), watermark: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "prompt" || event.user_id === undefined) return [];

@@ -32,21 +32,26 @@ export const DEFAULT_PRICES: Record<string, Price> = {
 
 /** The price for `provider/model` by longest prefix, or undefined when the table has none. */
 export function priceFor(table: Record<string, Price>, provider: string, model: string): Price | undefined {
-  let cache = PRICE_CACHE.get(table);
-  if (!cache) {
-    cache = new Map();
-    PRICE_CACHE.set(table, cache);
+  let byProvider = PRICE_CACHE.get(table);
+  if (!byProvider) {
+    byProvider = new Map();
+    PRICE_CACHE.set(table, byProvider);
   }
-  const cacheKey = `${provider}/${model}`;
-  if (cache.has(cacheKey)) return cache.get(cacheKey);
+  // By provider, then model: no `provider/model` string is built for a usage event seen before.
+  let byModel = byProvider.get(provider);
+  if (!byModel) {
+    byModel = new Map();
+    if (byProvider.size < 1_000) byProvider.set(provider, byModel);
+  }
+  if (byModel.has(model)) return byModel.get(model);
   const price = lookup(table, provider, model);
   // Bounded: model names are few; an unbounded variety would be an attack on memory.
-  if (cache.size < 10_000) cache.set(cacheKey, price);
+  if (byModel.size < 10_000) byModel.set(model, price);
   return price;
 }
 
-/** Lookups per table (tables are fixed at start), by provider/model. */
-const PRICE_CACHE = new WeakMap<Record<string, Price>, Map<string, Price | undefined>>();
+/** Lookups per table (tables are fixed at start), by provider, then model. */
+const PRICE_CACHE = new WeakMap<Record<string, Price>, Map<string, Map<string, Price | undefined>>>();
 
 function lookup(table: Record<string, Price>, provider: string, model: string): Price | undefined {
   const wanted = `${provider}/${model}`.toLowerCase();

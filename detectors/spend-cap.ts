@@ -6,8 +6,10 @@
  */
 import type { Severity } from "../services/runtime/config.ts";
 import { addSliding, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { costOf, type Price } from "./pricing.ts";
+import { newRecord } from "./record.ts";
 import type { Detector, Finding } from "./types.ts";
 
 export interface SpendCapOptions {
@@ -47,7 +49,10 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
   return {
     name,
     eventTypes: ["llm_usage"],
-    initialState: () => ({ entities: { agent: {}, user: {}, key: {} }, unpriced: 0 }),
+    initialState: () => ({
+      entities: { agent: newRecord(), user: newRecord(), key: newRecord() },
+      unpriced: 0,
+    }),
 
     update(state, { event, time }) {
       if (event.type !== "llm_usage" || !event.usage) return [];
@@ -71,8 +76,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         if (value === undefined || !cap) continue;
         // Agents and keys by their own id (no key string built per event); users by agent and id.
         const group = state.entities[kind];
-        const entityKey = kind === "user" ? `${event.agent_id}|${value}` : value;
-        const key = `${kind}:${entityKey}`;
+        const entityKey = kind === "user" ? userKey(event.agent_id, value) : value;
         let spend = group[entityKey];
         if (spend === undefined) {
           spend = { day, usd: 0, hour: newSlidingCounter(12), forecast_day: 0, cap_day: 0, recent: [] };
@@ -92,7 +96,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
           spend.cap_day = day;
           findings.push({
             ...findingBase(name, kind, value, event.agent_id, time, spend),
-            id: findingId(name, `${key}|cap`, event.id),
+            id: findingId(name, `${kind}:${entityKey}|cap`, event.id),
             key: `cap:${kind}:${value}`,
             severity: "critical",
             score: 1,
@@ -113,7 +117,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         const hitsAt = time + ((cap - spend.usd) / perHour) * HOUR;
         findings.push({
           ...findingBase(name, kind, value, event.agent_id, time, spend),
-          id: findingId(name, `${key}|forecast`, event.id),
+          id: findingId(name, `${kind}:${entityKey}|forecast`, event.id),
           key: `forecast:${kind}:${value}`,
           severity: options.forecastSeverity,
           score: Math.min(1, spend.usd / cap),

@@ -25,7 +25,9 @@ import {
   type TumblingCounter,
   updateEwma,
 } from "./baselines.ts";
+import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector, Finding } from "./types.ts";
 
 export interface TokenSpikeOptions {
@@ -79,7 +81,10 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
   return {
     name,
     eventTypes: ["llm_usage"],
-    initialState: () => ({ entities: { agent: {}, user: {}, key: {} }, watermark: 0 }),
+    initialState: () => ({
+      entities: { agent: newRecord(), user: newRecord(), key: newRecord() },
+      watermark: 0,
+    }),
 
     update(state, { event, time }) {
       if (event.type !== "llm_usage" || !event.usage) return [];
@@ -93,7 +98,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         if (value === undefined) continue;
         // Agents and keys are looked up by their own id (no key string built per event); users by agent and id.
         const group = state.entities[kind];
-        const key = kind === "user" ? `${event.agent_id}|${value}` : value;
+        const key = kind === "user" ? userKey(event.agent_id, value) : value;
         let entity = group[key];
         if (entity === undefined) {
           entity = newEntity(kind, event.agent_id, value);

@@ -20,6 +20,7 @@ import {
   observeCategory,
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
+import { newRecord } from "./record.ts";
 import type { Detector, Finding } from "./types.ts";
 
 export interface ToolUsageOptions {
@@ -69,7 +70,7 @@ function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): 
   return {
     name,
     eventTypes: ["tool_call"],
-    initialState: () => ({ agents: {}, watermark: 0 }),
+    initialState: () => ({ agents: newRecord(), watermark: 0 }),
 
     update(state, { event, time }) {
       if (event.type !== "tool_call" || !event.tool) return [];

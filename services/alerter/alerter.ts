@@ -27,8 +27,8 @@ import {
   type StoredIncident,
 } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
-import type { Storage } from "../runtime/storage/storage.ts";
-import type { DeliveryDispatcher } from "./dispatcher.ts";
+import type { AppliedFinding, Storage } from "../runtime/storage/storage.ts";
+import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
 import type { AlertNotification } from "./notifiers/notifier.ts";
 
 export const ALERTER_GROUP = "alerter";
@@ -103,7 +103,7 @@ export class Alerter {
       }
       if (comment) stored.incident.notes.push({ time: now, actor, action: "acknowledge", comment });
       stored.incident.updated_at = now;
-      await this.#o.storage.putIncident(stored);
+      await this.#o.storage.putIncidents([stored]);
       await this.#auditOperatorAction("acknowledge", stored.incident, actor, comment);
       return stored.incident;
     });
@@ -117,8 +117,8 @@ export class Alerter {
         this.#markResolved(stored, actor);
         if (comment)
           stored.incident.notes.push({ time: stored.incident.updated_at, actor, action: "resolve", comment });
-        await this.#notifyIfDue(stored);
-        await this.#o.storage.putIncident(stored);
+        await this.#o.dispatcher.enqueueAll(this.#dueNotifications(stored));
+        await this.#o.storage.putIncidents([stored]);
         this.#o.metrics.incidentsResolved.inc({ how: "operator" });
         this.#o.metrics.openIncidents.dec();
       }
@@ -151,6 +151,7 @@ export class Alerter {
 
   async #handle(batch: RecordBatch): Promise<void> {
     const dead: { record: BusRecord; reason: string }[] = [];
+    const findings: Finding[] = [];
     for (const record of batch.records) {
       let finding: Finding;
       try {
@@ -167,8 +168,17 @@ export class Alerter {
         dead.push({ record, reason: "not a finding record: no id, detector or agent_id" });
         continue;
       }
-      await this.#apply(finding);
+      if (typeof finding.time !== "string" || Number.isNaN(Date.parse(finding.time))) {
+        // Storage places a finding by its time (daily indices): without one it could not be found again.
+        dead.push({
+          record,
+          reason: `not a finding record: time ${JSON.stringify(finding.time)} is not a timestamp`,
+        });
+        continue;
+      }
+      findings.push(finding);
     }
+    await this.#apply(findings);
     if (dead.length > 0) {
       this.#o.logger.error(
         { records: dead.length, first: dead[0]?.reason },
@@ -178,80 +188,93 @@ export class Alerter {
     }
   }
 
-  async #apply(finding: Finding): Promise<void> {
-    // Stage: dedupe.
-    if (await this.#o.storage.hasFinding(finding.id)) return;
-    // Stage: group.
-    const fingerprint = fingerprintOf(finding);
-    const now = this.#o.now();
-    const nowIso = new Date(now).toISOString();
-    let stored = await this.#o.storage.findActiveIncident(fingerprint);
-    if (stored?.incident.findings.some((f) => f.id === finding.id)) {
-      // Applied, but the crash came before it was recorded.
-      await this.#o.storage.recordFinding(finding, stored.incident.id);
-      return;
+  /**
+   * The pipeline over one consumer batch of findings, in order. Each stage asks storage once for
+   * the whole batch, not once per finding: a burst of findings (a campaign hitting many users at
+   * once) must not queue the next brute force behind thousands of storage round trips.
+   */
+  async #apply(findings: Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    // Stage: dedupe, against what was applied before and against repeats within the batch.
+    const known = await this.#o.storage.knownFindings(findings);
+    const fresh = new Map<string, Finding>();
+    for (const f of findings) if (!known.has(f.id) && !fresh.has(f.id)) fresh.set(f.id, f);
+    if (fresh.size === 0) return;
+    // Stage: group, into the active incident of the finding's fingerprint or a new one.
+    const grouped = [...fresh.values()].map((finding) => ({ finding, fingerprint: fingerprintOf(finding) }));
+    const active = await this.#o.storage.findActiveIncidents(grouped.map((g) => g.fingerprint));
+    const touched = new Map<string, StoredIncident>();
+    const applied: AppliedFinding[] = [];
+    const nowIso = new Date(this.#o.now()).toISOString();
+    for (const { finding, fingerprint } of grouped) {
+      let stored = touched.get(fingerprint) ?? active.get(fingerprint);
+      if (stored?.incident.findings.some((f) => f.id === finding.id)) {
+        // Applied, but the crash came before it was recorded.
+        applied.push({ finding, incidentId: stored.incident.id });
+        continue;
+      }
+      stored ??= this.#open(finding, fingerprint, nowIso);
+      addFinding(stored.incident, finding, nowIso);
+      touched.set(fingerprint, stored);
+      applied.push({ finding, incidentId: stored.incident.id });
     }
-    if (!stored) {
-      stored = {
-        incident: {
-          id: `inc_${createHash("sha256").update(`${fingerprint}\u0000${finding.id}`).digest("hex").slice(0, 20)}`,
-          status: "open",
-          severity: finding.severity,
-          detector: finding.detector,
-          agent_id: finding.agent_id,
-          ...(finding.session_id ? { session_id: finding.session_id } : {}),
-          title: redact(finding.title),
-          summary: redact(finding.summary),
-          labels: { ...redactDeep(finding.labels), detector: finding.detector, agent_id: finding.agent_id },
-          started_at: finding.time,
-          updated_at: nowIso,
-          fingerprint,
-          detectors: [finding.detector],
-          finding_count: 0,
-          findings: [],
-          notes: [],
-        },
-        notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false },
-      };
-      this.#o.metrics.incidentsOpened.inc({ detector: finding.detector, severity: finding.severity });
-      this.#o.metrics.openIncidents.inc();
-      this.#o.logger.info(
-        { incident: stored.incident.id, detector: finding.detector, agent_id: finding.agent_id },
-        "incident opened",
-      );
-    }
-    const incident = stored.incident;
-    if (!incident.detectors.includes(finding.detector)) {
-      incident.detectors.push(finding.detector);
-      incident.title = `${incident.detectors.length} detections in session ${incident.session_id} on ${incident.agent_id}: ${incident.detectors.join(", ")}`;
-    }
-    incident.findings.push(toIncidentFinding(finding));
-    if (incident.findings.length > MAX_INCIDENT_FINDINGS) incident.findings.shift();
-    incident.finding_count += 1;
-    incident.summary = redact(finding.summary);
-    incident.updated_at = nowIso;
-    if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[incident.severity])
-      incident.severity = finding.severity;
-    // Stage: notify.
-    await this.#notifyIfDue(stored);
-    await this.#o.storage.putIncident(stored);
-    await this.#o.storage.recordFinding(finding, incident.id);
+    // Stage: notify, then store: a crash in between re-applies the batch, and the notifications'
+    // ids (incident, receiver, status, finding count) make re-queueing them a no-op.
+    const incidents = [...touched.values()];
+    await this.#o.dispatcher.enqueueAll(incidents.flatMap((stored) => this.#dueNotifications(stored)));
+    await this.#o.storage.putIncidents(incidents);
+    await this.#o.storage.recordFindings(applied);
+  }
+
+  #open(finding: Finding, fingerprint: string, nowIso: string): StoredIncident {
+    const stored: StoredIncident = {
+      incident: {
+        id: `inc_${createHash("sha256").update(`${fingerprint}\u0000${finding.id}`).digest("hex").slice(0, 20)}`,
+        status: "open",
+        severity: finding.severity,
+        detector: finding.detector,
+        agent_id: finding.agent_id,
+        ...(finding.session_id ? { session_id: finding.session_id } : {}),
+        title: redact(finding.title),
+        summary: redact(finding.summary),
+        labels: { ...redactDeep(finding.labels), detector: finding.detector, agent_id: finding.agent_id },
+        started_at: finding.time,
+        updated_at: nowIso,
+        fingerprint,
+        detectors: [finding.detector],
+        finding_count: 0,
+        findings: [],
+        notes: [],
+      },
+      notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false },
+    };
+    this.#o.metrics.incidentsOpened.inc({ detector: finding.detector, severity: finding.severity });
+    this.#o.metrics.openIncidents.inc();
+    this.#o.logger.info(
+      { incident: stored.incident.id, detector: finding.detector, agent_id: finding.agent_id },
+      "incident opened",
+    );
+    return stored;
   }
 
   async #tick(): Promise<void> {
     const now = this.#o.now();
+    const changed: StoredIncident[] = [];
+    const notifications: NewDelivery[] = [];
     for (const stored of await this.#o.storage.listActiveIncidents()) {
       const before = JSON.stringify(stored.notify);
-      let changed = false;
+      let resolved = false;
       if (now - Date.parse(stored.incident.updated_at) >= this.#o.alerting.resolve_timeout) {
         this.#markResolved(stored, "agentwatch");
         this.#o.metrics.incidentsResolved.inc({ how: "timeout" });
         this.#o.metrics.openIncidents.dec();
-        changed = true;
+        resolved = true;
       }
-      await this.#notifyIfDue(stored);
-      if (changed || JSON.stringify(stored.notify) !== before) await this.#o.storage.putIncident(stored);
+      notifications.push(...this.#dueNotifications(stored));
+      if (resolved || JSON.stringify(stored.notify) !== before) changed.push(stored);
     }
+    await this.#o.dispatcher.enqueueAll(notifications);
+    await this.#o.storage.putIncidents(changed);
   }
 
   #markResolved(stored: StoredIncident, by: string): void {
@@ -262,8 +285,11 @@ export class Alerter {
     stored.incident.updated_at = nowIso;
   }
 
-  /** Enqueues the notification the incident is due, if any, and records it in `notify`. */
-  async #notifyIfDue(stored: StoredIncident): Promise<void> {
+  /**
+   * The notifications the incident is due, if any, recorded in its `notify` (the caller queues
+   * them, then stores the incident).
+   */
+  #dueNotifications(stored: StoredIncident): NewDelivery[] {
     const { incident, notify } = stored;
     const now = this.#o.now();
     let status: AlertNotification["status"] | undefined;
@@ -277,25 +303,41 @@ export class Alerter {
     ) {
       status = "firing";
     }
-    if (!status) return;
+    if (!status) return [];
     const body = JSON.stringify({ version: "1", status, incident } satisfies AlertNotification);
-    for (const receiver of this.#o.receivers) {
-      await this.#o.dispatcher.enqueue({
+    const notifications = this.#o.receivers.map(
+      (receiver): NewDelivery => ({
         id: `alert:${incident.id}:${receiver.name}:${status}:${incident.finding_count}`,
         kind: "alert",
         target: receiver.name,
         body,
         supersedeKey: `alert:${incident.id}:${receiver.name}`,
         maxAttempts: receiver.max_attempts,
-      });
-    }
+      }),
+    );
     if (status === "resolved") {
       notify.resolved_sent = true;
     } else {
       notify.last_firing_at = now;
       notify.notified_findings = incident.finding_count;
     }
+    return notifications;
   }
+}
+
+/** Adds a finding to its incident: the timeline, the count, the severity (raised, never lowered). */
+function addFinding(incident: Incident, finding: Finding, nowIso: string): void {
+  if (!incident.detectors.includes(finding.detector)) {
+    incident.detectors.push(finding.detector);
+    incident.title = `${incident.detectors.length} detections in session ${incident.session_id} on ${incident.agent_id}: ${incident.detectors.join(", ")}`;
+  }
+  incident.findings.push(toIncidentFinding(finding));
+  if (incident.findings.length > MAX_INCIDENT_FINDINGS) incident.findings.shift();
+  incident.finding_count += 1;
+  incident.summary = redact(finding.summary);
+  incident.updated_at = nowIso;
+  if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[incident.severity])
+    incident.severity = finding.severity;
 }
 
 /**

@@ -75,24 +75,32 @@ export class DeliveryDispatcher {
   }
 
   async enqueue(input: NewDelivery): Promise<Delivery> {
+    return (await this.enqueueAll([input]))[0] as Delivery;
+  }
+
+  /** Queues deliveries in one storage write, in order (a later one supersedes an earlier one of its key). */
+  async enqueueAll(inputs: NewDelivery[]): Promise<Delivery[]> {
     const now = this.#o.now();
-    const delivery: Delivery = {
-      id: input.id ?? randomUUID(),
-      kind: input.kind,
-      target: input.target,
-      supersede_key: input.supersedeKey ?? null,
-      body: input.body,
-      status: "pending",
-      attempts: 0,
-      max_attempts: input.maxAttempts ?? null,
-      next_attempt_at: now,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    };
-    await this.#o.storage.enqueueDelivery(delivery);
+    const deliveries = inputs.map(
+      (input): Delivery => ({
+        id: input.id ?? randomUUID(),
+        kind: input.kind,
+        target: input.target,
+        supersede_key: input.supersedeKey ?? null,
+        body: input.body,
+        status: "pending",
+        attempts: 0,
+        max_attempts: input.maxAttempts ?? null,
+        next_attempt_at: now,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+    if (deliveries.length === 0) return deliveries;
+    await this.#o.storage.enqueueDeliveries(deliveries);
     queueMicrotask(() => this.#poll());
-    return delivery;
+    return deliveries;
   }
 
   /** Makes one attempt now (or joins the one in flight) and returns the delivery after it. */

@@ -6,6 +6,7 @@
  * after a crash raise findings with the same ids, which the alerter drops.
  */
 import { injectionInput } from "../../detectors/injection-detector.ts";
+import { reviveState } from "../../detectors/record.ts";
 import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
@@ -105,7 +106,8 @@ export class DetectorRunner {
     const states: Record<string, unknown> = {};
     let saved: CheckpointBody | undefined;
     if (checkpoint) {
-      saved = JSON.parse(checkpoint.state) as CheckpointBody;
+      // Restored records get no prototype, as fresh ones (detectors/record.ts): event values are keys.
+      saved = JSON.parse(checkpoint.state, reviveState) as CheckpointBody;
       if (saved.version !== CHECKPOINT_VERSION) {
         throw new Error(
           `detector checkpoint version ${saved.version} is not supported (expected ${CHECKPOINT_VERSION})`,

@@ -528,7 +528,8 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
       }
     }
   }
-  const agentDetectors: Record<string, DetectorsConfig> = {};
+  // Keyed by agent id, which may be any [A-Za-z0-9._:-] name, `__proto__` included: no prototype.
+  const agentDetectors = Object.create(null) as Record<string, DetectorsConfig>;
   if (result.success) {
     const tree = substituted as { detectors?: unknown; agents?: { id?: string; detectors?: unknown }[] };
     tree.agents?.forEach((agent, i) => {

@@ -176,17 +176,33 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
 
     it("records findings and finds active incidents by fingerprint", async () => {
       const s = await open("incidents");
-      const finding = { id: "f1", detector: "auth_bruteforce", agent_id: "bot-a", time: "t" } as Finding;
-      expect(await s.hasFinding("f1")).toBe(false);
-      await s.recordFinding(finding, "i1");
-      await s.recordFinding(finding, "i1");
-      expect(await s.hasFinding("f1")).toBe(true);
+      const at = (id: string, time: number) =>
+        ({
+          id,
+          detector: "auth_bruteforce",
+          agent_id: "bot-a",
+          time: new Date(time).toISOString(),
+        }) as Finding;
+      // Findings of two days (daily indices in Elasticsearch), one of them recorded twice.
+      const f1 = at("f1", T0);
+      const f2 = at("f2", T0 + 86_400_000);
+      expect(await s.knownFindings([f1, f2])).toEqual(new Set());
+      await s.recordFindings([{ finding: f1, incidentId: "i1" }]);
+      await s.recordFindings([
+        { finding: f1, incidentId: "i1" },
+        { finding: f2, incidentId: "i1" },
+      ]);
+      expect(await s.knownFindings([f1, at("f3", T0), f2])).toEqual(new Set(["f1", "f2"]));
+      expect(await s.knownFindings([])).toEqual(new Set());
 
-      await s.putIncident(incident("i1", "fp1", "resolved", T0));
-      await s.putIncident(incident("i2", "fp1", "open", T0 + 1000));
-      await s.putIncident(incident("i3", "fp2", "acknowledged", T0 + 2000));
-      expect((await s.findActiveIncident("fp1"))?.incident.id).toBe("i2");
-      expect(await s.findActiveIncident("fp-none")).toBeUndefined();
+      await s.putIncidents([incident("i1", "fp1", "resolved", T0), incident("i2", "fp1", "open", T0 + 1000)]);
+      await s.putIncidents([incident("i3", "fp2", "acknowledged", T0 + 2000)]);
+      const active = await s.findActiveIncidents(["fp1", "fp-none", "fp2", "fp1"]);
+      expect([...active].map(([fp, i]) => [fp, i.incident.id]).sort()).toEqual([
+        ["fp1", "i2"],
+        ["fp2", "i3"],
+      ]);
+      expect((await s.findActiveIncidents([])).size).toBe(0);
       expect((await s.listActiveIncidents()).map((i) => i.incident.id).sort()).toEqual(["i2", "i3"]);
       expect((await s.listIncidents({ limit: 10 })).map((i) => i.incident.id)).toEqual(["i3", "i2", "i1"]);
       expect((await s.listIncidents({ status: "resolved", limit: 10 })).map((i) => i.incident.id)).toEqual([
@@ -195,9 +211,9 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
 
       const updated = incident("i2", "fp1", "resolved", T0 + 5000);
       updated.notify.resolved_sent = true;
-      await s.putIncident(updated);
+      await s.putIncidents([updated]);
       expect(await s.getIncident("i2")).toEqual(updated);
-      expect(await s.findActiveIncident("fp1")).toBeUndefined();
+      expect((await s.findActiveIncidents(["fp1"])).has("fp1")).toBe(false);
       expect(await s.getIncident("missing")).toBeUndefined();
     });
 
@@ -252,12 +268,12 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
 
     it("queues deliveries: idempotent by id, superseded by key, due by time", async () => {
       const s = await open("deliveries");
-      await s.enqueueDelivery(delivery("d1"));
-      await s.enqueueDelivery(delivery("d1", { body: "changed" }));
+      await s.enqueueDeliveries([delivery("d1")]);
+      await s.enqueueDeliveries([delivery("d1", { body: "changed" })]);
       expect((await s.getDelivery("d1"))?.body).toBe("{}");
-      await s.enqueueDelivery(delivery("d2", { next_attempt_at: T0 + 10_000 }));
+      await s.enqueueDeliveries([delivery("d2", { next_attempt_at: T0 + 10_000 })]);
       expect((await s.getDelivery("d1"))?.status).toBe("superseded");
-      await s.enqueueDelivery(delivery("d3", { supersede_key: null, kind: "alert", target: "hook" }));
+      await s.enqueueDeliveries([delivery("d3", { supersede_key: null, kind: "alert", target: "hook" })]);
       expect((await s.dueDeliveries(T0, 10)).map((d) => d.id)).toEqual(["d3"]);
       expect((await s.dueDeliveries(T0 + 10_000, 10)).map((d) => d.id)).toEqual(["d3", "d2"]);
       expect(await s.pendingDeliveries()).toBe(2);
@@ -265,6 +281,27 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       await s.updateDelivery(done);
       expect(await s.getDelivery("d3")).toEqual(done);
       expect(await s.pendingDeliveries()).toBe(1);
+    });
+
+    it("queues a batch of deliveries in order: a later one of the same key supersedes an earlier one", async () => {
+      const s = await open("delivery-batch");
+      await s.enqueueDeliveries([delivery("old", { supersede_key: "alert:i1:hook" })]);
+      await s.enqueueDeliveries([
+        delivery("a", { supersede_key: "alert:i1:hook", created_at: T0 + 1 }),
+        delivery("b", { supersede_key: "alert:i2:hook", created_at: T0 + 1 }),
+        delivery("c", { supersede_key: "alert:i1:hook", created_at: T0 + 2 }),
+        delivery("b", { supersede_key: "alert:i2:hook", body: "repeat", created_at: T0 + 3 }),
+        delivery("old", { supersede_key: "alert:i1:hook", body: "repeat" }),
+      ]);
+      const status = async (id: string) => (await s.getDelivery(id))?.status;
+      expect(await status("old")).toBe("superseded");
+      expect(await status("a")).toBe("superseded");
+      expect(await status("c")).toBe("pending");
+      expect((await s.getDelivery("b"))?.body).toBe("{}");
+      expect((await s.getDelivery("old"))?.body).toBe("{}");
+      expect((await s.dueDeliveries(T0, 10)).map((d) => d.id).sort()).toEqual(["b", "c"]);
+      await s.enqueueDeliveries([]);
+      expect(await s.pendingDeliveries()).toBe(2);
     });
 
     it("saves and replaces checkpoints per consumer and partition", async () => {

@@ -30,7 +30,7 @@ import type {
 } from "../model.ts";
 import type { Secret } from "../secret.ts";
 import { decodeCursorValues, encodeCursor, searchableText } from "./search.ts";
-import type { AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
+import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
 export interface ElasticsearchStorageOptions {
   node: string;
@@ -250,18 +250,7 @@ export class ElasticsearchStorage implements Storage {
           },
         ];
       });
-      const response = await this.#client.bulk({ operations });
-      if (response.errors) {
-        // A create that found the event stored already is the idempotency working; anything else failed.
-        const failed = response.items.map((item) => item.create).filter((r) => r?.error && r.status !== 409);
-        if (failed.length > 0) {
-          throw new AgentwatchError(
-            "storageUnavailable",
-            `Elasticsearch refused ${failed.length} of ${events.length} events: ${failed[0]?.error?.reason ?? failed[0]?.error?.type}`,
-            { retryable: true },
-          );
-        }
-      }
+      await this.#bulk(operations, events.length, "events");
       this.#dirty.add(this.#pattern("events"));
       await this.#touchAgents(events);
     });
@@ -337,38 +326,48 @@ export class ElasticsearchStorage implements Storage {
     });
   }
 
-  async hasFinding(id: string): Promise<boolean> {
-    return this.#call("look up a finding", async () => {
-      await this.#refreshIfDirty(this.#pattern("findings"));
-      const response = await this.#client.search({
-        index: this.#pattern("findings"),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: 0,
-        query: { ids: { values: [id] } },
+  async knownFindings(findings: Pick<Finding, "id" | "time">[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    if (findings.length === 0) return known;
+    return this.#call("look up findings", async () => {
+      // Real-time gets from each finding's daily index: they see every write at once, so no
+      // refresh (which, per finding, was most of the alerter's time under load).
+      const response = await this.#client.mget({
+        docs: findings.map((f) => ({ _index: this.#daily("findings", Date.parse(f.time)), _id: f.id })),
+        _source: false,
       });
-      return totalOf(response.hits.total) > 0;
+      for (const doc of response.docs) {
+        if ("found" in doc) {
+          if (doc.found) known.add(doc._id);
+        } else if (doc.error.type !== "index_not_found_exception") {
+          throw new AgentwatchError(
+            "storageUnavailable",
+            `cannot look up finding ${doc._id}: ${doc.error.reason}`,
+            {
+              retryable: true,
+            },
+          );
+        }
+      }
+      return known;
     });
   }
 
-  async recordFinding(finding: Finding, incidentId: string): Promise<void> {
-    await this.#call("record a finding", async () => {
-      await this.#client
-        .create({
-          index: this.#daily("findings", Date.parse(finding.time)),
+  async recordFindings(applied: AppliedFinding[]): Promise<void> {
+    if (applied.length === 0) return;
+    await this.#call("record findings", async () => {
+      const operations = applied.flatMap(({ finding, incidentId }) => [
+        { create: { _index: this.#daily("findings", Date.parse(finding.time)), _id: finding.id } },
+        {
           id: finding.id,
-          document: {
-            id: finding.id,
-            incident_id: incidentId,
-            detector: finding.detector,
-            agent_id: finding.agent_id,
-            time: Date.parse(finding.time),
-            record: finding,
-          },
-        })
-        .catch((err: unknown) => {
-          if (!(err instanceof errors.ResponseError && err.statusCode === 409)) throw err;
-        });
+          incident_id: incidentId,
+          detector: finding.detector,
+          agent_id: finding.agent_id,
+          time: Date.parse(finding.time),
+          record: finding,
+        },
+      ]);
+      await this.#bulk(operations, applied.length, "findings");
       this.#dirty.add(this.#pattern("findings"));
     });
   }
@@ -383,14 +382,21 @@ export class ElasticsearchStorage implements Storage {
     });
   }
 
-  async findActiveIncident(fingerprint: string): Promise<StoredIncident | undefined> {
-    return (
-      await this.#incidents(
-        { bool: { filter: [{ term: { fingerprint } }], must_not: [{ term: { status: "resolved" } }] } },
-        [{ updated_at: "desc" }],
-        1,
-      )
-    )[0];
+  async findActiveIncidents(fingerprints: string[]): Promise<Map<string, StoredIncident>> {
+    const found = new Map<string, StoredIncident>();
+    const unique = [...new Set(fingerprints)];
+    if (unique.length === 0) return found;
+    const active = await this.#incidents(
+      {
+        bool: { filter: [{ terms: { fingerprint: unique } }], must_not: [{ term: { status: "resolved" } }] },
+      },
+      [{ updated_at: "desc" }],
+      10_000,
+    );
+    for (const stored of active) {
+      if (!found.has(stored.incident.fingerprint)) found.set(stored.incident.fingerprint, stored);
+    }
+    return found;
   }
 
   async listActiveIncidents(): Promise<StoredIncident[]> {
@@ -408,22 +414,22 @@ export class ElasticsearchStorage implements Storage {
     return this.#incidents({ bool: { filter } }, [{ updated_at: "desc" }, { id: "desc" }], query.limit);
   }
 
-  async putIncident(stored: StoredIncident): Promise<void> {
-    const i = stored.incident;
-    await this.#call("write an incident", async () => {
-      await this.#client.index({
-        index: this.#index("incidents"),
-        id: i.id,
-        document: {
+  async putIncidents(incidents: StoredIncident[]): Promise<void> {
+    if (incidents.length === 0) return;
+    await this.#call("write incidents", async () => {
+      const operations = incidents.flatMap(({ incident: i, notify }) => [
+        { index: { _index: this.#index("incidents"), _id: i.id } },
+        {
           id: i.id,
           fingerprint: i.fingerprint,
           status: i.status,
           agent_id: i.agent_id,
           updated_at: i.updated_at,
           record: i,
-          notify: stored.notify,
+          notify,
         },
-      });
+      ]);
+      await this.#bulk(operations, incidents.length, "incidents");
       this.#dirty.add(this.#index("incidents"));
     });
   }
@@ -499,26 +505,56 @@ export class ElasticsearchStorage implements Storage {
     });
   }
 
-  async enqueueDelivery(delivery: Delivery): Promise<void> {
-    await this.#call("queue a delivery", async () => {
-      if (await this.#getById(this.#index("deliveries"), delivery.id)) return;
-      if (delivery.supersede_key !== null) {
-        await this.#refreshIfDirty(this.#index("deliveries"));
+  async enqueueDeliveries(deliveries: Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.#call("queue deliveries", async () => {
+      const index = this.#index("deliveries");
+      // Idempotent by id: real-time gets, no refresh.
+      const current = await this.#client.mget({ index, ids: deliveries.map((d) => d.id), _source: false });
+      const stored = new Set(current.docs.flatMap((doc) => ("found" in doc && doc.found ? [doc._id] : [])));
+      const added = new Map<string, Delivery>();
+      for (const d of deliveries) if (!stored.has(d.id) && !added.has(d.id)) added.set(d.id, d);
+      if (added.size === 0) return;
+      // What each supersede key's newest delivery supersedes: the pending ones stored, and earlier
+      // ones of this call.
+      const writes = new Map<string, Delivery>();
+      const byKey = new Map<string, Delivery[]>();
+      for (const d of added.values()) {
+        writes.set(d.id, d);
+        if (d.supersede_key === null) continue;
+        const list = byKey.get(d.supersede_key) ?? [];
+        list.push(d);
+        byKey.set(d.supersede_key, list);
+      }
+      if (byKey.size > 0) {
+        await this.#refreshIfDirty(index);
         const pending = await this.#client.search<{ record: Delivery }>({
-          index: this.#index("deliveries"),
-          size: 1000,
+          index,
+          size: 10_000,
           query: {
             bool: {
-              filter: [{ term: { supersede_key: delivery.supersede_key } }, { term: { status: "pending" } }],
+              filter: [{ terms: { supersede_key: [...byKey.keys()] } }, { term: { status: "pending" } }],
             },
           },
         });
         for (const hit of pending.hits.hits) {
           const old = (hit._source as { record: Delivery }).record;
-          await this.#writeDelivery({ ...old, status: "superseded", updated_at: delivery.created_at });
+          const first = (byKey.get(old.supersede_key as string) as Delivery[])[0] as Delivery;
+          writes.set(old.id, { ...old, status: "superseded", updated_at: first.created_at });
+        }
+        for (const list of byKey.values()) {
+          for (const [i, d] of list.entries()) {
+            const next = list[i + 1];
+            if (next) writes.set(d.id, { ...d, status: "superseded", updated_at: next.created_at });
+          }
         }
       }
-      await this.#writeDelivery(delivery);
+      const operations = [...writes.values()].flatMap((d) => [
+        { index: { _index: index, _id: d.id } },
+        deliveryDoc(d),
+      ]);
+      await this.#bulk(operations, writes.size, "deliveries");
+      this.#dirty.add(index);
     });
   }
 
@@ -582,15 +618,28 @@ export class ElasticsearchStorage implements Storage {
     await this.#client.index({
       index: this.#index("deliveries"),
       id: delivery.id,
-      document: {
-        id: delivery.id,
-        status: delivery.status,
-        supersede_key: delivery.supersede_key,
-        next_attempt_at: delivery.next_attempt_at,
-        record: delivery,
-      },
+      document: deliveryDoc(delivery),
     });
     this.#dirty.add(this.#index("deliveries"));
+  }
+
+  /**
+   * Runs a bulk request of `count` documents and fails (retryable) when Elasticsearch refused any.
+   * A `create` that found its document stored already (409) is idempotency working, not a failure.
+   */
+  async #bulk(operations: unknown[], count: number, what: string): Promise<void> {
+    const response = await this.#client.bulk({ operations: operations as never });
+    if (!response.errors) return;
+    const failed = response.items
+      .map((item) => Object.values(item)[0])
+      .filter((r) => r?.error && r.status !== 409);
+    if (failed.length > 0) {
+      throw new AgentwatchError(
+        "storageUnavailable",
+        `Elasticsearch refused ${failed.length} of ${count} ${what}: ${failed[0]?.error?.reason ?? failed[0]?.error?.type}`,
+        { retryable: true },
+      );
+    }
   }
 
   async #incidents(query: unknown, sort: unknown[], size: number): Promise<StoredIncident[]> {
@@ -683,6 +732,13 @@ function timeRange(from: number | undefined, to: number | undefined): unknown[] 
   ];
 }
 
-function totalOf(total: number | { value: number } | undefined): number {
-  return typeof total === "number" ? total : (total?.value ?? 0);
+/** A delivery as stored: the fields the outbox queries on, and the record. */
+function deliveryDoc(delivery: Delivery) {
+  return {
+    id: delivery.id,
+    status: delivery.status,
+    supersede_key: delivery.supersede_key,
+    next_attempt_at: delivery.next_attempt_at,
+    record: delivery,
+  };
 }

@@ -16,7 +16,7 @@ import type {
 } from "../model.ts";
 import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
 import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
-import type { AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
+import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
 export class EmbeddedStorage implements Storage {
   readonly #path: string;
@@ -157,23 +157,40 @@ export class EmbeddedStorage implements Storage {
     };
   }
 
-  async hasFinding(id: string): Promise<boolean> {
-    return this.#all(this.#require(), "SELECT 1 FROM findings WHERE id = ?", [id]).length > 0;
+  async knownFindings(findings: Pick<Finding, "id" | "time">[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    if (findings.length === 0) return known;
+    const db = this.#require();
+    // In chunks: SQLite bounds the number of parameters of one statement.
+    for (let i = 0; i < findings.length; i += 500) {
+      const ids = findings.slice(i, i + 500).map((f) => f.id);
+      const rows = this.#all<{ id: string }>(
+        db,
+        `SELECT id FROM findings WHERE id IN (${ids.map(() => "?").join(", ")})`,
+        ids,
+      );
+      for (const row of rows) known.add(row.id);
+    }
+    return known;
   }
 
-  async recordFinding(finding: Finding, incidentId: string): Promise<void> {
+  async recordFindings(applied: AppliedFinding[]): Promise<void> {
+    if (applied.length === 0) return;
     const db = this.#require();
     transaction(db, "storageUnavailable", () => {
-      db.prepare(
+      const insert = db.prepare(
         "INSERT OR IGNORE INTO findings (id, incident_id, detector, agent_id, time, body) VALUES (?, ?, ?, ?, ?, ?)",
-      ).run(
-        finding.id,
-        incidentId,
-        finding.detector,
-        finding.agent_id,
-        finding.time,
-        JSON.stringify(finding),
       );
+      for (const { finding, incidentId } of applied) {
+        insert.run(
+          finding.id,
+          incidentId,
+          finding.detector,
+          finding.agent_id,
+          finding.time,
+          JSON.stringify(finding),
+        );
+      }
     });
   }
 
@@ -181,11 +198,16 @@ export class EmbeddedStorage implements Storage {
     return this.#incidents("WHERE id = ?", [id])[0];
   }
 
-  async findActiveIncident(fingerprint: string): Promise<StoredIncident | undefined> {
-    return this.#incidents(
-      "WHERE fingerprint = ? AND status != 'resolved' ORDER BY updated_at DESC LIMIT 1",
-      [fingerprint],
-    )[0];
+  async findActiveIncidents(fingerprints: string[]): Promise<Map<string, StoredIncident>> {
+    const found = new Map<string, StoredIncident>();
+    for (const fingerprint of new Set(fingerprints)) {
+      const stored = this.#incidents(
+        "WHERE fingerprint = ? AND status != 'resolved' ORDER BY updated_at DESC LIMIT 1",
+        [fingerprint],
+      )[0];
+      if (stored) found.set(fingerprint, stored);
+    }
+    return found;
   }
 
   async listActiveIncidents(): Promise<StoredIncident[]> {
@@ -209,23 +231,26 @@ export class EmbeddedStorage implements Storage {
     );
   }
 
-  async putIncident(stored: StoredIncident): Promise<void> {
+  async putIncidents(incidents: StoredIncident[]): Promise<void> {
+    if (incidents.length === 0) return;
     const db = this.#require();
-    const i = stored.incident;
     transaction(db, "storageUnavailable", () => {
-      db.prepare(
+      const upsert = db.prepare(
         `INSERT INTO incidents (id, fingerprint, status, agent_id, updated_at, body, notify) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
            body = excluded.body, notify = excluded.notify`,
-      ).run(
-        i.id,
-        i.fingerprint,
-        i.status,
-        i.agent_id,
-        i.updated_at,
-        JSON.stringify(i),
-        JSON.stringify(stored.notify),
       );
+      for (const { incident: i, notify } of incidents) {
+        upsert.run(
+          i.id,
+          i.fingerprint,
+          i.status,
+          i.agent_id,
+          i.updated_at,
+          JSON.stringify(i),
+          JSON.stringify(notify),
+        );
+      }
     });
   }
 
@@ -307,16 +332,19 @@ export class EmbeddedStorage implements Storage {
     }));
   }
 
-  async enqueueDelivery(delivery: Delivery): Promise<void> {
+  async enqueueDeliveries(deliveries: Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
     const db = this.#require();
     transaction(db, "storageUnavailable", () => {
-      if (db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(delivery.id)) return;
-      if (delivery.supersede_key !== null) {
-        db.prepare(
-          "UPDATE deliveries SET status = 'superseded', updated_at = ? WHERE supersede_key = ? AND status = 'pending'",
-        ).run(delivery.created_at, delivery.supersede_key);
+      const exists = db.prepare("SELECT 1 FROM deliveries WHERE id = ?");
+      const supersede = db.prepare(
+        "UPDATE deliveries SET status = 'superseded', updated_at = ? WHERE supersede_key = ? AND status = 'pending'",
+      );
+      for (const delivery of deliveries) {
+        if (exists.get(delivery.id)) continue;
+        if (delivery.supersede_key !== null) supersede.run(delivery.created_at, delivery.supersede_key);
+        writeDelivery(db, delivery);
       }
-      writeDelivery(db, delivery);
     });
   }
 

@@ -56,6 +56,12 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** A finding and the incident it was applied to. */
+export interface AppliedFinding {
+  finding: Finding;
+  incidentId: string;
+}
+
 export interface Storage {
   start(): Promise<void>;
   /** Flushes and closes. Idempotent. */
@@ -66,19 +72,27 @@ export interface Storage {
   putEvents(events: IngestedEvent[]): Promise<void>;
   queryEvents(query: EventQuery): Promise<EventPage>;
 
-  /** Whether a finding with this id was recorded (it was applied to an incident already). */
-  hasFinding(id: string): Promise<boolean>;
-  /** Records a finding as applied to an incident; recording an id again changes nothing. */
-  recordFinding(finding: Finding, incidentId: string): Promise<void>;
+  /**
+   * Which of these findings were recorded already (applied to an incident). Batched: the alerter
+   * asks once per consumer batch, whatever its size; the time lets a backend go straight to the
+   * finding's place (a daily index) instead of searching.
+   */
+  knownFindings(findings: Pick<Finding, "id" | "time">[]): Promise<Set<string>>;
+  /** Records findings as applied to incidents; recording an id again changes nothing. */
+  recordFindings(applied: AppliedFinding[]): Promise<void>;
 
   getIncident(id: string): Promise<StoredIncident | undefined>;
-  /** The open or acknowledged incident with this fingerprint, if any. */
-  findActiveIncident(fingerprint: string): Promise<StoredIncident | undefined>;
+  /**
+   * The open or acknowledged incident of each fingerprint that has one (the newest, should there
+   * be several), by fingerprint.
+   */
+  findActiveIncidents(fingerprints: string[]): Promise<Map<string, StoredIncident>>;
   /** Incidents that are open or acknowledged. */
   listActiveIncidents(): Promise<StoredIncident[]>;
   /** Newest first by updated_at. */
   listIncidents(query: IncidentQuery): Promise<StoredIncident[]>;
-  putIncident(incident: StoredIncident): Promise<void>;
+  /** Writes incidents whole (insert or replace), in one go. */
+  putIncidents(incidents: StoredIncident[]): Promise<void>;
 
   getAgent(agentId: string): Promise<AgentState | undefined>;
   putAgent(state: AgentState): Promise<void>;
@@ -90,10 +104,11 @@ export interface Storage {
   queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
   /**
-   * Adds a delivery; pending deliveries with the same supersede_key become `superseded`. A
-   * delivery whose id is stored already is left as it is (enqueueing is idempotent).
+   * Adds deliveries, in order; pending deliveries with the same supersede_key become `superseded`
+   * (also by a later delivery of the same call). A delivery whose id is stored already is left as
+   * it is (enqueueing is idempotent).
    */
-  enqueueDelivery(delivery: Delivery): Promise<void>;
+  enqueueDeliveries(deliveries: Delivery[]): Promise<void>;
   getDelivery(id: string): Promise<Delivery | undefined>;
   /** Pending deliveries whose next attempt is due, oldest first. */
   dueDeliveries(now: number, limit: number): Promise<Delivery[]>;

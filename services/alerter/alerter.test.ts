@@ -1,0 +1,182 @@
+/**
+ * The alerter over a real embedded bus and storage: a consumer batch of findings goes through
+ * dedupe, grouping and notification as a batch, with the same outcome as one finding at a time.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../test/helpers/process.ts";
+import { Topics } from "../runtime/bus/bus.ts";
+import { EmbeddedBus } from "../runtime/bus/embedded.ts";
+import { parseConfig } from "../runtime/config.ts";
+import { createLogger } from "../runtime/logger.ts";
+import { Metrics } from "../runtime/metrics.ts";
+import type { Finding } from "../runtime/model.ts";
+import { EmbeddedStorage } from "../runtime/storage/embedded.ts";
+import { Alerter } from "./alerter.ts";
+import { DeliveryDispatcher } from "./dispatcher.ts";
+
+const T0 = Date.parse("2026-11-20T10:00:00Z");
+const config = parseConfig(
+  {
+    auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
+    receivers: [
+      { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s" },
+      { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s" },
+    ],
+  },
+  {},
+);
+
+function finding(n: number, principal: string, severity: Finding["severity"] = "warning"): Finding {
+  return {
+    id: `f-${principal}-${n}`,
+    detector: "auth_bruteforce",
+    agent_id: "support-bot",
+    key: `principal:${principal}`,
+    time: new Date(T0 + n * 1000).toISOString(),
+    severity,
+    score: 0.5,
+    observed: { failures: n },
+    baseline: null,
+    event_ids: [`e${n}`],
+    title: `Brute force on ${principal}`,
+    summary: `${n} failures for ${principal}`,
+    labels: { principal },
+  };
+}
+
+describe("alerter", () => {
+  let dir: string;
+  let bus: EmbeddedBus;
+  let storage: EmbeddedStorage;
+  let alerter: Alerter;
+  let now: number;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "aw-alerter-"));
+    const logger = createLogger("silent");
+    const metrics = new Metrics();
+    bus = new EmbeddedBus({ dataDir: dir, retentionMs: 86_400_000, logger, metrics });
+    storage = new EmbeddedStorage(dir);
+    await bus.start();
+    await storage.start();
+    now = T0 + 60_000;
+    // Not started: deliveries stay queued, to be read back.
+    const dispatcher = new DeliveryDispatcher({
+      storage,
+      metrics,
+      logger,
+      now: () => now,
+      senderFor: () => undefined,
+    });
+    alerter = new Alerter({
+      bus,
+      storage,
+      dispatcher,
+      receivers: config.receivers,
+      alerting: config.alerting,
+      metrics,
+      logger,
+      audit: async () => undefined,
+      now: () => now,
+      tickIntervalMs: 3_600_000,
+    });
+    await alerter.start();
+  });
+
+  afterEach(async () => {
+    await alerter.stop();
+    await bus.stop();
+    await storage.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const append = (findings: Finding[]) =>
+    bus.append(
+      Topics.findings,
+      findings.map((f) => ({ key: f.agent_id, value: JSON.stringify(f) })),
+    );
+  const incidents = async () =>
+    (await storage.listIncidents({ limit: 100 })).sort((a, b) =>
+      String(a.incident.labels.principal).localeCompare(String(b.incident.labels.principal)),
+    );
+
+  it("groups a batch into one incident per fingerprint, one notification per incident and receiver", async () => {
+    // Three principals × 10 findings, interleaved, and 5 exact repeats: one append, one batch.
+    const batch = Array.from({ length: 30 }, (_, i) => finding(Math.floor(i / 3) + 1, `p${i % 3}`));
+    batch[29] = finding(10, "p2", "critical");
+    await append([...batch, ...batch.slice(0, 5)]);
+
+    await eventually(async () => expect((await storage.knownFindings(batch)).size).toBe(30));
+    const stored = await incidents();
+    expect(stored.map((s) => [s.incident.labels.principal, s.incident.finding_count])).toEqual([
+      ["p0", 10],
+      ["p1", 10],
+      ["p2", 10],
+    ]);
+    expect(stored.map((s) => s.incident.severity)).toEqual(["warning", "warning", "critical"]);
+    expect(stored[0]?.incident.findings.map((f) => f.id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `f-p0-${i + 1}`),
+    );
+    const queued = await storage.dueDeliveries(now, 100);
+    expect(queued.map((d) => d.id).sort()).toEqual(
+      stored
+        .flatMap((s) => [`alert:${s.incident.id}:hook:firing:10`, `alert:${s.incident.id}:pager:firing:10`])
+        .sort(),
+    );
+    expect(JSON.parse((queued[0] as { body: string }).body).incident.finding_count).toBe(10);
+
+    // The same findings again (a replay after a crash): nothing changes.
+    await append(batch);
+    await append([finding(11, "p0")]);
+    await eventually(async () => expect((await storage.knownFindings([finding(11, "p0")])).size).toBe(1));
+    const after = await incidents();
+    expect(after.map((s) => s.incident.finding_count)).toEqual([11, 10, 10]);
+    // Within group_interval of the first notification: the new finding waits for the next one.
+    expect(await storage.pendingDeliveries()).toBe(6);
+  });
+
+  it("a finding after group_interval notifies again, and a resolved incident's fingerprint opens a new one", async () => {
+    await append([finding(1, "p0")]);
+    await eventually(async () => expect(await incidents()).toHaveLength(1));
+    const first = (await incidents())[0]?.incident.id as string;
+    now += config.alerting.group_interval;
+    await append([finding(2, "p0")]);
+    await eventually(async () =>
+      expect(await storage.getDelivery(`alert:${first}:hook:firing:2`)).toBeDefined(),
+    );
+    expect((await storage.getDelivery(`alert:${first}:hook:firing:1`))?.status).toBe("superseded");
+
+    await alerter.resolve(first, "oncall", "handled");
+    expect(await storage.getDelivery(`alert:${first}:hook:resolved:2`)).toBeDefined();
+    await append([finding(3, "p0")]);
+    await eventually(async () => expect(await incidents()).toHaveLength(2));
+    const reopened = (await storage.listIncidents({ status: "open", limit: 10 }))[0]?.incident;
+    expect(reopened?.id).not.toBe(first);
+    expect(reopened?.finding_count).toBe(1);
+  });
+
+  it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {
+    const undated = { ...finding(1, "p9"), time: "yesterday" };
+    await bus.append(Topics.findings, [
+      { key: "support-bot", value: JSON.stringify(undated) },
+      { key: "support-bot", value: "{not json" },
+      { key: "support-bot", value: JSON.stringify(finding(1, "p0")) },
+    ]);
+    const letters: string[] = [];
+    const reader = await bus.consume({
+      group: "test-reader",
+      topic: Topics.deadLetter,
+      handleBatch: async (batch) => {
+        letters.push(...batch.records.map((r) => JSON.parse(r.value).reason as string));
+      },
+    });
+    await eventually(async () => expect(letters).toHaveLength(2));
+    await reader.stop();
+    expect(letters[0]).toBe('not a finding record: time "yesterday" is not a timestamp');
+    expect(letters[1]).toMatch(/^not a finding record: /);
+    expect((await incidents()).map((s) => s.incident.labels.principal)).toEqual(["p0"]);
+  });
+});
