@@ -217,6 +217,7 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
     topicPrefix: config.bus.topic_prefix,
     clientId: config.bus.client_id,
     partitions: config.bus.partitions,
+    appendTimeoutMs: config.bus.append_timeout,
     logger,
     metrics,
   });

@@ -4,7 +4,7 @@
  * Uses its own broker (other ports, other folder) so killing it disturbs no other test.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,51 +45,45 @@ describe.skipIf(!enabled)("Kafka broker killed and restarted", () => {
     }
   });
 
-  it("answers 503 while the broker is down, and loses no acknowledged event", {
-    timeout: 240_000,
-  }, async () => {
-    const acked: string[] = [];
-    const statuses = new Map<number, number>();
-    let batch = 0;
-    const post = async () => {
-      const events = Array.from({ length: 20 }, (_, i) => ({
-        id: `fault-${batch}-${i}`,
-        time: new Date().toISOString(),
-        type: "prompt",
-        agent_id: AGENT,
-        text: `message ${batch}/${i}`,
-      }));
-      batch += 1;
-      const res = await aw.fetch("/v1/events", {
-        method: "POST",
-        headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
-        body: JSON.stringify(events),
-      });
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      const body = await res.json();
-      if (res.status === 202) acked.push(...events.map((e) => e.id));
-      else {
-        expect(res.status).toBe(503);
-        expect(res.headers.get("retry-after")).toBeTruthy();
-        expect(body.error.code).toBe("log_unavailable");
-      }
-      return res.status;
-    };
-
-    for (let i = 0; i < 10; i += 1) expect(await post()).toBe(202);
-    servers("kill", "kafka");
-    // While the broker is gone: every answer is a 503, none a 202.
-    const down: number[] = [];
-    for (let i = 0; i < 3; i += 1) down.push(await post());
-    expect(down).toEqual([503, 503, 503]);
-
-    servers("start", "kafka");
-    const back = await eventually(async () => ((await post()) === 202 ? true : undefined), 120_000);
-    expect(back).toBe(true);
-    for (let i = 0; i < 5; i += 1) await post();
-    console.log("statuses", Object.fromEntries(statuses), "acknowledged", acked.length);
-
-    // Every acknowledged event reaches storage (through Kafka and the indexer), once.
+  const acked: string[] = [];
+  const statuses = new Map<number, number>();
+  let batch = 0;
+  /** Posts 20 events; remembers which were acknowledged. A refusal must be a proper 503. */
+  const post = async () => {
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      id: `fault-${batch}-${i}`,
+      time: new Date().toISOString(),
+      type: "prompt",
+      agent_id: AGENT,
+      text: `message ${batch}/${i}`,
+    }));
+    batch += 1;
+    const res = await aw.fetch("/v1/events", {
+      method: "POST",
+      headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
+      body: JSON.stringify(events),
+    });
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    const body = await res.json();
+    if (res.status === 202) acked.push(...events.map((e) => e.id));
+    else {
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBeTruthy();
+      expect(body.error.code).toBe("log_unavailable");
+    }
+    return res.status;
+  };
+  /** Waits for a 202; on failure says what the process logged about Kafka, for the CI log. */
+  const acceptsAgain = async () => {
+    try {
+      await eventually(async () => ((await post()) === 202 ? true : undefined), 120_000);
+    } catch (err) {
+      const kafka = aw.logs.filter((l) => l.includes('"component":"kafka"')).slice(-15);
+      throw new Error(`${String(err)}\nlast Kafka log lines:\n${kafka.join("\n")}`);
+    }
+  };
+  /** Every acknowledged event reaches storage (through Kafka and the indexer), once. */
+  const expectAllStored = async () => {
     const stored = await eventually(async () => {
       const page = await (
         await aw.fetch(`/v1/events?agent_id=${AGENT}&limit=1000`, { headers: bearer(TOKENS.viewer) })
@@ -98,5 +92,45 @@ describe.skipIf(!enabled)("Kafka broker killed and restarted", () => {
       return acked.every((id) => ids.includes(id)) ? ids : undefined;
     }, 120_000);
     expect(new Set(stored).size).toBe(stored.length);
+  };
+
+  it("answers 503 while the broker is down, and loses no acknowledged event", {
+    timeout: 240_000,
+  }, async () => {
+    for (let i = 0; i < 10; i += 1) expect(await post()).toBe(202);
+    servers("kill", "kafka");
+    // While the broker is gone: every answer is a 503, none a 202.
+    const down: number[] = [];
+    for (let i = 0; i < 3; i += 1) down.push(await post());
+    expect(down).toEqual([503, 503, 503]);
+
+    servers("start", "kafka");
+    await acceptsAgain();
+    for (let i = 0; i < 5; i += 1) await post();
+    console.log("statuses", Object.fromEntries(statuses), "acknowledged", acked.length);
+    await expectAllStored();
+  });
+
+  // A broker that stops answering past the request timeout (a long GC pause, a frozen VM) and then
+  // resumes writes the timed-out records after all. kafkajs had already wound its sequence numbers
+  // back, so every later send of that producer was refused as out of order, for ever: the
+  // collector answered 503 until restarted. The bus now starts a fresh producer after a failure.
+  it("recovers when a stalled broker resumes and writes what had timed out", {
+    timeout: 240_000,
+  }, async () => {
+    expect(await post()).toBe(202);
+    const pid = Number(readFileSync(join(runDir, "kafka", "pid"), "utf8"));
+    process.kill(pid, "SIGSTOP");
+    let stalled: number;
+    try {
+      // The append gives up after 8 s (its deadline): a 503.
+      stalled = await post();
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    expect(stalled).toBe(503);
+    await acceptsAgain();
+    for (let i = 0; i < 5; i += 1) expect(await post()).toBe(202);
+    await expectAllStored();
   });
 });

@@ -98,6 +98,8 @@ const kafkaBus = z.strictObject({
   topic_prefix: z.string().default("agentwatch"),
   client_id: z.string().default("agentwatch"),
   partitions: z.number().int().min(1).default(6),
+  /** The longest an append may take, retries included, before the collector answers 503. */
+  append_timeout: duration.default(8000),
 });
 const busSchema = z.discriminatedUnion("type", [embeddedBus, kafkaBus], {
   error: (issue) => (issue.code === "invalid_union" ? "type must be one of: embedded, kafka" : undefined),

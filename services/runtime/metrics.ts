@@ -51,6 +51,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly busProducerResets = new Counter({
+    name: "agentwatch_bus_producer_resets_total",
+    help: "Kafka producers replaced by a fresh one (a new producer id) after a failed send.",
+    registers: [this.registry],
+  });
+
   readonly consumerErrors = new Counter({
     name: "agentwatch_bus_consumer_errors_total",
     help: "Batches a consumer failed to process (they are retried), by group.",

@@ -5,6 +5,13 @@
  * - Appends use an idempotent producer with acks=all: append() resolves only when every in-sync
  *   replica has the records; a broker that cannot take them turns into a retryable
  *   `logUnavailable` error within seconds (the collector answers 503, never 202).
+ * - A failed send retires its producer, and the next append starts a fresh one (a new producer
+ *   id). kafkajs winds its sequence numbers back when a send fails, but a send that timed out may
+ *   still have been written (a broker stalled past the request timeout, then resumed); the broker
+ *   then answers OUT_OF_ORDER_SEQUENCE_NUMBER to every later send of that producer, for ever.
+ *   The Java client resets the producer id in that case; this does the same. The records of the
+ *   failed send may then be in the log twice (the client was told 503 and sends them again):
+ *   at-least-once, and downstream writes are idempotent by event id.
  * - Partitions are chosen here with Kafka's own murmur2 scheme (as the Java clients do), so each
  *   message's offset is known: the partition's base offset plus its place in the batch.
  * - Consumer groups (`<prefix>.<group>`) commit a batch's offsets only after its handler resolved;
@@ -33,15 +40,23 @@ export interface KafkaBusOptions {
   partitions: number;
   logger: Logger;
   metrics: Metrics;
-  /** How long an append may wait for the brokers before it fails (default 5 s). */
+  /** How long one request to a broker may take before kafkajs retries it (default 5 s). */
   requestTimeoutMs?: number;
+  /**
+   * How long an append may take in all, retries included, before it fails (default 8 s): the
+   * collector holds its client no longer than this before answering 503. Without it a stalled
+   * broker held every client for four request timeouts (over 20 s).
+   */
+  appendTimeoutMs?: number;
 }
 
 export class KafkaBus implements Bus {
   readonly #o: KafkaBusOptions;
   readonly #kafka: Kafka;
   readonly #admin: Admin;
-  readonly #producer: Producer;
+  /** The producer new appends use; replaced after a failed send (see the header). */
+  #producer: ProducerSlot | undefined;
+  #producersStarted = 0;
   readonly #consumers = new Set<KafkaBusConsumer>();
   readonly #seen = new Map<string, AppendResult>();
   #started = false;
@@ -65,11 +80,29 @@ export class KafkaBus implements Bus {
       },
     });
     this.#admin = this.#kafka.admin();
-    this.#producer = this.#kafka.producer({
+  }
+
+  /** The current producer, connecting a fresh one when the last was retired. */
+  #currentProducer(): ProducerSlot {
+    if (this.#producer && !this.#producer.retired) return this.#producer;
+    const producer = this.#kafka.producer({
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
     });
+    const slot: ProducerSlot = { producer, connected: producer.connect(), inFlight: 0, retired: false };
+    // A connect that fails retires the slot at once; the failure reaches the append awaiting it.
+    slot.connected.catch(() => this.#retire(slot));
+    this.#producer = slot;
+    this.#producersStarted += 1;
+    if (this.#producersStarted > 1) this.#o.metrics.busProducerResets.inc();
+    return slot;
+  }
+
+  /** Takes the slot out of use; it disconnects once its last send has settled. */
+  #retire(slot: ProducerSlot): void {
+    slot.retired = true;
+    if (slot.inFlight === 0) void closeProducer(slot);
   }
 
   topicName(topic: string): string {
@@ -94,7 +127,7 @@ export class KafkaBus implements Bus {
           topics: wanted.map((topic) => ({ topic, numPartitions: this.#o.partitions })),
         });
       }
-      await this.#producer.connect();
+      await this.#currentProducer().connected;
     } catch (err) {
       throw unavailable("cannot reach Kafka", err);
     }
@@ -105,7 +138,10 @@ export class KafkaBus implements Bus {
     this.#stopping ??= (async () => {
       await Promise.all([...this.#consumers].map((c) => c.stop()));
       this.#started = false;
-      await this.#producer.disconnect().catch(() => undefined);
+      if (this.#producer) {
+        this.#producer.retired = true;
+        await closeProducer(this.#producer);
+      }
       await this.#admin.disconnect().catch(() => undefined);
     })();
     return this.#stopping;
@@ -139,19 +175,28 @@ export class KafkaBus implements Bus {
     });
     if (fresh.length > 0) {
       let metadata: { partition: number; baseOffset?: string }[];
+      const slot = this.#currentProducer();
+      slot.inFlight += 1;
       try {
-        metadata = await this.#producer.send({
-          topic: name,
-          acks: -1,
-          timeout: this.#o.requestTimeoutMs ?? 5000,
-          messages: fresh.map(({ partition, message }) => ({
-            key: message.key,
-            value: message.value,
-            partition,
-          })),
-        });
+        const sent = slot.connected.then(() =>
+          slot.producer.send({
+            topic: name,
+            acks: -1,
+            timeout: this.#o.requestTimeoutMs ?? 5000,
+            messages: fresh.map(({ partition, message }) => ({
+              key: message.key,
+              value: message.value,
+              partition,
+            })),
+          }),
+        );
+        metadata = await withDeadline(sent, this.#o.appendTimeoutMs ?? 8000);
       } catch (err) {
+        this.#retire(slot);
         throw unavailable(`Kafka did not take the records for ${name}`, err);
+      } finally {
+        slot.inFlight -= 1;
+        if (slot.retired && slot.inFlight === 0) void closeProducer(slot);
       }
       const base = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
       const next = new Map<number, number>();
@@ -367,6 +412,38 @@ class KafkaBusConsumer implements Consumer {
     })();
     return this.#stopping;
   }
+}
+
+/**
+ * Settles as `work` does, or rejects once `ms` have passed. The work goes on unobserved; its
+ * producer is retired by the caller, and disconnecting it ends the work.
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined); // a late failure after the deadline is not an unhandled rejection
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface ProducerSlot {
+  producer: Producer;
+  connected: Promise<void>;
+  /** Sends started on this producer and not yet settled. */
+  inFlight: number;
+  retired: boolean;
+  closed?: Promise<void>;
+}
+
+/** Disconnects once, however many times it is asked; errors on the way out are moot. */
+function closeProducer(slot: ProducerSlot): Promise<void> {
+  slot.closed ??= slot.producer.disconnect().catch(() => undefined);
+  return slot.closed;
 }
 
 function unavailable(message: string, cause?: unknown): AgentwatchError {
