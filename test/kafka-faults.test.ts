@@ -74,11 +74,14 @@ describe.skipIf(!enabled)("Kafka broker killed and restarted", () => {
     return res.status;
   };
   /** What the process logged at warning and above (kafkajs's constant EoS notice left out). */
-  const problems = () =>
-    aw.logs
-      .filter((l) => /"level":(40|50|60)/.test(l) && !l.includes("Limiting retries"))
-      .slice(-40)
-      .join("\n");
+  const problems = () => {
+    const notable = aw.logs.filter((l) => /"level":(40|50|60)/.test(l) && !l.includes("Limiting retries"));
+    // Consumer crashes and restarts first (they explain a stuck group), then the latest lines.
+    const consumers = notable.filter((l) =>
+      /Crash|consumer for good|replaced the stopped|did not start/.test(l),
+    );
+    return [...consumers.slice(-20), "...", ...notable.slice(-20)].join("\n");
+  };
   /** Waits for a 202; on failure says what the process logged, for the CI log. */
   const acceptsAgain = async () => {
     try {

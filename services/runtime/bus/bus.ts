@@ -64,6 +64,8 @@ export interface ConsumeOptions {
    * Called when a partition is assigned to this consumer, before any of its records are
    * delivered. Returning an offset starts reading there instead of at the committed offset:
    * consumers that checkpoint their own state with an offset use this to resume exactly.
+   * When it rejects, no record of the partition is delivered: the embedded log fails consume();
+   * Kafka calls it again after a backoff.
    */
   onAssigned?(partition: number): Promise<number | undefined>;
   /** Called when a partition is taken away (stop or rebalance), after its last batch finished. */

@@ -23,7 +23,14 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Admin, Kafka, type Consumer as KafkaConsumer, logLevel, type Producer } from "kafkajs";
+import {
+  type Admin,
+  type EachBatchPayload,
+  Kafka,
+  type Consumer as KafkaConsumer,
+  logLevel,
+  type Producer,
+} from "kafkajs";
 import { AgentwatchError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -268,25 +275,32 @@ export class KafkaBus implements Bus {
 
 class KafkaBusConsumer implements Consumer {
   readonly #bus: KafkaBus;
-  readonly #consumer: KafkaConsumer;
+  readonly #kafka: Kafka;
   readonly #options: ConsumeOptions;
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #topic: string;
+  /** The kafkajs consumer in use; replaced when kafkajs gives up on it (see #onCrash). */
+  #consumer: KafkaConsumer;
   /** Partitions whose onAssigned ran since they were (re)assigned. */
   readonly #restored = new Set<number>();
   #stopping: Promise<void> | undefined;
   #running = true;
-  #run: Promise<void> | undefined;
+  #replacing: Promise<void> | undefined;
 
   constructor(bus: KafkaBus, kafka: Kafka, options: ConsumeOptions, logger: Logger, metrics: Metrics) {
     this.#bus = bus;
+    this.#kafka = kafka;
     this.#options = options;
     this.#topic = bus.topicName(options.topic);
     this.#logger = logger.child({ consumer: options.group, topic: this.#topic });
     this.#metrics = metrics;
-    this.#consumer = kafka.consumer({
-      groupId: bus.groupName(options.group),
+    this.#consumer = this.#create();
+  }
+
+  #create(): KafkaConsumer {
+    return this.#kafka.consumer({
+      groupId: this.#bus.groupName(this.#options.group),
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1 << 20,
       // A member that died (SIGKILL) holds its partitions until its session times out: keep that short.
@@ -297,113 +311,189 @@ class KafkaBusConsumer implements Consumer {
 
   async start(): Promise<void> {
     try {
-      await this.#consumer.connect();
-      await this.#consumer.subscribe({ topics: [this.#topic], fromBeginning: true });
+      await this.#join(this.#consumer);
     } catch (err) {
       throw unavailable(`cannot join consumer group ${this.#options.group}`, err);
     }
-    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
+  }
+
+  /**
+   * Connects and subscribes `consumer`, then runs it. Joining the group can wait for a dead
+   * member's session to expire: that goes on in the background, so the rest of the process (the
+   * HTTP API, other roles) is not held up.
+   */
+  async #join(consumer: KafkaConsumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.#topic], fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = new Set(event.payload.memberAssignment[this.#topic] ?? []);
-      for (const partition of [...this.#restored]) {
-        if (assigned.has(partition)) continue;
-        this.#restored.delete(partition);
-        this.#options
-          .onRevoked?.(partition)
-          .catch((err) => this.#logger.error({ err, partition }, "onRevoked failed"));
+      for (const partition of [...this.#restored]) if (!assigned.has(partition)) this.#revoke(partition);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || !this.#running || consumer !== this.#consumer) return;
+      this.#replacing ??= this.#replace(consumer, event.payload.error).finally(() => {
+        this.#replacing = undefined;
+      });
+    });
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.#handle(consumer, payload),
+      })
+      .catch((err: unknown) => this.#logger.error({ err }, "the Kafka consumer did not start"));
+  }
+
+  #revoke(partition: number): void {
+    this.#restored.delete(partition);
+    this.#options
+      .onRevoked?.(partition)
+      .catch((err) => this.#logger.error({ err, partition }, "onRevoked failed"));
+  }
+
+  /**
+   * kafkajs restarts a consumer after retriable errors, but one that crashed on an error it
+   * deems final (seen after a broker restart under load) stays stopped for good: this consumer
+   * would silently stop reading. Its partitions are given up (their state is restored from the
+   * checkpoint when they come back) and a new kafkajs consumer joins in its place, until one does.
+   */
+  async #replace(crashed: KafkaConsumer, error: Error): Promise<void> {
+    this.#logger.error({ err: error }, "kafkajs stopped the consumer for good; starting a new one");
+    this.#metrics.consumerErrors.inc({ group: this.#options.group });
+    for (const partition of [...this.#restored]) this.#revoke(partition);
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 1; this.#running; attempt += 1) {
+      const fresh = this.#create();
+      this.#consumer = fresh;
+      try {
+        await this.#join(fresh);
+        this.#logger.warn({ attempt }, "a new Kafka consumer replaced the stopped one");
+        return;
+      } catch (err) {
+        await fresh.disconnect().catch(() => undefined);
+        const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
+        this.#logger.warn({ err, retry_in_ms: backoff }, "cannot start a new Kafka consumer yet");
+        await sleep(backoff);
       }
-    });
-    // Joining the group can wait for a dead member's session to expire: it goes on in the
-    // background, so the rest of the process (the HTTP API, other roles) is not held up.
-    this.#run = this.#consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
-        const partition = batch.partition;
-        if (!this.#restored.has(partition)) {
-          this.#restored.add(partition);
-          const from = await this.#options.onAssigned?.(partition);
-          if (from !== undefined && batch.messages.length > 0 && Number(batch.firstOffset()) !== from) {
-            this.#consumer.seek({ topic: this.#topic, partition, offset: String(from) });
-            return;
-          }
-        }
-        const records: BusRecord[] = batch.messages.map((m) => ({
-          topic: this.#options.topic,
-          partition,
-          offset: Number(m.offset),
-          key: m.key?.toString("utf8") ?? "",
-          value: m.value?.toString("utf8") ?? "",
-          timestamp: Number(m.timestamp),
-        }));
-        if (records.length === 0) return;
-        for (let failures = 0; ; failures += 1) {
-          if (!isRunning() || isStale() || !this.#running) return;
-          try {
-            await this.#options.handleBatch({ topic: this.#options.topic, partition, records });
-            break;
-          } catch (err) {
-            this.#metrics.consumerErrors.inc({ group: this.#options.group });
-            const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(failures + 1, 10));
-            this.#logger.error(
-              { err, partition, offset: records[0]?.offset, retry_in_ms: backoff },
-              "batch handler failed; the batch will be retried",
-            );
-            // Wait in short slices, heartbeating, so the group keeps this member while it waits
-            // (a whole backoff without a heartbeat can outlast the session). Losing membership
-            // ends the batch uncommitted: the partition's next owner gets it again.
-            const until = Date.now() + backoff;
-            while (Date.now() < until) {
-              await sleep(Math.min(1000, until - Date.now()));
-              if (!isRunning() || isStale() || !this.#running) return;
-              try {
-                await heartbeat();
-              } catch (heartbeatError) {
-                this.#logger.warn(
-                  { err: heartbeatError, partition },
-                  "lost the partition while retrying; it will be handed over again",
-                );
-                return;
-              }
-            }
-          }
-        }
-        // Handled: move kafkajs's fetch position past the batch (without this it fetches the same
-        // batch again), then commit. Committed here, retried here: a commit error escaping this
-        // handler would make kafkajs hand the whole (already handled) batch over again.
-        resolveOffset(String((records.at(-1) as BusRecord).offset));
-        const next = (records.at(-1) as BusRecord).offset + 1;
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            await this.#consumer.commitOffsets([{ topic: this.#topic, partition, offset: String(next) }]);
-            break;
-          } catch (err) {
-            if (!isRunning() || isStale() || !this.#running) return; // the partition moved on; its new owner resumes
-            if ((err as { retriable?: boolean }).retriable === false) {
-              // Refused for good (this member left the group): the batch will be handed over again.
-              this.#logger.warn(
-                { err, partition, offset: next },
-                "offset commit refused; the batch will be redelivered",
-              );
-              return;
-            }
-            const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
-            this.#logger.warn(
-              { err, partition, offset: next, retry_in_ms: backoff },
-              "offset commit failed; retrying",
-            );
-            await sleep(backoff);
-          }
-        }
-      },
-    });
-    this.#run.catch((err: unknown) =>
-      this.#logger.error({ err }, "the Kafka consumer stopped; kafkajs restarts it on retriable errors"),
+    }
+  }
+
+  /** One batch: restore the partition's state if needed, hand it over until handled, commit. */
+  async #handle(consumer: KafkaConsumer, payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale, resolveOffset } = payload;
+    const partition = batch.partition;
+    const live = () => isRunning() && !isStale() && this.#running && consumer === this.#consumer;
+    if (!this.#restored.has(partition)) {
+      // A failing onAssigned (its checkpoint store is down) is retried like a failing batch: an
+      // error escaping to kafkajs would stop this consumer for good.
+      let from: number | undefined;
+      const assigned = await this.#untilDone(
+        payload,
+        live,
+        "onAssigned failed; it will be retried",
+        async () => {
+          from = await this.#options.onAssigned?.(partition);
+        },
+      );
+      if (!assigned) return;
+      this.#restored.add(partition);
+      if (from !== undefined && batch.messages.length > 0 && Number(batch.firstOffset()) !== from) {
+        consumer.seek({ topic: this.#topic, partition, offset: String(from) });
+        return;
+      }
+    }
+    const records: BusRecord[] = batch.messages.map((m) => ({
+      topic: this.#options.topic,
+      partition,
+      offset: Number(m.offset),
+      key: m.key?.toString("utf8") ?? "",
+      value: m.value?.toString("utf8") ?? "",
+      timestamp: Number(m.timestamp),
+    }));
+    if (records.length === 0) return;
+    const handled = await this.#untilDone(
+      payload,
+      live,
+      "batch handler failed; the batch will be retried",
+      () => this.#options.handleBatch({ topic: this.#options.topic, partition, records }),
     );
+    if (!handled) return;
+    // Handled: move kafkajs's fetch position past the batch (without this it fetches the same
+    // batch again), then commit. Committed here, retried here: a commit error escaping this
+    // handler would make kafkajs hand the whole (already handled) batch over again.
+    resolveOffset(String((records.at(-1) as BusRecord).offset));
+    const next = (records.at(-1) as BusRecord).offset + 1;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await consumer.commitOffsets([{ topic: this.#topic, partition, offset: String(next) }]);
+        break;
+      } catch (err) {
+        if (!live()) return; // the partition moved on; its new owner resumes
+        if ((err as { retriable?: boolean }).retriable === false) {
+          // Refused for good (this member left the group): the batch will be handed over again.
+          this.#logger.warn(
+            { err, partition, offset: next },
+            "offset commit refused; the batch will be redelivered",
+          );
+          return;
+        }
+        const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
+        this.#logger.warn(
+          { err, partition, offset: next, retry_in_ms: backoff },
+          "offset commit failed; retrying",
+        );
+        await sleep(backoff);
+      }
+    }
+  }
+
+  /**
+   * Runs `work` until it resolves (true), backing off after each failure. Waits in short slices,
+   * heartbeating, so the group keeps this member while it waits (a whole backoff without a
+   * heartbeat can outlast the session). False when the partition was lost meanwhile: the batch
+   * stays uncommitted and the partition's next owner gets it again.
+   */
+  async #untilDone(
+    { batch, heartbeat }: EachBatchPayload,
+    live: () => boolean,
+    failure: string,
+    work: () => Promise<void>,
+  ): Promise<boolean> {
+    const partition = batch.partition;
+    for (let failures = 0; ; failures += 1) {
+      if (!live()) return false;
+      try {
+        await work();
+        return true;
+      } catch (err) {
+        this.#metrics.consumerErrors.inc({ group: this.#options.group });
+        const backoff = Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** Math.min(failures + 1, 10));
+        this.#logger.error(
+          { err, partition, offset: Number(batch.firstOffset()), retry_in_ms: backoff },
+          failure,
+        );
+        const until = Date.now() + backoff;
+        while (Date.now() < until) {
+          await sleep(Math.min(1000, until - Date.now()));
+          if (!live()) return false;
+          try {
+            await heartbeat();
+          } catch (heartbeatError) {
+            this.#logger.warn(
+              { err: heartbeatError, partition },
+              "lost the partition while retrying; it will be handed over again",
+            );
+            return false;
+          }
+        }
+      }
+    }
   }
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#running = false;
+      await this.#replacing;
       await this.#consumer.stop().catch(() => undefined);
       for (const partition of this.#restored) await this.#options.onRevoked?.(partition);
       this.#restored.clear();
