@@ -9,7 +9,7 @@ import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
 import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
 import { WebhookNotifier } from "./alerter/notifiers/webhook.ts";
-import { registerIncidentRoutes } from "./alerter/routes.ts";
+import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.ts";
 import { registerCollector } from "./collector/collector.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
 import { KillSwitch } from "./control/kill-switch.ts";
@@ -143,6 +143,7 @@ export class Agentwatch {
       this.#workers.push({ name: "dispatcher", stop: () => dispatcher.stop() });
       this.#workers.push({ name: "alerter", stop: () => alerter.stop() });
       registerIncidentRoutes(server, storage, alerter);
+      registerSilenceRoutes(server, storage, alerter);
       registerAgentRoutes(server, storage, killSwitch);
     }
 

@@ -11,7 +11,7 @@ const CALLERS: Caller[] = ["none", "wrong", "ingest", "ingestOther", "viewer", "
 const WRONG = "not-a-configured-token-at-all";
 
 interface Endpoint {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   path: string;
   body?: unknown;
   /** Status for each caller that is let through; every other authenticated caller gets 403. */
@@ -37,6 +37,10 @@ const ENDPOINTS: Endpoint[] = [
     body: {},
     allowed: { operator: 404, admin: 404 },
   },
+  { method: "GET", path: "/v1/silences", allowed: reads(200) },
+  { method: "GET", path: "/v1/silences/sil_missing", allowed: reads(404) },
+  { method: "POST", path: "/v1/silences", body: {}, allowed: { operator: 400, admin: 400 } },
+  { method: "DELETE", path: "/v1/silences/sil_missing", allowed: { operator: 404, admin: 404 } },
   { method: "GET", path: "/v1/agents", allowed: reads(200) },
   { method: "GET", path: `/v1/agents/${AGENT}`, allowed: { ...reads(200), ingest: 200 } },
   {

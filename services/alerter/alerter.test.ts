@@ -158,6 +158,90 @@ describe("alerter", () => {
     expect(reopened?.finding_count).toBe(1);
   });
 
+  it("holds back a silenced incident's notifications until the silence ends; a resolved one still goes out", async () => {
+    // An alerter that ticks (the shared one does not), with its audit trail kept.
+    await alerter.stop();
+    const logger = createLogger("silent");
+    const metrics = new Metrics();
+    const audit: { action: string; target: string; reason: string | null }[] = [];
+    alerter = new Alerter({
+      bus,
+      storage,
+      dispatcher: new DeliveryDispatcher({
+        storage,
+        metrics,
+        logger,
+        now: () => now,
+        senderFor: () => undefined,
+      }),
+      receivers: config.receivers,
+      alerting: config.alerting,
+      metrics,
+      logger,
+      audit: async (entry) => {
+        audit.push(entry);
+      },
+      now: () => now,
+      tickIntervalMs: 20,
+    });
+    await alerter.start();
+    const pentest = await alerter.createSilence(
+      {
+        matchers: [{ name: "principal", value: "p0|p9", op: "=~" }],
+        endsAt: now + 3_600_000,
+        comment: "pentest",
+      },
+      "oncall",
+    );
+    await append([finding(1, "p0"), finding(1, "p1")]);
+    await eventually(async () => expect(await incidents()).toHaveLength(2));
+    const [p0, p1] = (await incidents()).map((s) => s.incident.id) as [string, string];
+    await eventually(async () =>
+      expect(await storage.getDelivery(`alert:${p1}:hook:firing:1`)).toBeDefined(),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // ten ticks: still held back
+    expect(await storage.getDelivery(`alert:${p0}:hook:firing:1`)).toBeUndefined();
+    const held = await storage.getIncident(p0);
+    expect(held && alerter.silencedBy(held.incident)).toEqual([pentest.id]);
+
+    const ended = await alerter.expireSilence(pentest.id, "oncall", "pentest over");
+    expect(ended.expired_by).toBe("oncall");
+    expect(Date.parse(ended.ends_at)).toBe(now);
+    await eventually(async () =>
+      expect(await storage.getDelivery(`alert:${p0}:hook:firing:1`)).toBeDefined(),
+    );
+    // Ending it again changes nothing.
+    expect(await alerter.expireSilence(pentest.id, "root", null)).toEqual(ended);
+
+    // p1 paged before its silence began: its resolution is sent all the same.
+    await alerter.createSilence(
+      { matchers: [{ name: "principal", value: "p1", op: "=" }], endsAt: now + 3_600_000, comment: "known" },
+      "oncall",
+    );
+    await alerter.resolve(p1, "oncall", "fixed");
+    expect(await storage.getDelivery(`alert:${p1}:hook:resolved:1`)).toBeDefined();
+    expect(audit.filter((e) => e.action.startsWith("silence")).map((e) => [e.action, e.reason])).toEqual([
+      ["silence_create", "pentest"],
+      ["silence_delete", "pentest over"],
+      ["silence_create", "known"],
+    ]);
+    expect(audit[0]?.target).toBe(`silence:${pentest.id}`);
+  });
+
+  it("refuses a silence that ends before it starts or in the past", async () => {
+    const matchers = [{ name: "agent_id", value: "support-bot", op: "=" as const }];
+    await expect(
+      alerter.createSilence({ matchers, endsAt: now - 1, comment: "x" }, "oncall"),
+    ).rejects.toThrow(/ends_at must be after starts_at/);
+    await expect(
+      alerter.createSilence(
+        { matchers, startsAt: now + 10_000, endsAt: now + 5_000, comment: "x" },
+        "oncall",
+      ),
+    ).rejects.toThrow(/ends_at must be after starts_at/);
+    expect(await storage.listSilences()).toEqual([]);
+  });
+
   it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {
     const undated = { ...finding(1, "p9"), time: "yesterday" };
     await bus.append(Topics.findings, [

@@ -4,13 +4,15 @@
  * Pipeline per finding, in order: dedupe (a finding id applied before is dropped, so replays after
  * a crash change nothing) → group (findings with the same fingerprint, detector + agent + entity,
  * join the open incident instead of opening another) → notify (the first notification at once,
- * updates at most every `group_interval`). A clock tick resolves incidents that got no finding
- * for `resolve_timeout` and sends the resolved notifications.
+ * updates at most every `group_interval`; none while a silence matches the incident: what was
+ * held back goes out when the silence ends). A clock tick resolves incidents that got no finding
+ * for `resolve_timeout` and sends the resolved notifications (also under a silence, when a firing
+ * one went out: a receiver is never left with a page that does not close).
  *
  * Every mutation of incidents runs under one mutex, so findings, ticks and operator actions never
  * interleave their read-modify-write of an incident.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { redact, redactDeep } from "../../detectors/sensitive.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
@@ -24,12 +26,15 @@ import {
   type Incident,
   type IncidentFinding,
   MAX_INCIDENT_FINDINGS,
+  type Silence,
+  type SilenceMatcher,
   type StoredIncident,
 } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { AppliedFinding, Storage } from "../runtime/storage/storage.ts";
 import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
 import type { AlertNotification } from "./notifiers/notifier.ts";
+import { silencedBy, silenceState } from "./silences.ts";
 
 export const ALERTER_GROUP = "alerter";
 const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
@@ -48,12 +53,22 @@ export interface AlerterOptions {
   tickIntervalMs?: number;
 }
 
+export interface NewSilence {
+  matchers: SilenceMatcher[];
+  /** Epoch ms; now when absent. */
+  startsAt?: number;
+  endsAt: number;
+  comment: string;
+}
+
 export class Alerter {
   readonly #o: AlerterOptions & { now: () => number; tickIntervalMs: number };
   readonly #mutex = new Mutex();
   #consumer: Consumer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
+  /** Silences not expired yet, as of the last tick or silence change (storage is the truth). */
+  #silences: Silence[] = [];
 
   constructor(options: AlerterOptions) {
     this.#o = {
@@ -66,6 +81,7 @@ export class Alerter {
 
   async start(): Promise<void> {
     this.#o.metrics.openIncidents.set((await this.#o.storage.listActiveIncidents()).length);
+    await this.#loadSilences();
     this.#consumer = await this.#o.bus.consume({
       group: ALERTER_GROUP,
       topic: Topics.findings,
@@ -125,6 +141,92 @@ export class Alerter {
       await this.#auditOperatorAction("resolve", stored.incident, actor, comment);
       return stored.incident;
     });
+  }
+
+  /** Operator action: hold back the notifications of matching incidents for a while. */
+  createSilence(input: NewSilence, actor: string): Promise<Silence> {
+    return this.#mutex.run(async () => {
+      const now = this.#o.now();
+      const startsAt = input.startsAt ?? now;
+      if (input.endsAt <= startsAt || input.endsAt <= now) {
+        throw new AgentwatchError(
+          "invalidRequest",
+          "invalid body: ends_at must be after starts_at and in the future",
+        );
+      }
+      const silence: Silence = {
+        id: `sil_${randomUUID().replaceAll("-", "").slice(0, 20)}`,
+        matchers: input.matchers,
+        starts_at: new Date(startsAt).toISOString(),
+        ends_at: new Date(input.endsAt).toISOString(),
+        created_at: new Date(now).toISOString(),
+        created_by: actor,
+        comment: input.comment,
+        expired_by: null,
+      };
+      await this.#o.storage.putSilence(silence);
+      this.#silences = [silence, ...this.#silences];
+      this.#o.metrics.activeSilences.set(
+        this.#silences.filter((s) => silenceState(s, now) === "active").length,
+      );
+      await this.#o.audit({
+        actor,
+        action: "silence_create",
+        target: `silence:${silence.id}`,
+        reason: silence.comment,
+        incident_id: null,
+        details: { matchers: silence.matchers, starts_at: silence.starts_at, ends_at: silence.ends_at },
+      });
+      return silence;
+    });
+  }
+
+  /**
+   * Operator action: end a silence now (what it held back goes out at the next tick). Ending an
+   * expired silence changes nothing.
+   */
+  expireSilence(id: string, actor: string, comment: string | null): Promise<Silence> {
+    return this.#mutex.run(async () => {
+      const silence = await this.#o.storage.getSilence(id);
+      if (!silence) throw new AgentwatchError("notFound", `silence ${id} does not exist`);
+      const now = this.#o.now();
+      if (silenceState(silence, now) === "expired") return silence;
+      const nowIso = new Date(now).toISOString();
+      const ended: Silence = {
+        ...silence,
+        ends_at: nowIso,
+        // A pending silence never started: it ends where it would have begun.
+        starts_at: silenceState(silence, now) === "pending" ? nowIso : silence.starts_at,
+        expired_by: actor,
+      };
+      await this.#o.storage.putSilence(ended);
+      this.#silences = this.#silences.filter((s) => s.id !== id);
+      this.#o.metrics.activeSilences.set(
+        this.#silences.filter((s) => silenceState(s, now) === "active").length,
+      );
+      await this.#o.audit({
+        actor,
+        action: "silence_delete",
+        target: `silence:${id}`,
+        reason: comment,
+        incident_id: null,
+        details: { matchers: ended.matchers },
+      });
+      return ended;
+    });
+  }
+
+  /** The silences, active at this moment, that hold back the incident's notifications. */
+  silencedBy(incident: Incident): string[] {
+    return silencedBy(incident, this.#silences, this.#o.now());
+  }
+
+  async #loadSilences(): Promise<void> {
+    const now = this.#o.now();
+    this.#silences = (await this.#o.storage.listSilences()).filter((s) => silenceState(s, now) !== "expired");
+    this.#o.metrics.activeSilences.set(
+      this.#silences.filter((s) => silenceState(s, now) === "active").length,
+    );
   }
 
   #auditOperatorAction(
@@ -258,6 +360,8 @@ export class Alerter {
   }
 
   async #tick(): Promise<void> {
+    // Silences made by another alerter process (or ended by time) count from this tick on.
+    await this.#loadSilences();
     const now = this.#o.now();
     const changed: StoredIncident[] = [];
     const notifications: NewDelivery[] = [];
@@ -295,6 +399,9 @@ export class Alerter {
     let status: AlertNotification["status"] | undefined;
     if (incident.status === "resolved") {
       if (notify.last_firing_at !== null && !notify.resolved_sent) status = "resolved";
+    } else if (silencedBy(incident, this.#silences, now).length > 0) {
+      // Held back, not dropped: `notify` is unchanged, so it is due again once the silence ends.
+      return [];
     } else if (notify.last_firing_at === null) {
       status = "firing";
     } else if (

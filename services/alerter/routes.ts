@@ -1,10 +1,13 @@
-/** Incident API (contract §4). */
+/** Incident API (contract §4) and silences. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { parseDuration } from "../runtime/duration.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
+import { MATCHER_OPS, type Silence } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, principalOf, queryParams } from "../server.ts";
 import type { Alerter } from "./alerter.ts";
+import { matcherRegex, silenceState } from "./silences.ts";
 
 const listQuery = z.strictObject({
   status: z.enum(["open", "acknowledged", "resolved"]).optional(),
@@ -45,6 +48,127 @@ export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, a
     async (request) => {
       const body = parseInput(actionBody, request.body, "body");
       return alerter.resolve(request.params.id, principalOf(request).name, body.comment ?? null);
+    },
+  );
+}
+
+const rfc3339 = z.iso
+  .datetime({ offset: true, message: "must be an RFC 3339 time" })
+  .transform((t) => Date.parse(t));
+
+const matcherSchema = z
+  .strictObject({
+    name: z.string().min(1).max(128),
+    value: z.string().max(1024),
+    op: z.enum(MATCHER_OPS).default("="),
+  })
+  .superRefine((matcher, ctx) => {
+    if (matcher.op !== "=~" && matcher.op !== "!~") return;
+    try {
+      matcherRegex(matcher.value);
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["value"],
+        message: `not a regular expression (${(err as Error).message})`,
+      });
+    }
+  });
+
+const silenceBody = z
+  .strictObject({
+    matchers: z.array(matcherSchema).min(1).max(32),
+    starts_at: rfc3339.optional(),
+    ends_at: rfc3339.optional(),
+    /** Instead of ends_at: how long from starts_at (e.g. "2h"). */
+    duration: z
+      .string()
+      .transform((value, ctx) => {
+        const ms = parseDuration(value);
+        if (ms === undefined || ms <= 0) {
+          ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (examples: 30m, 2h, 1d)` });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional(),
+    comment: z.string().trim().min(1, "say why (who is working on what)").max(4096),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.ends_at === undefined) === (body.duration === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["ends_at"], message: "give either ends_at or duration" });
+    }
+    // As Alertmanager: a silence every incident would match (all matchers hold for empty labels)
+    // is almost always a mistake, and would hide everything.
+    const matchesEmpty = (m: z.output<typeof matcherSchema>) =>
+      m.op === "="
+        ? m.value === ""
+        : m.op === "!="
+          ? m.value !== ""
+          : (m.op === "=~") === matcherRegex(m.value).test("");
+    if (
+      body.matchers.every((m) => {
+        try {
+          return matchesEmpty(m);
+        } catch {
+          return false;
+        }
+      })
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["matchers"],
+        message:
+          "at least one matcher must need a non-empty label value (this silence would hold back every incident)",
+      });
+    }
+  });
+
+const silenceQuery = z.strictObject({ state: z.enum(["active", "pending", "expired"]).optional() });
+
+/** Silences (an extension of the contract: §1 lets operators manage them; the audit trail records them). */
+export function registerSilenceRoutes(app: FastifyInstance, storage: Storage, alerter: Alerter): void {
+  const withState = (silence: Silence) => ({ ...silence, state: silenceState(silence, Date.now()) });
+
+  app.post("/v1/silences", { config: { permission: "operate" } }, async (request, reply) => {
+    const body = parseInput(silenceBody, request.body, "body");
+    const startsAt = body.starts_at ?? Date.now();
+    const silence = await alerter.createSilence(
+      {
+        matchers: body.matchers,
+        startsAt,
+        endsAt: body.ends_at ?? startsAt + (body.duration as number),
+        comment: body.comment,
+      },
+      principalOf(request).name,
+    );
+    return reply.code(201).send(withState(silence));
+  });
+
+  app.get("/v1/silences", { config: { permission: "read" } }, async (request) => {
+    const query = parseInput(silenceQuery, request.query, "query");
+    const silences = (await storage.listSilences()).map(withState);
+    return { silences: query.state ? silences.filter((s) => s.state === query.state) : silences };
+  });
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/silences/:id",
+    { config: { permission: "read" } },
+    async (request) => {
+      const silence = await storage.getSilence(request.params.id);
+      if (!silence) throw new AgentwatchError("notFound", `silence ${request.params.id} does not exist`);
+      return withState(silence);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/silences/:id",
+    { config: { permission: "operate" } },
+    async (request) => {
+      const body = parseInput(actionBody, request.body, "body");
+      return withState(
+        await alerter.expireSilence(request.params.id, principalOf(request).name, body.comment ?? null),
+      );
     },
   );
 }

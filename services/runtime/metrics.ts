@@ -104,6 +104,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly activeSilences = new Gauge({
+    name: "agentwatch_silences_active",
+    help: "Silences in force now (notifications of matching incidents held back).",
+    registers: [this.registry],
+  });
+
   readonly openIncidents = new Gauge({
     name: "agentwatch_incidents_open",
     help: "Incidents not resolved yet (open or acknowledged).",

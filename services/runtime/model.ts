@@ -157,6 +157,35 @@ export interface AgentState {
   last_seen: string | null;
 }
 
+/** Alertmanager's matcher operators: equal, not equal, regex match, regex no match. */
+export const MATCHER_OPS = ["=", "!=", "=~", "!~"] as const;
+export type MatcherOp = (typeof MATCHER_OPS)[number];
+
+export interface SilenceMatcher {
+  /** An incident label (`detector`, `agent_id`, the detector's own labels) or `severity`, `session_id`. */
+  name: string;
+  value: string;
+  op: MatcherOp;
+}
+
+/**
+ * A silence: while it is active, incidents matching every matcher are recorded as usual but no
+ * notification is sent for them. What was held back goes out once the silence ends, if still due.
+ */
+export interface Silence {
+  id: string;
+  matchers: SilenceMatcher[];
+  starts_at: string;
+  ends_at: string;
+  created_at: string;
+  created_by: string;
+  comment: string;
+  /** Who ended it before its time, if anyone. */
+  expired_by: string | null;
+}
+
+export type SilenceState = "pending" | "active" | "expired";
+
 export const AUDIT_ACTIONS = [
   "pause",
   "resume",
@@ -173,7 +202,7 @@ export interface AuditEntry {
   time: string;
   actor: string;
   action: AuditAction;
-  /** What was acted on: `agent:<id>`, `incident:<id>`. */
+  /** What was acted on: `agent:<id>`, `incident:<id>`, `silence:<id>`. */
   target: string;
   reason: string | null;
   incident_id: string | null;

@@ -8,6 +8,7 @@ import type {
   Delivery,
   Finding,
   IngestedEvent,
+  Silence,
   StoredIncident,
 } from "../../services/runtime/model.ts";
 import type { Storage } from "../../services/runtime/storage/storage.ts";
@@ -324,6 +325,34 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
         saved_at: T0 + 1,
       });
       expect((await s.loadCheckpoint("detector", 1))?.offset).toBe(3);
+    });
+
+    it("keeps silences, replaces them whole, lists them newest first, across a restart", async () => {
+      const silence = (id: string, created: number): Silence => ({
+        id,
+        matchers: [{ name: "agent_id", value: "support-.*", op: "=~" }],
+        starts_at: new Date(created).toISOString(),
+        ends_at: new Date(created + 3_600_000).toISOString(),
+        created_at: new Date(created).toISOString(),
+        created_by: "oncall",
+        comment: `maintenance ${id}`,
+        expired_by: null,
+      });
+      const first = await open("silences");
+      expect(await first.getSilence("sil_a")).toBeUndefined();
+      expect(await first.listSilences()).toEqual([]);
+      await first.putSilence(silence("sil_a", T0));
+      await first.putSilence(silence("sil_b", T0 + 1000));
+      const expired = {
+        ...silence("sil_a", T0),
+        ends_at: new Date(T0 + 5000).toISOString(),
+        expired_by: "root",
+      };
+      await first.putSilence(expired);
+      await first.stop();
+      const second = await open("silences");
+      expect(await second.getSilence("sil_a")).toEqual(expired);
+      expect(await second.listSilences()).toEqual([silence("sil_b", T0 + 1000), expired]);
     });
 
     it("is ready while open and stops idempotently", async () => {

@@ -26,6 +26,7 @@ import type {
   Delivery,
   Finding,
   IngestedEvent,
+  Silence,
   StoredIncident,
 } from "../model.ts";
 import type { Secret } from "../secret.ts";
@@ -50,7 +51,7 @@ const DATE = { type: "date", format: "strict_date_optional_time||epoch_millis" }
 const STORED = { type: "object", enabled: false } as const;
 
 const MAPPINGS: Record<
-  Kind | "incidents" | "agents" | "deliveries" | "checkpoints",
+  Kind | "incidents" | "agents" | "deliveries" | "silences" | "checkpoints",
   Record<string, unknown>
 > = {
   events: {
@@ -91,6 +92,7 @@ const MAPPINGS: Record<
     next_attempt_at: { type: "long" },
     record: STORED,
   },
+  silences: { id: KEYWORD, created_at: DATE, record: STORED },
   checkpoints: { record: STORED },
 };
 
@@ -139,7 +141,7 @@ export class ElasticsearchStorage implements Storage {
           },
         });
       }
-      for (const name of ["incidents", "agents", "deliveries", "checkpoints"] as const) {
+      for (const name of ["incidents", "agents", "deliveries", "silences", "checkpoints"] as const) {
         const index = this.#index(name);
         if (await this.#client.indices.exists({ index })) continue;
         await this.#client.indices
@@ -593,6 +595,37 @@ export class ElasticsearchStorage implements Storage {
 
   async updateDelivery(delivery: Delivery): Promise<void> {
     await this.#call("update a delivery", () => this.#writeDelivery(delivery));
+  }
+
+  async putSilence(silence: Silence): Promise<void> {
+    await this.#call("write a silence", async () => {
+      await this.#client.index({
+        index: this.#index("silences"),
+        id: silence.id,
+        document: { id: silence.id, created_at: silence.created_at, record: silence },
+      });
+      this.#dirty.add(this.#index("silences"));
+    });
+  }
+
+  async getSilence(id: string): Promise<Silence | undefined> {
+    return this.#call(
+      "read a silence",
+      async () => (await this.#getById<{ record: Silence }>(this.#index("silences"), id))?.record,
+    );
+  }
+
+  async listSilences(): Promise<Silence[]> {
+    return this.#call("list silences", async () => {
+      await this.#refreshIfDirty(this.#index("silences"));
+      const response = await this.#client.search<{ record: Silence }>({
+        index: this.#index("silences"),
+        size: 10_000,
+        sort: [{ created_at: "desc" }, { id: "desc" }],
+        query: { match_all: {} },
+      });
+      return response.hits.hits.map((h) => (h._source as { record: Silence }).record);
+    });
   }
 
   async loadCheckpoint(consumer: string, partition: number): Promise<Checkpoint | undefined> {

@@ -12,6 +12,7 @@ import type {
   Delivery,
   Finding,
   IngestedEvent,
+  Silence,
   StoredIncident,
 } from "../model.ts";
 import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
@@ -63,6 +64,8 @@ export class EmbeddedStorage implements Storage {
         last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
       CREATE INDEX IF NOT EXISTS deliveries_supersede ON deliveries (supersede_key, status);
+      CREATE TABLE IF NOT EXISTS silences (
+        id TEXT PRIMARY KEY, created_at TEXT NOT NULL, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS checkpoints (
         consumer TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state TEXT NOT NULL,
         saved_at INTEGER NOT NULL, PRIMARY KEY (consumer, partition));
@@ -372,6 +375,29 @@ export class EmbeddedStorage implements Storage {
   async updateDelivery(delivery: Delivery): Promise<void> {
     const db = this.#require();
     transaction(db, "storageUnavailable", () => writeDelivery(db, delivery));
+  }
+
+  async putSilence(silence: Silence): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO silences (id, created_at, body) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
+      ).run(silence.id, silence.created_at, JSON.stringify(silence));
+    });
+  }
+
+  async getSilence(id: string): Promise<Silence | undefined> {
+    const rows = this.#all<{ body: string }>(this.#require(), "SELECT body FROM silences WHERE id = ?", [id]);
+    return rows[0] ? (JSON.parse(rows[0].body) as Silence) : undefined;
+  }
+
+  async listSilences(): Promise<Silence[]> {
+    return this.#all<{ body: string }>(
+      this.#require(),
+      "SELECT body FROM silences ORDER BY created_at DESC, id DESC",
+      [],
+    ).map((row) => JSON.parse(row.body) as Silence);
   }
 
   async loadCheckpoint(consumer: string, partition: number): Promise<Checkpoint | undefined> {

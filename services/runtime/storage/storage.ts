@@ -17,6 +17,7 @@ import type {
   Finding,
   IncidentStatus,
   IngestedEvent,
+  Silence,
   StoredIncident,
 } from "../model.ts";
 
@@ -115,6 +116,12 @@ export interface Storage {
   /** Number of pending deliveries. */
   pendingDeliveries(): Promise<number>;
   updateDelivery(delivery: Delivery): Promise<void>;
+
+  /** Writes a silence whole (insert or replace). */
+  putSilence(silence: Silence): Promise<void>;
+  getSilence(id: string): Promise<Silence | undefined>;
+  /** Every silence, expired ones too, newest first by created_at. */
+  listSilences(): Promise<Silence[]>;
 
   loadCheckpoint(consumer: string, partition: number): Promise<Checkpoint | undefined>;
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
