@@ -54,36 +54,46 @@ describe("alerter", () => {
   let alerter: Alerter;
   let now: number;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "aw-alerter-"));
+  const audit: { action: string; target: string; reason: string | null }[] = [];
+
+  /** An alerter on this test's bus and storage; its dispatcher is not started, so deliveries stay queued to be read back. */
+  const startAlerter = async (tickIntervalMs: number) => {
     const logger = createLogger("silent");
     const metrics = new Metrics();
-    bus = new EmbeddedBus({ dataDir: dir, retentionMs: 86_400_000, logger, metrics });
-    storage = new EmbeddedStorage(dir);
-    await bus.start();
-    await storage.start();
-    now = T0 + 60_000;
-    // Not started: deliveries stay queued, to be read back.
-    const dispatcher = new DeliveryDispatcher({
-      storage,
-      metrics,
-      logger,
-      now: () => now,
-      senderFor: () => undefined,
-    });
     alerter = new Alerter({
       bus,
       storage,
-      dispatcher,
+      dispatcher: new DeliveryDispatcher({
+        storage,
+        metrics,
+        logger,
+        now: () => now,
+        senderFor: () => undefined,
+      }),
       receivers: config.receivers,
       alerting: config.alerting,
       metrics,
       logger,
-      audit: async () => undefined,
+      audit: async (entry) => {
+        audit.push(entry);
+      },
       now: () => now,
-      tickIntervalMs: 3_600_000,
+      tickIntervalMs,
     });
     await alerter.start();
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "aw-alerter-"));
+    const logger = createLogger("silent");
+    bus = new EmbeddedBus({ dataDir: dir, retentionMs: 86_400_000, logger, metrics: new Metrics() });
+    storage = new EmbeddedStorage(dir);
+    await bus.start();
+    await storage.start();
+    now = T0 + 60_000;
+    audit.length = 0;
+    // No tick during a test unless it asks for one.
+    await startAlerter(3_600_000);
   });
 
   afterEach(async () => {
@@ -159,32 +169,9 @@ describe("alerter", () => {
   });
 
   it("holds back a silenced incident's notifications until the silence ends; a resolved one still goes out", async () => {
-    // An alerter that ticks (the shared one does not), with its audit trail kept.
+    // An alerter that ticks (the shared one does not).
     await alerter.stop();
-    const logger = createLogger("silent");
-    const metrics = new Metrics();
-    const audit: { action: string; target: string; reason: string | null }[] = [];
-    alerter = new Alerter({
-      bus,
-      storage,
-      dispatcher: new DeliveryDispatcher({
-        storage,
-        metrics,
-        logger,
-        now: () => now,
-        senderFor: () => undefined,
-      }),
-      receivers: config.receivers,
-      alerting: config.alerting,
-      metrics,
-      logger,
-      audit: async (entry) => {
-        audit.push(entry);
-      },
-      now: () => now,
-      tickIntervalMs: 20,
-    });
-    await alerter.start();
+    await startAlerter(20);
     const pentest = await alerter.createSilence(
       {
         matchers: [{ name: "principal", value: "p0|p9", op: "=~" }],
