@@ -57,7 +57,7 @@ describe("alerter", () => {
   const audit: { action: string; target: string; reason: string | null }[] = [];
 
   /** An alerter on this test's bus and storage; its dispatcher is not started, so deliveries stay queued to be read back. */
-  const startAlerter = async (tickIntervalMs: number) => {
+  const startAlerter = async (tickIntervalMs: number, alerting = config.alerting) => {
     const logger = createLogger("silent");
     const metrics = new Metrics();
     alerter = new Alerter({
@@ -71,7 +71,7 @@ describe("alerter", () => {
         senderFor: () => undefined,
       }),
       receivers: config.receivers,
-      alerting: config.alerting,
+      alerting,
       metrics,
       logger,
       audit: async (entry) => {
@@ -227,6 +227,48 @@ describe("alerter", () => {
       ),
     ).rejects.toThrow(/ends_at must be after starts_at/);
     expect(await storage.listSilences()).toEqual([]);
+  });
+
+  it("routes each incident to the receivers its routes pick; its resolution to those that heard it fire", async () => {
+    await alerter.stop();
+    const routed = parseConfig(
+      {
+        auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
+        receivers: [
+          { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s" },
+          { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s" },
+        ],
+        alerting: {
+          routes: [
+            { matchers: [{ name: "severity", value: "critical" }], receivers: ["pager"], continue: true },
+            { matchers: [{ name: "principal", value: "p1|p3", op: "=~" }], receivers: ["hook"] },
+          ],
+        },
+      },
+      {},
+    );
+    await startAlerter(3_600_000, routed.alerting);
+    await append([finding(1, "p0"), finding(1, "p1"), finding(1, "p2", "critical")]);
+    await eventually(async () => expect(await incidents()).toHaveLength(3));
+    const [p0, p1, p2] = (await incidents()).map((s) => s.incident.id) as [string, string, string];
+    const targets = async (id: string, status: string, count: number) => {
+      const found: string[] = [];
+      for (const r of ["hook", "pager"])
+        if (await storage.getDelivery(`alert:${id}:${r}:${status}:${count}`)) found.push(r);
+      return found;
+    };
+    expect(await targets(p0, "firing", 1)).toEqual(["hook", "pager"]); // no route holds: everyone
+    expect(await targets(p1, "firing", 1)).toEqual(["hook"]);
+    expect(await targets(p2, "firing", 1)).toEqual(["pager"]); // critical, continue, p2 not routed on
+
+    // p1 turns critical: the pager hears of it too (first route, continue, then the second).
+    now += config.alerting.group_interval;
+    await append([finding(2, "p1", "critical")]);
+    await eventually(async () => expect(await targets(p1, "firing", 2)).toEqual(["hook", "pager"]));
+    await alerter.resolve(p2, "oncall", null);
+    expect(await targets(p2, "resolved", 1)).toEqual(["pager"]);
+    await alerter.resolve(p1, "oncall", null);
+    expect(await targets(p1, "resolved", 2)).toEqual(["hook", "pager"]);
   });
 
   it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {

@@ -3,7 +3,8 @@
  *
  * Pipeline per finding, in order: dedupe (a finding id applied before is dropped, so replays after
  * a crash change nothing) → group (findings with the same fingerprint, detector + agent + entity,
- * join the open incident instead of opening another) → notify (the first notification at once,
+ * join the open incident instead of opening another) → route (alerting.routes pick the receivers;
+ * router.ts) → notify (the first notification at once,
  * updates at most every `group_interval`; none while a silence matches the incident: what was
  * held back goes out when the silence ends). A clock tick resolves incidents that got no finding
  * for `resolve_timeout` and sends the resolved notifications (also under a silence, when a firing
@@ -34,6 +35,7 @@ import { Mutex } from "../runtime/mutex.ts";
 import type { AppliedFinding, Storage } from "../runtime/storage/storage.ts";
 import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
 import type { AlertNotification } from "./notifiers/notifier.ts";
+import { receiversFor } from "./router.ts";
 import { silencedBy, silenceState } from "./silences.ts";
 
 export const ALERTER_GROUP = "alerter";
@@ -411,8 +413,16 @@ export class Alerter {
       status = "firing";
     }
     if (!status) return [];
+    const routed = receiversFor(incident, this.#o.alerting.routes, this.#o.receivers);
+    const told = notify.notified_receivers;
+    // A resolution goes to whoever heard it was firing, wherever the incident routes now.
+    const targets =
+      status === "resolved" && told ? this.#o.receivers.filter((r) => told.includes(r.name)) : routed;
+    if (status === "firing") {
+      notify.notified_receivers = [...new Set([...(told ?? []), ...routed.map((r) => r.name)])];
+    }
     const body = JSON.stringify({ version: "1", status, incident } satisfies AlertNotification);
-    const notifications = this.#o.receivers.map(
+    const notifications = targets.map(
       (receiver): NewDelivery => ({
         id: `alert:${incident.id}:${receiver.name}:${status}:${incident.finding_count}`,
         kind: "alert",

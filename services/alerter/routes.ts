@@ -3,11 +3,12 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseDuration } from "../runtime/duration.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
-import { MATCHER_OPS, type Silence } from "../runtime/model.ts";
+import { matcherRegex, matcherSchema, matchesEverything } from "../runtime/matchers.ts";
+import type { Silence } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, principalOf, queryParams } from "../server.ts";
 import type { Alerter } from "./alerter.ts";
-import { matcherRegex, silenceState } from "./silences.ts";
+import { silenceState } from "./silences.ts";
 
 const listQuery = z.strictObject({
   status: z.enum(["open", "acknowledged", "resolved"]).optional(),
@@ -56,25 +57,6 @@ const rfc3339 = z.iso
   .datetime({ offset: true, message: "must be an RFC 3339 time" })
   .transform((t) => Date.parse(t));
 
-const matcherSchema = z
-  .strictObject({
-    name: z.string().min(1).max(128),
-    value: z.string().max(1024),
-    op: z.enum(MATCHER_OPS).default("="),
-  })
-  .superRefine((matcher, ctx) => {
-    if (matcher.op !== "=~" && matcher.op !== "!~") return;
-    try {
-      matcherRegex(matcher.value);
-    } catch (err) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["value"],
-        message: `not a regular expression (${(err as Error).message})`,
-      });
-    }
-  });
-
 const silenceBody = z
   .strictObject({
     matchers: z.array(matcherSchema).min(1).max(32),
@@ -100,20 +82,9 @@ const silenceBody = z
     }
     // As Alertmanager: a silence every incident would match (all matchers hold for empty labels)
     // is almost always a mistake, and would hide everything.
-    const matchesEmpty = (m: z.output<typeof matcherSchema>) =>
-      m.op === "="
-        ? m.value === ""
-        : m.op === "!="
-          ? m.value !== ""
-          : (m.op === "=~") === matcherRegex(m.value).test("");
     if (
-      body.matchers.every((m) => {
-        try {
-          return matchesEmpty(m);
-        } catch {
-          return false;
-        }
-      })
+      body.matchers.every((m) => !(m.op === "=~" || m.op === "!~") || isRegex(m.value)) &&
+      matchesEverything(body.matchers)
     ) {
       ctx.addIssue({
         code: "custom",
@@ -123,6 +94,16 @@ const silenceBody = z
       });
     }
   });
+
+/** Whether a regex matcher's value compiles (one that does not is reported by matcherSchema). */
+function isRegex(value: string): boolean {
+  try {
+    matcherRegex(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const silenceQuery = z.strictObject({ state: z.enum(["active", "pending", "expired"]).optional() });
 

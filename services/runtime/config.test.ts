@@ -35,7 +35,7 @@ describe("config", () => {
       window: 300_000,
       severity: "critical",
     });
-    expect(config.alerting).toEqual({ group_interval: 60_000, resolve_timeout: 900_000 });
+    expect(config.alerting).toEqual({ group_interval: 60_000, resolve_timeout: 900_000, routes: [] });
   });
 
   it("accepts the contract's minimal config", () => {
@@ -123,6 +123,47 @@ describe("config", () => {
       ]),
     );
     expect(found.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("checks routes: matchers, and receivers that exist", () => {
+    const receivers = [{ name: "pager", type: "webhook", url: "http://127.0.0.1:9/p", secret: "s" }];
+    expect(
+      problems({
+        ...minimal,
+        receivers,
+        alerting: {
+          routes: [
+            { matchers: [{ name: "severity", value: "critical" }], receivers: ["pager", "slack"] },
+            { matchers: [{ name: "agent_id", value: "(", op: "=~" }], receivers: ["pager"] },
+            { matchers: [{ name: "agent_id", value: "x", op: "==" }], receivers: [] },
+          ],
+        },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^alerting\.routes\[1\]\.matchers\[0\]\.value: not a regular expression/),
+      expect.stringMatching(/^alerting\.routes\[2\]\.matchers\[0\]\.op: /),
+      expect.stringMatching(/^alerting\.routes\[2\]\.receivers: /),
+    ]);
+    expect(
+      problems({
+        ...minimal,
+        receivers,
+        alerting: {
+          routes: [{ matchers: [{ name: "severity", value: "critical" }], receivers: ["pager", "slack"] }],
+        },
+      }),
+    ).toEqual(['alerting.routes[0].receivers[1]: no receiver is named "slack" (receivers: pager)']);
+    const config = parseConfig(
+      {
+        ...minimal,
+        receivers,
+        alerting: { routes: [{ receivers: ["pager"], matchers: [{ name: "a", value: "b" }] }] },
+      },
+      {},
+    );
+    expect(config.alerting.routes).toEqual([
+      { matchers: [{ name: "a", value: "b", op: "=" }], receivers: ["pager"], continue: false },
+    ]);
   });
 
   it("rejects duplicate names and tokens, and ingest tokens without agents", () => {

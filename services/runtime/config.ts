@@ -10,6 +10,7 @@ import { z } from "zod";
 import { SENSITIVE_TYPES } from "../../detectors/sensitive.ts";
 import { parseDuration } from "./duration.ts";
 import { AgentwatchError } from "./errors.ts";
+import { matcherSchema } from "./matchers.ts";
 import { Secret } from "./secret.ts";
 
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -381,6 +382,22 @@ export const configSchema = z
         group_interval: duration.prefault("1m"),
         /** An incident with no new finding for this long is resolved, and receivers are told. */
         resolve_timeout: duration.prefault("15m"),
+        /**
+         * Which receivers hear of which incidents. The first route whose matchers all hold takes
+         * the incident (and the next ones too while a taken route says `continue`). With no
+         * routes, or when none holds, every receiver is told: an incident is never dropped
+         * for want of a route.
+         */
+        routes: z
+          .array(
+            z.strictObject({
+              /** Empty: every incident. */
+              matchers: z.array(matcherSchema).max(32).default([]),
+              receivers: z.array(z.string().min(1)).min(1),
+              continue: z.boolean().default(false),
+            }),
+          )
+          .default([]),
       })
       .prefault({}),
     log: z
@@ -415,6 +432,18 @@ export const configSchema = z
       "id",
       ctx,
     );
+    const receiverNames = new Set(config.receivers.map((r) => r.name));
+    config.alerting.routes.forEach((route, i) => {
+      route.receivers.forEach((name, j) => {
+        if (!receiverNames.has(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["alerting", "routes", i, "receivers", j],
+            message: `no receiver is named "${name}" (receivers: ${[...receiverNames].join(", ") || "none"})`,
+          });
+        }
+      });
+    });
     config.auth.tokens.forEach((token, i) => {
       if (token.role === "ingest" && token.agents === undefined) {
         ctx.addIssue({

@@ -128,6 +128,8 @@ export interface NotifyState {
   /** finding_count at the last firing notification. */
   notified_findings: number;
   resolved_sent: boolean;
+  /** Receivers told it is firing (its resolution goes to them); absent on incidents stored before routing. */
+  notified_receivers?: string[];
 }
 
 export interface StoredIncident {
