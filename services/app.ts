@@ -7,8 +7,8 @@ import type { FastifyInstance } from "fastify";
 import { createDetectors } from "../detectors/index.ts";
 import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
+import { notifierFor } from "./alerter/notifiers/index.ts";
 import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
-import { WebhookNotifier } from "./alerter/notifiers/webhook.ts";
 import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.ts";
 import { registerCollector } from "./collector/collector.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
@@ -107,7 +107,7 @@ export class Agentwatch {
       this.#workers.push({ name: "detector", stop: () => runner.stop() });
     }
     if (has("alerter")) {
-      const notifiers = new Map(config.receivers.map((r) => [r.name, new WebhookNotifier(r)]));
+      const notifiers = new Map(config.receivers.map((r) => [r.name, notifierFor(r)]));
       const controls = new Map(
         config.agents.flatMap((a) => (a.control ? [[a.id, new HttpAgentControl(a.control)] as const] : [])),
       );

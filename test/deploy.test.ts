@@ -75,6 +75,10 @@ describe("docker-compose.yml", () => {
     const config = parseConfig(raw, env);
     expect(config.bus).toMatchObject({ type: "kafka", brokers: ["kafka:9092"] });
     expect(config.storage).toMatchObject({ type: "elasticsearch", node: "http://elasticsearch:9200" });
+    // Alerts also go to the compose file's mail sink, by its service name and SMTP port.
+    const mail = config.receivers.find((r) => r.type === "email");
+    expect(mail).toMatchObject({ smarthost: "smtp:1025", require_tls: false });
+    expect(compose.services.smtp).toBeDefined();
     // Every variable the config needs is passed to the role containers.
     const passed = Object.keys(compose.services.collector?.environment ?? {});
     expect(passed.sort()).toEqual(Object.keys(env).sort());

@@ -28,14 +28,18 @@ const secret = z
   .min(1, "must not be empty")
   .transform((value) => new Secret(value));
 
-const httpUrl = z.string().refine((value) => {
+function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return url.protocol === "http:" || url.protocol === "https:";
   } catch {
     return false;
   }
-}, "must be an http:// or https:// URL");
+}
+
+const httpUrl = z.string().refine(isHttpUrl, "must be an http:// or https:// URL");
+/** A URL that is itself a credential (a Slack incoming webhook): kept as a Secret. */
+const secretHttpUrl = secret.refine((s) => isHttpUrl(s.reveal()), "must be an http:// or https:// URL");
 
 const agentId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must match [A-Za-z0-9._:-]{1,128}");
 
@@ -62,9 +66,53 @@ const webhookReceiver = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(12),
 });
 
-const receiverSchema = z.discriminatedUnion("type", [webhookReceiver], {
-  error: (issue) => (issue.code === "invalid_union" ? "type must be one of: webhook" : undefined),
+/** A Slack incoming webhook (https://api.slack.com/messaging/webhooks): one message per notification. */
+const slackReceiver = z.strictObject({
+  name: z.string().min(1).max(64),
+  type: z.literal("slack"),
+  /** The incoming webhook URL; it carries its own token, so it is a secret. */
+  url: secretHttpUrl,
+  timeout: duration.default(5000),
+  max_attempts: z.number().int().min(1).max(100).default(12),
 });
+
+/** PagerDuty Events API v2: firing triggers, resolved resolves, the incident id dedupes. */
+const pagerdutyReceiver = z.strictObject({
+  name: z.string().min(1).max(64),
+  type: z.literal("pagerduty"),
+  /** The integration key of a PagerDuty service (Events API v2). */
+  routing_key: secret,
+  url: httpUrl.default("https://events.pagerduty.com/v2/enqueue"),
+  timeout: duration.default(5000),
+  max_attempts: z.number().int().min(1).max(100).default(12),
+});
+
+const emailAddress = z.email({ error: "must be an email address" });
+
+/** Email over SMTP, as Alertmanager's email receiver (smarthost, STARTTLS required by default). */
+const emailReceiver = z.strictObject({
+  name: z.string().min(1).max(64),
+  type: z.literal("email"),
+  to: z.array(emailAddress).min(1),
+  from: emailAddress,
+  /** `host:port` of the SMTP server; port 465 speaks TLS from the start, others upgrade with STARTTLS. */
+  smarthost: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port"),
+  auth_username: z.string().min(1).optional(),
+  auth_password: secret.optional(),
+  /** Refuse to send without TLS (STARTTLS or port 465). Off only for a local mail sink. */
+  require_tls: z.boolean().default(true),
+  timeout: duration.default(10_000),
+  max_attempts: z.number().int().min(1).max(100).default(12),
+});
+
+const receiverSchema = z.discriminatedUnion(
+  "type",
+  [webhookReceiver, slackReceiver, pagerdutyReceiver, emailReceiver],
+  {
+    error: (issue) =>
+      issue.code === "invalid_union" ? "type must be one of: webhook, slack, pagerduty, email" : undefined,
+  },
+);
 
 const agentSchema = z.strictObject({
   id: agentId,
@@ -432,6 +480,18 @@ export const configSchema = z
       "id",
       ctx,
     );
+    config.receivers.forEach((receiver, i) => {
+      if (
+        receiver.type === "email" &&
+        (receiver.auth_username === undefined) !== (receiver.auth_password === undefined)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["receivers", i, receiver.auth_username === undefined ? "auth_username" : "auth_password"],
+          message: "auth_username and auth_password go together",
+        });
+      }
+    });
     const receiverNames = new Set(config.receivers.map((r) => r.name));
     config.alerting.routes.forEach((route, i) => {
       route.receivers.forEach((name, j) => {
@@ -486,6 +546,10 @@ export type Config = z.output<typeof configSchema> & {
 };
 export type TokenConfig = Config["auth"]["tokens"][number];
 export type ReceiverConfig = Config["receivers"][number];
+export type WebhookReceiverConfig = Extract<ReceiverConfig, { type: "webhook" }>;
+export type SlackReceiverConfig = Extract<ReceiverConfig, { type: "slack" }>;
+export type PagerdutyReceiverConfig = Extract<ReceiverConfig, { type: "pagerduty" }>;
+export type EmailReceiverConfig = Extract<ReceiverConfig, { type: "email" }>;
 export type AgentConfig = Config["agents"][number];
 export type Severity = z.output<typeof severity>;
 

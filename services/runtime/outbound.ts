@@ -1,5 +1,6 @@
 /**
- * Signed outbound POSTs, shared by the webhook notifier and the agent control client. A 2xx is
+ * Outbound POSTs, shared by the notifiers and the agent control client (signed for the webhook
+ * receivers and agent control, contract §5). A 2xx is
  * success; a network failure, timeout, 408, 425, 429 or 5xx is a retryable `deliveryFailed`; any
  * other answer is a `deliveryRejected` that repeating will not fix.
  */
@@ -9,21 +10,26 @@ import { signedHeaders } from "./signing.ts";
 
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
-export async function postSigned(
+export function postSigned(url: string, secret: Secret, body: string, timeoutMs: number): Promise<void> {
+  return postJson(url, body, timeoutMs, signedHeaders(secret.reveal(), body));
+}
+
+/**
+ * POSTs a JSON body; resolves on a 2xx, rejects as described above. `shownUrl` is what errors
+ * name instead of the URL, for URLs that are credentials (a Slack webhook's path is its token).
+ */
+export async function postJson(
   url: string,
-  secret: Secret,
   body: string,
   timeoutMs: number,
+  headers: Record<string, string> = {},
+  shownUrl = url,
 ): Promise<void> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "user-agent": "agentwatch",
-        ...signedHeaders(secret.reveal(), body),
-      },
+      headers: { "content-type": "application/json", "user-agent": "agentwatch", ...headers },
       body,
       signal: AbortSignal.timeout(timeoutMs),
       redirect: "error",
@@ -34,13 +40,13 @@ export async function postSigned(
       (err as Error).name === "TimeoutError"
         ? `no answer within ${timeoutMs} ms`
         : (cause?.code ?? cause?.message ?? (err as Error).message);
-    throw new AgentwatchError("deliveryFailed", `POST ${url} failed: ${reason}`, { cause: err });
+    throw new AgentwatchError("deliveryFailed", `POST ${shownUrl} failed: ${reason}`, { cause: err });
   }
   // Drain the body so the connection can be reused; keep a little of it for the error message.
   const text = await response.text().catch(() => "");
   if (response.ok) return;
   const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-  const message = `POST ${url} answered ${response.status}${snippet ? `: ${snippet}` : ""}`;
+  const message = `POST ${shownUrl} answered ${response.status}${snippet ? `: ${snippet}` : ""}`;
   const retryable = response.status >= 500 || RETRYABLE_STATUS.has(response.status);
   throw new AgentwatchError(retryable ? "deliveryFailed" : "deliveryRejected", message, {
     details: { status: response.status },

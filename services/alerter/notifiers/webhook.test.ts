@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Receiver, signedWith } from "../../../test/helpers/receiver.ts";
-import { parseConfig } from "../../runtime/config.ts";
+import { parseConfig, type WebhookReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Incident } from "../../runtime/model.ts";
 import type { AlertNotification } from "./notifier.ts";
@@ -22,7 +22,7 @@ function notifierFor(url: string, timeout = "2s") {
     },
     {},
   );
-  return new WebhookNotifier(config.receivers[0] as (typeof config.receivers)[number]);
+  return new WebhookNotifier(config.receivers[0] as WebhookReceiverConfig);
 }
 
 async function failure(promise: Promise<void>): Promise<AgentwatchError> {

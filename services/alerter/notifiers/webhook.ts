@@ -1,13 +1,13 @@
 /** The signed webhook receiver of contract §5: the alert body as JSON, HMAC-signed. */
-import type { ReceiverConfig } from "../../runtime/config.ts";
+import type { WebhookReceiverConfig } from "../../runtime/config.ts";
 import { postSigned } from "../../runtime/outbound.ts";
 import type { AlertNotification, Notifier } from "./notifier.ts";
 
 export class WebhookNotifier implements Notifier {
   readonly name: string;
-  readonly #config: ReceiverConfig;
+  readonly #config: WebhookReceiverConfig;
 
-  constructor(config: ReceiverConfig) {
+  constructor(config: WebhookReceiverConfig) {
     this.name = config.name;
     this.#config = config;
   }

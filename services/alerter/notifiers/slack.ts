@@ -1,0 +1,74 @@
+/**
+ * Slack, through an incoming webhook: one message per notification, readable on a phone. The
+ * incident is already redacted (evidence masked) by the alerter. Slack's answers map onto the
+ * usual outbound rules: 429 and 5xx are retried, 4xx (a revoked hook, an archived channel) is not.
+ */
+import type { SlackReceiverConfig } from "../../runtime/config.ts";
+import { postJson } from "../../runtime/outbound.ts";
+import type { AlertNotification, Notifier } from "./notifier.ts";
+
+const COLOR = { critical: "#d7263d", warning: "#f49d37", info: "#3f88c5", resolved: "#2e933c" } as const;
+const MAX_FINDINGS_SHOWN = 5;
+
+export class SlackNotifier implements Notifier {
+  readonly name: string;
+  readonly #config: SlackReceiverConfig;
+
+  constructor(config: SlackReceiverConfig) {
+    this.name = config.name;
+    this.#config = config;
+  }
+
+  send(notification: AlertNotification): Promise<void> {
+    return postJson(
+      this.#config.url.reveal(),
+      JSON.stringify(slackMessage(notification)),
+      this.#config.timeout,
+      {},
+      `the Slack webhook of receiver ${this.name}`,
+    );
+  }
+}
+
+/** Slack's mrkdwn needs only these three escaped (https://api.slack.com/reference/surfaces/formatting). */
+function escapeMrkdwn(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+export function slackMessage({ status, incident }: AlertNotification): Record<string, unknown> {
+  const resolved = status === "resolved";
+  const tag = resolved ? "RESOLVED" : incident.severity.toUpperCase();
+  const headline = `${resolved ? ":white_check_mark:" : ":rotating_light:"} [${tag}] ${escapeMrkdwn(incident.title)}`;
+  const fields = [
+    ["Agent", incident.agent_id],
+    ["Detector", incident.detector],
+    ["Severity", incident.severity],
+    ["Findings", String(incident.finding_count ?? incident.findings.length)],
+    ["Started", incident.started_at],
+    ...(incident.session_id ? [["Session", incident.session_id]] : []),
+  ].map(([title, value]) => ({ type: "mrkdwn", text: `*${title}*\n${escapeMrkdwn(String(value))}` }));
+  const recent = incident.findings
+    .slice(-MAX_FINDINGS_SHOWN)
+    .map((f) => `• ${f.time} ${escapeMrkdwn(f.detector)}: ${escapeMrkdwn(f.summary ?? "")}`)
+    .join("\n");
+  return {
+    // The notification text (push notifications, clients without blocks).
+    text: `[${tag}] ${incident.title} (${incident.agent_id})`,
+    attachments: [
+      {
+        color: resolved ? COLOR.resolved : COLOR[incident.severity],
+        blocks: [
+          {
+            type: "section",
+            text: { type: "mrkdwn", text: `*${headline}*\n${escapeMrkdwn(incident.summary)}` },
+          },
+          { type: "section", fields },
+          ...(recent
+            ? [{ type: "section", text: { type: "mrkdwn", text: `*Latest findings*\n${recent}` } }]
+            : []),
+          { type: "context", elements: [{ type: "mrkdwn", text: `agentwatch incident \`${incident.id}\`` }] },
+        ],
+      },
+    ],
+  };
+}
