@@ -136,6 +136,12 @@ export class Agentwatch {
         metrics,
         logger,
         audit,
+        pauseAgent: async (agentId, input) => {
+          // An agent on-call (or another policy) paused already stays as it is: no second
+          // control call, and the pause keeps its first author and reason.
+          if ((await killSwitch?.get(agentId))?.state === "paused") return;
+          await killSwitch?.pause(agentId, input);
+        },
       });
       dispatcher.start();
       await alerter.start();

@@ -57,6 +57,8 @@ describe("alerter", () => {
   const audit: { action: string; target: string; reason: string | null }[] = [];
 
   /** An alerter on this test's bus and storage; its dispatcher is not started, so deliveries stay queued to be read back. */
+  const paused: { agentId: string; actor: string; incidentId: string }[] = [];
+
   const startAlerter = async (tickIntervalMs: number, alerting = config.alerting) => {
     const logger = createLogger("silent");
     const metrics = new Metrics();
@@ -79,6 +81,9 @@ describe("alerter", () => {
       },
       now: () => now,
       tickIntervalMs,
+      pauseAgent: async (agentId, input) => {
+        paused.push({ agentId, actor: input.actor, incidentId: input.incidentId });
+      },
     });
     await alerter.start();
   };
@@ -92,6 +97,7 @@ describe("alerter", () => {
     await storage.start();
     now = T0 + 60_000;
     audit.length = 0;
+    paused.length = 0;
     // No tick during a test unless it asks for one.
     await startAlerter(3_600_000);
   });
@@ -269,6 +275,56 @@ describe("alerter", () => {
     expect(await targets(p2, "resolved", 1)).toEqual(["pager"]);
     await alerter.resolve(p1, "oncall", null);
     expect(await targets(p1, "resolved", 2)).toEqual(["hook", "pager"]);
+  });
+
+  it("pauses the agent of an incident that fires and matches an auto-pause policy, once, and not while silenced", async () => {
+    await alerter.stop();
+    const withPolicy = parseConfig(
+      {
+        auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
+        alerting: {
+          auto_pause: [
+            {
+              name: "critical-bruteforce",
+              matchers: [
+                { name: "severity", value: "critical" },
+                { name: "detector", value: "auth_bruteforce" },
+              ],
+            },
+          ],
+        },
+      },
+      {},
+    );
+    await startAlerter(20, withPolicy.alerting);
+    await alerter.createSilence(
+      { matchers: [{ name: "principal", value: "p2", op: "=" }], endsAt: now + 3_600_000, comment: "drill" },
+      "oncall",
+    );
+    await append([finding(1, "p0"), finding(1, "p1", "critical"), finding(1, "p2", "critical")]);
+    await eventually(async () => expect(await incidents()).toHaveLength(3));
+    const [, p1, p2] = (await incidents()).map((s) => s.incident) as [
+      unknown,
+      { id: string },
+      { id: string },
+    ];
+    await eventually(async () => expect(paused).toHaveLength(1));
+    expect(paused[0]).toEqual({
+      agentId: "support-bot",
+      actor: "policy:critical-bruteforce",
+      incidentId: p1.id,
+    });
+    expect((await storage.getIncident(p1.id))?.notify.auto_paused).toBe("critical-bruteforce");
+    // More findings, another notification: no second pause.
+    now += config.alerting.group_interval;
+    await append([finding(2, "p1", "critical")]);
+    await eventually(async () => expect((await storage.getIncident(p1.id))?.incident.finding_count).toBe(2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(paused).toHaveLength(1);
+    // The silenced one fires when its silence ends, and only then pauses.
+    const [drill] = await storage.listSilences();
+    await alerter.expireSilence(drill?.id as string, "oncall", null);
+    await eventually(async () => expect(paused.map((p) => p.incidentId)).toEqual([p1.id, p2.id]));
   });
 
   it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {

@@ -20,6 +20,7 @@ import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
+import { incidentLabels, matchesAll } from "../runtime/matchers.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import {
   type AuditEntry,
@@ -51,6 +52,8 @@ export interface AlerterOptions {
   logger: Logger;
   /** Writes an audit entry; the kill switch and the alerter share one audit writer. */
   audit(entry: Omit<AuditEntry, "id" | "time">): Promise<void>;
+  /** Pauses an agent through the kill switch (alerting.auto_pause); idempotent for a paused agent. */
+  pauseAgent?(agentId: string, input: { actor: string; reason: string; incidentId: string }): Promise<void>;
   now?: () => number;
   tickIntervalMs?: number;
 }
@@ -326,6 +329,7 @@ export class Alerter {
     // ids (incident, receiver, status, finding count) make re-queueing them a no-op.
     const incidents = [...touched.values()];
     await this.#o.dispatcher.enqueueAll(incidents.flatMap((stored) => this.#dueNotifications(stored)));
+    for (const stored of incidents) await this.#autoPause(stored);
     await this.#o.storage.putIncidents(incidents);
     await this.#o.storage.recordFindings(applied);
   }
@@ -377,10 +381,36 @@ export class Alerter {
         resolved = true;
       }
       notifications.push(...this.#dueNotifications(stored));
+      await this.#autoPause(stored);
       if (resolved || JSON.stringify(stored.notify) !== before) changed.push(stored);
     }
     await this.#o.dispatcher.enqueueAll(notifications);
     await this.#o.storage.putIncidents(changed);
+  }
+
+  /**
+   * Stage: act. An incident that has fired (a notification went out: not while silenced) and
+   * matches an auto-pause policy gets its agent paused, once; recorded in `notify`, stored by the
+   * caller. A crash before that store pauses again on replay, which the kill switch takes as a
+   * no-op for a paused agent.
+   */
+  async #autoPause(stored: StoredIncident): Promise<void> {
+    const { incident, notify } = stored;
+    if (!this.#o.pauseAgent || notify.auto_paused !== undefined) return;
+    if (incident.status === "resolved" || notify.last_firing_at === null) return;
+    const labels = incidentLabels(incident);
+    const policy = this.#o.alerting.auto_pause.find((p) => matchesAll(p.matchers, labels));
+    if (!policy) return;
+    await this.#o.pauseAgent(incident.agent_id, {
+      actor: `policy:${policy.name}`,
+      reason: `auto-pause (${policy.name}): ${incident.title}`,
+      incidentId: incident.id,
+    });
+    notify.auto_paused = policy.name;
+    this.#o.logger.warn(
+      { incident: incident.id, agent_id: incident.agent_id, policy: policy.name },
+      "agent paused by policy",
+    );
   }
 
   #markResolved(stored: StoredIncident, by: string): void {

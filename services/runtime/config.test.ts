@@ -35,7 +35,12 @@ describe("config", () => {
       window: 300_000,
       severity: "critical",
     });
-    expect(config.alerting).toEqual({ group_interval: 60_000, resolve_timeout: 900_000, routes: [] });
+    expect(config.alerting).toEqual({
+      group_interval: 60_000,
+      resolve_timeout: 900_000,
+      routes: [],
+      auto_pause: [],
+    });
   });
 
   it("accepts the contract's minimal config", () => {

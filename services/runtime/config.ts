@@ -10,7 +10,7 @@ import { z } from "zod";
 import { SENSITIVE_TYPES } from "../../detectors/sensitive.ts";
 import { parseDuration } from "./duration.ts";
 import { AgentwatchError } from "./errors.ts";
-import { matcherSchema } from "./matchers.ts";
+import { matcherSchema, matchesEverything } from "./matchers.ts";
 import { Secret } from "./secret.ts";
 
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -446,6 +446,19 @@ export const configSchema = z
             }),
           )
           .default([]),
+        /**
+         * Policies that pause an agent without waiting for on-call: when an incident that matches
+         * one fires (a notification is due, so not while silenced), its agent is paused through the
+         * kill switch, once per incident, by `policy:<name>`.
+         */
+        auto_pause: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must match [A-Za-z0-9._-]{1,64}"),
+              matchers: z.array(matcherSchema).min(1).max(32),
+            }),
+          )
+          .default([]),
       })
       .prefault({}),
     log: z
@@ -489,6 +502,22 @@ export const configSchema = z
           code: "custom",
           path: ["receivers", i, receiver.auth_username === undefined ? "auth_username" : "auth_password"],
           message: "auth_username and auth_password go together",
+        });
+      }
+    });
+    reportDuplicates(
+      config.alerting.auto_pause.map((p) => p.name),
+      ["alerting", "auto_pause"],
+      "name",
+      ctx,
+    );
+    config.alerting.auto_pause.forEach((policy, i) => {
+      if (matchesEverything(policy.matchers)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["alerting", "auto_pause", i, "matchers"],
+          message:
+            "at least one matcher must need a non-empty label value (this policy would pause an agent on any incident)",
         });
       }
     });

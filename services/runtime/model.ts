@@ -130,6 +130,8 @@ export interface NotifyState {
   resolved_sent: boolean;
   /** Receivers told it is firing (its resolution goes to them); absent on incidents stored before routing. */
   notified_receivers?: string[];
+  /** The auto-pause policy that paused the incident's agent, once it did. */
+  auto_paused?: string;
 }
 
 export interface StoredIncident {

@@ -102,7 +102,10 @@ export class KafkaBus implements Bus {
     slot.connected.catch(() => this.#retire(slot));
     this.#producer = slot;
     this.#producersStarted += 1;
-    if (this.#producersStarted > 1) this.#o.metrics.busProducerResets.inc();
+    if (this.#producersStarted > 1) {
+      this.#o.metrics.busProducerResets.inc();
+      this.#o.logger.warn({ component: "kafka" }, "a new Kafka producer replaces the one whose send failed");
+    }
     return slot;
   }
 
