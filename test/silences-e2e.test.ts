@@ -131,6 +131,10 @@ describe("silences end to end", () => {
     // Alice's alert went out after the incidents were both opened; give the held one a few ticks more.
     await new Promise((r) => setTimeout(r, 2000));
     expect(alertsFor("pentest-1")).toHaveLength(0);
+    // The incident says why nobody was paged.
+    const held = incidents.find((i: { labels: { principal: string } }) => i.labels.principal === "pentest-1");
+    const shown = await (await aw.fetch(`/v1/incidents/${held.id}`, send("GET", TOKENS.viewer))).json();
+    expect(shown).toMatchObject({ silenced_by: [silence.id], inhibited_by: [] });
 
     const active = await (await aw.fetch("/v1/silences?state=active", send("GET", TOKENS.viewer))).json();
     expect(active.silences.map((s: { id: string }) => s.id)).toEqual([silence.id]);
@@ -141,10 +145,10 @@ describe("silences end to end", () => {
     );
     expect(ended.status).toBe(200);
     expect(await ended.json()).toMatchObject({ id: silence.id, state: "expired", expired_by: "oncall" });
-    const held = await receiver.waitFor(
+    const released = await receiver.waitFor(
       (r) => r.path === "/alerts" && JSON.parse(r.body).incident.labels.principal === "pentest-1",
     );
-    expect(JSON.parse(held.body).status).toBe("firing");
+    expect(JSON.parse(released.body).status).toBe("firing");
 
     const read = await (await aw.fetch(`/v1/silences/${silence.id}`, send("GET", TOKENS.viewer))).json();
     expect(read.state).toBe("expired");

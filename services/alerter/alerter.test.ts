@@ -12,7 +12,7 @@ import { EmbeddedBus } from "../runtime/bus/embedded.ts";
 import { parseConfig } from "../runtime/config.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics.ts";
-import type { Finding } from "../runtime/model.ts";
+import type { Finding, Incident } from "../runtime/model.ts";
 import { EmbeddedStorage } from "../runtime/storage/embedded.ts";
 import { Alerter } from "./alerter.ts";
 import { DeliveryDispatcher } from "./dispatcher.ts";
@@ -325,6 +325,48 @@ describe("alerter", () => {
     const [drill] = await storage.listSilences();
     await alerter.expireSilence(drill?.id as string, "oncall", null);
     await eventually(async () => expect(paused.map((p) => p.incidentId)).toEqual([p1.id, p2.id]));
+  });
+
+  it("holds back what an active incident inhibits, and sends it once that incident is resolved", async () => {
+    await alerter.stop();
+    const inhibiting = parseConfig(
+      {
+        auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
+        alerting: {
+          inhibit_rules: [
+            {
+              source_matchers: [{ name: "severity", value: "critical" }],
+              target_matchers: [{ name: "severity", value: "warning" }],
+              equal: ["agent_id"],
+            },
+          ],
+        },
+      },
+      {},
+    );
+    await startAlerter(20, inhibiting.alerting);
+    const elsewhere: Finding = { ...finding(1, "p2"), id: "f-other", agent_id: "other-bot" };
+    await append([finding(1, "p0", "critical"), finding(1, "p1"), elsewhere]);
+    await eventually(async () => expect(await incidents()).toHaveLength(3));
+    const [p0, p1, p2] = (await incidents()).map((s) => s.incident) as [Incident, Incident, Incident];
+    await eventually(async () =>
+      expect(await storage.getDelivery(`alert:${p0.id}:hook:firing:1`)).toBeDefined(),
+    );
+    await eventually(async () =>
+      expect(await storage.getDelivery(`alert:${p2.id}:hook:firing:1`)).toBeDefined(),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // ten ticks
+    // The warning on the agent with a critical incident waits; the other agent's does not.
+    expect(await storage.getDelivery(`alert:${p1.id}:hook:firing:1`)).toBeUndefined();
+    expect(alerter.inhibitedBy(p1)).toEqual([p0.id]);
+    expect(alerter.inhibitedBy(p0)).toEqual([]);
+    expect(alerter.inhibitedBy(p2)).toEqual([]);
+
+    await alerter.resolve(p0.id, "oncall", null);
+    await eventually(async () =>
+      expect(await storage.getDelivery(`alert:${p1.id}:hook:firing:1`)).toBeDefined(),
+    );
+    expect(alerter.inhibitedBy(p1)).toEqual([]);
   });
 
   it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {

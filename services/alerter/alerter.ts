@@ -5,8 +5,8 @@
  * a crash change nothing) → group (findings with the same fingerprint, detector + agent + entity,
  * join the open incident instead of opening another) → route (alerting.routes pick the receivers;
  * router.ts) → notify (the first notification at once,
- * updates at most every `group_interval`; none while a silence matches the incident: what was
- * held back goes out when the silence ends). A clock tick resolves incidents that got no finding
+ * updates at most every `group_interval`; none while a silence matches the incident or an
+ * inhibit rule holds: what was held back goes out when that ends). A clock tick resolves incidents that got no finding
  * for `resolve_timeout` and sends the resolved notifications (also under a silence, when a firing
  * one went out: a receiver is never left with a page that does not close).
  *
@@ -35,6 +35,7 @@ import {
 import { Mutex } from "../runtime/mutex.ts";
 import type { AppliedFinding, Storage } from "../runtime/storage/storage.ts";
 import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
+import { Inhibitor } from "./inhibitor.ts";
 import type { AlertNotification } from "./notifiers/notifier.ts";
 import { receiversFor } from "./router.ts";
 import { silencedBy, silenceState } from "./silences.ts";
@@ -74,6 +75,7 @@ export class Alerter {
   #stopping: Promise<void> | undefined;
   /** Silences not expired yet, as of the last tick or silence change (storage is the truth). */
   #silences: Silence[] = [];
+  readonly #inhibitor: Inhibitor;
 
   constructor(options: AlerterOptions) {
     this.#o = {
@@ -82,10 +84,13 @@ export class Alerter {
       ...options,
       logger: options.logger.child({ component: "alerter" }),
     };
+    this.#inhibitor = new Inhibitor(options.alerting.inhibit_rules);
   }
 
   async start(): Promise<void> {
-    this.#o.metrics.openIncidents.set((await this.#o.storage.listActiveIncidents()).length);
+    const active = await this.#o.storage.listActiveIncidents();
+    this.#o.metrics.openIncidents.set(active.length);
+    this.#inhibitor.reset(active.map((s) => s.incident));
     await this.#loadSilences();
     this.#consumer = await this.#o.bus.consume({
       group: ALERTER_GROUP,
@@ -136,6 +141,7 @@ export class Alerter {
       const stored = await this.#require(id);
       if (stored.incident.status !== "resolved") {
         this.#markResolved(stored, actor);
+        this.#inhibitor.observe(stored.incident);
         if (comment)
           stored.incident.notes.push({ time: stored.incident.updated_at, actor, action: "resolve", comment });
         await this.#o.dispatcher.enqueueAll(this.#dueNotifications(stored));
@@ -224,6 +230,11 @@ export class Alerter {
   /** The silences, active at this moment, that hold back the incident's notifications. */
   silencedBy(incident: Incident): string[] {
     return silencedBy(incident, this.#silences, this.#o.now());
+  }
+
+  /** The active incidents whose inhibit rules hold back this incident's notifications. */
+  inhibitedBy(incident: Incident): string[] {
+    return this.#inhibitor.inhibitedBy(incident);
   }
 
   async #loadSilences(): Promise<void> {
@@ -325,6 +336,8 @@ export class Alerter {
       touched.set(fingerprint, stored);
       applied.push({ finding, incidentId: stored.incident.id });
     }
+    // The touched incidents may now inhibit others (and be inhibited), as of this batch.
+    for (const stored of touched.values()) this.#inhibitor.observe(stored.incident);
     // Stage: notify, then store: a crash in between re-applies the batch, and the notifications'
     // ids (incident, receiver, status, finding count) make re-queueing them a no-op.
     const incidents = [...touched.values()];
@@ -371,11 +384,14 @@ export class Alerter {
     const now = this.#o.now();
     const changed: StoredIncident[] = [];
     const notifications: NewDelivery[] = [];
-    for (const stored of await this.#o.storage.listActiveIncidents()) {
+    const active = await this.#o.storage.listActiveIncidents();
+    this.#inhibitor.reset(active.map((s) => s.incident));
+    for (const stored of active) {
       const before = JSON.stringify(stored.notify);
       let resolved = false;
       if (now - Date.parse(stored.incident.updated_at) >= this.#o.alerting.resolve_timeout) {
         this.#markResolved(stored, "agentwatch");
+        this.#inhibitor.observe(stored.incident);
         this.#o.metrics.incidentsResolved.inc({ how: "timeout" });
         this.#o.metrics.openIncidents.dec();
         resolved = true;
@@ -431,8 +447,12 @@ export class Alerter {
     let status: AlertNotification["status"] | undefined;
     if (incident.status === "resolved") {
       if (notify.last_firing_at !== null && !notify.resolved_sent) status = "resolved";
-    } else if (silencedBy(incident, this.#silences, now).length > 0) {
-      // Held back, not dropped: `notify` is unchanged, so it is due again once the silence ends.
+    } else if (
+      silencedBy(incident, this.#silences, now).length > 0 ||
+      this.#inhibitor.inhibitedBy(incident).length > 0
+    ) {
+      // Held back, not dropped: `notify` is unchanged, so it is due again once the silence or
+      // the inhibiting incident ends.
       return [];
     } else if (notify.last_firing_at === null) {
       status = "firing";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "../runtime/duration.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import { matcherRegex, matcherSchema, matchesEverything } from "../runtime/matchers.ts";
-import type { Silence } from "../runtime/model.ts";
+import type { Silence, StoredIncident } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, principalOf, queryParams } from "../server.ts";
 import type { Alerter } from "./alerter.ts";
@@ -19,9 +19,19 @@ const listQuery = z.strictObject({
 const actionBody = z.strictObject({ comment: z.string().max(4096).optional() });
 
 export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, alerter: Alerter): void {
+  /** An active incident also says what holds back its notifications (why on-call was not paged). */
+  const view = ({ incident }: StoredIncident) =>
+    incident.status === "resolved"
+      ? incident
+      : {
+          ...incident,
+          silenced_by: alerter.silencedBy(incident),
+          inhibited_by: alerter.inhibitedBy(incident),
+        };
+
   app.get("/v1/incidents", { config: { permission: "read" } }, async (request) => {
     const query = parseInput(listQuery, request.query, "query");
-    return { incidents: (await storage.listIncidents(query)).map((s) => s.incident) };
+    return { incidents: (await storage.listIncidents(query)).map(view) };
   });
 
   app.get<{ Params: { id: string } }>(
@@ -30,7 +40,7 @@ export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, a
     async (request) => {
       const stored = await storage.getIncident(request.params.id);
       if (!stored) throw new AgentwatchError("notFound", `incident ${request.params.id} does not exist`);
-      return stored.incident;
+      return view(stored);
     },
   );
 

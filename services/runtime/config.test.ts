@@ -39,6 +39,7 @@ describe("config", () => {
       group_interval: 60_000,
       resolve_timeout: 900_000,
       routes: [],
+      inhibit_rules: [],
       auto_pause: [],
     });
   });

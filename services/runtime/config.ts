@@ -447,6 +447,20 @@ export const configSchema = z
           )
           .default([]),
         /**
+         * Inhibition, as Alertmanager's inhibit_rules: while an active incident matches
+         * source_matchers, incidents matching target_matchers that share its values of the `equal`
+         * labels are not notified (e.g. a critical incident on an agent mutes its warnings).
+         */
+        inhibit_rules: z
+          .array(
+            z.strictObject({
+              source_matchers: z.array(matcherSchema).min(1).max(32),
+              target_matchers: z.array(matcherSchema).min(1).max(32),
+              equal: z.array(z.string().min(1).max(128)).max(32).default([]),
+            }),
+          )
+          .default([]),
+        /**
          * Policies that pause an agent without waiting for on-call: when an incident that matches
          * one fires (a notification is due, so not while silenced), its agent is paused through the
          * kill switch, once per incident, by `policy:<name>`.
