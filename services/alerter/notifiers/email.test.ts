@@ -3,7 +3,8 @@ import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EmailReceiverConfig, parseConfig } from "../../runtime/config.ts";
+import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
+import type { EmailReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Incident } from "../../runtime/model.ts";
 import { EmailNotifier } from "./email.ts";
@@ -77,35 +78,19 @@ describe("email notifier", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const notifier = (extra: Record<string, unknown> = {}, to = ["oncall@example.com", "sec@example.com"]) => {
-    const config = parseConfig(
-      {
-        auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] },
-        receivers: [
-          {
-            name: "mail",
-            type: "email",
-            to,
-            from: "agentwatch@example.com",
-            smarthost: `127.0.0.1:${port}`,
-            require_tls: false,
-            timeout: "3s",
-            ...extra,
-          },
-        ],
-      },
-      {},
+  const notifier = (extra: Record<string, unknown> = {}, to = ["oncall@example.com", "sec@example.com"]) =>
+    new EmailNotifier(
+      parseReceiver<EmailReceiverConfig>({
+        name: "mail",
+        type: "email",
+        to,
+        from: "agentwatch@example.com",
+        smarthost: `127.0.0.1:${port}`,
+        require_tls: false,
+        timeout: "3s",
+        ...extra,
+      }),
     );
-    return new EmailNotifier(config.receivers[0] as EmailReceiverConfig);
-  };
-  const failure = async (promise: Promise<void>) => {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(AgentwatchError);
-    return err as AgentwatchError;
-  };
 
   it("mails firing and resolved in one thread, to every address, with a one-line subject", async () => {
     await notifier().send(firing);
@@ -133,17 +118,19 @@ describe("email notifier", () => {
     const before = received.length;
     await notifier({ auth_username: "agentwatch", auth_password: "right-password" }).send(firing);
     expect(received).toHaveLength(before + 1);
-    const err = await failure(notifier({ auth_username: "agentwatch", auth_password: "wrong" }).send(firing));
+    const err = await rejection(
+      notifier({ auth_username: "agentwatch", auth_password: "wrong" }).send(firing),
+    );
     expect(err.code).toBe("deliveryRejected");
     expect(err.retryable).toBe(false);
     expect(err.message).not.toContain("wrong");
   });
 
   it("retries a 4xx reply and a refused connection, not a 5xx reply", async () => {
-    const full = await failure(notifier({}, ["full@example.com"]).send(firing));
+    const full = await rejection(notifier({}, ["full@example.com"]).send(firing));
     expect(full.retryable).toBe(true);
     expect(full.message).toMatch(/452/);
-    const gone = await failure(notifier({}, ["gone@example.com"]).send(firing));
+    const gone = await rejection(notifier({}, ["gone@example.com"]).send(firing));
     expect(gone.retryable).toBe(false);
     expect(gone.message).toMatch(/550/);
 
@@ -152,12 +139,12 @@ describe("email notifier", () => {
     await once(closed, "listening");
     const closedPort = (closed.address() as AddressInfo).port;
     closed.close();
-    const refused = await failure(notifier({ smarthost: `127.0.0.1:${closedPort}` }).send(firing));
+    const refused = await rejection(notifier({ smarthost: `127.0.0.1:${closedPort}` }).send(firing));
     expect(refused.retryable).toBe(true);
   });
 
   it("will not send in the clear when TLS is required and the server offers none", async () => {
-    const err = await failure(notifier({ require_tls: true }).send(firing));
+    const err = await rejection(notifier({ require_tls: true }).send(firing));
     expect(err.retryable).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
 import { Receiver } from "../../../test/helpers/receiver.ts";
-import { type PagerdutyReceiverConfig, parseConfig } from "../../runtime/config.ts";
-import { AgentwatchError } from "../../runtime/errors.ts";
+import type { PagerdutyReceiverConfig } from "../../runtime/config.ts";
 import type { Incident } from "../../runtime/model.ts";
 import { PagerdutyNotifier } from "./pagerduty.ts";
 
@@ -22,14 +22,14 @@ const incident = {
 } as unknown as Incident;
 
 function notifierFor(url: string): PagerdutyNotifier {
-  const config = parseConfig(
-    {
-      auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] },
-      receivers: [{ name: "pager", type: "pagerduty", routing_key: "R0UT1NGKEY", url }],
-    },
-    {},
+  return new PagerdutyNotifier(
+    parseReceiver<PagerdutyReceiverConfig>({
+      name: "pager",
+      type: "pagerduty",
+      routing_key: "R0UT1NGKEY",
+      url,
+    }),
   );
-  return new PagerdutyNotifier(config.receivers[0] as PagerdutyReceiverConfig);
 }
 
 describe("pagerduty notifier", () => {
@@ -70,16 +70,10 @@ describe("pagerduty notifier", () => {
 
   it("retries a 5xx, not a 400 (a bad key or payload)", async () => {
     const fail = (path: string) =>
-      notifierFor(`${receiver.url}${path}`)
-        .send({ version: "1", status: "firing", incident })
-        .then(
-          () => undefined,
-          (err: unknown) => err as AgentwatchError,
-        );
-    expect((await fail("/busy"))?.retryable).toBe(true);
+      rejection(notifierFor(`${receiver.url}${path}`).send({ version: "1", status: "firing", incident }));
+    expect((await fail("/busy")).retryable).toBe(true);
     const bad = await fail("/bad");
-    expect(bad).toBeInstanceOf(AgentwatchError);
-    expect(bad?.retryable).toBe(false);
-    expect(bad?.message).not.toContain("R0UT1NGKEY");
+    expect(bad.retryable).toBe(false);
+    expect(bad.message).not.toContain("R0UT1NGKEY");
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
 import { Receiver } from "../../../test/helpers/receiver.ts";
-import { parseConfig, type SlackReceiverConfig } from "../../runtime/config.ts";
+import type { SlackReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Incident } from "../../runtime/model.ts";
 import type { AlertNotification } from "./notifier.ts";
@@ -24,14 +25,7 @@ const incident = {
 } as unknown as Incident;
 
 function notifierFor(url: string): SlackNotifier {
-  const config = parseConfig(
-    {
-      auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] },
-      receivers: [{ name: "team-slack", type: "slack", url }],
-    },
-    {},
-  );
-  return new SlackNotifier(config.receivers[0] as SlackReceiverConfig);
+  return new SlackNotifier(parseReceiver<SlackReceiverConfig>({ name: "team-slack", type: "slack", url }));
 }
 
 describe("slack notifier", () => {
@@ -65,38 +59,24 @@ describe("slack notifier", () => {
 
   it("retries a rate limit, not a revoked hook, and never shows the hook URL (it is the credential)", async () => {
     const fail = (path: string) =>
-      notifierFor(`${receiver.url}${path}`)
-        .send({ version: "1", status: "firing", incident })
-        .then(
-          () => undefined,
-          (err: unknown) => err as AgentwatchError,
-        );
+      rejection(notifierFor(`${receiver.url}${path}`).send({ version: "1", status: "firing", incident }));
     const limited = await fail("/services/T0/B0/limited");
-    expect(limited).toBeInstanceOf(AgentwatchError);
-    expect(limited?.retryable).toBe(true);
+    expect(limited.retryable).toBe(true);
     const revoked = await fail("/services/T0/B0/revoked");
-    expect(revoked?.retryable).toBe(false);
-    expect(revoked?.message).toMatch(/^POST the Slack webhook of receiver team-slack answered 404/);
-    expect(`${limited?.message} ${revoked?.message}`).not.toContain("/services/");
+    expect(revoked.retryable).toBe(false);
+    expect(revoked.message).toMatch(/^POST the Slack webhook of receiver team-slack answered 404/);
+    expect(`${limited.message} ${revoked.message}`).not.toContain("/services/");
   });
 
   it("keeps the webhook URL secret in the config", () => {
-    const config = parseConfig(
-      {
-        auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] },
-        receivers: [{ name: "s", type: "slack", url: "https://hooks.slack.com/services/T0/B0/XYZ" }],
-      },
-      {},
+    const config = parseReceiver({
+      name: "s",
+      type: "slack",
+      url: "https://hooks.slack.com/services/T0/B0/XYZ",
+    });
+    expect(JSON.stringify(config)).not.toContain("XYZ");
+    expect(() => parseReceiver({ name: "s", type: "slack", url: "hooks.slack.com/x" })).toThrow(
+      AgentwatchError,
     );
-    expect(JSON.stringify(config.receivers)).not.toContain("XYZ");
-    expect(() =>
-      parseConfig(
-        {
-          auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] },
-          receivers: [{ name: "s", type: "slack", url: "hooks.slack.com/x" }],
-        },
-        {},
-      ),
-    ).toThrow(AgentwatchError);
   });
 });

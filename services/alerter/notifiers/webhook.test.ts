@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
 import { Receiver, signedWith } from "../../../test/helpers/receiver.ts";
-import { parseConfig, type WebhookReceiverConfig } from "../../runtime/config.ts";
-import { AgentwatchError } from "../../runtime/errors.ts";
+import type { WebhookReceiverConfig } from "../../runtime/config.ts";
 import type { Incident } from "../../runtime/model.ts";
 import type { AlertNotification } from "./notifier.ts";
 import { WebhookNotifier } from "./webhook.ts";
@@ -15,23 +15,15 @@ const notification: AlertNotification = {
 };
 
 function notifierFor(url: string, timeout = "2s") {
-  const config = parseConfig(
-    {
-      auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] },
-      receivers: [{ name: "hook", type: "webhook", url, secret: "hook-secret", timeout }],
-    },
-    {},
+  return new WebhookNotifier(
+    parseReceiver<WebhookReceiverConfig>({
+      name: "hook",
+      type: "webhook",
+      url,
+      secret: "hook-secret",
+      timeout,
+    }),
   );
-  return new WebhookNotifier(config.receivers[0] as WebhookReceiverConfig);
-}
-
-async function failure(promise: Promise<void>): Promise<AgentwatchError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AgentwatchError);
-  return err as AgentwatchError;
 }
 
 describe("webhook notifier", () => {
@@ -61,13 +53,13 @@ describe("webhook notifier", () => {
 
   it("says a 5xx or 429 is retryable and another 4xx is not", async () => {
     for (const path of ["/500", "/429"]) {
-      const err = await failure(notifierFor(`${receiver.url}${path}`).send(notification));
+      const err = await rejection(notifierFor(`${receiver.url}${path}`).send(notification));
       expect(err.code).toBe("deliveryFailed");
       expect(err.retryable).toBe(true);
       expect(err.message).toContain(`answered ${path.slice(1)}`);
     }
     for (const path of ["/400", "/410"]) {
-      const err = await failure(notifierFor(`${receiver.url}${path}`).send(notification));
+      const err = await rejection(notifierFor(`${receiver.url}${path}`).send(notification));
       expect(err.code).toBe("deliveryRejected");
       expect(err.retryable).toBe(false);
     }
@@ -78,12 +70,14 @@ describe("webhook notifier", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     closed.close();
-    const refused = await failure(notifierFor(`http://127.0.0.1:${port}/x`).send(notification));
+    const refused = await rejection(notifierFor(`http://127.0.0.1:${port}/x`).send(notification));
     expect(refused.retryable).toBe(true);
     expect(refused.message).toMatch(/ECONNREFUSED/);
 
     const slowPort = (hanging.address() as AddressInfo).port;
-    const timedOut = await failure(notifierFor(`http://127.0.0.1:${slowPort}/x`, "200ms").send(notification));
+    const timedOut = await rejection(
+      notifierFor(`http://127.0.0.1:${slowPort}/x`, "200ms").send(notification),
+    );
     expect(timedOut.retryable).toBe(true);
     expect(timedOut.message).toMatch(/no answer within 200 ms/);
   });
