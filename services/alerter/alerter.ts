@@ -412,10 +412,11 @@ export class Alerter {
    */
   async #autoPause(stored: StoredIncident): Promise<void> {
     const { incident, notify } = stored;
-    if (!this.#o.pauseAgent || notify.auto_paused !== undefined) return;
+    const policies = this.#o.alerting.auto_pause;
+    if (!this.#o.pauseAgent || policies.length === 0 || notify.auto_paused !== undefined) return;
     if (incident.status === "resolved" || notify.last_firing_at === null) return;
     const labels = incidentLabels(incident);
-    const policy = this.#o.alerting.auto_pause.find((p) => matchesAll(p.matchers, labels));
+    const policy = policies.find((p) => matchesAll(p.matchers, labels));
     if (!policy) return;
     await this.#o.pauseAgent(incident.agent_id, {
       actor: `policy:${policy.name}`,

@@ -10,6 +10,7 @@ export function silenceState(silence: Silence, now: number): SilenceState {
 
 /** The ids of the silences, active at `now`, that apply to the incident. */
 export function silencedBy(incident: Incident, silences: readonly Silence[], now: number): string[] {
+  if (silences.length === 0) return [];
   const labels = incidentLabels(incident);
   return silences
     .filter((s) => silenceState(s, now) === "active" && matchesAll(s.matchers, labels))
