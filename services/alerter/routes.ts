@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseDuration } from "../runtime/duration.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
-import { matcherRegex, matcherSchema, matchesEverything } from "../runtime/matchers.ts";
+import { matcherSchema, matchesEverything } from "../runtime/matchers.ts";
 import type { Silence, StoredIncident } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, principalOf, queryParams } from "../server.ts";
@@ -92,10 +92,7 @@ const silenceBody = z
     }
     // As Alertmanager: a silence every incident would match (all matchers hold for empty labels)
     // is almost always a mistake, and would hide everything.
-    if (
-      body.matchers.every((m) => !(m.op === "=~" || m.op === "!~") || isRegex(m.value)) &&
-      matchesEverything(body.matchers)
-    ) {
+    if (matchesEverything(body.matchers)) {
       ctx.addIssue({
         code: "custom",
         path: ["matchers"],
@@ -104,16 +101,6 @@ const silenceBody = z
       });
     }
   });
-
-/** Whether a regex matcher's value compiles (one that does not is reported by matcherSchema). */
-function isRegex(value: string): boolean {
-  try {
-    matcherRegex(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const silenceQuery = z.strictObject({ state: z.enum(["active", "pending", "expired"]).optional() });
 

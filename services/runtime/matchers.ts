@@ -50,9 +50,16 @@ export function matchesAll(matchers: readonly Matcher[], labels: Record<string, 
   return matchers.every((m) => holds(m, labels));
 }
 
-/** Whether the matchers hold for an incident with no labels at all (they would match everything). */
+/**
+ * Whether the matchers hold for an incident with no labels at all (they would match everything).
+ * False when a regex does not compile: such a matcher matches nothing, and matcherSchema reports it.
+ */
 export function matchesEverything(matchers: readonly Matcher[]): boolean {
-  return matchesAll(matchers, Object.create(null));
+  try {
+    return matchesAll(matchers, Object.create(null));
+  } catch {
+    return false;
+  }
 }
 
 /** One matcher in config or an API body: `op` defaults to `=`, a regex must compile. */
