@@ -10,6 +10,7 @@
  * replaying, the replayed time), and judges by arrival time, so a skewed agent clock is harmless.
  */
 import type { Severity } from "../services/runtime/config.ts";
+import { evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
@@ -121,6 +122,7 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
     },
 
     tick(state, now) {
+      evictIdle(state.agents, now, options.entityTtlMs); // and at most MAX_ENTITIES agents
       const findings = [];
       for (const [id, agent] of Object.entries(state.agents)) {
         const silentFor = now - agent.last_seen;

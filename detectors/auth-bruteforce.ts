@@ -5,6 +5,7 @@
  * rather than flooded.
  */
 import type { Severity } from "../services/runtime/config.ts";
+import { evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { Detector, Finding } from "./types.ts";
@@ -13,6 +14,8 @@ export interface AuthBruteforceOptions {
   threshold: number;
   windowMs: number;
   severity: Severity;
+  /** Entities kept at most (principals and IPs); the least recently seen go first. */
+  maxEntities?: number;
 }
 
 interface Entity {
@@ -23,12 +26,12 @@ interface Entity {
   /** Failures within the window, oldest first: [event time, event id]. */
   failures: [number, string][];
   last_alert: number | null;
+  /** Arrival time of the newest failure (agentwatch's clock): idle entities are evicted by it. */
+  last_seen: number;
 }
 
 export interface AuthBruteforceState {
   entities: Record<string, Entity>;
-  /** Highest event time seen: idle entities are evicted against it, so a replay behaves the same. */
-  watermark: number;
 }
 
 /** Evidence ids kept in a finding. */
@@ -42,11 +45,11 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
   return {
     name,
     eventTypes: ["auth"],
-    initialState: () => ({ entities: newRecord(), watermark: 0 }),
+    initialState: () => ({ entities: newRecord() }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "auth" || event.auth?.outcome !== "failure") return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time;
       const findings: Finding[] = [];
       const targets: [Entity["kind"], string | undefined][] = [
         ["principal", event.auth.principal],
@@ -55,8 +58,16 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
       for (const [kind, value] of targets) {
         if (value === undefined) continue;
         const key = `${event.agent_id}|${kind}:${value}`;
-        state.entities[key] ??= { agent_id: event.agent_id, kind, value, failures: [], last_alert: null };
+        state.entities[key] ??= {
+          agent_id: event.agent_id,
+          kind,
+          value,
+          failures: [],
+          last_alert: null,
+          last_seen: seen,
+        };
         const entity = state.entities[key];
+        entity.last_seen = Math.max(entity.last_seen ?? 0, seen);
         insertByTime(entity.failures, [time, event.id]);
         const windowStart = time - options.windowMs;
         while (entity.failures.length > 0 && (entity.failures[0] as [number, string])[0] <= windowStart) {
@@ -73,12 +84,10 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
       return findings;
     },
 
-    tick(state) {
-      for (const [key, entity] of Object.entries(state.entities)) {
-        const newest = entity.failures.at(-1)?.[0] ?? 0;
-        const lastAlert = entity.last_alert ?? 0;
-        if (Math.max(newest, lastAlert) <= state.watermark - options.windowMs) delete state.entities[key];
-      }
+    tick(state, now) {
+      // An entity quiet for a window has nothing left in it (by arrival time: an event dated
+      // ahead cannot keep it, nor make others look idle).
+      evictIdle(state.entities, now, options.windowMs, options.maxEntities);
       return [];
     },
   };

@@ -94,7 +94,7 @@ describe("auth_failure_rate", () => {
     const state = detector.initialState();
     detector.update(state, auth(T0, "failure", "old", "192.0.2.1"));
     detector.update(state, auth(T0 + 20 * 60_000, "failure", "new"));
-    detector.tick?.(state, 0);
+    detector.tick?.(state, T0 + 20 * 60_000);
     expect(Object.keys(state.subjects)).toEqual(["bot|principal:new"]);
   });
 });

@@ -11,7 +11,13 @@
  * Each pattern alerts at most once per window per entity.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { type CountSpike, type CountSpikeOptions, newCountSpike, observeCount } from "./baselines.ts";
+import {
+  type CountSpike,
+  type CountSpikeOptions,
+  evictIdle,
+  newCountSpike,
+  observeCount,
+} from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { AgentEvent, Detector, Finding } from "./types.ts";
@@ -25,6 +31,8 @@ export interface AuthFailureRateOptions {
   /** ...and this many MADs above the agent's usual window. */
   rateRobustZ: number;
   severity: Severity;
+  /** Subjects (and agents) kept at most; the least recently seen go first. */
+  maxEntities?: number;
 }
 
 /** Names (principals or IPs) with the time each was last seen failing; bounded. */
@@ -43,8 +51,7 @@ interface Subject {
 
 export interface AuthFailureRateState {
   subjects: Record<string, Subject>;
-  agents: Record<string, CountSpike>;
-  watermark: number;
+  agents: Record<string, CountSpike & { last_seen?: number }>;
 }
 
 export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthFailureRateState> {
@@ -112,11 +119,11 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
   return {
     name,
     eventTypes: ["auth"],
-    initialState: () => ({ subjects: newRecord(), agents: newRecord(), watermark: 0 }),
+    initialState: () => ({ subjects: newRecord(), agents: newRecord() }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "auth" || !event.auth) return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time;
       const { outcome, principal } = event.auth;
       const ip = event.source_ip;
       const findings: Finding[] = [];
@@ -127,7 +134,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
 
       for (const [kind, value, other] of subjects) {
         const subject = subjectFor(state, `${event.agent_id}|${kind}:${value}`, event.agent_id);
-        subject.last_seen = Math.max(subject.last_seen, time);
+        subject.last_seen = Math.max(subject.last_seen, seen);
         prune(subject, windowStart);
         if (outcome === "failure") {
           subject.failures.push([time, event.id]);
@@ -186,8 +193,9 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
       }
 
       if (outcome === "failure") {
-        const rate = state.agents[event.agent_id] ?? newCountSpike();
+        const rate: CountSpike & { last_seen?: number } = state.agents[event.agent_id] ?? newCountSpike();
         state.agents[event.agent_id] = rate;
+        rate.last_seen = seen;
         const { count, median, z, alert } = observeCount(rate, time, rateOptions);
         if (alert) {
           findings.push(
@@ -206,10 +214,15 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
       return findings;
     },
 
-    tick(state) {
-      for (const [key, subject] of Object.entries(state.subjects)) {
-        if (subject.last_seen <= state.watermark - options.windowMs) delete state.subjects[key];
-      }
+    tick(state, now) {
+      evictIdle(state.subjects, now, options.windowMs, options.maxEntities);
+      // Agents' failure-rate baselines are kept a week after their last failure.
+      evictIdle(
+        state.agents as Record<string, { last_seen: number }>,
+        now,
+        7 * 86_400_000,
+        options.maxEntities,
+      );
       return [];
     },
   };

@@ -307,17 +307,62 @@ export function seasonalSlot(state: SeasonalProfile, time: number): Ewma {
 // Entity eviction
 
 /**
- * Removes the entities whose `last_seen` is older than `ttlMs` before `now`. Detectors keep
- * per-entity state in records keyed by entity; this bounds them to the entities still active.
+ * Entities one detector keeps in one table (users, keys, principals, IPs, tools): a flood of
+ * distinct values (a script posting a new `user_id` per event) then costs at most this many
+ * (a few hundred bytes each), and the least recently seen go first. Active real fleets stay far
+ * below it; evictions are counted (agentwatch_detector_evictions_total).
+ */
+export const MAX_ENTITIES = 50_000;
+
+/**
+ * Removes the entities whose `last_seen` is older than `ttlMs` before `now`, then, while more than
+ * `max` remain, the least recently seen. Detectors keep per-entity state in records keyed by
+ * values from events (users, keys, IPs): the TTL bounds them to the entities still active, and
+ * `max` bounds them when a flood of distinct values is active all at once.
+ *
+ * `last_seen` and `now` are agentwatch's clock (arrival time, `ObservedEvent.received`), never an
+ * event's own time: an entity with a clock far ahead can then neither outlive its TTL nor, by
+ * moving a shared watermark, evict everyone else's. Returns how many were evicted.
  */
 export function evictIdle<T extends { last_seen: number }>(
   entities: Record<string, T>,
   now: number,
   ttlMs: number,
+  max = MAX_ENTITIES,
 ): number {
   let evicted = 0;
-  for (const [key, entity] of Object.entries(entities)) {
-    if (entity.last_seen < now - ttlMs) {
+  let remaining = 0;
+  for (const key in entities) {
+    if (((entities[key] as T).last_seen ?? 0) < now - ttlMs) {
+      delete entities[key];
+      evicted += 1;
+    } else {
+      remaining += 1;
+    }
+  }
+  if (remaining > max) evicted += evictOldest(entities, remaining - max, (e) => e.last_seen ?? 0);
+  return evicted;
+}
+
+/**
+ * Removes the `count` entities with the smallest `seenOf` (ties: any of them). One pass to find
+ * the cut-off (a sort of the times, not of the entities), one to delete: O(n log n) per call,
+ * made once a tick, not per event.
+ */
+export function evictOldest<T>(
+  entities: Record<string, T>,
+  count: number,
+  seenOf: (entity: T) => number,
+): number {
+  if (count <= 0) return 0;
+  const times: number[] = [];
+  for (const key in entities) times.push(seenOf(entities[key] as T));
+  times.sort((a, b) => a - b);
+  const cutoff = times[Math.min(count, times.length) - 1] as number;
+  let evicted = 0;
+  for (const key in entities) {
+    if (evicted >= count) break;
+    if (seenOf(entities[key] as T) <= cutoff) {
       delete entities[key];
       evicted += 1;
     }

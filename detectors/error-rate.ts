@@ -25,7 +25,6 @@ export interface ErrorRateOptions {
 
 export interface ErrorRateState {
   agents: Record<string, CountSpike & { last_seen: number; recent: string[] }>;
-  watermark: number;
 }
 
 export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
@@ -41,14 +40,14 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
   return {
     name,
     eventTypes: ["error", "tool_result"],
-    initialState: () => ({ agents: newRecord(), watermark: 0 }),
-    update(state, { event, time }) {
+    initialState: () => ({ agents: newRecord() }),
+    update(state, { event, time, received }) {
       const isError = event.type === "error" || (event.type === "tool_result" && event.status === "error");
       if (!isError) return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const agent = state.agents[event.agent_id] ?? { ...newCountSpike(), last_seen: 0, recent: [] };
       state.agents[event.agent_id] = agent;
-      agent.last_seen = Math.max(agent.last_seen, time);
+      agent.last_seen = Math.max(agent.last_seen, seen);
       agent.recent.push(event.id);
       if (agent.recent.length > 10) agent.recent.shift();
       const { count, median, z, alert } = observeCount(agent, time, spike);
@@ -75,8 +74,8 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
         },
       ];
     },
-    tick(state) {
-      evictIdle(state.agents, state.watermark, options.entityTtlMs);
+    tick(state, now) {
+      evictIdle(state.agents, now, options.entityTtlMs);
       return [];
     },
   };

@@ -11,7 +11,16 @@
  */
 import { isIP } from "node:net";
 import type { Severity } from "../services/runtime/config.ts";
-import { newRobustWindow, pushRobust, type RobustWindow, robustMedian, robustSpread } from "./baselines.ts";
+import {
+  evictIdle,
+  evictOldest,
+  MAX_ENTITIES,
+  newRobustWindow,
+  pushRobust,
+  type RobustWindow,
+  robustMedian,
+  robustSpread,
+} from "./baselines.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -86,7 +95,6 @@ interface ToolSizes {
 export interface ExfiltrationState {
   tools: Record<string, ToolSizes>;
   alerted: Record<string, number>;
-  watermark: number;
 }
 
 export function exfiltration(options: ExfiltrationOptions): Detector<ExfiltrationState> {
@@ -118,11 +126,11 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
   return {
     name,
     eventTypes: ["tool_call"],
-    initialState: () => ({ tools: newRecord(), alerted: newRecord(), watermark: 0 }),
+    initialState: () => ({ tools: newRecord(), alerted: newRecord() }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "tool_call" || !event.tool) return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const tool = event.tool.name;
       const findings: Finding[] = [];
       const raise = (
@@ -196,7 +204,7 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
           history = { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
           state.tools[key] = history;
         }
-        history.last_seen = Math.max(history.last_seen, time);
+        history.last_seen = Math.max(history.last_seen, seen);
         // The median and spread sort the history: only worth it for arguments big enough to matter.
         const judged = history.seen >= SIZE_WARMUP && size >= options.largeMinBytes;
         const median = judged || size >= options.largeAbsoluteBytes ? (robustMedian(history.sizes) ?? 0) : 0;
@@ -221,13 +229,13 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       return findings;
     },
 
-    tick(state) {
-      const horizon = state.watermark - options.entityTtlMs;
-      for (const [key, tool] of Object.entries(state.tools))
-        if (tool.last_seen <= horizon) delete state.tools[key];
+    tick(state, now) {
+      evictIdle(state.tools, now, options.entityTtlMs);
       for (const [key, at] of Object.entries(state.alerted)) {
-        if (at <= state.watermark - options.cooldownMs) delete state.alerted[key];
+        if (at <= now - options.cooldownMs) delete state.alerted[key];
       }
+      const alerted = Object.keys(state.alerted).length;
+      if (alerted > MAX_ENTITIES) evictOldest(state.alerted, alerted - MAX_ENTITIES, (at) => at);
       return [];
     },
   };

@@ -31,7 +31,6 @@ type Counter = CountSpike & { last_seen: number; recent: string[] };
 
 export interface InjectionState {
   counters: Record<string, Counter>;
-  watermark: number;
 }
 
 /** The text an event brings to the model, and where it came from, if it is one we judge. */
@@ -55,12 +54,12 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
   return {
     name: "injection",
     eventTypes: ["prompt", "tool_result"],
-    initialState: () => ({ counters: newRecord(), watermark: 0 }),
+    initialState: () => ({ counters: newRecord() }),
 
-    update(state, { event, time, signals }) {
+    update(state, { event, time, signals, received }) {
       const input = injectionInput(event);
       if (!input) return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const verdict = classifyInjection(input.text, input.origin);
       const external = signals?.injection;
       const evidence: InjectionEvidence[] = verdict.evidence.map((e) => ({ ...e, match: redact(e.match) }));
@@ -101,7 +100,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           const key = `${event.agent_id}|${kind}:${value}`;
           const counter = state.counters[key] ?? { ...newCountSpike(), last_seen: 0, recent: [] };
           state.counters[key] = counter;
-          counter.last_seen = Math.max(counter.last_seen, time);
+          counter.last_seen = Math.max(counter.last_seen, seen);
           counter.recent.push(event.id);
           if (counter.recent.length > 10) counter.recent.shift();
           const { count, median, z, alert } = observeCount(
@@ -132,8 +131,8 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
       return findings;
     },
 
-    tick(state) {
-      evictIdle(state.counters, state.watermark, options.entityTtlMs);
+    tick(state, now) {
+      evictIdle(state.counters, now, options.entityTtlMs);
       return [];
     },
   };

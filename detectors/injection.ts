@@ -136,7 +136,8 @@ const RULES: Rule[] = [
     name: "delimiter",
     hints: ["##", "===", "---", "***"],
     weight: 0.7,
-    pattern: /(?:^|\n)\s*(?:#{2,}|={3,}|-{3,}|\*{3,})\s*(?:system|instructions?|admin|developer|new task)\b/i,
+    // `^` per line and blanks within the line only: `\s*` across lines restarted at every newline (quadratic).
+    pattern: /^[ \t]*(?:#{2,}|={3,}|-{3,}|\*{3,})[ \t]*(?:system|instructions?|admin|developer|new task)\b/im,
   },
   {
     name: "delimiter",
@@ -163,7 +164,7 @@ const RULES: Rule[] = [
     name: "delimiter",
     hints: ["system", "assistant"],
     weight: 0.6,
-    pattern: /(?:^|\n)\s*(?:system|assistant)\s*:\s*(?:you|ignore|from now|new)/i,
+    pattern: /^[ \t]*(?:system|assistant)[ \t]*:[ \t]*(?:you|ignore|from now|new)/im,
   },
   // Other languages (instruction override).
   {
@@ -487,9 +488,41 @@ function inspect(text: string): Shape {
   return shape;
 }
 
-/** A word mixing Latin letters with Cyrillic or Greek look-alikes. */
-function mixedScriptWords(text: string): boolean {
-  return /(?=[^\s]*[A-Za-z])(?=[^\s]*[\u0370-\u03FF\u0400-\u04FF])[^\s]{3,}/.test(text);
+/**
+ * A word (a run of 3+ non-space characters) mixing Latin letters with Cyrillic or Greek
+ * look-alikes. One pass over the characters: the look-ahead regex this replaces restarted at every
+ * character of a long word, quadratic in its length.
+ */
+export function mixedScriptWords(text: string): boolean {
+  let length = 0;
+  let latin = false;
+  let other = false;
+  for (let i = 0; i <= text.length; i += 1) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    if (
+      c === 32 ||
+      (c >= 9 && c <= 13) ||
+      c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff
+    ) {
+      if (length >= 3 && latin && other) return true;
+      length = 0;
+      latin = false;
+      other = false;
+      continue;
+    }
+    length += 1;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) latin = true;
+    else if (c >= 0x370 && c <= 0x4ff) other = true;
+  }
+  return false;
 }
 
 function decodeBase64(candidate: string): string | undefined {

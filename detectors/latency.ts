@@ -46,7 +46,6 @@ interface AgentLatency {
 
 export interface LatencyState {
   agents: Record<string, AgentLatency>;
-  watermark: number;
 }
 
 export function latency(options: LatencyOptions): Detector<LatencyState> {
@@ -54,10 +53,10 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
   return {
     name,
     eventTypes: ["response"],
-    initialState: () => ({ agents: newRecord(), watermark: 0 }),
-    update(state, { event, time }) {
+    initialState: () => ({ agents: newRecord() }),
+    update(state, { event, time, received }) {
       if (event.type !== "response" || typeof event.latency_ms !== "number") return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const agent = state.agents[event.agent_id] ?? {
         window: { window_start: 0, count: 0 },
         samples: [],
@@ -68,7 +67,7 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
         last_seen: 0,
       };
       state.agents[event.agent_id] = agent;
-      agent.last_seen = Math.max(agent.last_seen, time);
+      agent.last_seen = Math.max(agent.last_seen, seen);
       const closed = addTumbling(agent.window, time, WINDOW);
       if (closed) {
         if (agent.samples.length > 0) {
@@ -108,8 +107,8 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
         },
       ];
     },
-    tick(state) {
-      evictIdle(state.agents, state.watermark, options.entityTtlMs);
+    tick(state, now) {
+      evictIdle(state.agents, now, options.entityTtlMs);
       return [];
     },
   };

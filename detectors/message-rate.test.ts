@@ -61,7 +61,7 @@ describe("message_rate", () => {
     const state = detector.initialState();
     detector.update(state, prompt(1, T0, "old"));
     detector.update(state, prompt(2, T0 + 2 * 3_600_000, "new"));
-    detector.tick?.(state, 0);
+    detector.tick?.(state, T0 + 2 * 3_600_000);
     expect(Object.keys(state.users)).toEqual(["bot|user:new"]);
   });
 });

@@ -4,7 +4,7 @@
  * driving the agent (scraping, a loop, an abuse campaign) does. Alerts once per hour per user.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { addSliding, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import { addSliding, evictIdle, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
@@ -29,7 +29,6 @@ interface UserEntity {
 
 export interface MessageRateState {
   users: Record<string, UserEntity>;
-  watermark: number;
 }
 
 export function messageRate(options: MessageRateOptions): Detector<MessageRateState> {
@@ -37,12 +36,12 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
   return {
     name,
     eventTypes: ["prompt"],
-    initialState: () => ({ users: newRecord(), watermark: 0 }),
+    initialState: () => ({ users: newRecord() }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "prompt" || event.user_id === undefined) return [];
       if (event.origin !== undefined && event.origin !== "user") return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const key = `${event.agent_id}|user:${event.user_id}`;
       state.users[key] ??= {
         agent_id: event.agent_id,
@@ -53,7 +52,7 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
         last_seen: 0,
       };
       const user = state.users[key];
-      user.last_seen = Math.max(user.last_seen, time);
+      user.last_seen = Math.max(user.last_seen, seen);
       addSliding(user.counter, time, HOUR);
       user.recent.push(event.id);
       if (user.recent.length > 5) user.recent.shift();
@@ -81,12 +80,9 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
       ];
     },
 
-    tick(state) {
-      for (const [key, user] of Object.entries(state.users)) {
-        if (user.last_seen <= state.watermark - HOUR && (user.last_alert ?? 0) <= state.watermark - HOUR) {
-          delete state.users[key];
-        }
-      }
+    tick(state, now) {
+      // A user quiet for an hour has nothing left in the window (by arrival time, see evictIdle).
+      evictIdle(state.users, now, HOUR);
       return [];
     },
   };

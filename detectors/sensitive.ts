@@ -47,6 +47,8 @@ interface Rule {
   pattern: RegExp;
   /** Whether the matched text really is one (checksums, validity rules, placeholders). */
   valid?: (match: string) => boolean;
+  /** The capture group that is the value (the pattern then has the `d` flag); the whole match otherwise. */
+  group?: number;
 }
 
 const HAS_DIGIT_RUN = /\d{3}/;
@@ -87,7 +89,9 @@ const RULES: Rule[] = [
     type: "aws_secret_key",
     gate: (t) => HAS_AWS_SECRET.test(t),
     category: "secret",
-    pattern: /(?<=aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}\b/gi,
+    // The value is group 1; a look-behind with `\s*` in it re-scanned the blanks before every position.
+    pattern: /aws_secret_access_key["']?[ \t]{0,16}[:=][ \t]{0,16}["']?([A-Za-z0-9/+]{40})\b/dgi,
+    group: 1,
     valid: notPlaceholder,
   },
   {
@@ -118,7 +122,9 @@ const RULES: Rule[] = [
     type: "email",
     gate: (t) => t.includes("@"),
     category: "pii",
-    pattern: /\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b/g,
+    // Bounded as the RFCs bound them (local part 64, labels 63): an unbounded local part re-scanned a
+    // long run without "@" from each of its characters.
+    pattern: /\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g,
   },
   {
     type: "iban",
@@ -162,7 +168,7 @@ const RULES: Rule[] = [
     gate: (t) => HAS_DIGIT_RUN.test(t),
     category: "pii",
     pattern:
-      /(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]\d{2,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w.-]*\d)/g,
+      /(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]\d{2,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w.-]{0,32}\d)/g,
     valid: plausiblePhone,
   },
 ];
@@ -176,9 +182,10 @@ export function findSensitive(text: string): SensitiveMatch[] {
   for (const rule of RULES) {
     if (!rule.gate(text)) continue;
     for (const m of text.matchAll(rule.pattern)) {
-      const start = m.index ?? 0;
-      const end = start + m[0].length;
-      if (rule.valid && !rule.valid(m[0])) continue;
+      const span = rule.group === undefined ? undefined : m.indices?.[rule.group];
+      const start = span ? span[0] : m.index;
+      const end = span ? span[1] : start + m[0].length;
+      if (rule.valid && !rule.valid(text.slice(start, end))) continue;
       if (found.some((f) => start < f.end && end > f.start)) continue;
       found.push({ type: rule.type, category: rule.category, start, end });
     }

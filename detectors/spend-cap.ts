@@ -5,7 +5,7 @@
  * it says when. Each (entity, day) raises at most one forecast and one cap finding.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { addSliding, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import { addSliding, evictIdle, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { costOf, type Price } from "./pricing.ts";
@@ -36,6 +36,8 @@ interface Spend {
   forecast_day: number;
   cap_day: number;
   recent: string[];
+  /** Arrival time of its last usage event (agentwatch's clock), for eviction. */
+  last_seen: number;
 }
 
 export interface SpendCapState {
@@ -54,7 +56,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       unpriced: 0,
     }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "llm_usage" || !event.usage) return [];
       const cost = costOf(options.prices, event.usage);
       if (cost === undefined) {
@@ -79,9 +81,18 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         const entityKey = kind === "user" ? userKey(event.agent_id, value) : value;
         let spend = group[entityKey];
         if (spend === undefined) {
-          spend = { day, usd: 0, hour: newSlidingCounter(12), forecast_day: 0, cap_day: 0, recent: [] };
+          spend = {
+            day,
+            usd: 0,
+            hour: newSlidingCounter(12),
+            forecast_day: 0,
+            cap_day: 0,
+            recent: [],
+            last_seen: 0,
+          };
           group[entityKey] = spend;
         }
+        spend.last_seen = Math.max(spend.last_seen ?? 0, received ?? time);
         if (day > spend.day) {
           spend.day = day;
           spend.usd = 0;
@@ -134,15 +145,10 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       return findings;
     },
 
-    tick(state) {
-      // Days end: entities with nothing today or yesterday are forgotten.
-      let newest = 0;
-      for (const kind of KINDS)
-        for (const spend of Object.values(state.entities[kind])) newest = Math.max(newest, spend.day);
-      for (const kind of KINDS) {
-        const group = state.entities[kind];
-        for (const [key, spend] of Object.entries(group)) if (spend.day < newest - DAY) delete group[key];
-      }
+    tick(state, now) {
+      // Days end: entities with no usage arriving today or yesterday are forgotten. By arrival
+      // time: one event dated in a later day must not make every other entity's day look over.
+      for (const kind of KINDS) evictIdle(state.entities[kind], now, DAY);
       return [];
     },
   };

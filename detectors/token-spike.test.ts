@@ -122,7 +122,7 @@ describe("token_spike", () => {
     const userBytes = JSON.stringify(state.entities.user["bot|user-7"]).length;
     expect(userBytes).toBeLessThan(1024);
     detector.update(state, usage(T0 + 30 * 86_400_000, 100, { agent: "other" }));
-    detector.tick?.(state, 0);
+    detector.tick?.(state, T0 + 30 * 86_400_000);
     expect(state.entities).toEqual({ agent: { other: expect.any(Object) }, user: {}, key: {} });
   });
 });

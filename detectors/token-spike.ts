@@ -73,7 +73,6 @@ interface Entity {
 
 export interface TokenSpikeState {
   entities: Record<Kind, Record<string, Entity>>;
-  watermark: number;
 }
 
 export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState> {
@@ -83,12 +82,11 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
     eventTypes: ["llm_usage"],
     initialState: () => ({
       entities: { agent: newRecord(), user: newRecord(), key: newRecord() },
-      watermark: 0,
     }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "llm_usage" || !event.usage) return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const tokens = event.usage.input_tokens + event.usage.output_tokens;
       const findings: Finding[] = [];
       for (let k = 0; k < 3; k += 1) {
@@ -104,7 +102,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
           entity = newEntity(kind, event.agent_id, value);
           group[key] = entity;
         }
-        entity.last_seen = time;
+        entity.last_seen = seen;
         const closed = addTumbling(entity.minute, time, MINUTE, tokens);
         if (closed) {
           learn(entity, closed.count, closed.start);
@@ -119,8 +117,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
       return findings;
     },
 
-    tick(state) {
-      for (const kind of KINDS) evictIdle(state.entities[kind], state.watermark, options.entityTtlMs);
+    tick(state, now) {
+      for (const kind of KINDS) evictIdle(state.entities[kind], now, options.entityTtlMs);
       return [];
     },
   };

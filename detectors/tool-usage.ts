@@ -15,6 +15,7 @@ import {
   type DecayingDistribution,
   decayDistribution,
   distributionTotal,
+  evictIdle,
   jensenShannon,
   newDistribution,
   observeCategory,
@@ -54,7 +55,6 @@ interface AgentTools {
 
 export interface ToolUsageState {
   agents: Record<string, AgentTools>;
-  watermark: number;
 }
 
 export function toolShift(options: ToolUsageOptions): Detector<ToolUsageState> {
@@ -70,11 +70,11 @@ function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): 
   return {
     name,
     eventTypes: ["tool_call"],
-    initialState: () => ({ agents: newRecord(), watermark: 0 }),
+    initialState: () => ({ agents: newRecord() }),
 
-    update(state, { event, time }) {
+    update(state, { event, time, received }) {
       if (event.type !== "tool_call" || !event.tool) return [];
-      state.watermark = Math.max(state.watermark, time);
+      const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const tool = event.tool.name;
       const agent = state.agents[event.agent_id] ?? {
         recent: newDistribution(),
@@ -82,12 +82,12 @@ function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): 
         known: [],
         calls: 0,
         first_seen: time,
-        last_seen: time,
+        last_seen: seen,
         last_shift_alert: null,
         recent_ids: [],
       };
       state.agents[event.agent_id] = agent;
-      agent.last_seen = Math.max(agent.last_seen, time);
+      agent.last_seen = Math.max(agent.last_seen, seen);
       const warmedUp = agent.calls >= options.minBaseline && time - agent.first_seen >= options.warmupMs;
       const findings: Finding[] = [];
 
@@ -140,10 +140,8 @@ function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): 
       return findings;
     },
 
-    tick(state) {
-      for (const [id, agent] of Object.entries(state.agents)) {
-        if (agent.last_seen <= state.watermark - options.entityTtlMs) delete state.agents[id];
-      }
+    tick(state, now) {
+      evictIdle(state.agents, now, options.entityTtlMs);
       return [];
     },
   };

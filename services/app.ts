@@ -102,6 +102,8 @@ export class Agentwatch {
         classifier: classifierFrom(config),
         metrics,
         logger,
+        maxAheadMs: config.limits.max_event_time_ahead,
+        maxBehindMs: config.limits.max_event_time_behind,
       });
       await runner.start();
       this.#workers.push({ name: "detector", stop: () => runner.stop() });

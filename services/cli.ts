@@ -114,13 +114,21 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
 }
 
 async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<number> {
-  const start = values.start === undefined ? Date.parse("2026-11-02T00:00:00Z") : Date.parse(values.start);
+  const days = positiveInt(values.days, 8, "days");
+  // Posted traffic ends now by default: the collector refuses event times far from its clock
+  // (limits.max_event_time_behind/ahead). Written traffic keeps a fixed, reproducible start.
+  const start =
+    values.start !== undefined
+      ? Date.parse(values.start)
+      : values.post
+        ? Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000
+        : Date.parse("2026-11-02T00:00:00Z");
   if (Number.isNaN(start))
     throw new AgentwatchError("invalidRequest", "--start must be a date, e.g. 2026-11-02");
   const args = {
     agents: positiveInt(values.agents, 50, "agents"),
     users: positiveInt(values.users, 20, "users"),
-    days: positiveInt(values.days, 8, "days"),
+    days,
     start,
     seed: positiveInt(values.seed, 1, "seed"),
     attacks: parseScenarios(values.attacks ?? "all"),

@@ -184,7 +184,7 @@ describe("bad input", () => {
     const burst = (prefix: string) =>
       JSON.stringify(
         Array.from({ length: 1000 }, (_, i) =>
-          good(`${prefix}-${i}`, { text: "", time: "2020-01-01T00:00:00Z" }),
+          good(`${prefix}-${i}`, { text: "", time: "2026-11-19T00:00:00Z" }),
         ),
       );
     const statuses: number[] = [];

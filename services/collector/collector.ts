@@ -41,6 +41,9 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
   const validator = new EventValidator({
     maxTextBytes: limits.max_text_bytes,
     maxAttributesBytes: limits.max_attributes_bytes,
+    maxToolArgumentsBytes: limits.max_tool_arguments_bytes,
+    maxAheadMs: limits.max_event_time_ahead,
+    maxBehindMs: limits.max_event_time_behind,
   });
   const limiter = new RateLimiter(limits.events_per_second, limits.burst_events);
 
@@ -58,13 +61,14 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     const rejected: Rejection[] = [];
     const valid: { index: number; event: AgentEvent }[] = [];
     let forbidden = 0;
+    const arrival = now();
     items.forEach((item, index) => {
       if (!item.ok) {
         rejected.push({ index, error: item.error });
         return;
       }
       const id = idOf(item.value);
-      const result = validator.validate(item.value);
+      const result = validator.validate(item.value, arrival);
       if (!result.ok) {
         rejected.push({ index, ...(id ? { id } : {}), error: result.error });
       } else if (!mayActForAgent(principal, result.event.agent_id)) {

@@ -10,6 +10,11 @@ import { type AgentEvent, EVENT_TYPES } from "../runtime/model.ts";
 export interface EventLimits {
   maxTextBytes: number;
   maxAttributesBytes: number;
+  /** `tool.arguments` as JSON, in UTF-8 bytes (detectors scan it whole). */
+  maxToolArgumentsBytes: number;
+  /** How far `time` may be ahead of, or behind, the arrival time (ms). */
+  maxAheadMs: number;
+  maxBehindMs: number;
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -66,7 +71,12 @@ function eventSchema(limits: EventLimits) {
   };
   const tool = z.looseObject({
     name: shortString(256),
-    arguments: plainObject.optional(),
+    arguments: plainObject
+      .refine(
+        (a) => Buffer.byteLength(JSON.stringify(a), "utf8") <= limits.maxToolArgumentsBytes,
+        `is larger than the limit of ${limits.maxToolArgumentsBytes} bytes (limits.max_tool_arguments_bytes)`,
+      )
+      .optional(),
     target: shortString(2048).optional(),
   });
   return z.discriminatedUnion("type", [
@@ -123,12 +133,19 @@ export type EventValidation = { ok: true; event: AgentEvent } | { ok: false; err
 
 export class EventValidator {
   readonly #schema: ReturnType<typeof eventSchema>;
+  readonly #limits: EventLimits;
 
   constructor(limits: EventLimits) {
     this.#schema = eventSchema(limits);
+    this.#limits = limits;
   }
 
-  validate(input: unknown): EventValidation {
+  /**
+   * Checks one event. With `arrival` (agentwatch's clock, epoch ms) its time must also lie within
+   * the configured skew of it: event time drives the detectors' windows, so a time far ahead or
+   * behind is refused here rather than trusted there.
+   */
+  validate(input: unknown, arrival?: number): EventValidation {
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
       return { ok: false, error: "an event must be a JSON object" };
     }
@@ -141,13 +158,41 @@ export class EventValidator {
       };
     }
     const result = this.#schema.safeParse(input);
-    if (result.success) return { ok: true, event: input as AgentEvent };
+    if (result.success) {
+      const event = input as AgentEvent;
+      const skew = arrival === undefined ? undefined : this.#skewProblem(event.time, arrival);
+      return skew ? { ok: false, error: skew } : { ok: true, event };
+    }
     const messages = result.error.issues.map((issue) => {
       const missing = issue.code === "invalid_type" && valueAt(input, issue.path) === undefined;
       return `${formatPath(issue.path)}: ${missing ? "required" : issue.message}`;
     });
     return { ok: false, error: messages.join("; ") };
   }
+
+  #skewProblem(time: string, arrival: number): string | undefined {
+    const at = parseRfc3339(time) as number;
+    if (at - arrival > this.#limits.maxAheadMs) {
+      return `time: ${time} is ${describeSpan(at - arrival)} ahead of agentwatch's clock (${new Date(arrival).toISOString()}); events may be at most ${describeSpan(this.#limits.maxAheadMs)} ahead (limits.max_event_time_ahead): check the agent's clock`;
+    }
+    if (arrival - at > this.#limits.maxBehindMs) {
+      return `time: ${time} is ${describeSpan(arrival - at)} behind agentwatch's clock (${new Date(arrival).toISOString()}); events may be at most ${describeSpan(this.#limits.maxBehindMs)} old (limits.max_event_time_behind)`;
+    }
+    return undefined;
+  }
+}
+
+/** A span for people: "3 min", "2 h", "41 days", "7977 years". */
+function describeSpan(ms: number): string {
+  const units: [number, string][] = [
+    [365.25 * 86_400_000, "years"],
+    [86_400_000, "days"],
+    [3_600_000, "h"],
+    [60_000, "min"],
+    [1000, "s"],
+  ];
+  for (const [size, name] of units) if (ms >= size) return `${Math.floor(ms / size)} ${name}`;
+  return `${Math.round(ms)} ms`;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

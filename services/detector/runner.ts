@@ -32,6 +32,13 @@ export interface DetectorRunnerOptions {
   /** Checkpoint at most this often while events flow (and always on stop and revoke). */
   checkpointIntervalMs?: number;
   tickIntervalMs?: number;
+  /**
+   * Event time discipline (limits.max_event_time_ahead/behind): detectors see an event's time
+   * clamped to this skew around its arrival. The collector already refuses events outside it;
+   * this holds for records that reached the log another way (older versions, other producers).
+   */
+  maxAheadMs?: number;
+  maxBehindMs?: number;
 }
 
 interface PartitionState {
@@ -66,6 +73,8 @@ export class DetectorRunner {
       classifier: undefined,
       checkpointIntervalMs: 1000,
       tickIntervalMs: 1000,
+      maxAheadMs: 5 * 60_000,
+      maxBehindMs: 30 * 86_400_000,
       ...options,
       logger: options.logger.child({ component: "detector-runner" }),
     };
@@ -230,10 +239,14 @@ export class DetectorRunner {
   #decode(record: BusRecord): ObservedEvent | string {
     try {
       const ingested = JSON.parse(record.value) as IngestedEvent;
-      const time = Date.parse(ingested.event.time);
-      if (Number.isNaN(time)) return `event time ${ingested.event.time} is not a timestamp`;
+      const stated = Date.parse(ingested.event.time);
+      if (Number.isNaN(stated)) return `event time ${ingested.event.time} is not a timestamp`;
       const received = Date.parse(ingested.received_at);
-      return { event: ingested.event, time, ...(Number.isNaN(received) ? {} : { received }) };
+      if (Number.isNaN(received)) return `received_at ${ingested.received_at} is not a timestamp`;
+      // The one place event time is disciplined: detectors get it within the skew of arrival,
+      // and `received` (agentwatch's clock) for everything that evicts or ends a day.
+      const time = Math.min(Math.max(stated, received - this.#o.maxBehindMs), received + this.#o.maxAheadMs);
+      return { event: ingested.event, time, received };
     } catch (err) {
       return `not an event record: ${(err as Error).message}`;
     }

@@ -418,6 +418,19 @@ export const configSchema = z
           .int()
           .min(1)
           .default(8 * 1024),
+        /** Per tool call, `tool.arguments` as JSON: the detectors scan it whole (exfiltration, leaks). */
+        max_tool_arguments_bytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(64 * 1024),
+        /**
+         * Event time discipline: an event whose `time` is further than this ahead of agentwatch's
+         * clock at arrival, or further behind, is rejected. Detectors trust event time for their
+         * windows; without a bound one event dated 9999 could move them.
+         */
+        max_event_time_ahead: duration.prefault("5m"),
+        max_event_time_behind: duration.prefault("30d"),
         /** Sustained events per second per token; a burst of `burst_events` is allowed on top. */
         events_per_second: z.number().min(1).default(10_000),
         burst_events: z.number().int().min(1).default(50_000),
@@ -608,7 +621,9 @@ export interface ConfigProblem {
   message: string;
 }
 
-const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$\{/g;
+// Bounded (names 256, defaults 1024 characters without `$` or `}`), as every pattern here must be:
+// see test/regex-safety.test.ts.
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]{0,255})(?::-([^$}]{0,1024}))?\}|\$\$\{/g;
 
 /**
  * Replaces `${NAME}` (and `${NAME:-default}`) in every string of the parsed tree. `$${` is a

@@ -6,9 +6,9 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
  */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed)) return undefined;
+  if (!/^(?:\d{1,15}(?:\.\d{1,9})?(?:ms|s|m|h|d)){1,8}$/.test(trimmed)) return undefined;
   let total = 0;
-  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+  for (const match of trimmed.matchAll(/(\d{1,15}(?:\.\d{1,9})?)(ms|s|m|h|d)/g)) {
     total += Number(match[1]) * (UNITS[match[2] as string] as number);
   }
   return Math.round(total);
