@@ -10,6 +10,7 @@
  * events/s without text, ≥ 100,000 events/s with 1 KiB text, ≤ 1 KiB of state per entity.
  */
 import { parseArgs } from "node:util";
+import { MAX_ENTITIES } from "../detectors/baselines.ts";
 import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
 import { routeByType } from "../services/detector/runner.ts";
@@ -219,3 +220,104 @@ bytesPerEntity(
   }),
   (s) => Object.keys((s as { users: object }).users).length,
 );
+
+// Hostile input (issue 8): 64 KiB texts built to make backtracking patterns blow up, next to
+// ordinary 64 KiB text, through every detector that reads text, side by side in this run. A
+// pattern that went quadratic again would take seconds per event here; the bench fails when
+// the hostile texts cost more than 20 times the ordinary ones.
+{
+  const SIZE = 64 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
+  const ordinary = fill(`${TEXT_1K} `);
+  const hostile: [string, string][] = [
+    ["newlines with a tail", `${"\n".repeat(SIZE - 20)}## system: you are`],
+    ["one long word", fill("a")],
+    ["Cyrillic run", fill("а")],
+    ["e-mail-like run", fill("a._")],
+    ["phone-like run", fill("00-")],
+    ["secret key prefix and blanks", `aws_secret_access_key${" ".repeat(SIZE - 30)}`],
+    ["override words", fill("ignore all previous ")],
+  ];
+  const detectors = createDetectors(config.detectors);
+  const states = detectors.map((d) => d.initialState());
+  const routes = routeByType(detectors);
+  let n = 0;
+  const timeText = (text: string, origin: "user" | "tool"): number => {
+    const started = process.hrtime.bigint();
+    for (const type of ["prompt", "response", "tool_result"] as const) {
+      n += 1;
+      const observed: ObservedEvent = {
+        event: {
+          id: `h${n}`,
+          time: new Date(T0).toISOString(),
+          type,
+          agent_id: "agent-1",
+          text,
+          origin,
+          tool: { name: "fetch" },
+        } as AgentEvent,
+        time: T0,
+        received: T0,
+      };
+      for (const d of routes.get(type) ?? []) d.update(states[detectors.indexOf(d)], observed);
+    }
+    return Number(process.hrtime.bigint() - started) / 1e6 / 3;
+  };
+  const best = (text: string, origin: "user" | "tool") =>
+    Math.min(timeText(text, origin), timeText(text, origin), timeText(text, origin));
+  const base = Math.max(best(ordinary, "user"), best(ordinary, "tool"));
+  console.log(
+    `hostile 64 KiB texts (ms per event through every text detector; ordinary 64 KiB text: ${base.toFixed(2)} ms):`,
+  );
+  let worst = 0;
+  for (const [label, text] of hostile) {
+    const ms = Math.max(best(text, "user"), best(text, "tool"));
+    worst = Math.max(worst, ms);
+    console.log(`  ${label}: ${ms.toFixed(2)} ms`);
+  }
+  if (worst > Math.max(20 * base, 50)) {
+    console.error(
+      `FAIL: a hostile text took ${worst.toFixed(0)} ms, over 20 times ordinary text: a pattern backtracks`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+// A flood of distinct users (a script posting a new user_id per event): the entity tables stay
+// at their cap (MAX_ENTITIES per table) once the runner ticks, whatever the flood's size.
+{
+  const flood = Math.max(3 * MAX_ENTITIES, entityCount);
+  const detector = createDetectors(config.detectors).find((d) => d.name === "token_spike") as Detector;
+  const state = detector.initialState() as { entities: Record<string, Record<string, unknown>> };
+  for (let i = 0; i < flood; i += 1) {
+    detector.update(state, {
+      event: {
+        id: `f${i}`,
+        time: new Date(T0 + i).toISOString(),
+        type: "llm_usage",
+        agent_id: "agent-1",
+        user_id: `flood-${i}`,
+        usage: {
+          provider: "openai",
+          model: "gpt-4o",
+          input_tokens: 10,
+          output_tokens: 1,
+          api_key_id: `fk-${i}`,
+        },
+      } as AgentEvent,
+      time: T0 + i,
+      received: T0 + i,
+    });
+    if (i % 100_000 === 99_999) detector.tick?.(state, T0 + i);
+  }
+  detector.tick?.(state, T0 + flood);
+  const users = Object.keys(state.entities.user ?? {}).length;
+  const keys = Object.keys(state.entities.key ?? {}).length;
+  console.log(
+    `flood of ${flood.toLocaleString("en")} distinct users and keys: ${users.toLocaleString("en")} users, ${keys.toLocaleString("en")} keys kept (cap ${MAX_ENTITIES.toLocaleString("en")}), state ${(Buffer.byteLength(JSON.stringify(state)) / 1048576).toFixed(1)} MiB`,
+  );
+  if (users > MAX_ENTITIES || keys > MAX_ENTITIES) {
+    console.error("FAIL: the entity cap did not hold");
+    process.exitCode = 1;
+  }
+}

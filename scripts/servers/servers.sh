@@ -103,36 +103,65 @@ PROPS
 
 es_ready() { curl -fsS "http://127.0.0.1:$es_port/_cluster/health?wait_for_status=yellow&timeout=1s"; }
 
+# Where Elasticsearch's files live. As root it runs as $es_user, who may not be able to enter the
+# checkout's folders (a clone in root's home, or in a `mktemp -d` folder, mode 0700): its program,
+# data and logs then go below a folder that user owns, outside the checkout, one run folder per
+# $run (so a second set, as the fault tests start, stays apart). Otherwise (not root) they stay
+# in the cache, run as the current user.
+es_base="${AW_ES_BASE:-/var/lib/agentwatch-es}"
+es_home() {
+  if [ "$(id -u)" = 0 ]; then echo "$es_base/elasticsearch-$es_version"; else echo "$cache/elasticsearch-$es_version"; fi
+}
+es_dir() {
+  if [ "$(id -u)" = 0 ]; then echo "$es_base/run-$(printf '%s' "$run" | sha256sum | cut -c1-16)"; else echo "$run/elasticsearch"; fi
+}
+
 start_elasticsearch() {
   fetch
-  local home="$cache/elasticsearch-$es_version" dir="$run/elasticsearch"
-  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && es_ready >/dev/null 2>&1; then
+  local home dir
+  home="$(es_home)"
+  dir="$(es_dir)"
+  mkdir -p "$run/elasticsearch"
+  if [ -f "$run/elasticsearch/pid" ] && kill -0 "$(cat "$run/elasticsearch/pid")" 2>/dev/null && es_ready >/dev/null 2>&1; then
     log "Elasticsearch already running"
     return
   fi
   port_open "$es_port" && die "127.0.0.1:$es_port is taken by another process; stop it or set AW_ES_PORT"
-  if ! id "$es_user" >/dev/null 2>&1; then
-    [ "$(id -u)" = 0 ] || die "user $es_user does not exist and only root can create it"
-    useradd --system --no-create-home --shell /usr/sbin/nologin "$es_user"
-  fi
-  mkdir -p "$dir/data" "$dir/logs"
-  chown -R "$es_user" "$home" "$dir"
-  # The service user must be able to reach its folders through ours (mktemp makes them 0700).
-  chmod a+x "$run" "$cache"
   local as_user=(env)
-  [ "$(id -u)" = 0 ] && as_user=(runuser -u "$es_user" --)
+  if [ "$(id -u)" = 0 ]; then
+    if ! id "$es_user" >/dev/null 2>&1; then
+      useradd --system --no-create-home --shell /usr/sbin/nologin "$es_user"
+    fi
+    mkdir -p "$es_base"
+    chown "$es_user" "$es_base"
+    chmod 0755 "$es_base"
+    # Run folders of earlier checkouts (CI clones a fresh one each time) are not kept for long.
+    find "$es_base" -mindepth 1 -maxdepth 1 -name 'run-*' -mtime +2 -exec rm -rf {} + 2>/dev/null || true
+    if [ ! -x "$home/bin/elasticsearch" ]; then
+      log "installing Elasticsearch $es_version for $es_user in $home"
+      rm -rf "$home.tmp"
+      cp -a "$cache/elasticsearch-$es_version" "$home.tmp"
+      chown -R "$es_user" "$home.tmp"
+      mv "$home.tmp" "$home"
+    fi
+    as_user=(runuser -u "$es_user" --)
+  fi
+  "${as_user[@]}" mkdir -p "$dir/data" "$dir/logs"
+  "${as_user[@]}" rm -f "$dir/pid"
   # A heap of 2 GiB: its indexing buffer (10%) then holds seconds of events at 20,000/s, so
   # segments are flushed and merged less often (with 512 MiB, merging ate the shared cores).
-  "${as_user[@]}" env ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms${AW_ES_HEAP:-2g} -Xmx${AW_ES_HEAP:-2g}" \
+  # Started from a folder the service user can enter (the checkout may not be one).
+  (cd "$dir" && "${as_user[@]}" env ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms${AW_ES_HEAP:-2g} -Xmx${AW_ES_HEAP:-2g}" \
     "$home/bin/elasticsearch" -d -p "$dir/pid" \
     -E cluster.name=agentwatch-test -E node.name=node-1 -E discovery.type=single-node \
     -E network.host=127.0.0.1 -E http.port="$es_port" -E transport.port=$((es_port + 100)) \
     -E path.data="$dir/data" -E path.logs="$dir/logs" \
     -E cluster.routing.allocation.disk.threshold_enabled=false \
-    -E action.destructive_requires_name=false -E xpack.security.enabled=false -E xpack.ml.enabled=false >"$dir/start.log" 2>&1 \
-    || die "Elasticsearch did not start: $(tail -5 "$dir/start.log")"
+    -E action.destructive_requires_name=false -E xpack.security.enabled=false -E xpack.ml.enabled=false) >"$run/elasticsearch/start.log" 2>&1 \
+    || die "Elasticsearch did not start: $(tail -5 "$run/elasticsearch/start.log")"
   wait_for "Elasticsearch" 120 es_ready
-  log "Elasticsearch $es_version ready on 127.0.0.1:$es_port"
+  cp "$dir/pid" "$run/elasticsearch/pid"
+  log "Elasticsearch $es_version ready on 127.0.0.1:$es_port (files in $dir)"
 }
 
 stop_one() { # name, signal

@@ -34,7 +34,7 @@ import {
 } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { AppliedFinding, Storage } from "../runtime/storage/storage.ts";
-import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
+import { alertPriority, type DeliveryDispatcher, type NewDelivery } from "./dispatcher.ts";
 import { Inhibitor } from "./inhibitor.ts";
 import type { AlertNotification } from "./notifiers/notifier.ts";
 import { receiversFor } from "./router.ts";
@@ -481,6 +481,7 @@ export class Alerter {
         body,
         supersedeKey: `alert:${incident.id}:${receiver.name}`,
         maxAttempts: receiver.max_attempts,
+        priority: alertPriority(incident.severity),
       }),
     );
     if (status === "resolved") {

@@ -9,7 +9,7 @@ import type { Delivery } from "../runtime/model.ts";
 import { postSigned } from "../runtime/outbound.ts";
 import { Secret } from "../runtime/secret.ts";
 import { EmbeddedStorage } from "../runtime/storage/embedded.ts";
-import { backoff, DeliveryDispatcher } from "./dispatcher.ts";
+import { alertPriority, backoff, DeliveryDispatcher } from "./dispatcher.ts";
 
 describe("delivery dispatcher", () => {
   let receiver: Receiver;
@@ -157,5 +157,52 @@ describe("delivery dispatcher", () => {
       expect(backoff("alert", 30)).toBeLessThanOrEqual(360_000);
       expect(backoff("control", 30)).toBeLessThanOrEqual(72_000);
     }
+  });
+
+  it("keeps sending after every slot was busy at once (the outbox used to stop after its first 8)", async () => {
+    receiver.delayMs.set("/busy", 60); // slow enough that polls come while all slots are taken
+    const many = await dispatcher.enqueueAll(
+      Array.from({ length: 40 }, (_, i) => ({ kind: "alert" as const, target: "busy", body: `{"n":${i}}` })),
+    );
+    dispatcher.start();
+    const deadline = Date.now() + 10_000;
+    let delivered = 0;
+    while (Date.now() < deadline) {
+      delivered = (await Promise.all(many.map((d) => storage.getDelivery(d.id)))).filter(
+        (d) => d?.status === "delivered",
+      ).length;
+      if (delivered === many.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(delivered).toBe(40);
+  });
+
+  it("sends a critical alert before a backlog of warnings, even while slow receivers hold the slots", async () => {
+    receiver.delayMs.set("/slow", 400);
+    const warnings = await dispatcher.enqueueAll(
+      Array.from({ length: 30 }, (_, i) => ({
+        kind: "alert" as const,
+        target: "slow",
+        body: `{"warning":${i}}`,
+        priority: alertPriority("warning"),
+      })),
+    );
+    dispatcher.start();
+    await new Promise((r) => setTimeout(r, 50)); // every warning slot is taken now
+    const critical = await dispatcher.enqueue({
+      kind: "alert",
+      target: "ok",
+      body: '{"critical":true}',
+      priority: alertPriority("critical"),
+    });
+    const deadline = Date.now() + 5000;
+    while ((await storage.getDelivery(critical.id))?.status !== "delivered" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await storage.getDelivery(critical.id))?.status).toBe("delivered");
+    const warningsDone = (await Promise.all(warnings.map((d) => storage.getDelivery(d.id)))).filter(
+      (d) => d?.status === "delivered",
+    ).length;
+    expect(warningsDone).toBeLessThan(warnings.length);
   });
 });

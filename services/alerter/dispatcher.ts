@@ -29,6 +29,8 @@ export interface DispatcherOptions {
 }
 
 const BASE_BACKOFF_MS = 1000;
+/** Slots only urgent deliveries (priority 0) may take. */
+const RESERVED_URGENT = 2;
 const MAX_BACKOFF_MS: Record<DeliveryKind, number> = { alert: 300_000, control: 60_000 };
 
 export interface NewDelivery {
@@ -39,6 +41,13 @@ export interface NewDelivery {
   id?: string;
   supersedeKey?: string;
   maxAttempts?: number;
+  /** See Delivery.priority; control commands are always 0. */
+  priority?: number;
+}
+
+/** The delivery priority of an alert of this severity (Delivery.priority). */
+export function alertPriority(severity: string): number {
+  return severity === "critical" ? 0 : severity === "warning" ? 1 : 2;
 }
 
 export class DeliveryDispatcher {
@@ -95,6 +104,7 @@ export class DeliveryDispatcher {
         last_error: null,
         created_at: now,
         updated_at: now,
+        priority: input.kind === "control" ? 0 : (input.priority ?? 1),
       }),
     );
     if (deliveries.length === 0) return deliveries;
@@ -115,32 +125,48 @@ export class DeliveryDispatcher {
 
   #poll(): void {
     if (!this.#started || this.#stopped || this.#polling) return;
-    this.#polling = (async () => {
-      try {
-        const free = this.#o.concurrency - this.#inFlight.size;
-        if (free <= 0) return;
-        const due = await this.#o.storage.dueDeliveries(this.#o.now(), free + this.#inFlight.size);
-        for (const delivery of due) {
-          if (this.#inFlight.size >= this.#o.concurrency) break;
-          if (this.#inFlight.has(delivery.id)) continue;
-          this.#attempt(delivery).catch((err) =>
-            this.#o.logger.error({ err, delivery: delivery.id }, "recording a delivery attempt failed"),
-          );
-        }
-        this.#o.metrics.pendingDeliveries.set(await this.#o.storage.pendingDeliveries());
-      } catch (err) {
-        this.#o.logger.error({ err }, "reading the delivery outbox failed; trying again shortly");
-      } finally {
-        this.#polling = undefined;
+    // Nothing to start while every slot is busy: a finished attempt polls again. (This check used
+    // to sit inside the async body below, whose early return ran its `finally` before #polling
+    // was assigned, leaving #polling set for good: the outbox stopped after its first 8 sends.)
+    if (this.#inFlight.size >= this.#o.concurrency) return;
+    const polling = this.#pollOnce().finally(() => {
+      if (this.#polling === polling) this.#polling = undefined;
+    });
+    this.#polling = polling;
+  }
+
+  async #pollOnce(): Promise<void> {
+    try {
+      // Due deliveries come most urgent first (priority, then due time). Warnings and info may
+      // fill all but RESERVED_URGENT slots, so a critical alert or a control command always
+      // finds one free even while slow receivers hold the others.
+      const due = await this.#o.storage.dueDeliveries(
+        this.#o.now(),
+        this.#o.concurrency + this.#inFlight.size,
+      );
+      for (const delivery of due) {
+        if (this.#inFlight.size >= this.#o.concurrency) break;
+        if (this.#inFlight.has(delivery.id)) continue;
+        const urgent = (delivery.priority ?? 1) === 0;
+        if (!urgent && this.#inFlight.size >= this.#o.concurrency - RESERVED_URGENT) continue;
+        this.#attempt(delivery).catch((err) =>
+          this.#o.logger.error({ err, delivery: delivery.id }, "recording a delivery attempt failed"),
+        );
       }
-    })();
+      this.#o.metrics.pendingDeliveries.set(await this.#o.storage.pendingDeliveries());
+    } catch (err) {
+      this.#o.logger.error({ err }, "reading the delivery outbox failed; trying again shortly");
+    }
   }
 
   /** The single place an attempt starts: synchronous up to registering it, so one delivery is never sent twice at once. */
   #attempt(delivery: Delivery): Promise<Delivery> {
     const running = this.#inFlight.get(delivery.id);
     if (running) return running;
-    const attempt = this.#send(delivery).finally(() => this.#inFlight.delete(delivery.id));
+    const attempt = this.#send(delivery).finally(() => {
+      this.#inFlight.delete(delivery.id);
+      queueMicrotask(() => this.#poll()); // a slot is free: the next due delivery need not wait for the timer
+    });
     this.#inFlight.set(delivery.id, attempt);
     return attempt;
   }

@@ -235,6 +235,12 @@ export interface Delivery {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  /**
+   * Lower goes first: 0 for control commands and critical alerts, 1 for warnings, 2 for info.
+   * The outbox sends due deliveries in this order, so a critical alert never waits behind a
+   * backlog of warnings. Absent in deliveries stored before it existed: 1.
+   */
+  priority?: number;
 }
 
 export interface Checkpoint {

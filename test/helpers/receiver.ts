@@ -28,6 +28,8 @@ export class Receiver {
   readonly requests: ReceivedRequest[] = [];
   /** Status to answer per path (default 200). */
   readonly status = new Map<string, number>();
+  /** How long to wait before answering, per path (a slow receiver). */
+  readonly delayMs = new Map<string, number>();
   #server: Server | undefined;
   #waiters: { predicate: (r: ReceivedRequest) => boolean; resolve: (r: ReceivedRequest) => void }[] = [];
 
@@ -42,14 +44,19 @@ export class Receiver {
           body: Buffer.concat(chunks).toString("utf8"),
           at: Date.now(),
         };
-        this.requests.push(request);
-        res.statusCode = this.status.get(request.path) ?? 200;
-        res.end("ok");
-        this.#waiters = this.#waiters.filter((w) => {
-          if (!w.predicate(request)) return true;
-          w.resolve(request);
-          return false;
-        });
+        const answer = () => {
+          this.requests.push(request);
+          res.statusCode = this.status.get(request.path) ?? 200;
+          res.end("ok");
+          this.#waiters = this.#waiters.filter((w) => {
+            if (!w.predicate(request)) return true;
+            w.resolve(request);
+            return false;
+          });
+        };
+        const delay = this.delayMs.get(request.path);
+        if (delay) setTimeout(answer, delay);
+        else answer();
       });
     });
     this.#server.listen(0, "127.0.0.1");

@@ -90,6 +90,7 @@ const MAPPINGS: Record<
     status: KEYWORD,
     supersede_key: KEYWORD,
     next_attempt_at: { type: "long" },
+    priority: { type: "integer" },
     record: STORED,
   },
   silences: { id: KEYWORD, created_at: DATE, record: STORED },
@@ -576,7 +577,10 @@ export class ElasticsearchStorage implements Storage {
         query: {
           bool: { filter: [{ term: { status: "pending" } }, { range: { next_attempt_at: { lte: now } } }] },
         },
-        sort: [{ next_attempt_at: "asc" }],
+        sort: [
+          { priority: { order: "asc", missing: 1, unmapped_type: "integer" } },
+          { next_attempt_at: "asc" },
+        ],
       });
       return response.hits.hits.map((h) => (h._source as { record: Delivery }).record);
     });
@@ -772,6 +776,7 @@ function deliveryDoc(delivery: Delivery) {
     status: delivery.status,
     supersede_key: delivery.supersede_key,
     next_attempt_at: delivery.next_attempt_at,
+    priority: delivery.priority ?? 1,
     record: delivery,
   };
 }

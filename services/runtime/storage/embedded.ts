@@ -70,6 +70,12 @@ export class EmbeddedStorage implements Storage {
         consumer TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, state TEXT NOT NULL,
         saved_at INTEGER NOT NULL, PRIMARY KEY (consumer, partition));
     `);
+    // Deliveries gained a priority (most urgent first); data dirs from before get the column.
+    const columns = db.prepare("PRAGMA table_info(deliveries)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "priority")) {
+      db.exec("ALTER TABLE deliveries ADD COLUMN priority INTEGER NOT NULL DEFAULT 1");
+    }
+    db.exec("CREATE INDEX IF NOT EXISTS deliveries_urgent ON deliveries (status, priority, next_attempt_at)");
     this.#db = db;
   }
 
@@ -358,7 +364,7 @@ export class EmbeddedStorage implements Storage {
   async dueDeliveries(now: number, limit: number): Promise<Delivery[]> {
     return this.#all<Delivery>(
       this.#require(),
-      "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+      "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at LIMIT ?",
       [now, limit],
     );
   }
@@ -488,7 +494,7 @@ function agentFromRow(row: AgentRow): AgentState {
 function writeDelivery(db: DatabaseSync, d: Delivery): void {
   db.prepare(
     `INSERT INTO deliveries (id, kind, target, supersede_key, body, status, attempts, max_attempts, next_attempt_at,
-       last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       last_error, created_at, updated_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
        next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, updated_at = excluded.updated_at`,
   ).run(
@@ -504,6 +510,7 @@ function writeDelivery(db: DatabaseSync, d: Delivery): void {
     d.last_error,
     d.created_at,
     d.updated_at,
+    d.priority ?? 1,
   );
 }
 
