@@ -167,4 +167,49 @@ describe("silences end to end", () => {
     ).json();
     expect(createdAudit.entries[0].reason).toBe("red team exercise, ticket SEC-42");
   });
+
+  it("an operator's catastrophic regex cannot freeze the alerter: matchers run in linear time, look-arounds are refused", async () => {
+    const lookaround = await aw.fetch(
+      "/v1/silences",
+      send("POST", TOKENS.operator, {
+        matchers: [{ name: "principal", value: "(?=admin).*", op: "=~" }],
+        duration: "1h",
+        comment: "x",
+      }),
+    );
+    expect(lookaround.status).toBe(400);
+    expect((await lookaround.json()).error.message).toMatch(
+      /matchers\[0\]\.value: not a regular expression: .*RE2 syntax/,
+    );
+
+    // This silence froze the process for 45-65 s a tick with a backtracking engine.
+    const evil = await aw.fetch(
+      "/v1/silences",
+      send("POST", TOKENS.operator, {
+        matchers: [
+          { name: "agent_id", value: AGENT },
+          { name: "principal", value: "(\\w+\\s?)+", op: "=~" },
+        ],
+        duration: "1h",
+        comment: "catastrophic backtracking on purpose",
+      }),
+    );
+    expect(evil.status).toBe(201);
+    const principal = `${"a".repeat(28)}!`; // 29 characters, the near miss
+    const started = Date.now();
+    const posted = await aw.fetch("/v1/events", send("POST", TOKENS.ingest, authFailures(principal, 5)));
+    expect(posted.status).toBe(202);
+    // Not silenced (the regex does not match the "!"), so it is paged; the process answers throughout.
+    const alert = receiver.waitFor(
+      (r) => r.path === "/alerts" && JSON.parse(r.body).incident.labels.principal === principal,
+    );
+    for (let i = 0; i < 5; i += 1) {
+      const before = Date.now();
+      expect((await aw.fetch("/healthz")).status).toBe(200);
+      expect(Date.now() - before).toBeLessThan(1000);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await alert;
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
 });

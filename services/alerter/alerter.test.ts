@@ -369,6 +369,81 @@ describe("alerter", () => {
     expect(alerter.inhibitedBy(p1)).toEqual([]);
   });
 
+  it("a correlated session incident is seen with every detector: policies, routes and inhibition follow the leak, a silence on the injection does not hide it, severity escalates", async () => {
+    await alerter.stop();
+    const correlated = parseConfig(
+      {
+        auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
+        receivers: [
+          { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s" },
+          { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s" },
+        ],
+        alerting: {
+          routes: [{ matchers: [{ name: "detector", value: "secret_leak" }], receivers: ["pager"] }],
+          auto_pause: [
+            { name: "leaks", matchers: [{ name: "detector", value: "secret_leak|canary_leak", op: "=~" }] },
+          ],
+          inhibit_rules: [
+            {
+              source_matchers: [{ name: "detector", value: "secret_leak" }],
+              target_matchers: [{ name: "detector", value: "pii_leak" }],
+              equal: ["agent_id"],
+            },
+          ],
+        },
+      },
+      {},
+    );
+    await startAlerter(20, correlated.alerting);
+    const injectionSilence = await alerter.createSilence(
+      {
+        matchers: [{ name: "detector", value: "injection_attempt", op: "=" }],
+        endsAt: now + 3_600_000,
+        comment: "known red-team prompts",
+      },
+      "oncall",
+    );
+    const inSession = (
+      id: string,
+      detector: string,
+      severity: Finding["severity"],
+      labels: Record<string, string>,
+    ): Finding => ({
+      ...finding(1, "x", severity),
+      id,
+      detector,
+      session_id: "s-1",
+      key: `session:s-1:${detector}`,
+      labels,
+      title: detector,
+    });
+    await append([inSession("inj", "injection_attempt", "warning", { origin: "user" })]);
+    await eventually(async () => expect(await incidents()).toHaveLength(1));
+    const first = (await incidents())[0]?.incident as Incident;
+    await new Promise((r) => setTimeout(r, 100));
+    // The injection alone is silenced: nothing sent, nobody paused.
+    expect(await storage.pendingDeliveries()).toBe(0);
+    expect(alerter.silencedBy(first)).toEqual([injectionSilence.id]);
+
+    now += config.alerting.group_interval;
+    await append([inSession("leak", "secret_leak", "critical", { secret_type: "aws_access_key" })]);
+    await eventually(async () => expect(paused).toHaveLength(1));
+    const joined = (await storage.getIncident(first.id))?.incident as Incident;
+    expect(joined.detectors).toEqual(["injection_attempt", "secret_leak"]);
+    expect(joined.severity).toBe("critical");
+    expect(joined.detector_labels?.secret_leak).toMatchObject({ secret_type: "aws_access_key" });
+    expect(alerter.silencedBy(joined)).toEqual([]); // the silence covers the injection, not the leak
+    expect(paused[0]).toMatchObject({ actor: "policy:leaks", incidentId: first.id });
+    expect(await storage.getDelivery(`alert:${first.id}:pager:firing:2`)).toBeDefined(); // routed by the leak
+    expect(await storage.getDelivery(`alert:${first.id}:hook:firing:2`)).toBeUndefined();
+
+    // The leak's incident inhibits another session's PII incident on the same agent.
+    await append([{ ...inSession("pii", "pii_leak", "warning", { pii_type: "email" }), session_id: "s-2" }]);
+    await eventually(async () => expect(await incidents()).toHaveLength(2));
+    const pii = (await incidents()).find((s) => s.incident.detector === "pii_leak")?.incident as Incident;
+    expect(alerter.inhibitedBy(pii)).toEqual([first.id]);
+  });
+
   it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {
     const undated = { ...finding(1, "p9"), time: "yesterday" };
     await bus.append(Topics.findings, [

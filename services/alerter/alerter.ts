@@ -20,7 +20,7 @@ import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { incidentLabels, matchesAll } from "../runtime/matchers.ts";
+import { matchesAnyDetector } from "../runtime/matchers.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import {
   type AuditEntry,
@@ -359,6 +359,13 @@ export class Alerter {
         title: redact(finding.title),
         summary: redact(finding.summary),
         labels: { ...redactDeep(finding.labels), detector: finding.detector, agent_id: finding.agent_id },
+        detector_labels: {
+          [finding.detector]: {
+            ...redactDeep(finding.labels),
+            detector: finding.detector,
+            agent_id: finding.agent_id,
+          },
+        },
         started_at: finding.time,
         updated_at: nowIso,
         fingerprint,
@@ -415,8 +422,7 @@ export class Alerter {
     const policies = this.#o.alerting.auto_pause;
     if (!this.#o.pauseAgent || policies.length === 0 || notify.auto_paused !== undefined) return;
     if (incident.status === "resolved" || notify.last_firing_at === null) return;
-    const labels = incidentLabels(incident);
-    const policy = policies.find((p) => matchesAll(p.matchers, labels));
+    const policy = policies.find((p) => matchesAnyDetector(p.matchers, incident));
     if (!policy) return;
     await this.#o.pauseAgent(incident.agent_id, {
       actor: `policy:${policy.name}`,
@@ -498,6 +504,12 @@ export class Alerter {
 function addFinding(incident: Incident, finding: Finding, nowIso: string): void {
   if (!incident.detectors.includes(finding.detector)) {
     incident.detectors.push(finding.detector);
+    incident.detector_labels ??= {};
+    incident.detector_labels[finding.detector] = {
+      ...redactDeep(finding.labels),
+      detector: finding.detector,
+      agent_id: finding.agent_id,
+    };
     incident.title = `${incident.detectors.length} detections in session ${incident.session_id} on ${incident.agent_id}: ${incident.detectors.join(", ")}`;
   }
   incident.findings.push(toIncidentFinding(finding));

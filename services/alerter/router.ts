@@ -5,7 +5,7 @@
  * receiver, so an incident is never dropped for want of a route.
  */
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
-import { incidentLabels, matchesAll } from "../runtime/matchers.ts";
+import { matchesAnyDetector } from "../runtime/matchers.ts";
 import type { Incident } from "../runtime/model.ts";
 
 export type Route = Config["alerting"]["routes"][number];
@@ -16,10 +16,10 @@ export function receiversFor(
   receivers: readonly ReceiverConfig[],
 ): readonly ReceiverConfig[] {
   if (routes.length === 0) return receivers;
-  const labels = incidentLabels(incident);
   const names = new Set<string>();
   for (const route of routes) {
-    if (!matchesAll(route.matchers, labels)) continue;
+    // Any of a correlated incident's detectors takes a route (matchers.ts).
+    if (!matchesAnyDetector(route.matchers, incident)) continue;
     for (const name of route.receivers) names.add(name);
     if (!route.continue) break;
   }

@@ -113,6 +113,12 @@ export interface Incident {
   fingerprint: string;
   /** Every detector with a finding in the incident (a session's findings are correlated into one). */
   detectors: string[];
+  /**
+   * Each detector's labels (of its first finding in the incident, with `detector` and
+   * `agent_id`): silences, routes, inhibition and policies see every detector of a correlated
+   * incident, not only the first. Absent on incidents stored before it existed.
+   */
+  detector_labels?: Record<string, Record<string, string>>;
   finding_count: number;
   /** The most recent findings (at most MAX_INCIDENT_FINDINGS), oldest first: the incident's timeline. */
   findings: IncidentFinding[];
