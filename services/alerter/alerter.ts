@@ -17,6 +17,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { redact, redactDeep } from "../../detectors/sensitive.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
+import { guardPoisonRecords } from "../runtime/bus/poison.ts";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -95,7 +96,12 @@ export class Alerter {
     this.#consumer = await this.#o.bus.consume({
       group: ALERTER_GROUP,
       topic: Topics.findings,
-      handleBatch: (batch) => this.#mutex.run(() => this.#handle(batch)),
+      handleBatch: guardPoisonRecords((batch) => this.#mutex.run(() => this.#handle(batch)), {
+        bus: this.#o.bus,
+        metrics: this.#o.metrics,
+        logger: this.#o.logger,
+        group: ALERTER_GROUP,
+      }),
     });
     this.#timer = setInterval(() => {
       this.#mutex

@@ -10,6 +10,7 @@ import { reviveState } from "../../detectors/record.ts";
 import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
+import { guardPoisonRecords } from "../runtime/bus/poison.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import { EVENT_TYPES, type Finding, type IngestedEvent } from "../runtime/model.ts";
@@ -91,7 +92,14 @@ export class DetectorRunner {
           await this.#checkpoint(partition, true);
           this.#partitions.delete(partition);
         }),
-      handleBatch: (batch) => this.#mutex.run(() => this.#handle(batch)),
+      // A batch that keeps failing the same way is taken apart and its failing records
+      // dead-lettered (bus/poison.ts); an outage (retryable) is retried as long as it lasts.
+      handleBatch: guardPoisonRecords((batch) => this.#mutex.run(() => this.#handle(batch)), {
+        bus: this.#o.bus,
+        metrics: this.#o.metrics,
+        logger: this.#o.logger,
+        group: DETECTOR_GROUP,
+      }),
     });
     this.#tickTimer = setInterval(() => {
       this.#mutex

@@ -75,6 +75,11 @@ export class AgentwatchError extends Error {
   }
 }
 
+/** Whether trying the same thing again later may succeed (an outage): only errors that say so. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof AgentwatchError && err.retryable;
+}
+
 export function isAgentwatchError(err: unknown): err is AgentwatchError {
   return err instanceof AgentwatchError;
 }
