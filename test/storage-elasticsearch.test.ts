@@ -50,6 +50,88 @@ if (node) {
       expect(left.events.map((e) => e.event.id)).toEqual(["recent"]);
       await storage.stop();
     });
+
+    it("names event indices by arrival day: a thousand event dates make one index, and a back-dated event lives as long as its arrival", async () => {
+      const storage = new ElasticsearchStorage({
+        node,
+        indexPrefix: `aw-test-${run}-arrival`,
+        retentionDays: 7,
+        logger: createLogger("warn"),
+      });
+      await storage.start();
+      const received = "2026-11-20T10:00:00Z";
+      await storage.putEvents(
+        Array.from({ length: 1000 }, (_, i) => ({
+          event: {
+            id: `d${i}`,
+            time: new Date(Date.parse("2024-01-01T00:00:00Z") + i * 86_400_000).toISOString(),
+            type: "prompt" as const,
+            agent_id: "bot",
+            text: "hello",
+          },
+          received_at: received,
+          token: "t",
+        })),
+      );
+      const indices = (await (
+        await fetch(`${node}/_cat/indices/aw-test-${run}-arrival-events-*?format=json`)
+      ).json()) as {
+        index: string;
+      }[];
+      expect(indices.map((i) => i.index)).toEqual([`aw-test-${run}-arrival-events-2026.11.20`]);
+      // An hour later the retention keeps them all: the day they arrived is recent.
+      expect(await storage.deleteExpired(Date.parse(received) + 3_600_000)).toEqual([]);
+      expect((await storage.queryEvents({ limit: 1000 })).events).toHaveLength(1000);
+      await storage.stop();
+    });
+
+    it("keeps the days of an active incident past the retention", async () => {
+      const storage = new ElasticsearchStorage({
+        node,
+        indexPrefix: `aw-test-${run}-held`,
+        retentionDays: 7,
+        logger: createLogger("warn"),
+      });
+      await storage.start();
+      const at = "2026-11-01T10:00:00Z";
+      await storage.putEvents([
+        {
+          event: { id: "evidence", time: at, type: "prompt", agent_id: "bot", text: "x" },
+          received_at: at,
+          token: "t",
+        },
+      ]);
+      const incident = {
+        id: "inc_held",
+        status: "open" as const,
+        severity: "critical" as const,
+        detector: "auth_bruteforce",
+        agent_id: "bot",
+        title: "t",
+        summary: "s",
+        labels: {},
+        started_at: at,
+        updated_at: "2026-11-19T10:00:00Z",
+        fingerprint: "f",
+        detectors: ["auth_bruteforce"],
+        finding_count: 1,
+        findings: [],
+        notes: [],
+      };
+      await storage.putIncidents([
+        { incident, notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false } },
+      ]);
+      const now = Date.parse("2026-11-20T12:00:00Z");
+      expect(await storage.deleteExpired(now)).toEqual([]);
+      await storage.putIncidents([
+        {
+          incident: { ...incident, status: "resolved" as const },
+          notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false },
+        },
+      ]);
+      expect(await storage.deleteExpired(now)).toEqual([`aw-test-${run}-held-events-2026.11.01`]);
+      await storage.stop();
+    });
   });
 } else {
   describe.skip("storage conformance: elasticsearch (AW_ES_URL is not set)", () => undefined);

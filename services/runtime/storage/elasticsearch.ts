@@ -2,9 +2,14 @@
  * Elasticsearch storage (production).
  *
  * Layout, under `index_prefix` (p):
- * - daily indices by the record's own time: `p-events-YYYY.MM.DD`, `p-findings-…`, `p-audit-…`,
- *   with index templates holding explicit mappings (keywords, dates, text for search; the record
- *   itself stored but not indexed). Retention deletes whole days older than `retention_days`.
+ * - daily indices: `p-events-YYYY.MM.DD` by the day agentwatch received the event (its own
+ *   `time` is a field: one request of events dated on a thousand days must not create a thousand
+ *   indices, and a back-dated event must not be deleted with its "day" within the hour),
+ *   `p-findings-…` by finding time (event time, which the collector keeps within the configured
+ *   skew of arrival), `p-audit-…` by agentwatch's clock; index templates hold explicit mappings
+ *   (keywords, dates, text for search; the record itself stored but not indexed). Retention
+ *   deletes whole days older than `retention_days`, never a day an active incident began in or
+ *   after.
  * - single indices for records updated over their life, read and written by id:
  *   `p-incidents`, `p-agents`, `p-deliveries`, `p-checkpoints`. Resolved incidents older than the
  *   retention are found and deleted by id.
@@ -25,6 +30,7 @@ import type {
   Checkpoint,
   Delivery,
   Finding,
+  Incident,
   IngestedEvent,
   Silence,
   StoredIncident,
@@ -81,6 +87,7 @@ const MAPPINGS: Record<
     status: KEYWORD,
     agent_id: KEYWORD,
     updated_at: DATE,
+    started_at: DATE,
     record: STORED,
     notify: STORED,
   },
@@ -203,7 +210,20 @@ export class ElasticsearchStorage implements Storage {
   /** Deletes daily indices older than the retention, and resolved incidents past it. */
   async deleteExpired(now = Date.now()): Promise<string[]> {
     return this.#call("apply the retention", async () => {
-      const cutoff = now - this.#o.retentionDays * 86_400_000;
+      let cutoff = now - this.#o.retentionDays * 86_400_000;
+      // An active incident's evidence (its events and findings) is kept whatever its age: no
+      // day from the day before the oldest active incident began is deleted.
+      await this.#refreshIfDirty(this.#index("incidents"));
+      const oldestActive = await this.#client.search<{ record: Incident }>({
+        index: this.#index("incidents"),
+        size: 1,
+        query: { bool: { must_not: [{ term: { status: "resolved" } }] } },
+        sort: [{ started_at: { order: "asc", unmapped_type: "date" } }],
+      });
+      const started = Date.parse(
+        (oldestActive.hits.hits[0]?._source as { record?: Incident } | undefined)?.record?.started_at ?? "",
+      );
+      if (Number.isFinite(started)) cutoff = Math.min(cutoff, started - 86_400_000);
       const indices = await this.#client.cat.indices({ index: this.#index("*"), format: "json", h: "index" });
       const expired = indices
         .map((row) => row.index as string)
@@ -238,7 +258,7 @@ export class ElasticsearchStorage implements Storage {
         const e = ingested.event;
         const key = `${e.agent_id}/${e.id}`;
         return [
-          { create: { _index: this.#daily("events", Date.parse(e.time)), _id: key } },
+          { create: { _index: this.#daily("events", Date.parse(ingested.received_at)), _id: key } },
           {
             agent_id: e.agent_id,
             id: e.id,
@@ -428,6 +448,7 @@ export class ElasticsearchStorage implements Storage {
           status: i.status,
           agent_id: i.agent_id,
           updated_at: i.updated_at,
+          started_at: i.started_at,
           record: i,
           notify,
         },
