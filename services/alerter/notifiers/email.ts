@@ -11,6 +11,7 @@ import type { EmailReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Incident } from "../../runtime/model.ts";
 import type { AlertNotification, Notifier } from "./notifier.ts";
+import { oneLine } from "./text.ts";
 
 /** Failures that the same message, sent again later, will meet again. */
 const PERMANENT_CODES = new Set(["EAUTH", "ENOAUTH", "EENVELOPE", "EMESSAGE", "EREQUIRETLS", "ECONFIG"]);
@@ -81,11 +82,6 @@ function splitHostPort(smarthost: string): [string, number] {
   return [smarthost.slice(0, at), Number(smarthost.slice(at + 1))];
 }
 
-/** Titles come from detectors over agent text: one line, so nothing can pose as another header. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, " ");
-}
-
 export function emailSubject({ status, incident }: AlertNotification): string {
   const tag = status === "resolved" ? "RESOLVED" : incident.severity.toUpperCase();
   return oneLine(`[agentwatch] [${tag}] ${incident.title} (${incident.agent_id})`);
@@ -95,14 +91,14 @@ export function emailText({ status, incident }: AlertNotification): string {
   const lines = [
     `${status === "resolved" ? "Resolved" : "Firing"}: ${oneLine(incident.title)}`,
     "",
-    incident.summary,
+    oneLine(incident.summary),
     "",
-    ...fields(incident).map(([name, value]) => `${`${name}:`.padEnd(11)}${value}`),
+    ...fields(incident).map(([name, value]) => `${`${name}:`.padEnd(11)}${oneLine(value)}`),
   ];
   const latest = incident.findings.slice(-5);
   if (latest.length > 0) {
     lines.push("", "Latest findings:");
-    for (const f of latest) lines.push(`  ${f.time}  ${f.detector}  ${f.summary ?? ""}`);
+    for (const f of latest) lines.push(`  ${f.time}  ${f.detector}  ${oneLine(f.summary ?? "")}`);
   }
   lines.push("", `Incident ${incident.id}. Evidence in this message is redacted.`);
   return `${lines.join("\n")}\n`;

@@ -7,6 +7,7 @@
 import type { PagerdutyReceiverConfig } from "../../runtime/config.ts";
 import { postJson } from "../../runtime/outbound.ts";
 import type { AlertNotification, Notifier } from "./notifier.ts";
+import { oneLine } from "./text.ts";
 
 /** PagerDuty's limit on payload.summary. */
 const MAX_SUMMARY = 1024;
@@ -36,7 +37,7 @@ export function pagerdutyEvent(
   if (status === "resolved") {
     return { routing_key: routingKey, event_action: "resolve", dedup_key: incident.id };
   }
-  const summary = `[${incident.severity}] ${incident.title} (${incident.agent_id})`;
+  const summary = oneLine(`[${incident.severity}] ${incident.title} (${incident.agent_id})`);
   return {
     routing_key: routingKey,
     event_action: "trigger",

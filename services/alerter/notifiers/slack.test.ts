@@ -40,7 +40,7 @@ describe("slack notifier", () => {
   it("posts one readable message: the headline, the fields, the latest findings, escaped", async () => {
     await notifierFor(`${receiver.url}/services/T0/B0/ok`).send({ version: "1", status: "firing", incident });
     const body = JSON.parse(receiver.on("/services/T0/B0/ok")[0]?.body ?? "{}");
-    expect(body.text).toBe("[CRITICAL] Brute force on <alice> & co (support-bot)");
+    expect(body.text).toBe("[CRITICAL] Brute force on &lt;alice&gt; &amp; co (support-bot)");
     const [attachment] = body.attachments;
     expect(attachment.color).toBe("#d7263d");
     const texts = JSON.stringify(attachment.blocks);

@@ -6,6 +6,7 @@
 import type { SlackReceiverConfig } from "../../runtime/config.ts";
 import { postJson } from "../../runtime/outbound.ts";
 import type { AlertNotification, Notifier } from "./notifier.ts";
+import { escapeSlack as escapeMrkdwn } from "./text.ts";
 
 const COLOR = { critical: "#d7263d", warning: "#f49d37", info: "#3f88c5", resolved: "#2e933c" } as const;
 const MAX_FINDINGS_SHOWN = 5;
@@ -30,11 +31,6 @@ export class SlackNotifier implements Notifier {
   }
 }
 
-/** Slack's mrkdwn needs only these three escaped (https://api.slack.com/reference/surfaces/formatting). */
-function escapeMrkdwn(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-}
-
 export function slackMessage({ status, incident }: AlertNotification): Record<string, unknown> {
   const resolved = status === "resolved";
   const tag = resolved ? "RESOLVED" : incident.severity.toUpperCase();
@@ -53,7 +49,7 @@ export function slackMessage({ status, incident }: AlertNotification): Record<st
     .join("\n");
   return {
     // The notification text (push notifications, clients without blocks).
-    text: `[${tag}] ${incident.title} (${incident.agent_id})`,
+    text: `[${tag}] ${escapeMrkdwn(incident.title)} (${escapeMrkdwn(incident.agent_id)})`,
     attachments: [
       {
         color: resolved ? COLOR.resolved : COLOR[incident.severity],

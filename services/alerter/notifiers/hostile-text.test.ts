@@ -1,0 +1,53 @@
+/**
+ * What reaches people is built from agent events, so an attacker writes it. A principal such as
+ * `<!channel> <https://x|Reset>` must not ping a Slack channel or post a link as the bot, and a
+ * title with line breaks or bidi overrides must not add lines (fake headers or fields) to an
+ * e-mail or a PagerDuty summary. A test per notifier, on the message each one builds.
+ */
+import { describe, expect, it } from "vitest";
+import type { Incident } from "../../runtime/model.ts";
+import { emailSubject, emailText } from "./email.ts";
+import type { AlertNotification } from "./notifier.ts";
+import { pagerdutyEvent } from "./pagerduty.ts";
+import { slackMessage } from "./slack.ts";
+
+const HOSTILE =
+  "<!channel> <https://evil.example/reset|Reset your password>\r\nBcc: victim@example.com\u202Eevil";
+const incident = {
+  id: "inc_1",
+  status: "open",
+  severity: "critical",
+  detector: "auth_bruteforce",
+  agent_id: "support-bot",
+  title: `Brute force against principal "${HOSTILE}" on support-bot`,
+  summary: `10 failed authentications for principal "${HOSTILE}"`,
+  labels: { principal: HOSTILE },
+  started_at: "2026-11-20T10:00:00.000Z",
+  updated_at: "2026-11-20T10:01:00.000Z",
+  finding_count: 10,
+  findings: [{ id: "f1", detector: "auth_bruteforce", time: "2026-11-20T10:00:00.000Z", summary: HOSTILE }],
+} as unknown as Incident;
+const firing: AlertNotification = { version: "1", status: "firing", incident };
+
+describe("hostile text in notifications", () => {
+  it("Slack: nothing pings, links or breaks lines, in the text or the blocks", () => {
+    const message = JSON.stringify(slackMessage(firing));
+    expect(message).not.toMatch(/<!channel>|<https?:|<!here>|<@/);
+    expect(message).toContain("&lt;!channel&gt; &lt;https://evil.example/reset|Reset your password&gt;");
+    const text = (slackMessage(firing) as { text: string }).text;
+    expect(text).not.toMatch(/[<>\r\n\u202E]/);
+  });
+
+  it("e-mail: the subject is one line and no body line is written by the attacker's line breaks", () => {
+    expect(emailSubject(firing)).not.toMatch(/[\r\n\u202E]/);
+    const body = emailText(firing);
+    expect(body.split("\n").filter((line) => line.startsWith("Bcc:"))).toEqual([]);
+    expect(body).not.toMatch(/[\r\u202E]/);
+  });
+
+  it("PagerDuty: the summary is one line", () => {
+    const event = pagerdutyEvent(firing, "key") as { payload: { summary: string } };
+    expect(event.payload.summary).not.toMatch(/[\r\n\u202E]/);
+    expect(event.payload.summary).toContain("Bcc: victim@example.com");
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * Text from detectors' findings reaches people through the notifiers, and it is built from agent
+ * events: an attacker writes it. Every notifier puts it through `oneLine`, so it cannot add
+ * lines that pose as headers or as agentwatch's own fields, nor hide or reorder what is shown.
+ */
+
+/**
+ * Control characters (line breaks included), Unicode line and paragraph separators, and the
+ * bidirectional overrides and isolates (which can display text in another order than it is
+ * written) become spaces; runs of them one space.
+ */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, " ");
+}
+
+/**
+ * Slack's mrkdwn and plain `text` need `&`, `<` and `>` escaped (its formatting reference):
+ * unescaped, `<!channel>` pings a channel and `<https://x|Reset>` posts a link as the bot.
+ */
+export function escapeSlack(text: string): string {
+  return oneLine(text).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
