@@ -194,21 +194,26 @@ export class DetectorRunner {
       const input = observed && injectionInput(observed.event);
       return observed && input ? [{ observed, input }] : [];
     });
-    for (let i = 0; i < targets.length; i += 64) {
-      const chunk = targets.slice(i, i + 64);
-      try {
-        const scores = await classifier.classify(chunk.map((t) => t.input));
-        chunk.forEach((t, j) => {
-          t.observed.signals = { ...t.observed.signals, injection: scores[j] as number };
-        });
-      } catch (err) {
-        this.#o.metrics.consumerErrors.inc({ group: `${DETECTOR_GROUP}:classifier` });
-        this.#o.logger.warn(
-          { err, events: chunk.length },
-          "injection classifier failed; these events are judged by the built-in rules only",
-        );
-      }
-    }
+    // The chunks of a batch go out together: a slow server costs a batch one timeout, not one
+    // per chunk (and its circuit breaker stops the calls while it keeps failing).
+    const chunks: (typeof targets)[] = [];
+    for (let i = 0; i < targets.length; i += 64) chunks.push(targets.slice(i, i + 64));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        try {
+          const scores = await classifier.classify(chunk.map((t) => t.input));
+          chunk.forEach((t, j) => {
+            t.observed.signals = { ...t.observed.signals, injection: scores[j] as number };
+          });
+        } catch (err) {
+          this.#o.metrics.consumerErrors.inc({ group: `${DETECTOR_GROUP}:classifier` });
+          this.#o.logger.warn(
+            { err, events: chunk.length },
+            "injection classifier failed; these events are judged by the built-in rules only",
+          );
+        }
+      }),
+    );
   }
 
   async #tick(): Promise<void> {
