@@ -223,4 +223,20 @@ describe("bad input", () => {
     expect(metrics).toMatch(/agentwatch_ingest_events_total\{outcome="rejected"\} \d+/);
     expect(metrics).toMatch(/agentwatch_ingest_events_total\{outcome="duplicate"\} 2/);
   });
+
+  it("answers 400, not an outage, for a search with control characters or a forged cursor", async () => {
+    const get = (query: string) => aw.fetch(`/v1/events?${query}`, { headers: bearer(TOKENS.viewer) });
+    const nul = await get("q=%00");
+    expect(nul.status).toBe(400);
+    expect((await nul.json()).error.message).toMatch(/q: must not contain control characters/);
+    for (const forged of [
+      ["x", "y"],
+      [1, 2, 3],
+    ]) {
+      const res = await get(`cursor=${Buffer.from(JSON.stringify(forged)).toString("base64url")}`);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.message).toMatch(/cursor is not one this server returned/);
+    }
+    expect((await aw.fetch("/healthz")).status).toBe(200);
+  });
 });

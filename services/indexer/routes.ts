@@ -12,7 +12,13 @@ const eventQuery = z.strictObject({
   type: z.enum(EVENT_TYPES).optional(),
   from: queryParams.time,
   to: queryParams.time,
-  q: z.string().max(1000).optional(),
+  // Words to find: control characters (NUL and the like) are no words, and the search engines
+  // took them as broken queries (answered as an outage); a person gets a 400 instead.
+  q: z
+    .string()
+    .max(1000)
+    .refine((q) => !hasControlCharacters(q), "must not contain control characters")
+    .optional(),
   limit: queryParams.limit(1000, 100),
   cursor: z.string().min(1).optional(),
 });
@@ -39,4 +45,12 @@ export function registerInvestigationRoutes(app: FastifyInstance, storage: Stora
     const query = parseInput(auditQuery, request.query, "query");
     return { entries: await storage.queryAudit(query) };
   });
+}
+
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
 }

@@ -173,6 +173,18 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect(seen).toHaveLength(25);
       expect(new Set(seen).size).toBe(25);
       await expect(s.queryEvents({ limit: 5, cursor: "garbage" })).rejects.toThrow(/cursor/);
+      // Forged cursors of the right encoding but the wrong shape are client errors, never an
+      // outage (they used to answer 503 "storage unavailable" and log a backend failure).
+      for (const forged of [
+        ["x", "y"],
+        [1, 2, 3],
+        [{}, []],
+      ]) {
+        const cursor = Buffer.from(JSON.stringify(forged)).toString("base64url");
+        await expect(s.queryEvents({ limit: 5, cursor })).rejects.toMatchObject({ code: "invalidRequest" });
+      }
+      // Search text with control characters finds nothing rather than failing.
+      expect((await s.queryEvents({ limit: 5, q: "hello\u0000world" })).events).toEqual([]);
     });
 
     it("records findings and finds active incidents by fingerprint", async () => {

@@ -36,7 +36,7 @@ import type {
   StoredIncident,
 } from "../model.ts";
 import type { Secret } from "../secret.ts";
-import { decodeCursorValues, encodeCursor, searchableText } from "./search.ts";
+import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
 export interface ElasticsearchStorageOptions {
@@ -334,7 +334,7 @@ export class ElasticsearchStorage implements Storage {
         size: query.limit + 1,
         query: { bool: { filter: filter as never, must: must as never } },
         sort: [{ time: "desc" }, { event_key: "desc" }],
-        ...(query.cursor ? { search_after: decodeCursorValues(query.cursor) } : {}),
+        ...(query.cursor ? { search_after: decodeEventCursor(query.cursor) } : {}),
       });
       const hits = response.hits.hits;
       const page = hits.slice(0, query.limit);

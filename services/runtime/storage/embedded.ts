@@ -517,6 +517,7 @@ function writeDelivery(db: DatabaseSync, d: Delivery): void {
 /** Every word of the user's text, quoted so FTS5 operators in it are taken literally. */
 function ftsQuery(text: string): string {
   return text
+    .replace(/\p{Cc}/gu, " ") // SQLite takes a NUL as the end of the query
     .trim()
     .split(/\s+/)
     .map((word) => `"${word.replaceAll('"', '""')}"`)

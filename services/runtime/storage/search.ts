@@ -33,6 +33,18 @@ export function decodeCursor(cursor: string): [number, number] {
   throw new AgentwatchError("invalidRequest", "cursor is not one this server returned");
 }
 
+/**
+ * An events cursor of the Elasticsearch backend: [time (epoch ms), event key] as it returned
+ * them. Anything else was not made by this server, and is a client error, not a query to send.
+ */
+export function decodeEventCursor(cursor: string): [number, string] {
+  const values = decodeCursorValues(cursor);
+  if (values.length === 2 && Number.isSafeInteger(values[0]) && typeof values[1] === "string") {
+    return values as [number, string];
+  }
+  throw new AgentwatchError("invalidRequest", "cursor is not one this server returned");
+}
+
 /** A cursor's position values, as encoded by `encodeCursor` (numbers or strings). */
 export function decodeCursorValues(cursor: string): (number | string)[] {
   try {
