@@ -63,7 +63,7 @@ const app = new Agentwatch(
           { name: "viewer", role: "viewer", token: VIEWER },
         ],
       },
-      receivers: [{ name: "hook", type: "webhook", url: hookUrl, secret: "bench-secret" }],
+      receivers: [{ name: "hook", type: "webhook", url: hookUrl, secret: "bench-secret-0123456789" }],
       limits: { events_per_second: 10_000_000, burst_events: 10_000_000 },
       detectors: { auth_bruteforce: { threshold: 10, window: "5m" } },
       log: { level: "warn" },

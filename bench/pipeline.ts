@@ -59,7 +59,7 @@ const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts
 const run = randomUUID().slice(0, 8);
 const shared = {
   bus: { type: "kafka", brokers: brokers.split(","), topic_prefix: `bench-${run}`, partitions: 6 },
-  receivers: [{ name: "hook", type: "webhook", url: hookUrl, secret: "bench-secret" }],
+  receivers: [{ name: "hook", type: "webhook", url: hookUrl, secret: "bench-secret-0123456789" }],
   limits: { events_per_second: 10_000_000, burst_events: 10_000_000 },
 };
 const collector = await startAgentwatch({ config: shared, roles: ["collector"] });

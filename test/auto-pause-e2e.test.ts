@@ -29,7 +29,9 @@ describe("auto-pause policy end to end", () => {
     await receiver.start();
     aw = await startAgentwatch({
       config: {
-        receivers: [{ name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret" }],
+        receivers: [
+          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
+        ],
         agents: [
           { id: AGENT, control: { url: `${receiver.url}/control`, secret: CONTROL_SECRET } },
           { id: OTHER_AGENT, control: { url: `${receiver.url}/control-other`, secret: CONTROL_SECRET } },

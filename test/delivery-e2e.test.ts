@@ -17,8 +17,12 @@ describe("deliveries through the real process", () => {
     receiver.status.set("/control", 503);
     aw = await startAgentwatch({
       config: {
-        receivers: [{ name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret" }],
-        agents: [{ id: AGENT, control: { url: `${receiver.url}/control`, secret: "control-secret" } }],
+        receivers: [
+          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
+        ],
+        agents: [
+          { id: AGENT, control: { url: `${receiver.url}/control`, secret: "control-secret-0123456789" } },
+        ],
         detectors: { auth_bruteforce: { threshold: 3, window: "1m" } },
         alerting: { resolve_timeout: "2s", group_interval: "1s" },
       },

@@ -70,7 +70,7 @@ describe("docker-compose.yml", () => {
       AW_OPERATOR_TOKEN: "operator-token-0123456789",
       AW_VIEWER_TOKEN: "viewer-token-0123456789",
       AW_HOOK_URL: "http://hooks.internal:9999/alerts",
-      AW_HOOK_SECRET: "hook-secret",
+      AW_HOOK_SECRET: "hook-secret-0123456789",
     };
     const config = parseConfig(raw, env);
     expect(config.bus).toMatchObject({ type: "kafka", brokers: ["kafka:9092"] });

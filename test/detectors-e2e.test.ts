@@ -42,7 +42,9 @@ describe("detectors through the real process", () => {
     const modelUrl = `http://127.0.0.1:${(modelServer.address() as AddressInfo).port}/classify`;
     aw = await startAgentwatch({
       config: {
-        receivers: [{ name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret" }],
+        receivers: [
+          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
+        ],
         detectors: {
           canary_leak: { canaries: [{ name: "db-password", value: CANARY }] },
           injection_attempt: { classifier: { url: modelUrl, timeout: "2s" } },

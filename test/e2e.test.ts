@@ -222,6 +222,14 @@ describe("agentwatch end to end (embedded)", () => {
     ).json();
     expect(resumed).toMatchObject({ state: "active", by: "oncall", reason: "attacker blocked" });
     await receiver.waitFor((r) => r.path === "/control" && JSON.parse(r.body).action === "resume");
+    // Every command carries a larger sequence than the one before, inside the signed body: a
+    // runtime that keeps the highest it acted on refuses a replayed one.
+    const sequences = receiver.on("/control").map((r) => JSON.parse(r.body).sequence as number);
+    expect(sequences.length).toBeGreaterThanOrEqual(3); // pause, the repeated pause, resume
+    for (const [i, sequence] of sequences.entries()) {
+      expect(Number.isSafeInteger(sequence)).toBe(true);
+      if (i > 0) expect(sequence).toBeGreaterThan(sequences[i - 1] as number);
+    }
 
     const audit = await (await aw.fetch("/v1/audit", { headers: bearer(TOKENS.viewer) })).json();
     const actions = audit.entries.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`);

@@ -32,7 +32,12 @@ describe("routing to webhook, Slack and PagerDuty receivers", () => {
     aw = await startAgentwatch({
       config: {
         receivers: [
-          { name: "catch-all", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret" },
+          {
+            name: "catch-all",
+            type: "webhook",
+            url: `${receiver.url}/alerts`,
+            secret: "hook-secret-0123456789",
+          },
           { name: "support-slack", type: "slack", url: `${receiver.url}${SLACK_PATH}` },
           { name: "pager", type: "pagerduty", routing_key: "R0UT1NG", url: `${receiver.url}/v2/enqueue` },
         ],

@@ -34,7 +34,12 @@ describe("silences end to end", () => {
     aw = await startAgentwatch({
       config: {
         receivers: [
-          { name: "oncall-hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret" },
+          {
+            name: "oncall-hook",
+            type: "webhook",
+            url: `${receiver.url}/alerts`,
+            secret: "hook-secret-0123456789",
+          },
         ],
         detectors: { auth_bruteforce: { threshold: 5, window: "5m" } },
       },

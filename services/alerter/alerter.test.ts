@@ -22,8 +22,8 @@ const config = parseConfig(
   {
     auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
     receivers: [
-      { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s" },
-      { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s" },
+      { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s-0123456789abcdef" },
+      { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s-0123456789abcdef" },
     ],
   },
   {},
@@ -241,8 +241,8 @@ describe("alerter", () => {
       {
         auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
         receivers: [
-          { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s" },
-          { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s" },
+          { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s-0123456789abcdef" },
+          { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s-0123456789abcdef" },
         ],
         alerting: {
           routes: [
@@ -375,8 +375,8 @@ describe("alerter", () => {
       {
         auth: { tokens: [{ name: "a", role: "admin", token: "admin-token-0123456789" }] },
         receivers: [
-          { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s" },
-          { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s" },
+          { name: "hook", type: "webhook", url: "http://127.0.0.1:9/a", secret: "s-0123456789abcdef" },
+          { name: "pager", type: "webhook", url: "http://127.0.0.1:9/b", secret: "s-0123456789abcdef" },
         ],
         alerting: {
           routes: [{ matchers: [{ name: "detector", value: "secret_leak" }], receivers: ["pager"] }],

@@ -12,6 +12,13 @@ export interface ControlCommand {
   reason: string | null;
   incident_id: string | null;
   time: string;
+  /**
+   * Grows with every command to this agent (epoch ms, or one more than the last when that is
+   * larger), inside the signed body: a runtime keeps the highest it acted on and refuses any
+   * command with a sequence not above it, so a captured command cannot be replayed within the
+   * signature's five-minute window.
+   */
+  sequence: number;
 }
 
 export interface AgentControl {

@@ -75,7 +75,10 @@ export class KillSwitch {
     await this.#mutex.run(async () => {
       const state = await this.#o.storage.getAgent(delivery.target);
       if (!state?.control || state.control.delivery_id !== delivery.id) return;
-      state.control = controlStatus(delivery);
+      state.control = {
+        ...controlStatus(delivery),
+        ...(state.control.sequence === undefined ? {} : { sequence: state.control.sequence }),
+      };
       await this.#o.storage.putAgent(state);
     });
   }
@@ -101,27 +104,8 @@ export class KillSwitch {
           state.incident_id = input.incidentId;
         }
         const control = this.#configured.get(agentId)?.control;
-        let delivery: Delivery | undefined;
-        if (control) {
-          // Sent again when already in that state: the runtime may have restarted and forgotten.
-          const command: ControlCommand = {
-            action,
-            agent_id: agentId,
-            reason: state.reason,
-            incident_id: state.incident_id,
-            time: new Date(this.#o.now()).toISOString(),
-          };
-          delivery = await this.#o.dispatcher.enqueue({
-            kind: "control",
-            target: agentId,
-            body: JSON.stringify(command),
-            supersedeKey: `control:${agentId}`,
-          });
-          state.control = controlStatus(delivery);
-        } else {
-          state.control = { delivered: false, attempts: 0, configured: false };
-        }
-        await this.#o.storage.putAgent(state);
+        // Audited first, before the command goes out and the state is written: a failed audit
+        // write then leaves no unaudited pause (a later failure leaves an audited attempt).
         await this.#o.audit({
           actor: input.actor,
           action,
@@ -130,6 +114,29 @@ export class KillSwitch {
           incident_id: input.incidentId,
           details: { already, state: state.state, control_configured: control !== undefined },
         });
+        let delivery: Delivery | undefined;
+        if (control) {
+          // Sent again when already in that state: the runtime may have restarted and forgotten.
+          const sequence = Math.max(this.#o.now(), (state.control?.sequence ?? 0) + 1);
+          const command: ControlCommand = {
+            action,
+            agent_id: agentId,
+            reason: state.reason,
+            incident_id: state.incident_id,
+            time: new Date(this.#o.now()).toISOString(),
+            sequence,
+          };
+          delivery = await this.#o.dispatcher.enqueue({
+            kind: "control",
+            target: agentId,
+            body: JSON.stringify(command),
+            supersedeKey: `control:${agentId}`,
+          });
+          state.control = { ...controlStatus(delivery), sequence };
+        } else {
+          state.control = { delivered: false, attempts: 0, configured: false };
+        }
+        await this.#o.storage.putAgent(state);
         this.#o.metrics.agentControl.inc({ action });
         this.#o.logger.info(
           { agent_id: agentId, action, actor: input.actor, reason: input.reason, already },

@@ -75,13 +75,13 @@ describe("config", () => {
       {
         AW_INGEST_TOKEN: "ingest-token-0123456789",
         AW_OPERATOR_TOKEN: "operator-token-0123456789",
-        AW_HOOK_SECRET: "hook",
-        AW_CONTROL_SECRET: "control",
+        AW_HOOK_SECRET: "hook-secret-0123456789",
+        AW_CONTROL_SECRET: "control-secret-0123456789",
       },
     );
     expect(config.auth.tokens[0]?.token.reveal()).toBe("ingest-token-0123456789");
     expect(config.receivers[0]?.timeout).toBe(5000);
-    expect(config.agents[0]?.control?.secret.reveal()).toBe("control");
+    expect(config.agents[0]?.control?.secret.reveal()).toBe("control-secret-0123456789");
   });
 
   it("substitutes ${VAR}, ${VAR:-default} and $${ in every string", () => {
@@ -109,8 +109,8 @@ describe("config", () => {
           { name: "b", role: "superuser", token: "short" },
         ],
       },
-      receivers: [{ name: "r", type: "webhook", url: "ftp://example", secret: "s" }],
-      agents: [{ id: "bad id" }],
+      receivers: [{ name: "r", type: "webhook", url: "ftp://example", secret: "s-0123456789abcdef" }],
+      agents: [{ id: "bad id" }, { id: "ok", control: { url: "http://127.0.0.1:9/c", secret: "short" } }],
       alerting: { group_interval: "five minutes" },
       detectors: { auth_bruteforce: { threshold: 1 } },
     });
@@ -124,6 +124,7 @@ describe("config", () => {
         "auth.tokens[1].token: must be at least 16 characters",
         "receivers[0].url: must be an http:// or https:// URL",
         "agents[0].id: must match [A-Za-z0-9._:-]{1,128}",
+        "agents[1].control.secret: must be at least 16 characters",
         'alerting.group_interval: "five minutes" is not a duration (examples: 500ms, 30s, 5m, 1h)',
         expect.stringMatching(/^detectors\.auth_bruteforce\.threshold: /),
       ]),
@@ -132,7 +133,9 @@ describe("config", () => {
   });
 
   it("checks routes: matchers, and receivers that exist", () => {
-    const receivers = [{ name: "pager", type: "webhook", url: "http://127.0.0.1:9/p", secret: "s" }];
+    const receivers = [
+      { name: "pager", type: "webhook", url: "http://127.0.0.1:9/p", secret: "s-0123456789abcdef" },
+    ];
     expect(
       problems({
         ...minimal,

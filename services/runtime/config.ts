@@ -56,11 +56,14 @@ const tokenSchema = z.strictObject({
     .optional(),
 });
 
+/** An HMAC signing secret (webhook receivers, agent control): short ones can be guessed offline from one signed body. */
+const signingSecret = secret.refine((s) => s.reveal().length >= 16, "must be at least 16 characters");
+
 const webhookReceiver = z.strictObject({
   name: z.string().min(1).max(64),
   type: z.literal("webhook"),
   url: httpUrl,
-  secret: secret,
+  secret: signingSecret,
   timeout: duration.default(5000),
   /** Attempts before a notification is given up (and logged, and counted as failed). */
   max_attempts: z.number().int().min(1).max(100).default(12),
@@ -130,7 +133,7 @@ const agentSchema = z.strictObject({
   control: z
     .strictObject({
       url: httpUrl,
-      secret: secret,
+      secret: signingSecret,
       timeout: duration.default(3000),
     })
     .optional(),

@@ -152,6 +152,8 @@ export interface ControlStatus {
   configured: boolean;
   /** The outbox delivery this status follows (the latest command's). */
   delivery_id?: string;
+  /** The sequence of the latest command sent (ControlCommand.sequence). */
+  sequence?: number;
   last_error?: string;
 }
 

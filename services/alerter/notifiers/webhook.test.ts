@@ -20,7 +20,7 @@ function notifierFor(url: string, timeout = "2s") {
       name: "hook",
       type: "webhook",
       url,
-      secret: "hook-secret",
+      secret: "hook-secret-0123456789",
       timeout,
     }),
   );
@@ -48,7 +48,7 @@ describe("webhook notifier", () => {
     const request = receiver.on("/ok")[0];
     expect(request?.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(request?.body ?? "")).toEqual(notification);
-    expect(request && signedWith(request, "hook-secret")).toBe(true);
+    expect(request && signedWith(request, "hook-secret-0123456789")).toBe(true);
   });
 
   it("says a 5xx or 429 is retryable and another 4xx is not", async () => {
