@@ -4,6 +4,7 @@
  * finish and commit their batches, writes the detector checkpoint, and closes the backends.
  */
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import { createDetectors } from "../detectors/index.ts";
 import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
@@ -18,18 +19,23 @@ import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
+import type { Reloader } from "./reload.ts";
 import { auditWriter } from "./runtime/audit.ts";
 import { Authenticator } from "./runtime/auth.ts";
 import { type Bus, type Topic, Topics } from "./runtime/bus/bus.ts";
 import { EmbeddedBus } from "./runtime/bus/embedded.ts";
 import { KafkaBus } from "./runtime/bus/kafka.ts";
 import type { Config } from "./runtime/config.ts";
+import { AgentwatchError } from "./runtime/errors.ts";
 import { createLogger, type Logger } from "./runtime/logger.ts";
 import { Metrics } from "./runtime/metrics.ts";
+import type { AuditEntry } from "./runtime/model.ts";
 import { ElasticsearchStorage } from "./runtime/storage/elasticsearch.ts";
 import { EmbeddedStorage } from "./runtime/storage/embedded.ts";
 import type { Storage } from "./runtime/storage/storage.ts";
-import { createServer } from "./server.ts";
+import { createServer, parseInput, principalOf } from "./server.ts";
+
+const reloadBody = z.strictObject({ reason: z.string().max(1024).optional() });
 
 export const ROLE_NAMES = ["collector", "detector", "alerter", "indexer"] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
@@ -37,6 +43,8 @@ export type RoleName = (typeof ROLE_NAMES)[number];
 export interface AppOptions {
   roles?: readonly RoleName[];
   logger?: Logger;
+  /** Serves `POST /v1/admin/config/reload` (reload.ts) when given. */
+  reloader?: Reloader;
 }
 
 export class Agentwatch {
@@ -50,9 +58,11 @@ export class Agentwatch {
   #workers: { name: string; stop(): Promise<void> }[] = [];
   #lagTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #reloader: Reloader | undefined;
 
   constructor(config: Config, options: AppOptions = {}) {
     this.config = config;
+    this.#reloader = options.reloader;
     this.roles = options.roles ?? ROLE_NAMES;
     this.logger = options.logger ?? createLogger(config.log.level, this.roles.join(","));
   }
@@ -62,6 +72,12 @@ export class Agentwatch {
     const address = this.#server?.server.address();
     if (!address || typeof address === "string") throw new Error("agentwatch is not listening");
     return { host: address.address, port: address.port };
+  }
+
+  /** Writes an audit entry through this process's storage (config reloads are audited here). */
+  async recordAudit(entry: Omit<AuditEntry, "id" | "time">): Promise<void> {
+    if (!this.#storage) throw new AgentwatchError("storageUnavailable", "agentwatch is not started");
+    await auditWriter(this.#storage)(entry);
   }
 
   async start(): Promise<void> {
@@ -153,6 +169,19 @@ export class Agentwatch {
       registerIncidentRoutes(server, storage, alerter);
       registerSilenceRoutes(server, storage, alerter);
       registerAgentRoutes(server, storage, killSwitch);
+    }
+
+    const reloader = this.#reloader;
+    if (reloader) {
+      server.post("/v1/admin/config/reload", { config: { permission: "admin" } }, async (request, reply) => {
+        const body = parseInput(reloadBody, request.body ?? {}, "body");
+        const plan = await reloader.prepare(principalOf(request).name, body.reason ?? null);
+        // Applied once this answer is sent: applying stops this server, which waits for it.
+        reply.raw.once("finish", () => {
+          plan.apply().catch((err) => logger.error({ err }, "config reload failed"));
+        });
+        return reply.code(202).send({ reloading: true, changed: plan.changed });
+      });
     }
 
     this.#lagTimer = setInterval(() => this.#updateLag(), 5000);

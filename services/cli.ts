@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Agentwatch, ROLE_NAMES, type RoleName } from "./app.ts";
+import { Reloader } from "./reload.ts";
 import { loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
 import {
@@ -198,12 +199,39 @@ function parseRoles(values: string[]): RoleName[] | undefined {
 
 async function start(configFile: string, roles: RoleName[] | undefined): Promise<number> {
   const { config } = loadConfig(configFile);
-  const app = new Agentwatch(config, roles ? { roles } : {});
+  const reloader = new Reloader({
+    configFile,
+    current: () => app,
+    // The roles stop (finishing, committing and checkpointing their work) and start again on
+    // the new config; if the new config cannot start, the old one is started again.
+    replace: async (next) => {
+      const previous = app;
+      await previous.stop();
+      app = new Agentwatch(next, { ...(roles ? { roles } : {}), reloader });
+      try {
+        await app.start();
+        app.logger.info("config reloaded");
+      } catch (err) {
+        app.logger.error({ err }, "the reloaded config did not start; starting again on the previous one");
+        await app.stop().catch(() => undefined);
+        app = new Agentwatch(previous.config, { ...(roles ? { roles } : {}), reloader });
+        await app.start();
+      }
+    },
+  });
+  let app = new Agentwatch(config, { ...(roles ? { roles } : {}), reloader });
   if (config.auth.tokens.some((t) => t.token.reveal().includes("change-me"))) {
     app.logger.warn(
       "a token still has its example value (contains 'change-me'); set the AW_*_TOKEN variables",
     );
   }
+  process.on("SIGHUP", () => {
+    app.logger.info("SIGHUP: reloading the config");
+    reloader
+      .prepare("signal:SIGHUP", null)
+      .then((plan) => plan.apply())
+      .catch((err) => app.logger.error({ err }, "config not reloaded"));
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
