@@ -304,6 +304,26 @@ export function seasonalSlot(state: SeasonalProfile, time: number): Ewma {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Shares
+
+/**
+ * Adds `amount` to `id`'s share, keeping at most `max` ids: past it, the smallest share gives
+ * way (the largest are what a finding names). Used for the agents sharing an API key.
+ */
+export function addShare(shares: Record<string, number>, id: string, amount: number, max: number): void {
+  if (shares[id] === undefined) {
+    const ids = Object.keys(shares);
+    if (ids.length >= max) {
+      let smallest = ids[0] as string;
+      for (const other of ids) if ((shares[other] as number) < (shares[smallest] as number)) smallest = other;
+      delete shares[smallest];
+    }
+    shares[id] = 0;
+  }
+  shares[id] = (shares[id] as number) + amount;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entity eviction
 
 /**

@@ -104,4 +104,18 @@ describe("spend_cap", () => {
     detector.update(state, usage(DAY0, undefined, { model: "unknown-model" }));
     expect(state.unpriced).toBe(1); // openai/unknown-model has no price and no cost_usd
   });
+
+  it("a key's cap counts every agent's spend and goes to the agent that spent the most, not the one whose event crossed it", () => {
+    const state = detector.initialState();
+    const at = DAY0 + 10 * HOUR;
+    // alpha spends most of key K's $50; beta's small event crosses the cap.
+    const findings = [
+      ...detector.update(state, usage(at, 45, { agent: "alpha", key: "K" })),
+      ...detector.update(state, usage(at + 1000, 6, { agent: "beta", key: "K" })),
+    ];
+    const cap = findings.filter((f) => f.key === "cap:key:K");
+    expect(cap).toHaveLength(1);
+    expect(cap[0]?.agent_id).toBe("alpha");
+    expect(cap[0]?.labels).toEqual({ api_key_id: "K", agents: "alpha,beta" });
+  });
 });

@@ -3,9 +3,21 @@
  * caps. Crossing a cap is critical. Before that, a burn-rate forecast warns: when the spend of the
  * last hour, continued to midnight, would cross the cap (and a quarter of it is already spent),
  * it says when. Each (entity, day) raises at most one forecast and one cap finding.
+ *
+ * A key's cap is on the key's whole spend (the provider bills the key, whoever uses it), so a
+ * key is counted over every agent; its findings are attributed to the agent that spent the most
+ * on it today, never simply to whichever agent's event crossed the line (one agent's token must
+ * not raise a cap, and an auto-pause, on another), and name every agent involved.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { addSliding, evictIdle, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import {
+  addShare,
+  addSliding,
+  evictIdle,
+  newSlidingCounter,
+  type SlidingCounter,
+  slidingTotal,
+} from "./baselines.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { costOf, type Price } from "./pricing.ts";
@@ -38,7 +50,11 @@ interface Spend {
   recent: string[];
   /** Arrival time of its last usage event (agentwatch's clock), for eviction. */
   last_seen: number;
+  /** Keys only: USD per agent today (the largest MAX_KEY_AGENTS). */
+  agents?: Record<string, number>;
 }
+
+const MAX_KEY_AGENTS = 16;
 
 export interface SpendCapState {
   entities: Record<Kind, Record<string, Spend>>;
@@ -96,10 +112,15 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         if (day > spend.day) {
           spend.day = day;
           spend.usd = 0;
+          if (spend.agents) spend.agents = newRecord();
         } else if (day < spend.day) {
           continue; // a late event of a finished day: that day was judged already
         }
         spend.usd += cost;
+        if (kind === "key") {
+          spend.agents ??= newRecord();
+          addShare(spend.agents, event.agent_id, cost, MAX_KEY_AGENTS);
+        }
         addSliding(spend.hour, time, HOUR, Math.round(cost * 100));
         spend.recent.push(event.id);
         if (spend.recent.length > 10) spend.recent.shift();
@@ -175,14 +196,16 @@ function findingBase(
   time: number,
   spend: Spend,
 ) {
+  // A key's finding goes to the agent that spent the most on it today, and names them all.
+  const shares = spend.agents ? Object.entries(spend.agents).sort((a, b) => b[1] - a[1]) : [];
+  const labels: Record<string, string> =
+    kind === "key" ? { api_key_id: value } : kind === "user" ? { user_id: value } : {};
+  if (shares.length > 0) labels.agents = shares.map(([id]) => id).join(",");
   return {
     detector,
-    agent_id: agentId,
+    agent_id: shares[0]?.[0] ?? agentId,
     time: new Date(time).toISOString(),
     event_ids: [...spend.recent],
-    labels: (kind === "key" ? { api_key_id: value } : kind === "user" ? { user_id: value } : {}) as Record<
-      string,
-      string
-    >,
+    labels,
   };
 }

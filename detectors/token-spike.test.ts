@@ -123,6 +123,31 @@ describe("token_spike", () => {
     expect(userBytes).toBeLessThan(1024);
     detector.update(state, usage(T0 + 30 * 86_400_000, 100, { agent: "other" }));
     detector.tick?.(state, T0 + 30 * 86_400_000);
-    expect(state.entities).toEqual({ agent: { other: expect.any(Object) }, user: {}, key: {} });
+    expect(state.entities).toEqual({
+      agent: { other: expect.any(Object) },
+      user: {},
+      key: {},
+      fleet_key: {},
+    });
+  });
+
+  it("keeps a key's baseline per agent: one agent's usage never raises a spike on another; the fleet view names every agent", () => {
+    const state = detector.initialState();
+    // Two agents share key K, each with its usual ~3000 tokens a minute.
+    for (const agent of ["alpha", "beta"]) train(state, T0, 60, () => 3000, { key: "K", agent });
+    // An attacker posting with beta's token floods K: beta's own key spikes, alpha's does not.
+    const at = T0 + 61 * MIN;
+    const findings = [0, 1, 2].flatMap((i) => [
+      ...detector.update(state, usage(at + i * 1000, 1000, { key: "K", agent: "alpha" })),
+      ...detector.update(state, usage(at + i * 1000 + 500, 20_000, { key: "K", agent: "beta" })),
+    ]);
+    const perAgent = findings.filter((f) => f.key === "key:K");
+    expect(perAgent.map((f) => f.agent_id)).toEqual(["beta"]);
+    const fleet = findings.filter((f) => f.key === "fleet_key:K");
+    expect(fleet).toHaveLength(1);
+    expect(fleet[0]?.agent_id).toBe("beta"); // the agent that used the most of it
+    expect(fleet[0]?.labels).toEqual({ api_key_id: "K", agents: "beta,alpha" });
+    expect(fleet[0]?.title).toBe("Token spike: API key K across 2 agents (alpha, beta)");
+    expect(findings.some((f) => f.agent_id === "alpha")).toBe(false);
   });
 });

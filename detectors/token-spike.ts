@@ -1,6 +1,9 @@
 /**
  * token_spike: tokens per minute (input + output of `llm_usage` events) per agent, per user and
- * per `api_key_id`, against what is normal for that entity. A stolen key, a runaway loop or a
+ * per `api_key_id`, against what is normal for that entity. Users and keys are per agent: one
+ * agent's events can never raise a spike (or an auto-pause) on another agent. A key is also
+ * watched fleet-wide (`fleet_key`), summed over every agent that uses it, and its finding names
+ * every agent involved and is attributed to the one that used the most of it that minute. A stolen key, a runaway loop or a
  * prompt-stuffing user shows as a minute far above the entity's usual active minute.
  *
  * The baseline of a user or key is the median and MAD of its last 32 active minutes (robust: one
@@ -11,6 +14,7 @@
  */
 import type { Severity } from "../services/runtime/config.ts";
 import {
+  addShare,
   addTumbling,
   type Ewma,
   evictIdle,
@@ -49,8 +53,10 @@ const WINDOW = 32;
 const SEASONAL_MIN_N = 3;
 const SEASONAL_ALPHA = 0.2;
 
-type Kind = "agent" | "user" | "key";
-const KINDS: readonly Kind[] = ["agent", "user", "key"];
+type Kind = "agent" | "user" | "key" | "fleet_key";
+const KINDS: readonly Kind[] = ["agent", "user", "key", "fleet_key"];
+/** Agents whose share of a fleet key's running minute is tracked (the largest are what matter). */
+const MAX_FLEET_AGENTS = 16;
 
 interface Entity {
   kind: Kind;
@@ -69,6 +75,8 @@ interface Entity {
   last_seen: number;
   /** Agents only. */
   seasonal?: SeasonalProfile;
+  /** Fleet keys only: tokens per agent in the running minute. */
+  agents?: Record<string, number>;
 }
 
 export interface TokenSpikeState {
@@ -81,7 +89,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
     name,
     eventTypes: ["llm_usage"],
     initialState: () => ({
-      entities: { agent: newRecord(), user: newRecord(), key: newRecord() },
+      entities: { agent: newRecord(), user: newRecord(), key: newRecord(), fleet_key: newRecord() },
     }),
 
     update(state, { event, time, received }) {
@@ -89,14 +97,16 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
       const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const tokens = event.usage.input_tokens + event.usage.output_tokens;
       const findings: Finding[] = [];
-      for (let k = 0; k < 3; k += 1) {
+      for (let k = 0; k < 4; k += 1) {
         const kind = KINDS[k] as Kind;
         const value: string | undefined =
           k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
         if (value === undefined) continue;
-        // Agents and keys are looked up by their own id (no key string built per event); users by agent and id.
+        // Agents and fleet keys are looked up by their own id (no key string built per event);
+        // users and keys by agent and id.
+        state.entities[kind] ??= newRecord(); // absent in checkpoints from before fleet keys
         const group = state.entities[kind];
-        const key = kind === "user" ? userKey(event.agent_id, value) : value;
+        const key = k === 1 ? userKey(event.agent_id, value) : k === 2 ? `${event.agent_id}|${value}` : value;
         let entity = group[key];
         if (entity === undefined) {
           entity = newEntity(kind, event.agent_id, value);
@@ -107,7 +117,10 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         if (closed) {
           learn(entity, closed.count, closed.start);
           entity.recent = [];
+          if (entity.agents) entity.agents = newRecord();
         }
+        if (entity.agents && time >= entity.minute.window_start)
+          addShare(entity.agents, event.agent_id, tokens, MAX_FLEET_AGENTS);
         if (time < entity.minute.window_start) continue; // a late event of a closed minute: learned, not judged
         entity.recent.push(event.id);
         if (entity.recent.length > 5) entity.recent.shift();
@@ -118,7 +131,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
     },
 
     tick(state, now) {
-      for (const kind of KINDS) evictIdle(state.entities[kind], now, options.entityTtlMs);
+      for (const kind of KINDS)
+        if (state.entities[kind]) evictIdle(state.entities[kind], now, options.entityTtlMs);
       return [];
     },
   };
@@ -138,6 +152,7 @@ function newEntity(kind: Kind, agentId: string, value: string): Entity {
     alerted_minute: 0,
     last_seen: 0,
     ...(kind === "agent" ? { seasonal: newSeasonalProfile() } : {}),
+    ...(kind === "fleet_key" ? { agents: newRecord<number>() } : {}),
   };
 }
 
@@ -167,6 +182,8 @@ function judge(
 ): Finding | undefined {
   const observed = entity.minute.count;
   if (entity.minutes < options.warmupMinutes) return undefined;
+  // A key one agent uses alone is judged as that agent's key (kind `key`): no second finding.
+  if (entity.agents && Object.keys(entity.agents).length < 2) return undefined;
   if (observed < options.minTokensPerMinute) return undefined;
   if (entity.alerted_minute === entity.minute.window_start) return undefined;
   const typical = expected(entity, time);
@@ -179,20 +196,30 @@ function judge(
   if (z < options.robustZ || ratio < options.minRatio) return undefined;
   entity.alerted_minute = entity.minute.window_start;
   const subject = describe(entity);
+  // A fleet key's finding goes to the agent that used the most of it this minute, and names all.
+  const shares = entity.agents ? Object.entries(entity.agents).sort((a, b) => b[1] - a[1]) : [];
+  const agentId = shares[0]?.[0] ?? entity.agent_id;
+  const labels: Record<string, string> = {
+    [entity.kind === "key" || entity.kind === "fleet_key" ? "api_key_id" : `${entity.kind}_id`]: entity.value,
+  };
+  if (shares.length > 0) labels.agents = shares.map(([id]) => id).join(",");
   return {
     id: findingId(detector, `${entity.agent_id}|${entity.kind}:${entity.value}`, eventId),
     detector,
-    agent_id: entity.agent_id,
+    agent_id: agentId,
     key: `${entity.kind}:${entity.value}`,
     time: new Date(time).toISOString(),
     severity: ratio >= 10 * options.minRatio ? "critical" : options.severity,
     score: Math.min(1, ratio / (options.minRatio * 4)),
-    observed: { tokens_per_minute: observed },
+    observed: {
+      tokens_per_minute: observed,
+      ...(shares.length > 0 ? { tokens_by_agent: Object.fromEntries(shares) } : {}),
+    },
     baseline: { expected_tokens_per_minute: Math.round(typical), ratio: Math.round(ratio * 10) / 10 },
     event_ids: [...entity.recent],
     title: `Token spike: ${subject}`,
     summary: `${subject} used ${observed} tokens this minute, ${ratio.toFixed(1)}x its usual ${Math.round(typical)}`,
-    labels: { [entity.kind === "key" ? "api_key_id" : `${entity.kind}_id`]: entity.value },
+    labels,
   };
 }
 
@@ -203,6 +230,10 @@ function describe(entity: Entity): string {
     case "user":
       return `user ${entity.value} on ${entity.agent_id}`;
     case "key":
-      return `API key ${entity.value}`;
+      return `API key ${entity.value} on ${entity.agent_id}`;
+    case "fleet_key": {
+      const agents = Object.keys(entity.agents ?? {});
+      return `API key ${entity.value} across ${agents.length} agent${agents.length === 1 ? "" : "s"} (${agents.join(", ")})`;
+    }
   }
 }

@@ -199,7 +199,7 @@ describe("detectors through the real process", () => {
           i.detector === "token_spike" && i.labels.api_key_id === "key-prod-1",
       );
     });
-    expect(incident.title).toBe("Token spike: API key key-prod-1");
+    expect(incident.title).toBe("Token spike: API key key-prod-1 on support-bot");
     expect(incident.findings[0].observed.tokens_per_minute).toBeGreaterThanOrEqual(9100);
     expect(incident.findings[0].baseline.ratio).toBeGreaterThanOrEqual(3);
   });
