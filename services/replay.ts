@@ -6,6 +6,7 @@
 import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
 import { fingerprintOf } from "./alerter/alerter.ts";
+import { FloodGuard } from "./alerter/flood.ts";
 import { routeByType } from "./detector/runner.ts";
 import type { Config } from "./runtime/config.ts";
 import type { AgentEvent, Finding } from "./runtime/model.ts";
@@ -43,6 +44,7 @@ export class Replayer {
   readonly #routes: Map<string, Detector[]>;
   readonly #states: unknown[];
   readonly #resolveTimeout: number;
+  readonly #flood: FloodGuard;
   readonly #open = new Map<string, ReplayedIncident>();
   readonly #incidents: ReplayedIncident[] = [];
   #lastTick = 0;
@@ -55,6 +57,11 @@ export class Replayer {
     this.#routes = routeByType(this.#detectors);
     this.#states = this.#detectors.map((d) => d.initialState());
     this.#resolveTimeout = config.alerting.resolve_timeout;
+    this.#flood = new FloodGuard({
+      groupBy: config.alerting.group_by,
+      maxPerGroup: config.alerting.max_incidents_per_group,
+      windowMs: config.alerting.group_window,
+    });
   }
 
   /** Feeds one event; events should come in time order (as recorded). */
@@ -97,8 +104,17 @@ export class Replayer {
 
   #record(finding: Finding): void {
     this.#findings += 1;
-    const fingerprint = fingerprintOf(finding);
+    let fingerprint = fingerprintOf(finding);
     const at = Date.parse(finding.time);
+    const isOpen = (fp: string) => {
+      const incident = this.#open.get(fp);
+      return incident !== undefined && at - Date.parse(incident.last_finding_at) < this.#resolveTimeout;
+    };
+    // Flood control as the alerter's (alerting.group_by): past the group's cap, the overflow incident.
+    if (!isOpen(fingerprint)) {
+      const group = this.#flood.groupKey(finding);
+      if (!this.#flood.admit(group, at)) fingerprint = this.#flood.overflowFingerprint(group);
+    }
     const open = this.#open.get(fingerprint);
     if (open && at - Date.parse(open.last_finding_at) < this.#resolveTimeout) {
       open.findings += 1;

@@ -444,6 +444,41 @@ describe("alerter", () => {
     expect(alerter.inhibitedBy(pii)).toEqual([first.id]);
   });
 
+  it("a flood of sessions with the same attack pages a few times, not fifty: the rest join the group's overflow incident", async () => {
+    const attack = (session: number, agent = "support-bot"): Finding => ({
+      ...finding(1, "x", "warning"),
+      id: `inj-${agent}-${session}`,
+      detector: "injection_attempt",
+      agent_id: agent,
+      session_id: `s-${session}`,
+      key: `session:s-${session}`,
+      labels: { user_id: "mallory" },
+      title: "Prompt injection attempt",
+    });
+    await append(Array.from({ length: 50 }, (_, i) => attack(i)));
+    await append([attack(0, "other-bot")]);
+    await eventually(async () => expect((await storage.knownFindings([attack(49)])).size).toBe(1));
+    await eventually(async () =>
+      expect((await storage.knownFindings([attack(0, "other-bot")])).size).toBe(1),
+    );
+    const all = (await storage.listIncidents({ limit: 100 })).map((s) => s.incident);
+    const mine = all.filter((i) => i.agent_id === "support-bot");
+    const overflow = mine.filter((i) => i.labels.overflow === "true");
+    expect(mine).toHaveLength(config.alerting.max_incidents_per_group + 1);
+    expect(overflow).toHaveLength(1);
+    expect(overflow[0]?.finding_count).toBe(50 - config.alerting.max_incidents_per_group);
+    expect(overflow[0]?.labels).toEqual({
+      agent_id: "support-bot",
+      detector: "injection_attempt",
+      overflow: "true",
+    });
+    expect(overflow[0]?.title).toMatch(/^More incidents of agent_id=support-bot, detector=injection_attempt/);
+    // Each incident pages each receiver once: 6 incidents, not 50.
+    expect(await storage.pendingDeliveries()).toBe((mine.length + 1) * config.receivers.length);
+    // Another agent's group is its own.
+    expect(all.filter((i) => i.agent_id === "other-bot")).toHaveLength(1);
+  });
+
   it("sends findings it cannot place (no id, no valid time, not JSON) to the dead-letter topic, and applies the rest", async () => {
     const undated = { ...finding(1, "p9"), time: "yesterday" };
     await bus.append(Topics.findings, [

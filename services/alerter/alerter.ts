@@ -36,6 +36,7 @@ import {
 import { Mutex } from "../runtime/mutex.ts";
 import type { AppliedFinding, Storage } from "../runtime/storage/storage.ts";
 import { alertPriority, type DeliveryDispatcher, type NewDelivery } from "./dispatcher.ts";
+import { FloodGuard } from "./flood.ts";
 import { Inhibitor } from "./inhibitor.ts";
 import type { AlertNotification } from "./notifiers/notifier.ts";
 import { receiversFor } from "./router.ts";
@@ -77,6 +78,7 @@ export class Alerter {
   /** Silences not expired yet, as of the last tick or silence change (storage is the truth). */
   #silences: Silence[] = [];
   readonly #inhibitor: Inhibitor;
+  readonly #flood: FloodGuard;
 
   constructor(options: AlerterOptions) {
     this.#o = {
@@ -86,12 +88,21 @@ export class Alerter {
       logger: options.logger.child({ component: "alerter" }),
     };
     this.#inhibitor = new Inhibitor(options.alerting.inhibit_rules);
+    this.#flood = new FloodGuard({
+      groupBy: options.alerting.group_by,
+      maxPerGroup: options.alerting.max_incidents_per_group,
+      windowMs: options.alerting.group_window,
+    });
   }
 
   async start(): Promise<void> {
     const active = await this.#o.storage.listActiveIncidents();
     this.#o.metrics.openIncidents.set(active.length);
     this.#inhibitor.reset(active.map((s) => s.incident));
+    this.#flood.reset(
+      active.map((s) => s.incident),
+      this.#o.now(),
+    );
     await this.#loadSilences();
     this.#consumer = await this.#o.bus.consume({
       group: ALERTER_GROUP,
@@ -324,22 +335,40 @@ export class Alerter {
     const fresh = new Map<string, Finding>();
     for (const f of findings) if (!known.has(f.id) && !fresh.has(f.id)) fresh.set(f.id, f);
     if (fresh.size === 0) return;
-    // Stage: group, into the active incident of the finding's fingerprint or a new one.
-    const grouped = [...fresh.values()].map((finding) => ({ finding, fingerprint: fingerprintOf(finding) }));
-    const active = await this.#o.storage.findActiveIncidents(grouped.map((g) => g.fingerprint));
+    // Stage: group, into the active incident of the finding's fingerprint or a new one; a new
+    // one only while its flood-control group is under its cap, else the group's overflow incident.
+    const grouped = [...fresh.values()].map((finding) => {
+      const group = this.#flood.groupKey(finding);
+      return {
+        finding,
+        fingerprint: fingerprintOf(finding),
+        group,
+        overflow: this.#flood.overflowFingerprint(group),
+      };
+    });
+    const active = await this.#o.storage.findActiveIncidents([
+      ...new Set(grouped.flatMap((g) => [g.fingerprint, g.overflow])),
+    ]);
     const touched = new Map<string, StoredIncident>();
     const applied: AppliedFinding[] = [];
-    const nowIso = new Date(this.#o.now()).toISOString();
-    for (const { finding, fingerprint } of grouped) {
+    const now = this.#o.now();
+    const nowIso = new Date(now).toISOString();
+    for (const { finding, fingerprint, group, overflow } of grouped) {
       let stored = touched.get(fingerprint) ?? active.get(fingerprint);
+      if (!stored && !this.#flood.admit(group, now)) {
+        stored =
+          touched.get(overflow) ??
+          active.get(overflow) ??
+          this.#openOverflow(finding, overflow, group, nowIso);
+      }
       if (stored?.incident.findings.some((f) => f.id === finding.id)) {
         // Applied, but the crash came before it was recorded.
         applied.push({ finding, incidentId: stored.incident.id });
         continue;
       }
-      stored ??= this.#open(finding, fingerprint, nowIso);
+      stored ??= this.#open(finding, fingerprint, nowIso, group);
       addFinding(stored.incident, finding, nowIso);
-      touched.set(fingerprint, stored);
+      touched.set(stored.incident.fingerprint, stored);
       applied.push({ finding, incidentId: stored.incident.id });
     }
     // The touched incidents may now inhibit others (and be inhibited), as of this batch.
@@ -353,7 +382,32 @@ export class Alerter {
     await this.#o.storage.recordFindings(applied);
   }
 
-  #open(finding: Finding, fingerprint: string, nowIso: string): StoredIncident {
+  /**
+   * The overflow incident of a flood-control group: what its findings have in common (the group
+   * labels) and `overflow: "true"`, so silences, routes and policies can tell it apart.
+   */
+  #openOverflow(finding: Finding, fingerprint: string, group: string, nowIso: string): StoredIncident {
+    const stored = this.#open(finding, fingerprint, nowIso, group);
+    const labels = this.#flood.groupLabels(finding);
+    const what = Object.entries(labels)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(", ");
+    const { max_incidents_per_group: max, group_window: window } = this.#o.alerting;
+    stored.incident.labels = {
+      ...labels,
+      detector: finding.detector,
+      agent_id: finding.agent_id,
+      overflow: "true",
+    };
+    stored.incident.detector_labels = { [finding.detector]: { ...stored.incident.labels } };
+    delete stored.incident.session_id;
+    stored.incident.title = redact(
+      `More incidents of ${what}: grouped into this one (over ${max} opened within ${Math.round(window / 60_000)} min)`,
+    );
+    return stored;
+  }
+
+  #open(finding: Finding, fingerprint: string, nowIso: string, group?: string): StoredIncident {
     const stored: StoredIncident = {
       incident: {
         id: `inc_${createHash("sha256").update(`${fingerprint}\u0000${finding.id}`).digest("hex").slice(0, 20)}`,
@@ -375,6 +429,7 @@ export class Alerter {
         started_at: finding.time,
         updated_at: nowIso,
         fingerprint,
+        ...(group === undefined ? {} : { flood_group: group }),
         detectors: [finding.detector],
         finding_count: 0,
         findings: [],
@@ -399,6 +454,7 @@ export class Alerter {
     const notifications: NewDelivery[] = [];
     const active = await this.#o.storage.listActiveIncidents();
     this.#inhibitor.reset(active.map((s) => s.incident));
+    this.#flood.prune(now);
     for (const stored of active) {
       const before = JSON.stringify(stored.notify);
       let resolved = false;
@@ -516,7 +572,11 @@ function addFinding(incident: Incident, finding: Finding, nowIso: string): void 
       detector: finding.detector,
       agent_id: finding.agent_id,
     };
-    incident.title = `${incident.detectors.length} detections in session ${incident.session_id} on ${incident.agent_id}: ${incident.detectors.join(", ")}`;
+    // A session's incident says what it now correlates; an overflow incident's title already
+    // says what it holds.
+    if (incident.session_id !== undefined) {
+      incident.title = `${incident.detectors.length} detections in session ${incident.session_id} on ${incident.agent_id}: ${incident.detectors.join(", ")}`;
+    }
   }
   incident.findings.push(toIncidentFinding(finding));
   if (incident.findings.length > MAX_INCIDENT_FINDINGS) incident.findings.shift();

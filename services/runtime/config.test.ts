@@ -29,6 +29,9 @@ describe("config", () => {
     expect(config.bus).toEqual({ type: "embedded", retention: 7 * 86_400_000 });
     expect(config.limits.max_body_bytes).toBe(1024 * 1024);
     expect(config.limits.max_events_per_request).toBe(1000);
+    expect(config.limits.max_tool_arguments_bytes).toBe(64 * 1024);
+    expect(config.limits.max_event_time_ahead).toBe(5 * 60_000);
+    expect(config.limits.max_event_time_behind).toBe(30 * 86_400_000);
     expect(config.detectors.auth_bruteforce).toEqual({
       enabled: true,
       threshold: 10,
@@ -38,6 +41,9 @@ describe("config", () => {
     expect(config.alerting).toEqual({
       group_interval: 60_000,
       resolve_timeout: 900_000,
+      group_by: ["agent_id", "detector"],
+      max_incidents_per_group: 5,
+      group_window: 3_600_000,
       routes: [],
       inhibit_rules: [],
       auto_pause: [],

@@ -447,6 +447,16 @@ export const configSchema = z
         /** An incident with no new finding for this long is resolved, and receivers are told. */
         resolve_timeout: duration.prefault("15m"),
         /**
+         * Flood control. Incidents are counted per group (the values of these labels, as
+         * Alertmanager's group_by: by default one agent's one detector); once a group opened
+         * `max_incidents_per_group` incidents within `group_window`, its further findings join
+         * one overflow incident of the group instead of opening (and paging) one each: a user
+         * opening fifty chats with the same attack pages on-call a few times, not fifty.
+         */
+        group_by: z.array(z.string().min(1).max(128)).min(1).max(16).default(["agent_id", "detector"]),
+        max_incidents_per_group: z.number().int().min(1).max(10_000).default(5),
+        group_window: duration.prefault("1h"),
+        /**
          * Which receivers hear of which incidents. The first route whose matchers all hold takes
          * the incident (and the next ones too while a taken route says `continue`). With no
          * routes, or when none holds, every receiver is told: an incident is never dropped

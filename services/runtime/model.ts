@@ -119,6 +119,8 @@ export interface Incident {
    * incident, not only the first. Absent on incidents stored before it existed.
    */
   detector_labels?: Record<string, Record<string, string>>;
+  /** The flood-control group it counts in (alerting.group_by values; flood.ts). */
+  flood_group?: string;
   finding_count: number;
   /** The most recent findings (at most MAX_INCIDENT_FINDINGS), oldest first: the incident's timeline. */
   findings: IncidentFinding[];
