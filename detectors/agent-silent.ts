@@ -10,7 +10,7 @@
  * replaying, the replayed time), and judges by arrival time, so a skewed agent clock is harmless.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { evictIdle } from "./baselines.ts";
+import { countEntities, evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
@@ -120,6 +120,8 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
       agent.window_start = window;
       return [];
     },
+
+    size: (state) => countEntities(state.agents),
 
     tick(state, now) {
       evictIdle(state.agents, now, options.entityTtlMs); // and at most MAX_ENTITIES agents

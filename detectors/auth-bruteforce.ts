@@ -5,7 +5,7 @@
  * rather than flooded.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { evictIdle } from "./baselines.ts";
+import { countEntities, evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { Detector, Finding } from "./types.ts";
@@ -83,6 +83,8 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
       }
       return findings;
     },
+
+    size: (state) => countEntities(state.entities),
 
     tick(state, now) {
       // An entity quiet for a window has nothing left in it (by arrival time: an event dated

@@ -14,6 +14,7 @@ import type { Severity } from "../services/runtime/config.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
+  countEntities,
   evictIdle,
   newCountSpike,
   observeCount,
@@ -213,6 +214,8 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
       }
       return findings;
     },
+
+    size: (state) => countEntities(state.subjects) + countEntities(state.agents),
 
     tick(state, now) {
       evictIdle(state.subjects, now, options.windowMs, options.maxEntities);

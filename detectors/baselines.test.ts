@@ -153,3 +153,53 @@ describe("seasonality and eviction", () => {
     for (const state of states) expect(JSON.parse(JSON.stringify(state))).toEqual(state);
   });
 });
+
+describe("entity caps (a flood of distinct values)", () => {
+  it("evicts the least recently seen past the cap, idle ones first, and says how many", async () => {
+    const { evictIdle, countEntities } = await import("./baselines.ts");
+    const table: Record<string, { last_seen: number }> = Object.create(null);
+    for (let i = 0; i < 1000; i += 1) table[`user-${i}`] = { last_seen: 10_000 + i };
+    table.idle = { last_seen: 1 };
+    expect(evictIdle(table, 20_000, 15_000, 100)).toBe(901);
+    expect(countEntities(table)).toBe(100);
+    // The 100 most recently seen are the ones kept.
+    expect(Object.keys(table).sort()).toEqual(
+      Array.from({ length: 100 }, (_, i) => `user-${900 + i}`).sort(),
+    );
+  });
+
+  it("a detector flooded with distinct users and keys stays at the cap once it ticks", async () => {
+    const { MAX_ENTITIES } = await import("./baselines.ts");
+    const { tokenSpike } = await import("./token-spike.ts");
+    const detector = tokenSpike({
+      minTokensPerMinute: 10_000,
+      robustZ: 6,
+      minRatio: 10,
+      warmupMinutes: 30,
+      entityTtlMs: 7 * 86_400_000,
+      severity: "warning",
+    });
+    const state = detector.initialState();
+    const T = Date.parse("2026-11-20T10:00:00Z");
+    const flood = MAX_ENTITIES + 5000;
+    for (let i = 0; i < flood; i += 1) {
+      detector.update(state, {
+        event: {
+          id: `f${i}`,
+          time: new Date(T).toISOString(),
+          type: "llm_usage",
+          agent_id: "bot",
+          user_id: `u${i}`,
+          usage: { provider: "openai", model: "gpt-4o", input_tokens: 1, output_tokens: 1 },
+        },
+        time: T,
+        received: T + i,
+      });
+    }
+    expect(detector.size?.(state)).toBe(flood + 1); // users + the agent, until the tick
+    detector.tick?.(state, T + flood);
+    expect(Object.keys(state.entities.user)).toHaveLength(MAX_ENTITIES);
+    expect(state.entities.user[`bot|u${flood - 1}`]).toBeDefined(); // the newest are kept
+    expect(state.entities.user["bot|u0"]).toBeUndefined();
+  });
+});

@@ -334,6 +334,13 @@ export function addShare(shares: Record<string, number>, id: string, amount: num
  */
 export const MAX_ENTITIES = 50_000;
 
+/** How many entities a table holds (for the runner's entity gauge). */
+export function countEntities(entities: Record<string, unknown>): number {
+  let n = 0;
+  for (const _ in entities) n += 1;
+  return n;
+}
+
 /**
  * Removes the entities whose `last_seen` is older than `ttlMs` before `now`, then, while more than
  * `max` remain, the least recently seen. Detectors keep per-entity state in records keyed by

@@ -8,6 +8,7 @@ import type { Severity } from "../services/runtime/config.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
+  countEntities,
   evictIdle,
   newCountSpike,
   observeCount,
@@ -74,6 +75,8 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
         },
       ];
     },
+    size: (state) => countEntities(state.agents),
+
     tick(state, now) {
       evictIdle(state.agents, now, options.entityTtlMs);
       return [];

@@ -12,6 +12,7 @@
 import { isIP } from "node:net";
 import type { Severity } from "../services/runtime/config.ts";
 import {
+  countEntities,
   evictIdle,
   evictOldest,
   MAX_ENTITIES,
@@ -228,6 +229,8 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
       }
       return findings;
     },
+
+    size: (state) => countEntities(state.tools) + countEntities(state.alerted),
 
     tick(state, now) {
       evictIdle(state.tools, now, options.entityTtlMs);

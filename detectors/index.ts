@@ -68,6 +68,12 @@ function perAgentDetector(
       state.agents[id] ??= own.initialState();
       return own.update(state.agents[id], observed);
     },
+    size(state) {
+      let n = fallback?.size ? fallback.size(state.default) : 0;
+      for (const [id, own] of agents)
+        if (own?.size && state.agents[id] !== undefined) n += own.size(state.agents[id]);
+      return n;
+    },
     tick(state, now) {
       const findings = fallback?.tick ? fallback.tick(state.default, now) : [];
       for (const [id, own] of agents) {

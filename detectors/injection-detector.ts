@@ -11,6 +11,7 @@ import type { Severity } from "../services/runtime/config.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
+  countEntities,
   evictIdle,
   newCountSpike,
   observeCount,
@@ -130,6 +131,8 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
       }
       return findings;
     },
+
+    size: (state) => countEntities(state.counters),
 
     tick(state, now) {
       evictIdle(state.counters, now, options.entityTtlMs);

@@ -7,6 +7,7 @@ import { median } from "simple-statistics";
 import type { Severity } from "../services/runtime/config.ts";
 import {
   addTumbling,
+  countEntities,
   evictIdle,
   newRobustWindow,
   pushRobust,
@@ -107,6 +108,8 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
         },
       ];
     },
+    size: (state) => countEntities(state.agents),
+
     tick(state, now) {
       evictIdle(state.agents, now, options.entityTtlMs);
       return [];

@@ -4,7 +4,14 @@
  * driving the agent (scraping, a loop, an abuse campaign) does. Alerts once per hour per user.
  */
 import type { Severity } from "../services/runtime/config.ts";
-import { addSliding, evictIdle, newSlidingCounter, type SlidingCounter, slidingTotal } from "./baselines.ts";
+import {
+  addSliding,
+  countEntities,
+  evictIdle,
+  newSlidingCounter,
+  type SlidingCounter,
+  slidingTotal,
+} from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import type { Detector } from "./types.ts";
@@ -79,6 +86,8 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
         },
       ];
     },
+
+    size: (state) => countEntities(state.users),
 
     tick(state, now) {
       // A user quiet for an hour has nothing left in the window (by arrival time, see evictIdle).

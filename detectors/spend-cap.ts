@@ -13,6 +13,7 @@ import type { Severity } from "../services/runtime/config.ts";
 import {
   addShare,
   addSliding,
+  countEntities,
   evictIdle,
   newSlidingCounter,
   type SlidingCounter,
@@ -165,6 +166,8 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       }
       return findings;
     },
+
+    size: (state) => KINDS.reduce((n, kind) => n + countEntities(state.entities[kind] ?? {}), 0),
 
     tick(state, now) {
       // Days end: entities with no usage arriving today or yesterday are forgotten. By arrival

@@ -16,6 +16,7 @@ import type { Severity } from "../services/runtime/config.ts";
 import {
   addShare,
   addTumbling,
+  countEntities,
   type Ewma,
   evictIdle,
   newRobustWindow,
@@ -129,6 +130,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
       }
       return findings;
     },
+
+    size: (state) => KINDS.reduce((n, kind) => n + countEntities(state.entities[kind] ?? {}), 0),
 
     tick(state, now) {
       for (const kind of KINDS)

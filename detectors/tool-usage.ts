@@ -12,6 +12,7 @@
  */
 import type { Severity } from "../services/runtime/config.ts";
 import {
+  countEntities,
   type DecayingDistribution,
   decayDistribution,
   distributionTotal,
@@ -139,6 +140,8 @@ function toolUsage(name: "tool_shift" | "new_tool", options: ToolUsageOptions): 
       agent.calls += 1;
       return findings;
     },
+
+    size: (state) => countEntities(state.agents),
 
     tick(state, now) {
       evictIdle(state.agents, now, options.entityTtlMs);

@@ -40,4 +40,9 @@ export interface Detector<State = unknown> {
    * of time or evict idle entities. Optional.
    */
   tick?(state: State, now: number): Finding[];
+  /**
+   * How many entities (users, keys, principals, ...) the state holds: the runner exposes it as
+   * agentwatch_detector_entities and counts what a tick drops as evictions. Optional.
+   */
+  size?(state: State): number;
 }

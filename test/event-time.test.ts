@@ -117,6 +117,12 @@ describe("event time at the collector", () => {
       });
     };
     expect(await bruteForce("alice")).toBeDefined();
+    // The detectors' entity tables are visible (a flood of distinct values would show here).
+    const metrics = await eventually(async () => {
+      const text = await (await aw.fetch("/metrics", { headers: bearer(TOKENS.viewer) })).text();
+      return /agentwatch_detector_entities\{detector="auth_bruteforce"\} [1-9]/.test(text) ? text : undefined;
+    });
+    expect(metrics).toMatch(/agentwatch_detector_state_bytes \d+/);
 
     // The checkpoint must not have kept anything that blinds: restart and attack again.
     expect(await aw.stop()).toBe(0);

@@ -49,6 +49,8 @@ interface PartitionState {
   offset: number;
   dirty: boolean;
   lastCheckpoint: number;
+  /** Size of its last checkpoint (characters of JSON). */
+  bytes?: number;
 }
 
 interface CheckpointBody {
@@ -218,12 +220,21 @@ export class DetectorRunner {
 
   async #tick(): Promise<void> {
     const now = this.#o.now();
+    const entities = new Map<string, number>();
     for (const [number, partition] of this.#partitions) {
       const findings: Finding[] = [];
       for (const detector of this.#o.detectors) {
         if (!detector.tick) continue;
         const tick = detector.tick.bind(detector);
-        findings.push(...this.#run(detector, partition, () => tick(partition.states[detector.name], now)));
+        const state = partition.states[detector.name];
+        const before = detector.size?.(state);
+        findings.push(...this.#run(detector, partition, () => tick(state, now)));
+        if (before !== undefined && detector.size) {
+          const after = detector.size(state);
+          if (after < before)
+            this.#o.metrics.detectorEvictions.inc({ detector: detector.name }, before - after);
+          entities.set(detector.name, (entities.get(detector.name) ?? 0) + after);
+        }
       }
       if (findings.length > 0) {
         // A finding raised by the clock changed the state (e.g. "already alerted"): keep it.
@@ -232,6 +243,7 @@ export class DetectorRunner {
       }
       await this.#checkpoint(number, false);
     }
+    for (const [detector, count] of entities) this.#o.metrics.detectorEntities.set({ detector }, count);
   }
 
   /** Runs one detector step; a detector that throws is logged and counted, and the stream goes on. */
@@ -281,13 +293,18 @@ export class DetectorRunner {
     const now = this.#o.now();
     if (!force && now - partition.lastCheckpoint < this.#o.checkpointIntervalMs) return;
     const body: CheckpointBody = { version: CHECKPOINT_VERSION, states: partition.states };
+    const state = JSON.stringify(body);
     await this.#o.storage.saveCheckpoint({
       consumer: DETECTOR_GROUP,
       partition: number,
       offset: partition.offset,
-      state: JSON.stringify(body),
+      state,
       saved_at: now,
     });
+    partition.bytes = state.length;
+    let bytes = 0;
+    for (const p of this.#partitions.values()) bytes += p.bytes ?? 0;
+    this.#o.metrics.detectorStateBytes.set(bytes);
     partition.dirty = false;
     partition.lastCheckpoint = now;
     this.#o.metrics.detectorCheckpoints.inc();

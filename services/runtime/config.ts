@@ -11,6 +11,7 @@ import { SENSITIVE_TYPES } from "../../detectors/sensitive.ts";
 import { parseDuration } from "./duration.ts";
 import { AgentwatchError } from "./errors.ts";
 import { matcherSchema, matchesEverything } from "./matchers.ts";
+import { SEVERITIES, type Severity } from "./model.ts";
 import { Secret } from "./secret.ts";
 
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -171,7 +172,7 @@ const storageSchema = z.discriminatedUnion("type", [embeddedStorage, elasticsear
     issue.code === "invalid_union" ? "type must be one of: embedded, elasticsearch" : undefined,
 });
 
-const severity = z.enum(["info", "warning", "critical"]);
+const severity = z.enum(SEVERITIES);
 
 const authBruteforceSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -620,7 +621,7 @@ export type SlackReceiverConfig = Extract<ReceiverConfig, { type: "slack" }>;
 export type PagerdutyReceiverConfig = Extract<ReceiverConfig, { type: "pagerduty" }>;
 export type EmailReceiverConfig = Extract<ReceiverConfig, { type: "email" }>;
 export type AgentConfig = Config["agents"][number];
-export type Severity = z.output<typeof severity>;
+export type { Severity };
 
 export interface LoadedConfig {
   config: Config;

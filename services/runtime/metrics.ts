@@ -84,6 +84,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly detectorEntities = new Gauge({
+    name: "agentwatch_detector_entities",
+    help: "Entities (users, keys, principals, ...) a detector keeps state for, after its last tick; capped per table.",
+    labelNames: ["detector"] as const,
+    registers: [this.registry],
+  });
+
+  readonly detectorEvictions = new Counter({
+    name: "agentwatch_detector_evictions_total",
+    help: "Entities a detector dropped: idle past their TTL, or the least recently seen over the cap (a flood of distinct values).",
+    labelNames: ["detector"] as const,
+    registers: [this.registry],
+  });
+
+  readonly detectorStateBytes = new Gauge({
+    name: "agentwatch_detector_state_bytes",
+    help: "Size of the detector state checkpoint last written, per partition summed.",
+    registers: [this.registry],
+  });
+
   readonly detectorCheckpoints = new Counter({
     name: "agentwatch_detector_checkpoints_total",
     help: "Detector state checkpoints written.",

@@ -1,7 +1,10 @@
 /**
  * The records agentwatch keeps, in their wire form (snake_case, as in the contract).
  */
-import type { Severity } from "./config.ts";
+
+/** How urgent a finding or incident is (contract §4). */
+export const SEVERITIES = ["info", "warning", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export const EVENT_TYPES = [
   "prompt",
