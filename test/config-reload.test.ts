@@ -65,6 +65,22 @@ describe("config reload", () => {
         })),
       ),
     });
+  /** The config with a webhook receiver and the brute-force threshold given. */
+  const writeWithHook = (threshold: number) =>
+    writeConfig(
+      aw.dataDir,
+      config({
+        receivers: [
+          {
+            name: "new-hook",
+            type: "webhook",
+            url: `${receiver.url}/alerts`,
+            secret: "hook-secret-0123456789",
+          },
+        ],
+        detectors: { auth_bruteforce: { threshold, window: "5m" } },
+      }),
+    );
   const audit = async (): Promise<Json[]> =>
     (await (await aw.fetch("/v1/audit?action=config_reload", { headers: bearer(TOKENS.viewer) })).json())
       .entries;
@@ -97,20 +113,7 @@ describe("config reload", () => {
   });
 
   it("applies a valid file: new thresholds and receivers take effect, and the reload is audited", async () => {
-    writeConfig(
-      aw.dataDir,
-      config({
-        receivers: [
-          {
-            name: "new-hook",
-            type: "webhook",
-            url: `${receiver.url}/alerts`,
-            secret: "hook-secret-0123456789",
-          },
-        ],
-        detectors: { auth_bruteforce: { threshold: 3, window: "5m" } },
-      }),
-    );
+    writeWithHook(3);
     const ok = await reload(TOKENS.admin, { reason: "lower the brute-force threshold" });
     expect(ok.status).toBe(202);
     expect((await ok.json()).changed).toEqual(["receivers", "detectors"]);
@@ -135,20 +138,7 @@ describe("config reload", () => {
   });
 
   it("reloads on SIGHUP too", async () => {
-    writeConfig(
-      aw.dataDir,
-      config({
-        receivers: [
-          {
-            name: "new-hook",
-            type: "webhook",
-            url: `${receiver.url}/alerts`,
-            secret: "hook-secret-0123456789",
-          },
-        ],
-        detectors: { auth_bruteforce: { threshold: 2, window: "5m" } },
-      }),
-    );
+    writeWithHook(2);
     aw.child?.kill("SIGHUP");
     const entries = await eventually(async () => {
       const found = await audit().catch(() => []);

@@ -20,6 +20,8 @@ import type { InjectionClassifier } from "./classifier.ts";
 
 export const DETECTOR_GROUP = "detector";
 const CHECKPOINT_VERSION = 1;
+/** Checkpoints come no more often than this many times what the last one cost (see #checkpoint). */
+const CHECKPOINT_COST_FACTOR = 20;
 
 export interface DetectorRunnerOptions {
   bus: Bus;
@@ -49,8 +51,9 @@ interface PartitionState {
   offset: number;
   dirty: boolean;
   lastCheckpoint: number;
-  /** Size of its last checkpoint (characters of JSON). */
+  /** Size of its last checkpoint (characters of JSON), and how long writing it took. */
   bytes?: number;
+  costMs?: number;
 }
 
 interface CheckpointBody {
@@ -291,7 +294,13 @@ export class DetectorRunner {
     const partition = this.#partitions.get(number);
     if (!partition?.dirty) return;
     const now = this.#o.now();
-    if (!force && now - partition.lastCheckpoint < this.#o.checkpointIntervalMs) return;
+    // A large state (a flood of distinct users up to the entity caps) costs real time to write:
+    // checkpoints then come at most every CHECKPOINT_COST_FACTOR × their cost, so writing them
+    // takes at most a few percent of the detector's time. Until the next one, a crash replays
+    // a little more of the log (findings keep their ids, the alerter drops the repeats).
+    const interval = Math.max(this.#o.checkpointIntervalMs, CHECKPOINT_COST_FACTOR * (partition.costMs ?? 0));
+    if (!force && now - partition.lastCheckpoint < interval) return;
+    const started = performance.now();
     const body: CheckpointBody = { version: CHECKPOINT_VERSION, states: partition.states };
     const state = JSON.stringify(body);
     await this.#o.storage.saveCheckpoint({
@@ -302,6 +311,7 @@ export class DetectorRunner {
       saved_at: now,
     });
     partition.bytes = state.length;
+    partition.costMs = performance.now() - started;
     let bytes = 0;
     for (const p of this.#partitions.values()) bytes += p.bytes ?? 0;
     this.#o.metrics.detectorStateBytes.set(bytes);
