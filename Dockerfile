@@ -17,6 +17,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY services ./services
 COPY detectors ./detectors
+COPY lib ./lib
 COPY agentwatch.example.yaml ./
 RUN mkdir -p /var/lib/agentwatch && chown node:node /var/lib/agentwatch
 USER node

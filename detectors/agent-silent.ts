@@ -9,11 +9,14 @@
  * It reacts to the passing of time: it decides in `tick(now)`, with the runner's clock (or, when
  * replaying, the replayed time), and judges by arrival time, so a skewed agent clock is harmless.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import { countEntities, evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, defineDetector } from "./types.ts";
 
 export interface AgentSilentOptions {
   silenceMs: number;
@@ -157,3 +160,27 @@ export function agentSilent(options: AgentSilentOptions): Detector<AgentSilentSt
     },
   };
 }
+
+/** `detectors.agent_silent`. */
+export const agentSilentDefinition = defineDetector("agent_silent", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** No event for this long... */
+    silence: duration.prefault("15m"),
+    /** ...after events in every 5 minutes for at least this long. */
+    steady_for: duration.prefault("1h"),
+    entity_ttl: duration.prefault("7d"),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [
+          agentSilent({
+            silenceMs: s.silence,
+            steadyForMs: s.steady_for,
+            entityTtlMs: s.entity_ttl,
+            severity: s.severity,
+          }) as Detector,
+        ]
+      : [],
+});

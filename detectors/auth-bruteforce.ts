@@ -4,11 +4,14 @@
  * threshold, then at most one per window while the attack goes on, so an incident is updated
  * rather than flooded.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import { countEntities, evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector, Finding } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface AuthBruteforceOptions {
   threshold: number;
@@ -136,3 +139,18 @@ function describeWindow(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;
 }
+
+/** `detectors.auth_bruteforce`. */
+export const authBruteforceDefinition = defineDetector("auth_bruteforce", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Failures for one principal (or from one source IP) of one agent within `window` that raise a finding. */
+    threshold: z.number().int().min(2).default(10),
+    window: duration.prefault("5m"),
+    severity: severity.default("critical"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [authBruteforce({ threshold: s.threshold, windowMs: s.window, severity: s.severity }) as Detector]
+      : [],
+});

@@ -10,7 +10,10 @@
  *   recent windows), for attacks spread too thin for the rules above.
  * Each pattern alerts at most once per window per entity.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
@@ -21,7 +24,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { AgentEvent, Detector, Finding } from "./types.ts";
+import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface AuthFailureRateOptions {
   windowMs: number;
@@ -256,3 +259,33 @@ function remember(subject: Subject, name: string, time: number, max: number): vo
   for (const n of names) if ((recent[n] as number) < (recent[oldest] as number)) oldest = n;
   delete recent[oldest];
 }
+
+/** `detectors.auth_failure_rate`. */
+export const authFailureRateDefinition = defineDetector("auth_failure_rate", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    window: duration.prefault("10m"),
+    /** Distinct principals from one IP (spraying), or distinct IPs for one principal (distributed). */
+    distinct_threshold: z.number().int().min(2).default(5),
+    /** Failures before a success that make the success suspicious. */
+    success_after: z.number().int().min(1).default(3),
+    /** Agent-wide failures per 5 minutes: at least this many... */
+    rate_min_failures: z.number().int().min(1).default(20),
+    /** ...and this many MADs above the agent's usual 5 minutes. */
+    rate_robust_z: z.number().positive().default(6),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [
+          authFailureRate({
+            windowMs: s.window,
+            distinctThreshold: s.distinct_threshold,
+            successAfter: s.success_after,
+            rateMinFailures: s.rate_min_failures,
+            rateRobustZ: s.rate_robust_z,
+            severity: s.severity,
+          }) as Detector,
+        ]
+      : [],
+});

@@ -5,9 +5,12 @@
  *
  * Stateless. The canary's value never leaves this module: findings name the canary.
  */
+
+import { z } from "zod";
+import { secret } from "../lib/settings.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
-import type { Detector, Finding } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface Canary {
   name: string;
@@ -55,3 +58,26 @@ export function canaryLeak(canaries: readonly Canary[]): Detector<Record<string,
     },
   };
 }
+
+/** `detectors.canary_leak`. */
+export const canaryLeakDefinition = defineDetector("canary_leak", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Canary strings and honeytoken credentials; never printed. */
+    canaries: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(128),
+          value: secret.refine(
+            (s) => s.reveal().length >= 8,
+            "must be at least 8 characters (shorter ones match by chance)",
+          ),
+        }),
+      )
+      .default([]),
+  }),
+  create: (s) =>
+    s.enabled && s.canaries.length > 0
+      ? [canaryLeak(s.canaries.map((c) => ({ name: c.name, value: c.value.reveal() }))) as Detector]
+      : [],
+});

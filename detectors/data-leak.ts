@@ -6,11 +6,20 @@
  * Stateless. Findings are keyed by session (or the agent when there is none), so the leaks of one
  * conversation join one incident.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { severity } from "../lib/settings.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
-import { findSensitive, redactedExcerpt, type SensitiveMatch, type SensitiveType } from "./sensitive.ts";
-import type { AgentEvent, Detector, Finding } from "./types.ts";
+import {
+  findSensitive,
+  redactedExcerpt,
+  SENSITIVE_TYPES,
+  type SensitiveMatch,
+  type SensitiveType,
+} from "./sensitive.ts";
+import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface DataLeakOptions {
   /** Types not reported (e.g. `email` for an agent whose job is to show addresses). */
@@ -92,3 +101,29 @@ function dataLeak(
     },
   };
 }
+
+/** `detectors.pii_leak`. */
+export const piiLeakDefinition = defineDetector("pii_leak", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Types not reported, e.g. [email, phone] for an agent whose job is to show contact details. */
+    ignore: z.array(z.enum(SENSITIVE_TYPES)).default([]),
+    /** Types that make the finding critical. */
+    critical_types: z.array(z.enum(SENSITIVE_TYPES)).default(["credit_card", "us_ssn", "ca_sin"]),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [piiLeak({ ignore: s.ignore, criticalTypes: s.critical_types, severity: s.severity }) as Detector]
+      : [],
+});
+
+/** `detectors.secret_leak`. */
+export const secretLeakDefinition = defineDetector("secret_leak", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    ignore: z.array(z.enum(SENSITIVE_TYPES)).default([]),
+  }),
+  create: (s) =>
+    s.enabled ? [secretLeak({ ignore: s.ignore, criticalTypes: [], severity: "critical" }) as Detector] : [],
+});

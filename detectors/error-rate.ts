@@ -4,7 +4,10 @@
  * after an hour of history). A broken deployment, a failing upstream, or an attack probing
  * tools shows as a burst of errors. Once per window.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
@@ -15,7 +18,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, defineDetector } from "./types.ts";
 
 export interface ErrorRateOptions {
   minErrors: number;
@@ -83,3 +86,27 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
     },
   };
 }
+
+/** `detectors.error_rate`. */
+export const errorRateDefinition = defineDetector("error_rate", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Errors in 5 minutes: at least this many... */
+    min_errors: z.number().int().min(1).default(10),
+    /** ...and this many MADs above the agent's usual 5 minutes. */
+    robust_z: z.number().positive().default(6),
+    entity_ttl: duration.prefault("7d"),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [
+          errorRate({
+            minErrors: s.min_errors,
+            robustZ: s.robust_z,
+            entityTtlMs: s.entity_ttl,
+            severity: s.severity,
+          }) as Detector,
+        ]
+      : [],
+});

@@ -10,7 +10,9 @@
  * or (agent, tool) alerts at most once per `cooldown`.
  */
 import { isIP } from "node:net";
-import type { Severity } from "../services/runtime/config.ts";
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import {
   countEntities,
   evictIdle,
@@ -25,7 +27,7 @@ import {
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { AgentEvent, Detector, Finding } from "./types.ts";
+import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
 
 /** Hosts that exist to receive pasted text, dropped files or captured requests (suffix match). */
 export const DROP_HOSTS = [
@@ -292,3 +294,44 @@ export function hostMatches(host: string, pattern: string): boolean {
   if (p.startsWith("*.")) return host.endsWith(p.slice(1));
   return host === p;
 }
+
+/** `detectors.exfiltration`. */
+export const exfiltrationDefinition = defineDetector("exfiltration", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Added to the built-in list of paste, file-drop and request-capture hosts. */
+    extra_drop_hosts: z.array(z.string().min(1)).default([]),
+    flag_raw_ips: z.boolean().default(true),
+    large_min_bytes: z.number().int().min(1).default(4096),
+    large_absolute_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(256 * 1024),
+    large_robust_z: z.number().positive().default(6),
+    large_min_ratio: z.number().min(1).default(5),
+    cooldown: duration.prefault("1h"),
+    entity_ttl: duration.prefault("7d"),
+    severity: severity.default("warning"),
+  }),
+  create: (s, { agents }) => {
+    if (!s.enabled) return [];
+    // Allowlists looked up by the agent id of each event: a record without prototype (record.ts).
+    const allowlists = newRecord<string[]>();
+    for (const a of agents) if (a.allowed_hosts) allowlists[a.id] = a.allowed_hosts;
+    return [
+      exfiltration({
+        allowlists,
+        dropHosts: [...DROP_HOSTS, ...s.extra_drop_hosts],
+        flagRawIps: s.flag_raw_ips,
+        largeMinBytes: s.large_min_bytes,
+        largeAbsoluteBytes: s.large_absolute_bytes,
+        largeRobustZ: s.large_robust_z,
+        largeMinRatio: s.large_min_ratio,
+        cooldownMs: s.cooldown,
+        entityTtlMs: s.entity_ttl,
+        severity: s.severity,
+      }) as Detector,
+    ];
+  },
+});

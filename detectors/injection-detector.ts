@@ -7,7 +7,10 @@
  *   (median/MAD of the last 6 hours, after an hour): a campaign rather than a single probe.
  * Evidence is the rules that fired and the matched text, redacted.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, httpUrl, secret, severity } from "../lib/settings.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
@@ -20,7 +23,7 @@ import { findingId } from "./finding-id.ts";
 import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
 import { newRecord } from "./record.ts";
 import { redact } from "./sensitive.ts";
-import type { AgentEvent, Detector, Finding } from "./types.ts";
+import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface InjectionOptions {
   attempt: { enabled: boolean; threshold: number; severity: Severity };
@@ -140,3 +143,50 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
     },
   };
 }
+
+const injectionRateSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Attempts in 10 minutes: at least this many... */
+  min_attempts: z.number().int().min(1).default(5),
+  /** ...and this many MADs above the usual 10 minutes. */
+  robust_z: z.number().positive().default(6),
+  severity: severity.default("warning"),
+});
+
+const injectionAttemptSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Score (0..1) at which a prompt or tool result is an attempt. */
+  threshold: z.number().gt(0).max(1).default(0.5),
+  severity: severity.default("warning"),
+  /** An external classifier (model server) consulted beside the built-in rules (the runner calls it); see README. */
+  classifier: z
+    .strictObject({ url: httpUrl, timeout: duration.prefault("2s"), token: secret.optional() })
+    .optional(),
+});
+
+/** `detectors.injection_attempt`: one detector, `injection`, raises attempts and rates. */
+export const injectionAttemptDefinition = defineDetector("injection_attempt", {
+  settings: injectionAttemptSettings,
+  create: (attempt, { all }) => {
+    const rate = all.injection_rate as z.output<typeof injectionRateSettings>;
+    if (!attempt.enabled && !rate.enabled) return [];
+    return [
+      injection({
+        attempt: { enabled: attempt.enabled, threshold: attempt.threshold, severity: attempt.severity },
+        rate: {
+          enabled: rate.enabled,
+          minAttempts: rate.min_attempts,
+          robustZ: rate.robust_z,
+          severity: rate.severity,
+        },
+        entityTtlMs: 7 * 86_400_000,
+      }) as Detector,
+    ];
+  },
+});
+
+/** `detectors.injection_rate`: its settings feed the `injection` detector injection_attempt creates. */
+export const injectionRateDefinition = defineDetector("injection_rate", {
+  settings: injectionRateSettings,
+  create: () => [],
+});

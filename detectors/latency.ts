@@ -4,7 +4,9 @@
  * the window has `min_samples` responses, so one slow answer is not an incident. Once per window.
  */
 import { median } from "simple-statistics";
-import type { Severity } from "../services/runtime/config.ts";
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import {
   addTumbling,
   countEntities,
@@ -18,7 +20,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, defineDetector } from "./types.ts";
 
 export interface LatencyOptions {
   minMs: number;
@@ -116,3 +118,31 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
     },
   };
 }
+
+/** `detectors.latency`. */
+export const latencyDefinition = defineDetector("latency", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** A 5-minute median below this never alerts. */
+    min_ms: z.number().int().min(1).default(2000),
+    /** Responses in the window before it is judged. */
+    min_samples: z.number().int().min(1).default(10),
+    robust_z: z.number().positive().default(6),
+    min_ratio: z.number().min(1).default(2),
+    entity_ttl: duration.prefault("7d"),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [
+          latency({
+            minMs: s.min_ms,
+            minSamples: s.min_samples,
+            robustZ: s.robust_z,
+            minRatio: s.min_ratio,
+            entityTtlMs: s.entity_ttl,
+            severity: s.severity,
+          }) as Detector,
+        ]
+      : [],
+});

@@ -3,7 +3,10 @@
  * a cap. A person chatting rarely sends more than one message a minute for an hour; a script
  * driving the agent (scraping, a loop, an abuse campaign) does. Alerts once per hour per user.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { severity } from "../lib/settings.ts";
 import {
   addSliding,
   countEntities,
@@ -14,7 +17,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, defineDetector } from "./types.ts";
 
 export interface MessageRateOptions {
   maxPerHour: number;
@@ -96,3 +99,15 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
     },
   };
 }
+
+/** `detectors.message_rate`. */
+export const messageRateDefinition = defineDetector("message_rate", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** User messages to one agent in the last hour above which it alerts. */
+    max_per_hour: z.number().int().min(1).default(60),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled ? [messageRate({ maxPerHour: s.max_per_hour, severity: s.severity }) as Detector] : [],
+});

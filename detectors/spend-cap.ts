@@ -9,7 +9,10 @@
  * on it today, never simply to whichever agent's event crossed the line (one agent's token must
  * not raise a cap, and an auto-pause, on another), and name every agent involved.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { severity } from "../lib/settings.ts";
 import {
   addShare,
   addSliding,
@@ -21,9 +24,9 @@ import {
 } from "./baselines.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
-import { costOf, type Price } from "./pricing.ts";
+import { costOf, DEFAULT_PRICES, type Price } from "./pricing.ts";
 import { newRecord } from "./record.ts";
-import type { Detector, Finding } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface SpendCapOptions {
   /** USD per UTC day; 0 or absent = no cap for that kind. */
@@ -212,3 +215,43 @@ function findingBase(
     labels,
   };
 }
+
+const priceSchema = z.strictObject({
+  input_per_million: z.number().nonnegative(),
+  output_per_million: z.number().nonnegative(),
+});
+
+/** `detectors.spend_cap`. */
+export const spendCapDefinition = defineDetector("spend_cap", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** USD per UTC day; 0 turns a kind off. */
+    daily_cap_usd: z
+      .strictObject({
+        agent: z.number().nonnegative().default(200),
+        user: z.number().nonnegative().default(20),
+        key: z.number().nonnegative().default(500),
+      })
+      .prefault({}),
+    /** Warn when the last hour's burn rate would cross the cap before midnight UTC. */
+    forecast: z.boolean().default(true),
+    forecast_severity: severity.default("warning"),
+    /** `provider/model` → USD per million tokens; merged over the built-in table. */
+    prices: z.record(z.string().regex(/^[^/]+\/.+$/, "keys are provider/model"), priceSchema).default({}),
+  }),
+  create: (s, { agents }) => {
+    if (!s.enabled) return [];
+    // Per-agent caps looked up by the agent id of each event: a record without prototype (record.ts).
+    const agentCaps = newRecord<number>();
+    for (const a of agents) if (a.daily_cap_usd) agentCaps[a.id] = a.daily_cap_usd;
+    return [
+      spendCap({
+        caps: s.daily_cap_usd,
+        agentCaps,
+        prices: { ...DEFAULT_PRICES, ...s.prices },
+        forecast: s.forecast,
+        forecastSeverity: s.forecast_severity,
+      }) as Detector,
+    ];
+  },
+});

@@ -12,7 +12,10 @@
  * grows, so a spike is reported within the minute, not after it; each entity alerts at most once
  * per minute. Nothing alerts before `warmup_minutes` active minutes were seen.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import {
   addShare,
   addTumbling,
@@ -33,7 +36,7 @@ import {
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector, Finding } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface TokenSpikeOptions {
   /** Minutes below this many tokens never alert, whatever the baseline (noise on tiny entities). */
@@ -240,3 +243,34 @@ function describe(entity: Entity): string {
     }
   }
 }
+
+/** `detectors.token_spike`. */
+export const tokenSpikeDefinition = defineDetector("token_spike", {
+  settings: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Minutes under this many tokens never alert (noise of small entities). */
+    min_tokens_per_minute: z.number().int().min(1).default(10_000),
+    /** MADs above the expected minute a minute must be... */
+    robust_z: z.number().positive().default(6),
+    /** ...and at least this multiple of it. */
+    min_ratio: z.number().min(1).default(10),
+    /** Active minutes an entity needs before it may alert. */
+    warmup_minutes: z.number().int().min(1).default(30),
+    /** Entities (agents, users, keys) unseen this long are forgotten. */
+    entity_ttl: duration.prefault("7d"),
+    severity: severity.default("warning"),
+  }),
+  create: (s) =>
+    s.enabled
+      ? [
+          tokenSpike({
+            minTokensPerMinute: s.min_tokens_per_minute,
+            robustZ: s.robust_z,
+            minRatio: s.min_ratio,
+            warmupMinutes: s.warmup_minutes,
+            entityTtlMs: s.entity_ttl,
+            severity: s.severity,
+          }) as Detector,
+        ]
+      : [],
+});

@@ -10,7 +10,10 @@
  * - new_tool: a tool the agent never called before, once the agent is past warm-up (`min_baseline`
  *   calls over at least `warmup`). Each new tool is reported once, then it is known.
  */
-import type { Severity } from "../services/runtime/config.ts";
+
+import { z } from "zod";
+import type { Severity } from "../lib/settings.ts";
+import { duration, severity } from "../lib/settings.ts";
 import {
   countEntities,
   type DecayingDistribution,
@@ -23,7 +26,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Detector, Finding } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface ToolUsageOptions {
   recentHalfLifeMs: number;
@@ -196,3 +199,79 @@ function describeTop(counts: Record<string, number>): string {
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+const toolShiftSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** How fast the "recent" distribution forgets. */
+  recent_half_life: duration.prefault("10m"),
+  /** How fast the agent's usual distribution forgets. */
+  baseline_half_life: duration.prefault("7d"),
+  /** Recent calls (decayed) needed before judging... */
+  min_recent: z.number().min(1).default(20),
+  /** ...and calls in the usual distribution. */
+  min_baseline: z.number().min(1).default(200),
+  /** Jensen-Shannon divergence (0..1) that raises a finding. */
+  divergence: z.number().gt(0).max(1).default(0.3),
+  cooldown: duration.prefault("1h"),
+  /** An agent younger than this is not judged. */
+  warmup: duration.prefault("24h"),
+  entity_ttl: duration.prefault("14d"),
+  severity: severity.default("warning"),
+});
+
+const newToolSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Calls an agent must have made, over at least `warmup`, before a new tool is reported. */
+  min_baseline: z.number().int().min(1).default(200),
+  warmup: duration.prefault("24h"),
+  entity_ttl: duration.prefault("14d"),
+  severity: severity.default("warning"),
+});
+
+type ToolShiftSettings = z.output<typeof toolShiftSettings>;
+type NewToolSettings = z.output<typeof newToolSettings>;
+
+/** What tool_shift and new_tool share: one decaying distribution per agent (tool_shift's settings). */
+function sharedToolOptions(shift: ToolShiftSettings, fresh: NewToolSettings) {
+  return {
+    recentHalfLifeMs: shift.recent_half_life,
+    baselineHalfLifeMs: shift.baseline_half_life,
+    minRecent: shift.min_recent,
+    divergence: shift.divergence,
+    cooldownMs: shift.cooldown,
+    shiftSeverity: shift.severity,
+    newToolSeverity: fresh.severity,
+  };
+}
+
+/** `detectors.tool_shift`. */
+export const toolShiftDefinition = defineDetector("tool_shift", {
+  settings: toolShiftSettings,
+  create: (s, { all }) =>
+    s.enabled
+      ? [
+          toolShift({
+            ...sharedToolOptions(s, all.new_tool as NewToolSettings),
+            minBaseline: s.min_baseline,
+            warmupMs: s.warmup,
+            entityTtlMs: s.entity_ttl,
+          }) as Detector,
+        ]
+      : [],
+});
+
+/** `detectors.new_tool`. */
+export const newToolDefinition = defineDetector("new_tool", {
+  settings: newToolSettings,
+  create: (s, { all }) =>
+    s.enabled
+      ? [
+          newTool({
+            ...sharedToolOptions(all.tool_shift as ToolShiftSettings, s),
+            minBaseline: s.min_baseline,
+            warmupMs: s.warmup,
+            entityTtlMs: s.entity_ttl,
+          }) as Detector,
+        ]
+      : [],
+});

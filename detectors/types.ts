@@ -7,7 +7,8 @@
  * Finding ids must be deterministic (a function of the detector, the entity and the triggering
  * event), so replaying events after a crash raises the same ids and the alerter drops the repeats.
  */
-import type { AgentEvent, EventType, Finding } from "../services/runtime/model.ts";
+import type { z } from "zod";
+import type { AgentEvent, EventType, Finding } from "../lib/events.ts";
 
 export type { AgentEvent, Finding };
 
@@ -45,4 +46,44 @@ export interface Detector<State = unknown> {
    * agentwatch_detector_entities and counts what a tick drops as evictions. Optional.
    */
   size?(state: State): number;
+}
+
+/** What a detector may know of the configured agents (agents[] in the config). */
+export interface AgentSettings {
+  id: string;
+  /** Hosts its tool calls may reach (exfiltration). */
+  allowed_hosts?: string[] | undefined;
+  /** Its own daily spend cap (spend_cap). */
+  daily_cap_usd?: number | undefined;
+}
+
+/**
+ * How a detector declares itself, once (detectors/registry.ts lists them all): the key of its
+ * settings under `detectors:` (and `agents[].detectors`), the schema of those settings with their
+ * documented defaults, and the factory. The detectors it creates name themselves and the event
+ * types they read (Detector.name, Detector.eventTypes).
+ */
+export interface DetectorDefinition<Schema extends z.ZodType = z.ZodType, Key extends string = string> {
+  key: Key;
+  settings: Schema;
+  /**
+   * The detectors these settings run: none when disabled. `all` is every detector's settings,
+   * for the few that depend on another's (new_tool shares tool_shift's decay, injection_attempt
+   * runs with injection_rate's).
+   */
+  create(settings: z.output<Schema>, context: DetectorContext): Detector[];
+}
+
+export interface DetectorContext {
+  agents: readonly AgentSettings[];
+  /** Every detector's validated settings, by key (a definition reads only those it depends on). */
+  all: Readonly<Record<string, unknown>>;
+}
+
+/** Declares a detector (typing its factory's settings from its schema). */
+export function defineDetector<const Key extends string, Schema extends z.ZodType>(
+  key: Key,
+  definition: Omit<DetectorDefinition<Schema, Key>, "key">,
+): DetectorDefinition<Schema, Key> {
+  return { key, ...definition };
 }

@@ -8,10 +8,11 @@
  * Where agentwatch listens and what it stores in (`data_dir`, `server`, `bus`, `storage`) cannot
  * change under a running process: a reload that changes them is refused, naming each key.
  */
+
+import { Secret } from "../lib/secret.ts";
 import type { Agentwatch } from "./app.ts";
 import { type Config, loadConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
-import { Secret } from "./runtime/secret.ts";
 
 /** Keys a reload cannot change: a restart applies them. */
 export const RESTART_ONLY_KEYS = ["data_dir", "server", "bus", "storage"] as const;

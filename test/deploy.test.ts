@@ -108,7 +108,7 @@ describe("Dockerfile", () => {
   });
 
   it("copies what the program needs and nothing it does not", () => {
-    for (const path of ["bin", "services", "detectors", "package.json"]) {
+    for (const path of ["bin", "lib", "services", "detectors", "package.json"]) {
       expect(dockerfile).toMatch(new RegExp(`^COPY ${path}`, "m"));
       expect(existsSync(resolve(ROOT, path))).toBe(true);
     }

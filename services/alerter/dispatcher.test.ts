@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Secret } from "../../lib/secret.ts";
 import { Receiver } from "../../test/helpers/receiver.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics.ts";
 import type { Delivery } from "../runtime/model.ts";
 import { postSigned } from "../runtime/outbound.ts";
-import { Secret } from "../runtime/secret.ts";
 import { EmbeddedStorage } from "../runtime/storage/embedded.ts";
 import { alertPriority, backoff, DeliveryDispatcher } from "./dispatcher.ts";
 

@@ -1,7 +1,7 @@
 /** Incident API (contract §4) and silences. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { parseDuration } from "../runtime/duration.ts";
+import { parseDuration } from "../../lib/duration.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import { matcherSchema, matchesEverything } from "../runtime/matchers.ts";
 import type { Silence, StoredIncident } from "../runtime/model.ts";

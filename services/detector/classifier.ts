@@ -13,8 +13,8 @@
  * (the rules alone judge), then one call tries again (half-open) and closes it on success.
  */
 import type { Origin } from "../../detectors/injection.ts";
+import type { Secret } from "../../lib/secret.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
-import type { Secret } from "../runtime/secret.ts";
 
 export interface ClassifierInput {
   text: string;

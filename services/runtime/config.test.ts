@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import { Secret } from "../../lib/secret.ts";
 import { loadConfig, parseConfig, renderConfig } from "./config.ts";
 import { AgentwatchError } from "./errors.ts";
-import { Secret } from "./secret.ts";
 
 const minimal = { auth: { tokens: [{ name: "root", role: "admin", token: "0123456789abcdef" }] } };
 

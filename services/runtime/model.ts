@@ -1,51 +1,12 @@
 /**
  * The records agentwatch keeps, in their wire form (snake_case, as in the contract).
  */
+import type { AgentEvent } from "../../lib/events.ts";
+import type { Severity } from "../../lib/settings.ts";
 
-/** How urgent a finding or incident is (contract §4). */
-export const SEVERITIES = ["info", "warning", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const EVENT_TYPES = [
-  "prompt",
-  "response",
-  "tool_call",
-  "tool_result",
-  "llm_usage",
-  "auth",
-  "error",
-  "config_change",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** An agent event as accepted by the collector (contract §2). Unknown top-level fields are kept. */
-export interface AgentEvent {
-  id: string;
-  time: string;
-  type: EventType;
-  agent_id: string;
-  session_id?: string;
-  user_id?: string;
-  source_ip?: string;
-  attributes?: Record<string, unknown>;
-  text?: string;
-  origin?: "user" | "tool" | "retrieval" | "system";
-  latency_ms?: number;
-  status?: "ok" | "error";
-  tool?: { name: string; arguments?: Record<string, unknown>; target?: string };
-  usage?: {
-    provider: string;
-    model: string;
-    input_tokens: number;
-    output_tokens: number;
-    cost_usd?: number;
-    api_key_id?: string;
-  };
-  auth?: { outcome: "success" | "failure"; principal?: string; method?: string };
-  error?: { code?: string; message?: string };
-  change?: { actor?: string; summary?: string };
-  [extra: string]: unknown;
-}
+// The event and finding shapes are the detectors' as much as the services': they live in lib/.
+export { type AgentEvent, EVENT_TYPES, type EventType, type Finding } from "../../lib/events.ts";
+export { SEVERITIES, type Severity } from "../../lib/settings.ts";
 
 /** What the collector puts on the bus: the event plus when and through which token it arrived. */
 export interface IngestedEvent {
@@ -53,26 +14,6 @@ export interface IngestedEvent {
   received_at: string;
   /** Name (never the value) of the token that posted it. */
   token: string;
-}
-
-/** A finding as detectors raise it. `id` is deterministic so a replay raises the same id. */
-export interface Finding {
-  id: string;
-  detector: string;
-  agent_id: string;
-  session_id?: string;
-  /** The entity the finding is about, within the agent (e.g. `principal:alice`, `ip:203.0.113.9`). */
-  key: string;
-  /** Event time of the event that raised it (RFC 3339). */
-  time: string;
-  severity: Severity;
-  score: number;
-  observed: unknown;
-  baseline: unknown;
-  event_ids: string[];
-  title: string;
-  summary: string;
-  labels: Record<string, string>;
 }
 
 export type IncidentStatus = "open" | "acknowledged" | "resolved";

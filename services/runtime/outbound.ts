@@ -4,8 +4,9 @@
  * success; a network failure, timeout, 408, 425, 429 or 5xx is a retryable `deliveryFailed`; any
  * other answer is a `deliveryRejected` that repeating will not fix.
  */
+
+import type { Secret } from "../../lib/secret.ts";
 import { AgentwatchError } from "./errors.ts";
-import type { Secret } from "./secret.ts";
 import { signedHeaders } from "./signing.ts";
 
 const RETRYABLE_STATUS = new Set([408, 425, 429]);

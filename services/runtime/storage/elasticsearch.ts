@@ -22,6 +22,7 @@
  * so a process reads its own writes. Nothing here needs ingest pipelines, ILM or painless.
  */
 import { Client, errors } from "@elastic/elasticsearch";
+import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type {
@@ -35,7 +36,6 @@ import type {
   Silence,
   StoredIncident,
 } from "../model.ts";
-import type { Secret } from "../secret.ts";
 import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 

@@ -1,0 +1,56 @@
+/**
+ * Every detector, declared once: this table is the `detectors:` section of the config (its
+ * keys, their settings and documented defaults, validated with the rest at start) and what the
+ * runner runs (createDetectors in index.ts). A new detector adds its definition here.
+ */
+import { z } from "zod";
+import { agentSilentDefinition } from "./agent-silent.ts";
+import { authBruteforceDefinition } from "./auth-bruteforce.ts";
+import { authFailureRateDefinition } from "./auth-failure-rate.ts";
+import { canaryLeakDefinition } from "./canary-leak.ts";
+import { piiLeakDefinition, secretLeakDefinition } from "./data-leak.ts";
+import { errorRateDefinition } from "./error-rate.ts";
+import { exfiltrationDefinition } from "./exfiltration.ts";
+import { injectionAttemptDefinition, injectionRateDefinition } from "./injection-detector.ts";
+import { latencyDefinition } from "./latency.ts";
+import { messageRateDefinition } from "./message-rate.ts";
+import { spendCapDefinition } from "./spend-cap.ts";
+import { tokenSpikeDefinition } from "./token-spike.ts";
+import { newToolDefinition, toolShiftDefinition } from "./tool-usage.ts";
+import type { DetectorDefinition } from "./types.ts";
+
+/** In the order the runner runs them. */
+export const DETECTOR_DEFINITIONS = [
+  authBruteforceDefinition,
+  spendCapDefinition,
+  authFailureRateDefinition,
+  tokenSpikeDefinition,
+  toolShiftDefinition,
+  newToolDefinition,
+  exfiltrationDefinition,
+  errorRateDefinition,
+  latencyDefinition,
+  agentSilentDefinition,
+  injectionAttemptDefinition,
+  injectionRateDefinition,
+  piiLeakDefinition,
+  secretLeakDefinition,
+  messageRateDefinition,
+  canaryLeakDefinition,
+] as const satisfies readonly DetectorDefinition[];
+
+type Definitions = (typeof DETECTOR_DEFINITIONS)[number];
+type SettingsShape = {
+  [D in Definitions as D["key"]]: z.ZodPrefault<D["settings"]>;
+};
+
+/** Every detector's settings; also the shape of a per-agent override (agents[].detectors). */
+export const detectorsSettings = z
+  .strictObject(
+    Object.fromEntries(
+      DETECTOR_DEFINITIONS.map((d) => [d.key, (d.settings as z.ZodType).prefault({})]),
+    ) as SettingsShape,
+  )
+  .prefault({});
+
+export type DetectorsSettings = z.output<typeof detectorsSettings>;
