@@ -59,6 +59,7 @@ export class Replayer {
     this.#resolveTimeout = config.alerting.resolve_timeout;
     this.#flood = new FloodGuard({
       groupBy: config.alerting.group_by,
+      routes: config.alerting.routes,
       maxPerGroup: config.alerting.max_incidents_per_group,
       windowMs: config.alerting.group_window,
     });

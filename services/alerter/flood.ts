@@ -8,12 +8,15 @@
  * window passed, and at most MAX_GROUPS groups are tracked (the oldest give way).
  */
 import { createHash } from "node:crypto";
+import { type Matcher, matchesAll } from "../runtime/matchers.ts";
 import type { Finding, Incident } from "../runtime/model.ts";
 
 const MAX_GROUPS = 100_000;
 
 export interface FloodOptions {
   groupBy: readonly string[];
+  /** Routes that group their incidents their own way (alerting.routes[].group_by): the first that matches. */
+  routes?: readonly { matchers: readonly Matcher[]; group_by?: readonly string[] | undefined }[];
   maxPerGroup: number;
   windowMs: number;
 }
@@ -27,7 +30,10 @@ export class FloodGuard {
     this.#o = options;
   }
 
-  /** The labels a finding is grouped by: its own, with detector, agent, severity and session. */
+  /**
+   * The labels a finding is grouped by: those its route's group_by names (the first route whose
+   * matchers hold for the finding's labels and that sets one), else alerting.group_by.
+   */
   groupLabels(finding: Finding): Record<string, string> {
     const all: Record<string, string> = Object.assign(Object.create(null), finding.labels, {
       detector: finding.detector,
@@ -35,13 +41,15 @@ export class FloodGuard {
       severity: finding.severity,
       ...(finding.session_id ? { session_id: finding.session_id } : {}),
     });
+    const route = this.#o.routes?.find((r) => r.group_by && matchesAll(r.matchers, all));
     const labels: Record<string, string> = {};
-    for (const name of this.#o.groupBy) labels[name] = all[name] ?? "";
+    for (const name of route?.group_by ?? this.#o.groupBy) labels[name] = all[name] ?? "";
     return labels;
   }
 
+  /** The group's identity: which labels, and their values. */
   groupKey(finding: Finding): string {
-    return JSON.stringify(this.#o.groupBy.map((name) => this.groupLabels(finding)[name]));
+    return JSON.stringify(Object.entries(this.groupLabels(finding)));
   }
 
   /** The fingerprint of a group's overflow incident. */

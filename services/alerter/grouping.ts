@@ -36,6 +36,7 @@ export class Grouper {
     this.#onOpen = onOpen;
     this.#flood = new FloodGuard({
       groupBy: alerting.group_by,
+      routes: alerting.routes,
       maxPerGroup: alerting.max_incidents_per_group,
       windowMs: alerting.group_window,
     });

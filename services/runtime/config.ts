@@ -231,6 +231,8 @@ export const configSchema = z
               matchers: z.array(matcherSchema).max(32).default([]),
               receivers: z.array(z.string().min(1)).min(1),
               continue: z.boolean().default(false),
+              /** Flood-control grouping for the incidents this route takes, instead of alerting.group_by. */
+              group_by: z.array(z.string().min(1).max(128)).min(1).max(16).optional(),
             }),
           )
           .default([]),
