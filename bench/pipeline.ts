@@ -61,6 +61,10 @@ const shared = {
   bus: { type: "kafka", brokers: brokers.split(","), topic_prefix: `bench-${run}`, partitions: 6 },
   receivers: [{ name: "hook", type: "webhook", url: hookUrl, secret: "bench-secret-0123456789" }],
   limits: { events_per_second: 10_000_000, burst_events: 10_000_000 },
+  // Every brute force here is a separate attack whose own notification is timed: grouped by
+  // principal, so flood control (alerting.group_by, by default agent + detector) does not fold
+  // the 6th and later into one overflow incident, notified once a group_interval.
+  alerting: { group_by: ["agent_id", "detector", "principal"] },
 };
 const collector = await startAgentwatch({ config: shared, roles: ["collector"] });
 const workers = await startAgentwatch({
