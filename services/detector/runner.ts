@@ -54,6 +54,14 @@ interface PartitionState {
   /** Size of its last checkpoint (characters of JSON), and how long writing it took. */
   bytes?: number;
   costMs?: number;
+  /**
+   * The checkpoint is written in pieces, one per detector: a detector's state is serialized
+   * again only when it changed since (it saw an event, or its tick evicted or raised
+   * something); the others' last pieces are reused. A flood that grows one detector's state
+   * does not make every detector's state be re-serialized every second.
+   */
+  pieces: Map<string, string>;
+  touched: Set<string>;
 }
 
 interface CheckpointBody {
@@ -144,6 +152,8 @@ export class DetectorRunner {
       offset: checkpoint?.offset ?? 0,
       dirty: false,
       lastCheckpoint: this.#o.now(),
+      pieces: new Map(),
+      touched: new Set(),
     });
     this.#o.logger.info(
       { partition, offset: checkpoint?.offset ?? null },
@@ -181,6 +191,7 @@ export class DetectorRunner {
               detector.update(partition.states[detector.name], observed),
             ),
           );
+          partition.touched.add(detector.name);
         }
         this.#o.metrics.detectorEvents.inc();
       }
@@ -231,9 +242,12 @@ export class DetectorRunner {
         const tick = detector.tick.bind(detector);
         const state = partition.states[detector.name];
         const before = detector.size?.(state);
-        findings.push(...this.#run(detector, partition, () => tick(state, now)));
+        const raised = this.#run(detector, partition, () => tick(state, now));
+        findings.push(...raised);
+        if (raised.length > 0) partition.touched.add(detector.name);
         if (before !== undefined && detector.size) {
           const after = detector.size(state);
+          if (after !== before) partition.touched.add(detector.name);
           if (after < before)
             this.#o.metrics.detectorEvictions.inc({ detector: detector.name }, before - after);
           entities.set(detector.name, (entities.get(detector.name) ?? 0) + after);
@@ -301,8 +315,18 @@ export class DetectorRunner {
     const interval = Math.max(this.#o.checkpointIntervalMs, CHECKPOINT_COST_FACTOR * (partition.costMs ?? 0));
     if (!force && now - partition.lastCheckpoint < interval) return;
     const started = performance.now();
-    const body: CheckpointBody = { version: CHECKPOINT_VERSION, states: partition.states };
-    const state = JSON.stringify(body);
+    // The same JSON as the whole body stringified at once, assembled from per-detector pieces.
+    const pieces: string[] = [];
+    for (const [name, value] of Object.entries(partition.states)) {
+      let piece = partition.pieces.get(name);
+      if (piece === undefined || partition.touched.has(name)) {
+        piece = JSON.stringify(value ?? null);
+        partition.pieces.set(name, piece);
+      }
+      pieces.push(`${JSON.stringify(name)}:${piece}`);
+    }
+    partition.touched.clear();
+    const state = `{"version":${CHECKPOINT_VERSION},"states":{${pieces.join(",")}}}`;
     await this.#o.storage.saveCheckpoint({
       consumer: DETECTOR_GROUP,
       partition: number,

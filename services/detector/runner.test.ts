@@ -1,0 +1,110 @@
+/**
+ * The detector runner's checkpoint, written in pieces: a detector's state is serialized again
+ * only when it changed; the checkpoint is still exactly the whole state, restored as it was.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Detector } from "../../detectors/types.ts";
+import { eventually } from "../../test/helpers/process.ts";
+import { Topics } from "../runtime/bus/bus.ts";
+import { EmbeddedBus } from "../runtime/bus/embedded.ts";
+import { createLogger } from "../runtime/logger.ts";
+import { Metrics } from "../runtime/metrics.ts";
+import { EmbeddedStorage } from "../runtime/storage/embedded.ts";
+import { DETECTOR_GROUP, DetectorRunner } from "./runner.ts";
+
+/** Counts the events of one type; its state is what the checkpoint must hold. */
+function counter(name: string, type: "prompt" | "auth"): Detector<{ count: number; ids: string[] }> {
+  return {
+    name,
+    eventTypes: [type],
+    initialState: () => ({ count: 0, ids: [] }),
+    update(state, { event }) {
+      state.count += 1;
+      state.ids.push(event.id);
+      return [];
+    },
+  };
+}
+
+describe("detector runner checkpoints", () => {
+  let dir: string;
+  let bus: EmbeddedBus;
+  let storage: EmbeddedStorage;
+  const logger = createLogger("silent");
+  const metrics = new Metrics();
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "aw-runner-"));
+    bus = new EmbeddedBus({ dataDir: dir, retentionMs: 86_400_000, logger, metrics });
+    storage = new EmbeddedStorage(dir);
+    await bus.start();
+    await storage.start();
+  });
+  afterEach(async () => {
+    await bus.stop();
+    await storage.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const append = (type: string, ids: string[]) =>
+    bus.append(
+      Topics.events,
+      ids.map((id) => ({
+        key: "bot",
+        value: JSON.stringify({
+          event: {
+            id,
+            time: new Date().toISOString(),
+            type,
+            agent_id: "bot",
+            text: "x",
+            auth: { outcome: "failure" },
+          },
+          received_at: new Date().toISOString(),
+          token: "t",
+        }),
+      })),
+    );
+  const start = async () => {
+    const runner = new DetectorRunner({
+      bus,
+      storage,
+      detectors: [counter("prompts", "prompt"), counter("logins", "auth")],
+      metrics,
+      logger,
+      checkpointIntervalMs: 0,
+      tickIntervalMs: 20,
+    });
+    await runner.start();
+    return runner;
+  };
+  const saved = async () => JSON.parse((await storage.loadCheckpoint(DETECTOR_GROUP, 0))?.state ?? "null");
+
+  it("writes only what changed, and the checkpoint is the whole state", async () => {
+    const runner = await start();
+    await append("prompt", ["p1", "p2"]);
+    await eventually(async () => ((await saved())?.states?.prompts?.count === 2 ? true : undefined));
+    await append("auth", ["a1"]); // only `logins` changes: `prompts` is its earlier piece
+    await eventually(async () => ((await saved())?.states?.logins?.count === 1 ? true : undefined));
+    await append("prompt", ["p3"]);
+    await eventually(async () => ((await saved())?.states?.prompts?.count === 3 ? true : undefined));
+    await runner.stop();
+    expect(await saved()).toEqual({
+      version: 1,
+      states: { prompts: { count: 3, ids: ["p1", "p2", "p3"] }, logins: { count: 1, ids: ["a1"] } },
+    });
+
+    // Restored as it was, and counting goes on from there.
+    const again = await start();
+    await append("auth", ["a2"]);
+    await eventually(async () => ((await saved())?.states?.logins?.count === 2 ? true : undefined));
+    await again.stop();
+    expect((await saved()).states).toEqual({
+      prompts: { count: 3, ids: ["p1", "p2", "p3"] },
+      logins: { count: 2, ids: ["a1", "a2"] },
+    });
+  });
+});
