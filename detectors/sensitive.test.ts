@@ -157,3 +157,63 @@ describe("quality on the development data (../shared/datasets)", () => {
     expect(flagged.length / texts.length).toBeLessThanOrEqual(0.02);
   });
 });
+
+describe("cards of every network", () => {
+  // Issuer prefix and every length in use, per network (issue 9).
+  const NETWORKS: [network: string, prefixes: string[], lengths: number[]][] = [
+    ["Visa", ["4"], [13, 16, 19]],
+    ["Mastercard", ["51", "53", "55", "2221", "2500", "2720"], [16]],
+    ["American Express", ["34", "37"], [15]],
+    ["Discover", ["6011", "644", "649", "65"], [16, 19]],
+    ["Diners Club", ["300", "305", "36", "38"], [14, 16, 19]],
+    ["JCB", ["3528", "3589"], [16, 17, 18, 19]],
+    ["JCB", ["1800", "2131"], [15, 16]],
+    ["Maestro", ["5018", "5020", "5038", "5893", "6304", "6759", "6761"], [12, 13, 15, 19]],
+    ["UnionPay", ["62", "81"], [16, 17, 18, 19]],
+    ["Mir", ["2200", "2204"], [16, 19]],
+    ["Elo", ["401178", "636368"], [16]],
+    ["Hipercard", ["606282"], [16]],
+    ["Troy", ["9792"], [16]],
+    ["Verve", ["506099", "650002"], [16, 19]],
+    ["UATP", ["1"], [15]],
+    ["RuPay", ["508", "60"], [16]],
+    ["Dankort", ["5019"], [16]],
+  ];
+  const grouped = (digits: string, sep: string) => digits.replace(/(\d{4})(?=\d)/g, `$1${sep}`);
+  const cases = NETWORKS.flatMap(([network, prefixes, lengths]) =>
+    prefixes.flatMap((prefix) => lengths.map((length) => ({ network, number: luhnNumber(prefix, length) }))),
+  );
+
+  it("finds a Luhn-valid number of every network and length, plain, spaced and dashed", () => {
+    const missed: string[] = [];
+    for (const { network, number } of cases) {
+      for (const form of [number, grouped(number, " "), grouped(number, "-")]) {
+        const text = `Please charge ${form} for the order.`;
+        const found = findSensitive(text).filter((m) => m.type === "credit_card");
+        const whole = found.length === 1 && text.slice(found[0]!.start, found[0]!.end) === form;
+        if (!whole) missed.push(`${network} ${number.length}: ${form}`);
+      }
+    }
+    expect(missed).toEqual([]);
+    expect(cases.length).toBeGreaterThan(60);
+  });
+
+  it("finds none of the near misses: a wrong check digit, a length the network does not use, no network", () => {
+    const misses = cases.flatMap(({ number }) => {
+      const last = Number(number.at(-1));
+      return [`${number.slice(0, -1)}${(last + 1) % 10}`]; // Luhn-invalid
+    });
+    misses.push(luhnNumber("34", 16)); // Amex is 15 digits
+    misses.push(luhnNumber("51", 15)); // Mastercard is 16
+    misses.push(luhnNumber("0", 16)); // no network starts with 0
+    misses.push(luhnNumber("7", 16)); // nor with 7
+    misses.push("4444444444444444"); // one digit repeated
+    const found = misses.filter((m) => findSensitive(`ref ${m} end`).some((s) => s.type === "credit_card"));
+    expect(found).toEqual([]);
+  });
+
+  it("redacts a card keeping its last four digits", () => {
+    const number = luhnNumber("4", 16);
+    expect(redact(`card ${number}.`)).toBe(`card [REDACTED:credit_card …${number.slice(-4)}].`);
+  });
+});

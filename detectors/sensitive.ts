@@ -3,6 +3,7 @@
  * evidence is shown or stored in alerts. Pure: regular expressions plus the checksums that turn
  * "looks like" into "is" (Luhn for cards and SINs, mod 97 for IBANs, the SSA rules for SSNs).
  */
+import creditCardType from "credit-card-type";
 
 export const SENSITIVE_TYPES = [
   "email",
@@ -138,7 +139,8 @@ const RULES: Rule[] = [
     type: "credit_card",
     gate: (t) => HAS_DIGIT_RUN.test(t),
     category: "pii",
-    pattern: /\b(?:\d[ -]?){12,18}\d\b/g,
+    // 12 to 19 digits (Maestro has 12), spaces or dashes between any of them.
+    pattern: /\b(?:\d[ -]?){11,18}\d\b/g,
     valid: validCard,
   },
   {
@@ -248,19 +250,33 @@ export function luhnValid(digits: string): boolean {
 
 function validCard(match: string): boolean {
   const digits = match.replace(/[ -]/g, "");
-  if (digits.length < 13 || digits.length > 19) return false;
-  // Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro): random Luhn-valid numbers are not cards.
-  const issuer =
-    /^4/.test(digits) ||
-    /^5[1-5]/.test(digits) ||
-    /^2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)/.test(digits) ||
-    /^3[47]/.test(digits) ||
-    /^(?:6011|65|64[4-9])/.test(digits) ||
-    /^35(?:2[89]|[3-8]\d)/.test(digits) ||
-    /^3(?:0[0-5]|[68])/.test(digits) ||
-    /^62/.test(digits) ||
-    /^(?:50|5[6-9]|6[0-9])/.test(digits);
-  return issuer && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
+  if (digits.length < 12 || digits.length > 19) return false;
+  return luhnValid(digits) && !/^(\d)\1+$/.test(digits) && cardNetwork(digits) !== undefined;
+}
+
+/**
+ * Issuer ranges and lengths in use that the card-type library does not list (it knows Visa,
+ * Mastercard, Amex, Diners, Discover, JCB, UnionPay, Maestro, Mir, Elo, Hiper, Hipercard, Troy,
+ * Verve and Naranja, with their lengths).
+ */
+const MORE_CARDS: { network: string; pattern: RegExp }[] = [
+  { network: "Visa", pattern: /^4\d{12}$/ }, // the old 13-digit Visa
+  { network: "JCB", pattern: /^(?:2131|1800)\d{11}$/ }, // 15-digit JCB
+  { network: "UATP", pattern: /^1\d{14}$/ },
+  { network: "RuPay", pattern: /^(?:60|65|81|82|508)\d{14}$/ },
+  { network: "Dankort", pattern: /^5019\d{12}$/ },
+  { network: "InstaPayment", pattern: /^63[7-9]\d{13}$/ },
+];
+
+/**
+ * The card network a number of this length belongs to, or undefined: random Luhn-valid numbers
+ * (order numbers, ids) are not cards. The number must be digits only, 12 to 19 of them.
+ */
+export function cardNetwork(digits: string): string | undefined {
+  for (const type of creditCardType(digits)) {
+    if (type.lengths.includes(digits.length)) return type.niceType;
+  }
+  return MORE_CARDS.find((c) => c.pattern.test(digits))?.network;
 }
 
 /** SSA rules: no area 000, 666 or 900-999, no group 00, no serial 0000, and not the famous samples. */
