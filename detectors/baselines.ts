@@ -311,16 +311,25 @@ export function seasonalSlot(state: SeasonalProfile, time: number): Ewma {
  * way (the largest are what a finding names). Used for the agents sharing an API key.
  */
 export function addShare(shares: Record<string, number>, id: string, amount: number, max: number): void {
-  if (shares[id] === undefined) {
-    const ids = Object.keys(shares);
-    if (ids.length >= max) {
-      let smallest = ids[0] as string;
-      for (const other of ids) if ((shares[other] as number) < (shares[smallest] as number)) smallest = other;
-      delete shares[smallest];
-    }
-    shares[id] = 0;
+  const current = shares[id];
+  if (current !== undefined) {
+    shares[id] = current + amount;
+    return;
   }
-  shares[id] = (shares[id] as number) + amount;
+  // One pass, no key list built: this runs for every usage event of a shared key.
+  let count = 0;
+  let smallest: string | undefined;
+  let least = Number.POSITIVE_INFINITY;
+  for (const other in shares) {
+    count += 1;
+    const value = shares[other] as number;
+    if (value < least) {
+      least = value;
+      smallest = other;
+    }
+  }
+  if (count >= max && smallest !== undefined) delete shares[smallest];
+  shares[id] = amount;
 }
 
 // ---------------------------------------------------------------------------------------------

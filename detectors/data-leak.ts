@@ -7,11 +7,13 @@
  * conversation join one incident.
  */
 
+import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { Severity } from "../lib/settings.ts";
 import { severity } from "../lib/settings.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
+import { DEFAULT_PHONE_REGIONS } from "./phone.ts";
 import {
   findSensitive,
   redactedExcerpt,
@@ -27,6 +29,8 @@ export interface DataLeakOptions {
   severity: Severity;
   /** pii_leak only: types that raise the finding to critical. */
   criticalTypes: readonly SensitiveType[];
+  /** Regions phone numbers without a country code are read in (phone.ts). */
+  phoneRegions?: readonly string[];
 }
 
 export function piiLeak(options: DataLeakOptions): Detector<Record<string, never>> {
@@ -63,13 +67,12 @@ function dataLeak(
       const where: string[] = [];
       let excerpt = "";
       for (const [place, text] of outboundTexts(event)) {
-        const matches = findSensitive(text).filter(
-          (m) => m.category === category && !options.ignore.includes(m.type),
-        );
+        const found = findSensitive(text, options.phoneRegions);
+        const matches = found.filter((m) => m.category === category && !options.ignore.includes(m.type));
         if (matches.length === 0) continue;
         where.push(place);
         for (const m of matches) counts[m.type] = (counts[m.type] ?? 0) + 1;
-        if (!excerpt) excerpt = redactedExcerpt(text, findSensitive(text));
+        if (!excerpt) excerpt = redactedExcerpt(text, found);
       }
       if (where.length === 0) return [];
       const kinds = Object.keys(counts) as SensitiveType[];
@@ -111,10 +114,33 @@ export const piiLeakDefinition = defineDetector("pii_leak", {
     /** Types that make the finding critical. */
     critical_types: z.array(z.enum(SENSITIVE_TYPES)).default(["credit_card", "us_ssn", "ca_sin"]),
     severity: severity.default("warning"),
+    /** Regions (ISO 3166 codes) a phone number without a country code is read in. */
+    phone_regions: z
+      .array(
+        z
+          .string()
+          .refine(
+            (code) => isSupportedCountry(code),
+            "must be a region code libphonenumber knows, e.g. US, GB, DE",
+          ),
+      )
+      .min(1)
+      .default([...DEFAULT_PHONE_REGIONS]),
   }),
   create: (s) =>
     s.enabled
-      ? [piiLeak({ ignore: s.ignore, criticalTypes: s.critical_types, severity: s.severity }) as Detector]
+      ? [
+          piiLeak({
+            ignore: s.ignore,
+            criticalTypes: s.critical_types,
+            severity: s.severity,
+            // The default list itself, when it is the default: findSensitive then shares its cache
+            // with secret_leak, which scans the same texts.
+            ...(s.phone_regions.join(",") === DEFAULT_PHONE_REGIONS.join(",")
+              ? {}
+              : { phoneRegions: s.phone_regions }),
+          }) as Detector,
+        ]
       : [],
 });
 

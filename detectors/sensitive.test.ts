@@ -144,6 +144,33 @@ describe("quality on the development data (../shared/datasets)", () => {
     }
   });
 
+  it("finds phone numbers with libphonenumber at precision and recall >= 0.90 on Presidio", () => {
+    const scores = scorePii(loadPresidio(`${DATASETS}/presidio/generated_large.json`));
+    expect(scores.phone.precision).toBeGreaterThanOrEqual(0.9);
+    expect(scores.phone.recall).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("phones: international and local forms, extensions; not dates, times, IPs, flat numbers, sums or bare ids", () => {
+    const phones = (text: string) =>
+      findSensitive(text)
+        .filter((m) => m.type === "phone")
+        .map((m) => text.slice(m.start, m.end));
+    expect(phones("Call +44 20 7946 0958 or (415) 555-2671 ext. 204 today.")).toEqual([
+      "+44 20 7946 0958",
+      "(415) 555-2671 ext. 204",
+    ]);
+    expect(phones("Téléphone : 01 42 68 53 00")).toEqual(["01 42 68 53 00"]);
+    expect(phones("You can call 33 93 31")).toEqual(["33 93 31"]);
+    expect(
+      phones(
+        "On 2024-11-20 11:28:05 from 192.168.10.254, Apt. 722 20 40, 38390 - 30470 = 7920, licence 425700624.",
+      ),
+    ).toEqual([]);
+    // In a region that is not in the list, a local number is not read; configured, it is.
+    expect(findSensitive("Ring 030 12345678 please", ["US"]).some((m) => m.type === "phone")).toBe(false);
+    expect(findSensitive("Ring 030 12345678 please", ["DE"]).some((m) => m.type === "phone")).toBe(true);
+  });
+
   it("raises no personal data or secret in the benign instructions (false-positive rate <= 2%)", () => {
     const lines = readFileSync(`${DATASETS}/alpaca/seed_tasks.jsonl`, "utf8").split("\n").filter(Boolean);
     const texts = lines.flatMap((line) => {
@@ -169,7 +196,7 @@ describe("cards of every network", () => {
     ["JCB", ["3528", "3589"], [16, 17, 18, 19]],
     ["JCB", ["1800", "2131"], [15, 16]],
     ["Maestro", ["5018", "5020", "5038", "5893", "6304", "6759", "6761"], [12, 13, 15, 19]],
-    ["UnionPay", ["62", "81"], [16, 17, 18, 19]],
+    ["UnionPay", ["62", "8110", "8171"], [16, 17, 18, 19]],
     ["Mir", ["2200", "2204"], [16, 19]],
     ["Elo", ["401178", "636368"], [16]],
     ["Hipercard", ["606282"], [16]],

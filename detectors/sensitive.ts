@@ -4,6 +4,7 @@
  * "looks like" into "is" (Luhn for cards and SINs, mod 97 for IBANs, the SSA rules for SSNs).
  */
 import creditCardType from "credit-card-type";
+import { DEFAULT_PHONE_REGIONS, findPhones } from "./phone.ts";
 
 export const SENSITIVE_TYPES = [
   "email",
@@ -53,6 +54,7 @@ interface Rule {
 }
 
 const HAS_DIGIT_RUN = /\d{3}/;
+const HAS_DIGIT = /\d/;
 const HAS_AWS_PREFIX = /A(?:KI|SI|GP|ID|RO)A/;
 const HAS_AWS_SECRET = /aws_secret_access_key/i;
 const HAS_IBAN_START = /[A-Za-z]{2}\d{2}/;
@@ -165,20 +167,22 @@ const RULES: Rule[] = [
     pattern: /\b\d{3}([- ])\d{3}\1\d{3}\b/g,
     valid: validSin,
   },
-  {
-    type: "phone",
-    gate: (t) => HAS_DIGIT_RUN.test(t),
-    category: "pii",
-    pattern:
-      /(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]\d{2,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w.-]{0,32}\d)/g,
-    valid: plausiblePhone,
-  },
 ];
 
-/** Every sensitive span in `text`, earliest first, without overlaps (the earlier rule wins). */
-export function findSensitive(text: string): SensitiveMatch[] {
+/** Phone numbers come last: a number that is a card, an SSN or an IBAN is that (phone.ts). */
+const PHONE_RULE = { type: "phone", category: "pii" } as const;
+
+/**
+ * Every sensitive span in `text`, earliest first, without overlaps (the earlier rule wins).
+ * Phone numbers without a country code are read in `phoneRegions` (pii_leak.phone_regions).
+ */
+export function findSensitive(
+  text: string,
+  phoneRegions: readonly string[] = DEFAULT_PHONE_REGIONS,
+): SensitiveMatch[] {
   // pii_leak and secret_leak scan the same texts one after the other: recent answers are kept.
-  const known = RECENT.get(text);
+  const cacheKey = phoneRegions === DEFAULT_PHONE_REGIONS ? text : `${phoneRegions.join(",")}\u0000${text}`;
+  const known = RECENT.get(cacheKey);
   if (known) return known;
   const found: SensitiveMatch[] = [];
   for (const rule of RULES) {
@@ -192,10 +196,17 @@ export function findSensitive(text: string): SensitiveMatch[] {
       found.push({ type: rule.type, category: rule.category, start, end });
     }
   }
+  // Not gated on a run of three digits: "01 42 68 53 00" has none.
+  if (HAS_DIGIT.test(text)) {
+    for (const [start, end] of findPhones(text, phoneRegions)) {
+      if (found.some((f) => start < f.end && end > f.start)) continue;
+      found.push({ ...PHONE_RULE, start, end });
+    }
+  }
   found.sort((a, b) => a.start - b.start);
   const frozen = Object.freeze(found) as SensitiveMatch[];
   if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value as string);
-  RECENT.set(text, frozen);
+  RECENT.set(cacheKey, frozen);
   return frozen;
 }
 
@@ -383,11 +394,6 @@ export function validIban(match: string): boolean {
     remainder = Number(`${remainder}${value}`) % 97;
   }
   return remainder === 1;
-}
-
-function plausiblePhone(match: string): boolean {
-  const digits = match.replace(/(?:x|ext\.?)\s?\d+$/i, "").replace(/\D/g, "");
-  return digits.length >= 7 && digits.length <= 15 && !/^(\d)\1+$/.test(digits);
 }
 
 /** Documentation placeholders (AKIAIOSFODNN7EXAMPLE and friends) are not leaks. */

@@ -110,7 +110,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         // users and keys by agent and id.
         state.entities[kind] ??= newRecord(); // absent in checkpoints from before fleet keys
         const group = state.entities[kind];
-        const key = k === 1 ? userKey(event.agent_id, value) : k === 2 ? `${event.agent_id}|${value}` : value;
+        // Users and keys are per agent; the same `agent|id` string serves both lookups of an event.
+        const key = k === 1 || k === 2 ? userKey(event.agent_id, value) : value;
         let entity = group[key];
         if (entity === undefined) {
           entity = newEntity(kind, event.agent_id, value);
@@ -188,10 +189,10 @@ function judge(
 ): Finding | undefined {
   const observed = entity.minute.count;
   if (entity.minutes < options.warmupMinutes) return undefined;
-  // A key one agent uses alone is judged as that agent's key (kind `key`): no second finding.
-  if (entity.agents && Object.keys(entity.agents).length < 2) return undefined;
   if (observed < options.minTokensPerMinute) return undefined;
   if (entity.alerted_minute === entity.minute.window_start) return undefined;
+  // A key one agent uses alone is judged as that agent's key (kind `key`): no second finding.
+  if (entity.agents && Object.keys(entity.agents).length < 2) return undefined;
   const typical = expected(entity, time);
   // The level comes from the seasonal slot (agents) or the median; the spread from recent minutes,
   // floored at half the level: minute counts are bursty (two or three conversations landing in one
