@@ -62,3 +62,43 @@ for (const [source, r] of Object.entries(injection)) {
     )}  ${r.precision.toFixed(3).padStart(9)}  ${r.recall.toFixed(3).padStart(6)}  ${(100 * r.falsePositiveRate).toFixed(2).padStart(18)}%`,
   );
 }
+
+// The learned stage (detectors/injection-model.ts), not yet enabled in the detector: where it
+// stands, rules and model together, on the same data, on the valid split of its training data,
+// and on agentwatch's own hard negatives (scripts/injection-negatives.ts, held out of training).
+{
+  const { loadInjectionModel } = await import("../detectors/injection-model.ts");
+  const { hardNegatives } = await import("../scripts/injection-negatives.ts");
+  const model = loadInjectionModel();
+  const combined = scoreClassifier(
+    items,
+    (text, origin) => classifyInjection(text, origin, model).score,
+    0.5,
+  );
+  console.log("\nrules + learned model (not enabled yet), threshold 0.5:");
+  for (const [source, r] of Object.entries(combined)) {
+    console.log(
+      `${source.padEnd(13)} recall ${r.recall.toFixed(3)}  false-positive rate ${(100 * r.falsePositiveRate).toFixed(2)}%`,
+    );
+  }
+  const negatives = hardNegatives();
+  const flaggedNegatives = negatives.filter((t) => classifyInjection(t, "user", model).score >= 0.5).length;
+  console.log(
+    `hard negatives   false-positive rate ${((100 * flaggedNegatives) / negatives.length).toFixed(2)}% of ${negatives.length} (rules alone: ${((100 * negatives.filter((t) => classifyInjection(t, "user").score >= 0.5).length) / negatives.length).toFixed(2)}%)`,
+  );
+  const valid = readFileSync(`${datasets}/injection-train/valid.jsonl`, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { text: string; kind: string });
+  const byKind = new Map<string, [number, number]>();
+  for (const row of valid) {
+    const origin = row.kind === "benign_content" || row.kind === "indirect_injection" ? "tool" : "user";
+    const counts = byKind.get(row.kind) ?? [0, 0];
+    counts[0] += 1;
+    if (classifyInjection(row.text, origin, model).score >= 0.5) counts[1] += 1;
+    byKind.set(row.kind, counts);
+  }
+  console.log("injection-train valid split, rules + learned model (flagged share per kind):");
+  for (const [kind, [n, flagged]] of byKind)
+    console.log(`  ${kind.padEnd(20)} ${(flagged / n).toFixed(3)} of ${n}`);
+}

@@ -11,6 +11,8 @@
  * - character 4-grams of the lower-cased text with runs of spaces folded to one.
  */
 
+import { readFileSync } from "node:fs";
+
 export const BITS = 18;
 const SIZE = 1 << BITS;
 const MASK = SIZE - 1;
@@ -141,6 +143,16 @@ export function modelMargin(model: InjectionModel, features: SparseVector): numb
   return z;
 }
 
+/**
+ * The model's verdict as a score that is 0.5 at its threshold (chosen on the valid split for at
+ * most 1% false positives) and runs from 0 to 1 with its margin, so it combines with the rules'
+ * score, which is also read against 0.5.
+ */
+export function calibratedModelScore(model: InjectionModel, margin: number): number {
+  const at = Math.log(model.threshold / (1 - model.threshold));
+  return sigmoid(margin - at);
+}
+
 /** The model's probability that `text` is an attack. */
 export function modelScore(model: InjectionModel, text: string): number {
   return sigmoid(modelMargin(model, featurize(text)));
@@ -229,4 +241,14 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+let shipped: InjectionModel | undefined;
+
+/** The model shipped in detectors/models (read once; the detectors' factory and `scan` call it). */
+export function loadInjectionModel(): InjectionModel {
+  shipped ??= decodeModel(
+    JSON.parse(readFileSync(new URL("./models/injection-model.json", import.meta.url), "utf8")) as ModelFile,
+  );
+  return shipped;
 }

@@ -13,6 +13,14 @@
  *   downloaded code. A user asking for the same thing directly is not an injection.
  */
 
+import {
+  calibratedModelScore,
+  featurize,
+  type InjectionModel,
+  modelMargin,
+  topPhrases,
+} from "./injection-model.ts";
+
 export type Origin = "user" | "tool" | "retrieval" | "system";
 
 export interface InjectionEvidence {
@@ -374,12 +382,23 @@ const CONFUSABLES: Record<string, string> = {
 };
 const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join("")}]`, "g");
 
-/** Scores `text`; `origin` says whether it came from outside (tool, retrieval) or from a user. */
-export function classifyInjection(text: string, origin: Origin = "user"): InjectionVerdict {
+/**
+ * Scores `text`; `origin` says whether it came from outside (tool, retrieval) or from a user.
+ * With `model` (the learned stage, injection-model.ts), the text and everything the rules
+ * decoded from it are also scored by the model, and the verdict combines both stages.
+ */
+export function classifyInjection(
+  text: string,
+  origin: Origin = "user",
+  model?: InjectionModel,
+): InjectionVerdict {
   const external = origin === "tool" || origin === "retrieval";
   const evidence: InjectionEvidence[] = [];
   const fired = new Map<string, number>();
+  /** What the model reads: the text, and each thing decoded from it. */
+  const variants: [string, string | undefined][] = [];
   const scan = (candidate: string, via?: string, present = hintsIn(candidate)) => {
+    if (via !== undefined) variants.push([candidate, via]);
     if (present.size === 0) return;
     for (const rule of RULES) {
       if (rule.externalOnly && !external) continue;
@@ -395,6 +414,7 @@ export function classifyInjection(text: string, origin: Origin = "user"): Inject
   };
 
   const hints = hintsIn(text);
+  variants.push([text, undefined]);
   scan(text, undefined, hints);
   const shape = inspect(text);
   const invisible = shape.invisible;
@@ -429,7 +449,34 @@ export function classifyInjection(text: string, origin: Origin = "user"): Inject
 
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
-  return { score: Math.round((1 - keep) * 1000) / 1000, evidence };
+  const rules = 1 - keep;
+  if (!model) return { score: Math.round(rules * 1000) / 1000, evidence };
+  // The learned stage on the text and on what was decoded from it: its strongest reading.
+  let best = Number.NEGATIVE_INFINITY;
+  let bestVariant: [string, string | undefined] = [text, undefined];
+  for (const variant of variants) {
+    const margin = modelMargin(model, featurize(variant[0]));
+    if (margin > best) {
+      best = margin;
+      bestVariant = variant;
+    }
+  }
+  const learned = calibratedModelScore(model, best);
+  if (learned >= 0.5) {
+    evidence.push({
+      rule: "learned_model",
+      match:
+        `model score ${Math.round(learned * 1000) / 1000}: ${topPhrases(model, bestVariant[0]).join("; ")}`.slice(
+          0,
+          120,
+        ),
+      ...(bestVariant[1] ? { via: bestVariant[1] } : {}),
+    });
+  }
+  // One score: either stage alone can call it (each is 0.5 at its own threshold), and the two
+  // together are surer than either.
+  const score = 1 - (1 - rules) * (1 - learned);
+  return { score: Math.round(score * 1000) / 1000, evidence };
 }
 
 /** The hints present in `candidate` (one regular-expression pass), with the hints they contain. */

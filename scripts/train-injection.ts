@@ -24,6 +24,7 @@ import {
   type SparseVector,
   seeded,
 } from "../detectors/injection-model.ts";
+import { benignRequests } from "./injection-negatives.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DATA = resolve(ROOT, "../shared/datasets/injection-train");
@@ -50,7 +51,13 @@ function read(file: string): Row[] {
     .map((line) => JSON.parse(line) as Row);
 }
 
-const train = read("train.jsonl");
+// The public rows, and agentwatch's own benign requests (injection-negatives.ts: the public
+// benign prompts are mostly questions, and imperative requests looked like attacks without them).
+const OWN_SOURCE = "agentwatch:scripts/injection-negatives.ts";
+const train = [
+  ...read("train.jsonl"),
+  ...benignRequests().map((text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE })),
+];
 const valid = read("valid.jsonl");
 const started = performance.now();
 const features = train.map((row) => featurize(row.text));
@@ -132,7 +139,7 @@ figures.all_attacks = {
 };
 
 const file: ModelFile = {
-  ...encodeModel(weights, bias, round(threshold, 6)),
+  ...encodeModel(weights, bias, threshold),
   valid: figures,
   training: {
     data: "../shared/datasets/injection-train/train.jsonl (threshold and figures: valid.jsonl)",
