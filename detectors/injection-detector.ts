@@ -8,6 +8,7 @@
  * Evidence is the rules that fired and the matched text, redacted.
  */
 
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Severity } from "../lib/settings.ts";
 import { duration, httpUrl, secret, severity } from "../lib/settings.ts";
@@ -29,6 +30,29 @@ export interface InjectionOptions {
   attempt: { enabled: boolean; threshold: number; severity: Severity };
   rate: { enabled: boolean; minAttempts: number; robustZ: number; severity: Severity };
   entityTtlMs: number;
+  /**
+   * What never counts as injection for these events' agents (injection_attempt.allow): phrases,
+   * taken out of a text before it is judged (the rest of it still is), and SHA-256 digests of
+   * whole texts, not judged at all. A security-training bot's own lesson text, say.
+   */
+  allow?: { phrases: readonly string[]; sha256: readonly string[] };
+}
+
+/** The allowlist as the detector uses it: one case-insensitive literal alternation, a set of digests. */
+function compileAllowlist(allow: InjectionOptions["allow"]) {
+  const phrases =
+    allow && allow.phrases.length > 0
+      ? // Escaped literals only: an alternation without quantifiers, linear in the text.
+        new RegExp(allow.phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gi")
+      : undefined;
+  const digests = new Set((allow?.sha256 ?? []).map((d) => d.toLowerCase()));
+  return {
+    /** The text to judge, or undefined when the whole text is allowed. */
+    apply(text: string): string | undefined {
+      if (digests.size > 0 && digests.has(createHash("sha256").update(text).digest("hex"))) return undefined;
+      return phrases ? text.replace(phrases, " ") : text;
+    },
+  };
 }
 
 type Counter = CountSpike & { last_seen: number; recent: string[] };
@@ -55,6 +79,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
   };
   // A user without history usually sends no attempts at all: no warm-up, the minimum count still applies.
   const userRateOptions: CountSpikeOptions = { ...rateOptions, warmupWindows: 0 };
+  const allowlist = compileAllowlist(options.allow);
   return {
     name: "injection",
     eventTypes: ["prompt", "tool_result"],
@@ -64,7 +89,9 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
       const input = injectionInput(event);
       if (!input) return [];
       const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
-      const verdict = classifyInjection(input.text, input.origin);
+      const judged = allowlist.apply(input.text);
+      if (judged === undefined) return [];
+      const verdict = classifyInjection(judged, input.origin);
       const external = signals?.injection;
       const evidence: InjectionEvidence[] = verdict.evidence.map((e) => ({ ...e, match: redact(e.match) }));
       if (external !== undefined) evidence.push({ rule: "external_classifier", match: `score ${external}` });
@@ -162,6 +189,20 @@ const injectionAttemptSettings = z.strictObject({
   classifier: z
     .strictObject({ url: httpUrl, timeout: duration.prefault("2s"), token: secret.optional() })
     .optional(),
+  /**
+   * What never counts as injection (usually per agent, under agents[].detectors): `phrases`
+   * are taken out of a text before it is judged, case-insensitively; a text whose SHA-256
+   * (hex, of its UTF-8) is in `sha256` is not judged at all.
+   */
+  allow: z
+    .strictObject({
+      phrases: z.array(z.string().min(3, "must be at least 3 characters").max(500)).max(500).default([]),
+      sha256: z
+        .array(z.string().regex(/^[0-9a-fA-F]{64}$/, "must be a SHA-256 digest in hex (64 characters)"))
+        .max(10_000)
+        .default([]),
+    })
+    .prefault({}),
 });
 
 /** `detectors.injection_attempt`: one detector, `injection`, raises attempts and rates. */
@@ -180,6 +221,7 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
           severity: rate.severity,
         },
         entityTtlMs: 7 * 86_400_000,
+        allow: attempt.allow,
       }) as Detector,
     ];
   },
