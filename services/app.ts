@@ -261,7 +261,8 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
   });
 }
 
-function createStorage(config: Config, logger: Logger): Storage {
+/** The storage the config names (also what `agentwatch export-feedback` reads). */
+export function createStorage(config: Config, logger: Logger): Storage {
   if (config.storage.type === "embedded") return new EmbeddedStorage(config.data_dir);
   return new ElasticsearchStorage({
     node: config.storage.node,

@@ -5,11 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Agentwatch, ROLE_NAMES, type RoleName } from "./app.ts";
+import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
 import { Reloader } from "./reload.ts";
 import { loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
+import { createLogger } from "./runtime/logger.ts";
 import {
+  exportFeedback,
   offlineConfig,
   outputStream,
   parseScenarios,
@@ -39,9 +41,13 @@ const USAGE = `Usage:
   agentwatch replay EVENTS.ndjson [--config FILE]
       Runs the detectors over recorded events (NDJSON) with the thresholds of FILE (or the
       defaults) and prints the incidents they would have raised.
+  agentwatch export-feedback [--config FILE] [--out FILE]
+      The findings operators marked as false positives (POST /v1/incidents/{id}/false-positive),
+      as labelled NDJSON rows with the text they were raised on (label 0), to FILE or stdout:
+      what a team retrains the injection model on with its own traffic.
   agentwatch --version
 
-FILE defaults to ./agentwatch.yaml for start and config check.`;
+FILE defaults to ./agentwatch.yaml for start, config check and export-feedback.`;
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -78,6 +84,25 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (verb === "simulate" && rest.length === 0) return await runSimulate(values);
+    if (verb === "export-feedback" && rest.length === 0) {
+      const { config } = loadConfig(configFile);
+      const storage = createStorage(config, createLogger("warn", "export-feedback"));
+      await storage.start();
+      const out = outputStream(values.out);
+      try {
+        const rows = await exportFeedback(storage, (line) => out.write(`${line}\n`));
+        process.stderr.write(
+          `exported ${rows} labelled row${rows === 1 ? "" : "s"}${values.out ? ` to ${values.out}` : ""}\n`,
+        );
+      } finally {
+        await storage.stop();
+        if (values.out)
+          await new Promise((resolve) =>
+            (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(() => resolve(undefined)),
+          );
+      }
+      return 0;
+    }
     if (verb === "replay" && rest.length === 1) {
       const config = offlineConfig(values.config, (f) => loadConfig(f).config);
       const tty = process.stderr.isTTY;

@@ -10,6 +10,7 @@ import { Replayer } from "./replay.ts";
 import { type Config, parseConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
 import type { AgentEvent } from "./runtime/model.ts";
+import type { Storage } from "./runtime/storage/storage.ts";
 import { groundTruth, SCENARIOS, type Scenario, type SimulationOptions, simulate } from "./simulate.ts";
 
 export interface ScanResult {
@@ -245,4 +246,67 @@ export function readInput(file: string | undefined): string {
 
 export function outputStream(file: string | undefined): NodeJS.WritableStream {
   return file ? createWriteStream(file) : process.stdout;
+}
+
+/** One labelled row of `agentwatch export-feedback`, in the injection training data's form. */
+export interface FeedbackRow {
+  text: string;
+  label: 0;
+  kind: "benign_prompt" | "benign_content";
+  source: string;
+  detector: string;
+  agent_id: string;
+  event_id: string;
+  event_type: string;
+  marked_by: string;
+  marked_at: string;
+  comment: string | null;
+}
+
+/**
+ * The findings operators marked as false positives, as labelled rows (label 0) with the text of
+ * the events they were raised on: what a team retrains on (`npm run train:injection` reads the
+ * same form). Writes one JSON line per row; returns how many.
+ */
+export async function exportFeedback(storage: Storage, write: (line: string) => void): Promise<number> {
+  let rows = 0;
+  for (const status of ["resolved", "acknowledged", "open"] as const) {
+    for (const { incident } of await storage.listIncidents({ status, limit: 10_000 })) {
+      for (const feedback of incident.feedback ?? []) {
+        const events = await storage.getEvents(
+          feedback.event_ids.map((id) => ({ agent_id: incident.agent_id, id })),
+        );
+        for (const { event } of events) {
+          const text = feedbackText(event);
+          if (!text) continue;
+          const row: FeedbackRow = {
+            text,
+            label: 0,
+            kind:
+              event.type === "prompt" && (event.origin ?? "user") === "user"
+                ? "benign_prompt"
+                : "benign_content",
+            source: `agentwatch-feedback:${incident.id}/${feedback.finding_id}`,
+            detector: feedback.detector,
+            agent_id: event.agent_id,
+            event_id: event.id,
+            event_type: event.type,
+            marked_by: feedback.by,
+            marked_at: feedback.at,
+            comment: feedback.comment,
+          };
+          write(JSON.stringify(row));
+          rows += 1;
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** The text a detector judged in an event. */
+function feedbackText(event: AgentEvent): string | undefined {
+  if (event.text) return event.text;
+  if (event.type === "tool_call" && event.tool?.arguments) return JSON.stringify(event.tool.arguments);
+  return event.error?.message ?? event.change?.summary;
 }

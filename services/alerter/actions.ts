@@ -82,6 +82,71 @@ export class IncidentActions {
     });
   }
 
+  /**
+   * Mark an incident's findings (all of them, or those listed) as false positives: recorded in
+   * its `feedback`, audited, and the incident resolved (receivers told) if it was not. Marking a
+   * finding again changes nothing.
+   */
+  markFalsePositive(
+    id: string,
+    actor: string,
+    comment: string | null,
+    findingIds?: string[],
+  ): Promise<Incident> {
+    return this.#o.mutex.run(async () => {
+      const stored = await this.#require(id);
+      const { incident } = stored;
+      const known = new Set(incident.findings.map((f) => f.id));
+      const unknown = (findingIds ?? []).filter((f) => !known.has(f));
+      if (unknown.length > 0) {
+        throw new AgentwatchError(
+          "invalidRequest",
+          `finding_ids: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not among incident ${id}'s findings (it keeps its latest ${incident.findings.length})`,
+        );
+      }
+      const chosen = findingIds
+        ? incident.findings.filter((f) => findingIds.includes(f.id))
+        : incident.findings;
+      const marked = new Set((incident.feedback ?? []).map((f) => f.finding_id));
+      const at = new Date(this.#o.now()).toISOString();
+      incident.feedback = [
+        ...(incident.feedback ?? []),
+        ...chosen
+          .filter((f) => !marked.has(f.id))
+          .map((f) => ({
+            finding_id: f.id,
+            detector: f.detector,
+            verdict: "false_positive" as const,
+            event_ids: f.event_ids,
+            by: actor,
+            at,
+            comment,
+          })),
+      ];
+      const resolving = incident.status !== "resolved";
+      if (resolving) {
+        markResolved(stored, actor, this.#o.now());
+        this.#o.inhibitor.observe(incident);
+        incident.notes.push({ time: at, actor, action: "resolve", comment: comment ?? "false positive" });
+        await this.#o.dispatcher.enqueueAll(this.#o.notify.due(stored, this.#o.now()));
+      }
+      await this.#o.storage.putIncidents([stored]);
+      if (resolving) {
+        this.#o.metrics.incidentsResolved.inc({ how: "false_positive" });
+        this.#o.metrics.openIncidents.dec();
+      }
+      await this.#o.audit({
+        actor,
+        action: "false_positive",
+        target: `incident:${incident.id}`,
+        reason: comment,
+        incident_id: incident.id,
+        details: { agent_id: incident.agent_id, findings: chosen.map((f) => f.id), resolved: resolving },
+      });
+      return incident;
+    });
+  }
+
   /** Hold back the notifications of matching incidents for a while. */
   createSilence(input: NewSilence, actor: string): Promise<Silence> {
     return this.#o.mutex.run(async () => {

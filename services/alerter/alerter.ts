@@ -148,6 +148,16 @@ export class Alerter {
     return this.#actions.resolve(id, actor, comment);
   }
 
+  /** Operator action (actions.ts): mark an incident's findings as false positives (and resolve it). */
+  markFalsePositive(
+    id: string,
+    actor: string,
+    comment: string | null,
+    findingIds?: string[],
+  ): Promise<Incident> {
+    return this.#actions.markFalsePositive(id, actor, comment, findingIds);
+  }
+
   /** Operator action (actions.ts): hold back the notifications of matching incidents for a while. */
   createSilence(input: NewSilence, actor: string): Promise<Silence> {
     return this.#actions.createSilence(input, actor);

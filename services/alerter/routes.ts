@@ -17,6 +17,11 @@ const listQuery = z.strictObject({
 });
 
 const actionBody = z.strictObject({ comment: z.string().max(4096).optional() });
+const falsePositiveBody = z.strictObject({
+  comment: z.string().max(4096).optional(),
+  /** Only these findings (ids from the incident's `findings`); all of them when absent. */
+  finding_ids: z.array(z.string().min(1).max(256)).min(1).max(1000).optional(),
+});
 
 export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, alerter: Alerter): void {
   /** An active incident also says what holds back its notifications (why on-call was not paged). */
@@ -50,6 +55,20 @@ export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, a
     async (request) => {
       const body = parseInput(actionBody, request.body, "body");
       return alerter.acknowledge(request.params.id, principalOf(request).name, body.comment ?? null);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/incidents/:id/false-positive",
+    { config: { permission: "operate" } },
+    async (request) => {
+      const body = parseInput(falsePositiveBody, request.body ?? {}, "body");
+      return alerter.markFalsePositive(
+        request.params.id,
+        principalOf(request).name,
+        body.comment ?? null,
+        body.finding_ids,
+      );
     },
   );
 

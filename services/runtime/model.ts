@@ -18,6 +18,22 @@ export interface IngestedEvent {
 
 export type IncidentStatus = "open" | "acknowledged" | "resolved";
 
+/**
+ * An operator's verdict on a finding: it was a false positive. Kept with the incident, audited,
+ * and exported as labelled rows by `agentwatch export-feedback` so a team can retrain on its own
+ * traffic.
+ */
+export interface FindingFeedback {
+  finding_id: string;
+  detector: string;
+  verdict: "false_positive";
+  /** The events the finding was raised on (export-feedback reads their text). */
+  event_ids: string[];
+  by: string;
+  at: string;
+  comment: string | null;
+}
+
 export interface IncidentFinding {
   id: string;
   detector: string;
@@ -65,6 +81,8 @@ export interface Incident {
   detector_labels?: Record<string, Record<string, string>>;
   /** The flood-control group it counts in (alerting.group_by values; flood.ts). */
   flood_group?: string;
+  /** Operators' verdicts on its findings (POST /v1/incidents/{id}/false-positive). */
+  feedback?: FindingFeedback[];
   finding_count: number;
   /** The most recent findings (at most MAX_INCIDENT_FINDINGS), oldest first: the incident's timeline. */
   findings: IncidentFinding[];
@@ -152,6 +170,7 @@ export const AUDIT_ACTIONS = [
   "silence_create",
   "silence_delete",
   "config_reload",
+  "false_positive",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

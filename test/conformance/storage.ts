@@ -111,6 +111,19 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect(page.next_cursor).toBeNull();
     });
 
+    it("reads events back by (agent_id, id), leaving out those it does not have", async () => {
+      const s = await open("events-by-id");
+      await s.putEvents([ingested(1), ingested(2), ingested(1, { agent_id: "bot-b" })]);
+      const found = await s.getEvents([
+        { agent_id: "bot-a", id: "e2" },
+        { agent_id: "bot-b", id: "e1" },
+        { agent_id: "bot-a", id: "missing" },
+        { agent_id: "bot-c", id: "e1" },
+      ]);
+      expect(found.map((e) => `${e.event.agent_id}/${e.event.id}`).sort()).toEqual(["bot-a/e2", "bot-b/e1"]);
+      expect(await s.getEvents([])).toEqual([]);
+    });
+
     it("filters by agent, session, user, type and time, newest first", async () => {
       const s = await open("events-filter");
       await s.putEvents([

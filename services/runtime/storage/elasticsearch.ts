@@ -307,6 +307,27 @@ export class ElasticsearchStorage implements Storage {
     this.#dirty.add(this.#index("agents"));
   }
 
+  async getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]> {
+    if (refs.length === 0) return [];
+    return this.#call("read events", async () => {
+      await this.#refreshIfDirty(this.#pattern("events"));
+      const out: IngestedEvent[] = [];
+      // Event indices are daily by arrival: found by their key across them, 1,000 at a time.
+      for (let i = 0; i < refs.length; i += 1000) {
+        const keys = refs.slice(i, i + 1000).map((r) => `${r.agent_id}/${r.id}`);
+        const response = await this.#client.search<{ record: IngestedEvent }>({
+          index: this.#pattern("events"),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          size: keys.length,
+          query: { terms: { event_key: keys } },
+        });
+        for (const hit of response.hits.hits) out.push((hit._source as { record: IngestedEvent }).record);
+      }
+      return out;
+    });
+  }
+
   async queryEvents(query: EventQuery): Promise<EventPage> {
     return this.#call("search events", async () => {
       await this.#refreshIfDirty(this.#pattern("events"));

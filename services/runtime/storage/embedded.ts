@@ -131,6 +131,17 @@ export class EmbeddedStorage implements Storage {
     });
   }
 
+  async getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]> {
+    const db = this.#require();
+    const out: IngestedEvent[] = [];
+    const select = db.prepare("SELECT body FROM events WHERE agent_id = ? AND id = ?");
+    for (const ref of refs) {
+      const row = select.get(ref.agent_id, ref.id) as { body: string } | undefined;
+      if (row) out.push(JSON.parse(row.body) as IngestedEvent);
+    }
+    return out;
+  }
+
   async queryEvents(query: EventQuery): Promise<EventPage> {
     const db = this.#require();
     const where: string[] = [];

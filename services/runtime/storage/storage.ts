@@ -72,6 +72,8 @@ export interface Storage {
   /** Stores events; an event whose (agent_id, id) is already stored is left as it is. */
   putEvents(events: IngestedEvent[]): Promise<void>;
   queryEvents(query: EventQuery): Promise<EventPage>;
+  /** The stored events among these (agent_id, id) pairs, in no particular order; absent ones are left out. */
+  getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]>;
 
   /**
    * Which of these findings were recorded already (applied to an incident). Batched: the alerter
