@@ -3,7 +3,11 @@
  * ../shared/datasets/injection-train/train.jsonl and writes detectors/models/injection-model.json
  * with the figures on valid.jsonl that the model card and test/injection-model.test.ts quote.
  *
- *   npm run train:injection
+ *   npm run train:injection [-- --extra FEEDBACK.ndjson ...]
+ *
+ * `--extra` adds labelled rows in the same form (`{"text", "label", "kind"}`), such as what
+ * `agentwatch export-feedback` exports from a team's own false positives; the shipped model is
+ * trained without any.
  *
  * Deterministic: a seeded shuffle, a fixed number of epochs, no clock or randomness otherwise.
  * Logistic regression trained with AdaGrad (a per-feature step size, which suits sparse hashed
@@ -14,6 +18,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import {
   BITS,
   decodeModel,
@@ -54,8 +59,15 @@ function read(file: string): Row[] {
 // The public rows, and agentwatch's own benign requests (injection-negatives.ts: the public
 // benign prompts are mostly questions, and imperative requests looked like attacks without them).
 const OWN_SOURCE = "agentwatch:scripts/injection-negatives.ts";
+const extra = parseArgs({ options: { extra: { type: "string", multiple: true } } }).values.extra ?? [];
 const train = [
   ...read("train.jsonl"),
+  ...extra.flatMap((file) =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Row),
+  ),
   ...benignRequests().map((text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE })),
 ];
 const valid = read("valid.jsonl");
@@ -145,6 +157,7 @@ const file: ModelFile = {
     data: "../shared/datasets/injection-train/train.jsonl (threshold and figures: valid.jsonl)",
     rows: train.length,
     positives,
+    ...(extra.length > 0 ? { extra } : {}),
     ...SETTINGS,
   },
 };
