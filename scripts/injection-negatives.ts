@@ -156,3 +156,53 @@ export function hardNegatives(): string[] {
     sentences.flatMap((sentence) => FRAMES.map((frame) => frame(sentence))),
   );
 }
+
+// Training-side benign text that uses the words attacks use, the ordinary way. Its own
+// hand-written parts, disjoint from the held-out hard negatives above.
+const ORDINARY_VERBS = ["ignore", "skip", "override", "bypass", "disable", "forget", "drop", "reset"];
+const ORDINARY_OBJECTS = [
+  "a file in git",
+  "a failing test in pytest",
+  "an eslint warning on one line",
+  "the cache when I deploy",
+  "a column when I import the CSV",
+  "the default settings in VS Code",
+  "a CSS rule for one button",
+  "the firewall rule for my home lab",
+  "a saved Wi-Fi network on my laptop",
+  "the autosave in Word",
+];
+const ORDINARY_NOUNS = [
+  "instructions",
+  "prompt",
+  "password",
+  "system settings",
+  "rules",
+  "guidelines",
+  "previous version",
+];
+const ORDINARY_PLACES = [
+  "for the new dishwasher",
+  "in the onboarding document",
+  "on the admin page",
+  "for the team wiki",
+  "in the README",
+  "for my grandmother's tablet",
+  "for the chemistry lab",
+  "in the employee handbook",
+];
+
+/** Benign requests with the words attacks use (ignore, override, instructions, prompt, password ...): 208. */
+export function ordinaryTriggerWords(): string[] {
+  const how = ORDINARY_VERBS.flatMap((verb) =>
+    ORDINARY_OBJECTS.map((object) => `How do I ${verb} ${object}?`),
+  );
+  const about = ORDINARY_NOUNS.flatMap((noun) =>
+    ORDINARY_PLACES.map((place) => `Can you improve the ${noun} section ${place} so it is easier to read?`),
+  );
+  return [
+    ...how,
+    ...about,
+    ...ORDINARY_NOUNS.map((noun) => `Where can I find the ${noun} we agreed on last week?`),
+  ];
+}

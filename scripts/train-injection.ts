@@ -29,7 +29,7 @@ import {
   type SparseVector,
   seeded,
 } from "../detectors/injection-model.ts";
-import { benignRequests } from "./injection-negatives.ts";
+import { benignRequests, ordinaryTriggerWords } from "./injection-negatives.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DATA = resolve(ROOT, "../shared/datasets/injection-train");
@@ -68,7 +68,9 @@ const train = [
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Row),
   ),
-  ...benignRequests().map((text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE })),
+  ...[...benignRequests(), ...ordinaryTriggerWords()].map(
+    (text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE }),
+  ),
 ];
 const valid = read("valid.jsonl");
 const started = performance.now();
