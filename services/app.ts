@@ -26,6 +26,7 @@ import { type Bus, type Topic, Topics } from "./runtime/bus/bus.ts";
 import { EmbeddedBus } from "./runtime/bus/embedded.ts";
 import { KafkaBus } from "./runtime/bus/kafka.ts";
 import type { Config } from "./runtime/config.ts";
+import { DataDirLock } from "./runtime/data-dir-lock.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
 import { createLogger, type Logger } from "./runtime/logger.ts";
 import { Metrics } from "./runtime/metrics.ts";
@@ -59,6 +60,7 @@ export class Agentwatch {
   #lagTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
   readonly #reloader: Reloader | undefined;
+  #lock: DataDirLock | undefined;
 
   constructor(config: Config, options: AppOptions = {}) {
     this.config = config;
@@ -82,6 +84,11 @@ export class Agentwatch {
 
   async start(): Promise<void> {
     const { config, logger, metrics } = this;
+    // The embedded backends live in data_dir: one process there at a time.
+    if (config.bus.type === "embedded" || config.storage.type === "embedded") {
+      this.#lock = new DataDirLock(config.data_dir);
+      this.#lock.acquire();
+    }
     const bus = createBus(config, logger, metrics);
     this.#bus = bus;
     const storage = createStorage(config, logger);
@@ -186,7 +193,17 @@ export class Agentwatch {
 
     this.#lagTimer = setInterval(() => this.#updateLag(), 5000);
     this.#lagTimer.unref();
-    await server.listen({ host: config.server.host, port: config.server.port });
+    try {
+      await server.listen({ host: config.server.host, port: config.server.port });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new AgentwatchError(
+          "configInvalid",
+          `${config.server.host}:${config.server.port} is in use by another program; stop it, or set server.port`,
+        );
+      }
+      throw err;
+    }
     logger.info(
       {
         roles: this.roles,
@@ -212,6 +229,7 @@ export class Agentwatch {
       }
       await this.#storage?.stop();
       await this.#bus?.stop();
+      this.#lock?.release();
       this.logger.info("stopped");
     })();
     return this.#stopping;

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
 import { Reloader } from "./reload.ts";
-import { loadConfig, renderConfig } from "./runtime/config.ts";
+import { type Config, loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
 import { createLogger } from "./runtime/logger.ts";
 import {
@@ -245,9 +245,11 @@ async function start(configFile: string, roles: RoleName[] | undefined): Promise
     },
   });
   let app = new Agentwatch(config, { ...(roles ? { roles } : {}), reloader });
-  if (config.auth.tokens.some((t) => t.token.reveal().includes("change-me"))) {
+  const examples = exampleSecrets(config);
+  if (examples.length > 0) {
     app.logger.warn(
-      "a token still has its example value (contains 'change-me'); set the AW_*_TOKEN variables",
+      { keys: examples },
+      `${examples.join(", ")} still ${examples.length === 1 ? "has its" : "have their"} example value (contains 'change-me'): set AW_INGEST_TOKEN, AW_OPERATOR_TOKEN, AW_VIEWER_TOKEN, AW_HOOK_SECRET and AW_CONTROL_SECRET for anything but a try-out`,
     );
   }
   process.on("SIGHUP", () => {
@@ -275,6 +277,17 @@ async function start(configFile: string, roles: RoleName[] | undefined): Promise
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // Launched through `npm start` or `npx`, the server is npm's child, and a SIGTERM to npm's pid
+  // ends npm without reaching it: when the process that launched it goes, it stops as on SIGTERM.
+  // (Started by init, a service manager or a container runtime, its parent never changes.)
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphaned);
+    app.logger.info({ parent }, "the process that started agentwatch has exited; shutting down");
+    onSignal("SIGTERM");
+  }, 500);
+  orphaned.unref();
   try {
     await app.start();
   } catch (err) {
@@ -282,4 +295,20 @@ async function start(configFile: string, roles: RoleName[] | undefined): Promise
     throw err;
   }
   return new Promise<number>(() => undefined); // runs until a signal
+}
+
+/** The config keys whose secret still holds an example value (tokens, webhook and control secrets). */
+export function exampleSecrets(config: Config): string[] {
+  const keys: string[] = [];
+  config.auth.tokens.forEach((t, i) => {
+    if (t.token.reveal().includes("change-me")) keys.push(`auth.tokens[${i}].token (${t.name})`);
+  });
+  config.receivers.forEach((r, i) => {
+    if (r.type === "webhook" && r.secret.reveal().includes("change-me"))
+      keys.push(`receivers[${i}].secret (${r.name})`);
+  });
+  config.agents.forEach((a, i) => {
+    if (a.control?.secret.reveal().includes("change-me")) keys.push(`agents[${i}].control.secret (${a.id})`);
+  });
+  return keys;
 }
