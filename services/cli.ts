@@ -165,11 +165,15 @@ async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<
         "invalidRequest",
         '--post needs --token (an ingest token allowed for the simulated agents, e.g. agents: ["*"])',
       );
-    const sent = await postSimulation(args, values.post, values.token, (line) =>
+    const result = await postSimulation(args, values.post, values.token, (line) =>
       process.stderr.write(`${line}\n`),
     );
-    process.stderr.write(`posted ${sent} events to ${values.post}\n`);
-    return 0;
+    process.stderr.write(
+      `posted ${result.sent} events to ${values.post}: ${result.accepted} accepted, ${result.duplicates} duplicates, ${result.rejected} rejected\n`,
+    );
+    for (const r of result.reasons) process.stderr.write(`  rejected ${r.id ?? "(no id)"}: ${r.error}\n`);
+    // Nothing may be lost silently: a rejection fails the command.
+    return result.rejected > 0 ? 1 : 0;
   }
   const out = outputStream(values.out);
   const count = await writeSimulation(args, out, values.truth);

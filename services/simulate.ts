@@ -217,7 +217,8 @@ export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
       // Logins: now and then, with the odd typo first.
       if (random() < 0.02 * seasonality(minute, agent.utcOffset) + 0.001) {
         const principal = `user-${agent.id.slice(6)}-${Math.floor(random() * options.usersPerAgent)}`;
-        const ip = `10.${agent.id.slice(-2)}.${Math.floor(random() * 250)}.${Math.floor(random() * 250)}`;
+        // A valid IPv4 address: "10.00.15.91" (the agent number as written) is not one, and ingest refused it.
+        const ip = `10.${Number(agent.id.slice(-2))}.${Math.floor(random() * 250)}.${Math.floor(random() * 250)}`;
         if (random() < 0.08) batch.push(auth(agent.id, principal, ip, "failure", minute + 1000, id));
         batch.push(auth(agent.id, principal, ip, "success", minute + 9000, id));
       }

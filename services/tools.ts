@@ -6,6 +6,7 @@ import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { classifyInjection, type Origin } from "../detectors/injection.ts";
 import { findSensitive, redact } from "../detectors/sensitive.ts";
+import { EventValidator } from "./collector/event-schema.ts";
 import { Replayer } from "./replay.ts";
 import { type Config, parseConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
@@ -153,15 +154,26 @@ export async function writeSimulation(
 }
 
 /** Posts the simulation to a running agentwatch in batches of up to 1,000 events. */
+export interface PostResult {
+  sent: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** The first rejections, with the server's reasons. */
+  reasons: { id?: string; error: string }[];
+}
+
+/** Posts the simulated traffic; the result counts what the server accepted and refused, and why. */
 export async function postSimulation(
   args: SimulateArgs,
   url: string,
   token: string,
   log: (line: string) => void,
-): Promise<number> {
+): Promise<PostResult> {
   const options = simulationOptions(args);
   let batch: AgentEvent[] = [];
   let sent = 0;
+  const result: PostResult = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, reasons: [] };
   const flush = async () => {
     if (batch.length === 0) return;
     const body = `${batch.map((e) => JSON.stringify(e)).join("\n")}\n`;
@@ -172,7 +184,23 @@ export async function postSimulation(
         body,
       });
       const text = await res.text();
-      if (res.status === 202) break;
+      if (res.status === 202 || res.status === 400) {
+        // 202: some may still be refused; 400: all of them were. Either way, counted with reasons.
+        const answer = JSON.parse(text) as {
+          accepted?: number;
+          duplicates?: number;
+          rejected?: { id?: string; error: string }[];
+          error?: { details?: { rejected?: { id?: string; error: string }[] } };
+        };
+        const rejected = answer.rejected ?? answer.error?.details?.rejected ?? [];
+        result.accepted += answer.accepted ?? 0;
+        result.duplicates += answer.duplicates ?? 0;
+        result.rejected += rejected.length;
+        for (const r of rejected)
+          if (result.reasons.length < 10)
+            result.reasons.push({ id: r.id, error: r.error } as { id?: string; error: string });
+        break;
+      }
       if ((res.status === 429 || res.status === 503) && attempt < 20) {
         await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? 1) * 1000));
         continue;
@@ -191,7 +219,8 @@ export async function postSimulation(
     if (batch.length === 1000) await flush();
   }
   await flush();
-  return sent;
+  result.sent = sent;
+  return result;
 }
 
 /** Replays an NDJSON file of events (as posted, or as GET /v1/events returns them) through the detectors. */
@@ -202,6 +231,17 @@ export async function replayFile(
 ) {
   const total = (await stat(file)).size;
   const replayer = new Replayer(config);
+  // Events are checked exactly as ingest checks them (not their time against a clock: a replay
+  // is of the past); an event ingest would refuse is skipped, counted and said why.
+  const validator = new EventValidator({
+    maxTextBytes: config.limits.max_text_bytes,
+    maxAttributesBytes: config.limits.max_attributes_bytes,
+    maxToolArgumentsBytes: config.limits.max_tool_arguments_bytes,
+    maxAheadMs: config.limits.max_event_time_ahead,
+    maxBehindMs: config.limits.max_event_time_behind,
+  });
+  let rejected = 0;
+  const rejections: { line: number; id?: string; error: string }[] = [];
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
   let read = 0;
   let lineNo = 0;
@@ -220,15 +260,24 @@ export async function replayFile(
       );
     }
     // Lines from the collector's bus carry the event under "event".
-    const event = ((row as { event?: unknown }).event ?? row) as AgentEvent;
-    replayer.push(event);
+    const candidate = (row as { event?: unknown }).event ?? row;
+    const checked = validator.validate(candidate);
+    if (!checked.ok) {
+      rejected += 1;
+      if (rejections.length < 20) {
+        const id = (candidate as { id?: unknown }).id;
+        rejections.push({ line: lineNo, ...(typeof id === "string" ? { id } : {}), error: checked.error });
+      }
+      continue;
+    }
+    replayer.push(checked.event);
     if (progress && read - lastReport > total / 200) {
       lastReport = read;
       progress(read, total);
     }
   }
   progress?.(total, total);
-  return replayer.finish();
+  return { ...replayer.finish(), rejected, rejections };
 }
 
 /** The config for offline tools: the file's detector settings, or the defaults. */

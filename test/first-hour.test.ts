@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { exampleSecrets } from "../services/cli.ts";
 import { parseConfig } from "../services/runtime/config.ts";
 import { type AgentwatchProcess, startAgentwatch } from "./helpers/process.ts";
+import { TOKENS } from "./helpers/tokens.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/agentwatch.js");
@@ -121,5 +122,34 @@ describe("the first hour", () => {
         expect.stringMatching(/^agents\[\d\]\.control\.secret/),
       ]),
     );
+  });
+
+  it("simulate --post says what the server refused and why, and fails when anything was", async () => {
+    // Texts over 60 bytes are refused by this server: some of the simulated events are.
+    const aw = await startAgentwatch({ config: { limits: { max_text_bytes: 60 } } });
+    running.push(aw);
+    const result = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        "simulate",
+        "--agents",
+        "2",
+        "--users",
+        "3",
+        "--days",
+        "1",
+        "--attacks",
+        "none",
+        "--post",
+        aw.url,
+        "--token",
+        TOKENS.admin,
+      ],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/posted \d+ events to .*: \d+ accepted, 0 duplicates, [1-9]\d* rejected/);
+    expect(result.stderr).toMatch(/rejected \S+: text: is longer than the limit of 60 bytes/);
   });
 });

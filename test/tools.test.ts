@@ -1,6 +1,6 @@
 /** The offline commands through the real `agentwatch` entry point: scan, simulate, replay. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -90,9 +90,11 @@ describe("agentwatch simulate and replay", () => {
     expect(replay.code).toBe(0);
     const result = JSON.parse(replay.stdout) as {
       events: number;
+      rejected: number;
       incidents: { detectors: string[]; agent_id: string }[];
     };
     expect(result.events).toBeGreaterThan(50_000);
+    expect(result.rejected).toBe(0); // the simulation writes only events ingest accepts
     for (const label of labels) {
       for (const detector of label.expected_detectors) {
         expect(
@@ -101,6 +103,34 @@ describe("agentwatch simulate and replay", () => {
         ).toBe(true);
       }
     }
+  });
+
+  it("replay checks events as ingest does and says why it skipped one", () => {
+    const file = join(dir, "bad.ndjson");
+    const good = { id: "ok-1", time: "2026-11-20T10:00:00Z", type: "prompt", agent_id: "bot", text: "hi" };
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(good),
+        JSON.stringify({
+          ...good,
+          id: "bad-ip",
+          type: "auth",
+          source_ip: "10.00.15.91",
+          auth: { outcome: "failure" },
+        }),
+        JSON.stringify({ ...good, id: "no-text", text: undefined }),
+      ].join("\n"),
+    );
+    const replay = run(["replay", file]);
+    expect(replay.code).toBe(0);
+    const result = JSON.parse(replay.stdout);
+    expect(result.events).toBe(1);
+    expect(result.rejected).toBe(2);
+    expect(result.rejections).toEqual([
+      { line: 2, id: "bad-ip", error: "source_ip: must be an IPv4 or IPv6 address" },
+      { line: 3, id: "no-text", error: "text: required" },
+    ]);
   });
 
   it("refuses unknown scenarios and bad numbers with a clear message", () => {
