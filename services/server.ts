@@ -16,6 +16,7 @@ import { formatPath } from "./runtime/config.ts";
 import { AgentwatchError, asAgentwatchError } from "./runtime/errors.ts";
 import type { Logger } from "./runtime/logger.ts";
 import type { Metrics } from "./runtime/metrics.ts";
+import { describeIssue } from "./runtime/validation.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -204,7 +205,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   const problems = result.error.issues.map((issue) =>
     issue.code === "unrecognized_keys"
       ? `${issue.keys.join(", ")}: unknown ${issue.keys.length === 1 ? "parameter" : "parameters"}`
-      : `${formatPath(issue.path)}: ${issue.message}`,
+      : `${formatPath(issue.path)}: ${describeIssue(issue, input ?? {})}`,
   );
   throw new AgentwatchError("invalidRequest", `invalid ${what}: ${problems.join("; ")}`);
 }

@@ -51,6 +51,21 @@ describe("false-positive feedback", () => {
       return list.incidents.find((i: Json) => i.detector === "injection_attempt");
     });
 
+    // Acknowledged first: the audit trail calls it `ack`, as the endpoint does, and finds it by that name.
+    const ack = await aw.fetch(
+      `/v1/incidents/${incident.id}/ack`,
+      json(TOKENS.operator, { comment: "looking" }),
+    );
+    expect(ack.status).toBe(200);
+    const acks: Json = await (
+      await aw.fetch("/v1/audit?action=ack", { headers: bearer(TOKENS.viewer) })
+    ).json();
+    expect(acks.entries.map((e: Json) => [e.action, e.target])).toEqual([["ack", `incident:${incident.id}`]]);
+    const acked: Json = await (
+      await aw.fetch(`/v1/incidents/${incident.id}`, { headers: bearer(TOKENS.viewer) })
+    ).json();
+    expect(acked.notes).toEqual([expect.objectContaining({ action: "ack", comment: "looking" })]);
+
     expect(
       (await aw.fetch(`/v1/incidents/${incident.id}/false-positive`, json(TOKENS.viewer, {}))).status,
     ).toBe(403);

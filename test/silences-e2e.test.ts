@@ -100,6 +100,19 @@ describe("silences end to end", () => {
     expect((await both.json()).error.message).toMatch(/ends_at: give either ends_at or duration/);
   });
 
+  it("words every validation problem for a person, never in a parser's terms", async () => {
+    const res = await aw.fetch(
+      "/v1/silences",
+      send("POST", TOKENS.operator, { matchers: [{ name: "agent_id", value: 5 }], duration: "1h", limit: 1 }),
+    );
+    expect(res.status).toBe(400);
+    const { message } = (await res.json()).error;
+    expect(message).toContain("comment: required");
+    expect(message).toContain("matchers[0].value: must be a string (got the number 5)");
+    expect(message).toContain("limit: unknown parameter");
+    expect(message).not.toMatch(/Invalid input|expected string, received/);
+  });
+
   it("holds back a silenced incident's alert, pages the others, and sends it once the silence ends", async () => {
     const created = await aw.fetch(
       "/v1/silences",

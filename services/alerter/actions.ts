@@ -55,10 +55,10 @@ export class IncidentActions {
         stored.incident.acknowledged_at = now;
         stored.incident.acknowledged_by = actor;
       }
-      if (comment) stored.incident.notes.push({ time: now, actor, action: "acknowledge", comment });
+      if (comment) stored.incident.notes.push({ time: now, actor, action: "ack", comment });
       stored.incident.updated_at = now;
       await this.#o.storage.putIncidents([stored]);
-      await this.#audit("acknowledge", stored.incident, actor, comment);
+      await this.#audit("ack", stored.incident, actor, comment);
       return stored.incident;
     });
   }
@@ -213,7 +213,7 @@ export class IncidentActions {
     });
   }
 
-  #audit(action: "acknowledge" | "resolve", incident: Incident, actor: string, comment: string | null) {
+  #audit(action: "ack" | "resolve", incident: Incident, actor: string, comment: string | null) {
     return this.#o.audit({
       actor,
       action,

@@ -1,7 +1,7 @@
 /** Investigation API (contract §4): GET /v1/events and GET /v1/audit. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { AUDIT_ACTIONS, EVENT_TYPES } from "../runtime/model.ts";
+import { AUDIT_ACTIONS, type AuditEntry, EVENT_TYPES } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, queryParams } from "../server.ts";
 
@@ -43,7 +43,16 @@ export function registerInvestigationRoutes(app: FastifyInstance, storage: Stora
 
   app.get("/v1/audit", { config: { permission: "read" } }, async (request) => {
     const query = parseInput(auditQuery, request.query, "query");
-    return { entries: await storage.queryAudit(query) };
+    // `ack` is the one name (the endpoint's, the contract's); entries stored before it was are
+    // `acknowledge`: both are found by either, and shown as `ack`.
+    if (query.action === "ack" || query.action === "acknowledge") {
+      const found = [
+        ...(await storage.queryAudit({ ...query, action: "ack" })),
+        ...(await storage.queryAudit({ ...query, action: "acknowledge" })),
+      ].sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
+      return { entries: found.slice(0, query.limit).map(asAck) };
+    }
+    return { entries: (await storage.queryAudit(query)).map(asAck) };
   });
 }
 
@@ -53,4 +62,8 @@ function hasControlCharacters(text: string): boolean {
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
   }
   return false;
+}
+
+function asAck(entry: AuditEntry): AuditEntry {
+  return entry.action === "acknowledge" ? { ...entry, action: "ack" } : entry;
 }

@@ -48,7 +48,8 @@ export interface IncidentFinding {
 export interface IncidentNote {
   time: string;
   actor: string;
-  action: "acknowledge" | "resolve";
+  /** `ack` (as the endpoint and the audit trail name it; older notes say `acknowledge`) or `resolve`. */
+  action: "ack" | "acknowledge" | "resolve";
   comment: string;
 }
 
@@ -165,6 +166,8 @@ export type SilenceState = "pending" | "active" | "expired";
 export const AUDIT_ACTIONS = [
   "pause",
   "resume",
+  "ack",
+  /** What `ack` was stored as before it had one name everywhere; read as `ack`. */
   "acknowledge",
   "resolve",
   "silence_create",
