@@ -73,8 +73,8 @@ export async function main(argv: string[]): Promise<number> {
   const command = positionals.join(" ");
   try {
     if (command === "config check") {
-      const { config, path } = loadConfig(configFile);
-      process.stdout.write(`# ${path}: valid\n${renderConfig(config)}`);
+      const { config, path, raw } = loadConfig(configFile);
+      process.stdout.write(`# ${path}: valid\n${renderConfig(config, raw)}`);
       return 0;
     }
     if (command === "start") return await start(configFile, parseRoles(values.role ?? []));

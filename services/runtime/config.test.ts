@@ -227,6 +227,50 @@ describe("config", () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "auth: [unclosed\n");
     expect(() => loadConfig(bad)).toThrow(/is not valid YAML/);
-    expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/cannot read config file/);
+    expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(
+      /there is no config file .*missing\.yaml: copy agentwatch\.example\.yaml to it and edit it, or name another with --config FILE/,
+    );
+  });
+
+  it("suggests the key a typo meant, and lists every problem in one pass, agents' own settings included", () => {
+    let message = "";
+    try {
+      parseConfig(
+        {
+          ...minimal,
+          server: { port: 70000 },
+          detectors: { auth_bruteforce: { treshold: 3 } },
+          agents: [{ id: "bot", detectors: { auth_bruteforce: { threshold: 0, windw: "5m" } } }],
+        },
+        {},
+      );
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain("detectors.auth_bruteforce.treshold: unknown key; did you mean `threshold`?");
+    expect(message).toMatch(/server\.port: /);
+    expect(message).toMatch(/agents\[0\]\.detectors\.auth_bruteforce\.threshold: /);
+    expect(message).toContain(
+      "agents[0].detectors.auth_bruteforce.windw: unknown key; did you mean `window`?",
+    );
+  });
+
+  it("prints an effective config that is itself valid config: durations as durations, secrets as their variables", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aw-config-"));
+    const env = {
+      AW_INGEST_TOKEN: "ingest-token-0123456789",
+      AW_OPERATOR_TOKEN: "operator-token-0123456789",
+      AW_VIEWER_TOKEN: "viewer-token-0123456789",
+      AW_HOOK_SECRET: "hook-secret-0123456789",
+      AW_CONTROL_SECRET: "control-secret-0123456789",
+    };
+    const example = loadConfig(join(import.meta.dirname, "../../agentwatch.example.yaml"), env);
+    const rendered = renderConfig(example.config, example.raw);
+    expect(rendered).toContain("window: 5m");
+    expect(rendered).toContain("token: ${AW_INGEST_TOKEN}");
+    expect(rendered).not.toMatch(/change-me|0123456789|agent_detectors/);
+    const again = join(dir, "effective.yaml");
+    writeFileSync(again, rendered);
+    expect(loadConfig(again, env).config).toEqual(example.config);
   });
 });

@@ -8,6 +8,8 @@ import { isAbsolute, resolve } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { detectorsSettings } from "../../detectors/registry.ts";
+import { formatDuration } from "../../lib/duration.ts";
+import { Secret } from "../../lib/secret.ts";
 import { duration, httpUrl, isHttpUrl, type Severity, secret } from "../../lib/settings.ts";
 import { AgentwatchError } from "./errors.ts";
 import { matcherSchema, matchesEverything } from "./matchers.ts";
@@ -390,6 +392,8 @@ export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file, for messages. */
   path: string;
+  /** The file as read, before substitution (renderConfig writes secrets as the variables named there). */
+  raw: unknown;
 }
 
 /** A problem found while loading: where (a dotted key path) and what. */
@@ -451,7 +455,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
         for (const key of issue.keys) {
-          problems.push({ path: formatPath([...issue.path, key]), message: "unknown key" });
+          problems.push({ path: formatPath([...issue.path, key]), message: unknownKey(issue.path, key) });
         }
       } else {
         problems.push({ path: formatPath(issue.path), message: issue.message });
@@ -460,26 +464,32 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   }
   // Keyed by agent id, which may be any [A-Za-z0-9._:-] name, `__proto__` included: no prototype.
   const agentDetectors = Object.create(null) as Record<string, DetectorsConfig>;
-  if (result.success) {
-    const tree = substituted as { detectors?: unknown; agents?: { id?: string; detectors?: unknown }[] };
-    tree.agents?.forEach((agent, i) => {
-      if (agent.detectors === undefined) return;
-      const merged = detectorsSchema.safeParse(deepMerge(tree.detectors ?? {}, agent.detectors));
-      if (merged.success) {
-        agentDetectors[agent.id as string] = merged.data;
-        return;
-      }
-      for (const issue of merged.error.issues) {
-        const base = ["agents", i, "detectors", ...issue.path];
-        if (issue.code === "unrecognized_keys") {
-          for (const key of issue.keys)
-            problems.push({ path: formatPath([...base, key]), message: "unknown key" });
-        } else {
-          problems.push({ path: formatPath(base), message: issue.message });
+  // Agents' own detector settings are checked in the same pass, whatever else is wrong, so a
+  // second run never reveals problems the first did not list. Only what the agent itself sets
+  // is reported there (a global problem is reported once, at its own key).
+  const tree = substituted as { detectors?: unknown; agents?: { id?: string; detectors?: unknown }[] };
+  (Array.isArray(tree.agents) ? tree.agents : []).forEach((agent, i) => {
+    if (agent?.detectors === undefined) return;
+    const merged = detectorsSchema.safeParse(deepMerge(tree.detectors ?? {}, agent.detectors));
+    if (merged.success) {
+      agentDetectors[agent.id as string] = merged.data;
+      return;
+    }
+    for (const issue of merged.error.issues) {
+      const base = ["agents", i, "detectors", ...issue.path];
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          if (valueAt(agent.detectors, [...issue.path, key]) === undefined) continue;
+          problems.push({
+            path: formatPath([...base, key]),
+            message: unknownKey(["detectors", ...issue.path], key),
+          });
         }
+      } else if (valueAt(agent.detectors, issue.path) !== undefined) {
+        problems.push({ path: formatPath(base), message: issue.message });
       }
-    });
-  }
+    }
+  });
   if (problems.length > 0 || !result.success) {
     const lines = problems.map((p) => `  - ${p.path}: ${p.message}`);
     throw new AgentwatchError(
@@ -511,19 +521,127 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new AgentwatchError("configInvalid", `cannot read config file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+    throw new AgentwatchError(
+      "configInvalid",
+      missing
+        ? `there is no config file ${path}: copy agentwatch.example.yaml to it and edit it, or name another with --config FILE`
+        : `cannot read config file ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => `  - ${e.message.split("\n")[0]}`);
     throw new AgentwatchError("configInvalid", `${path} is not valid YAML:\n${lines.join("\n")}`);
   }
-  return { config: parseConfig(doc.toJS(), env, path), path };
+  const raw = doc.toJS();
+  return { config: parseConfig(raw, env, path), path, raw };
 }
 
-/** The effective config as YAML, secrets shown as `<secret>`. */
-export function renderConfig(config: Config): string {
-  return stringify(JSON.parse(JSON.stringify(config)));
+/** Keys whose value is a duration: the effective config writes them as durations ("5m"), as people do. */
+const DURATION_KEYS = new Set([
+  "retention",
+  "append_timeout",
+  "timeout",
+  "window",
+  "entity_ttl",
+  "recent_half_life",
+  "baseline_half_life",
+  "cooldown",
+  "warmup",
+  "silence",
+  "steady_for",
+  "group_interval",
+  "resolve_timeout",
+  "group_window",
+  "max_event_time_ahead",
+  "max_event_time_behind",
+]);
+
+/**
+ * The effective config as YAML that is itself valid config: defaults filled in, durations as
+ * durations, nothing agentwatch derived (agent_detectors). A secret is never shown: it is written
+ * as the `${VARIABLE}` it came from (`raw`, the file as read, says which), or `<secret>` when the
+ * file holds it literally.
+ */
+export function renderConfig(config: Config, raw?: unknown): string {
+  const { agent_detectors: _derived, ...rest } = config;
+  const render = (value: unknown, path: (string | number)[]): unknown => {
+    if (value instanceof Secret) {
+      const written = valueAt(raw, path);
+      return typeof written === "string" && /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/.test(written)
+        ? written.replace(/:-[^}]*\}$/, "}")
+        : "<secret>";
+    }
+    if (Array.isArray(value)) return value.map((v, i) => render(v, [...path, i]));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v, [...path, k])]));
+    }
+    const key = path.at(-1);
+    if (typeof value === "number" && typeof key === "string" && DURATION_KEYS.has(key))
+      return formatDuration(value);
+    return value;
+  };
+  return stringify(render(rest, []));
+}
+
+/** An unknown key's message, with the known key it is probably a typo of. */
+function unknownKey(path: readonly PropertyKey[], key: string): string {
+  const known = valueAt(
+    defaultsTree(),
+    path.filter((p) => typeof p === "string"),
+  );
+  if (known === null || typeof known !== "object" || Array.isArray(known)) return "unknown key";
+  const guess = closest(key, Object.keys(known));
+  return guess ? `unknown key; did you mean \`${guess}\`?` : "unknown key";
+}
+
+let defaults: unknown;
+/** Every key's default, to suggest the right spelling of a mistyped one. */
+function defaultsTree(): unknown {
+  defaults ??= configSchema.parse({
+    auth: { tokens: [{ name: "x", role: "admin", token: "x".repeat(16) }] },
+  });
+  return defaults;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  // One slip in a short word, two in a longer one: "bogus" is not a typo of "bus".
+  let bestDistance = (word.length <= 5 ? 1 : 2) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
+  let value = tree;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
