@@ -12,12 +12,15 @@ import { AgentwatchError } from "./runtime/errors.ts";
 import { createLogger } from "./runtime/logger.ts";
 import {
   exportFeedback,
+  foundKinds,
   offlineConfig,
   outputStream,
   parseScenarios,
   postSimulation,
   readInput,
   replayFile,
+  SCAN_KINDS,
+  type ScanKind,
   scanInput,
   writeSimulation,
 } from "./tools.ts";
@@ -27,12 +30,14 @@ const USAGE = `Usage:
       Runs agentwatch. Without --role, every role in one process (collector, detector,
       alerter, indexer). --role may be repeated or comma-separated.
   agentwatch config check [--config FILE]
-      Validates the config, lists every problem, and prints the effective config with
-      secrets shown as <secret>.
-  agentwatch scan [INPUT]
-      Checks text offline: JSONL with "text" (and optional "type": prompt, tool_result) or
-      plain text, from INPUT or stdin. Prints one JSON result per input: injection score and
-      evidence, PII and secrets found (positions and types), and the redacted text.
+      Validates the config, lists every problem, and prints the effective config (itself
+      valid config; secrets as the \${VARIABLE} they came from, or <secret>).
+  agentwatch scan [INPUT] [--fail-on injection,pii,secrets]
+      Checks text offline: JSONL with "text" (and optional "type": prompt, tool_result,
+      retrieval, response) or plain text (scanned whole, as one input), from INPUT or stdin.
+      Prints one JSON result per input: injection score and evidence, PII and secrets found
+      (positions and types), and the redacted text. Exits 3 when it found a kind named in
+      --fail-on (default: all three; injection counts from a score of 0.5), for CI.
   agentwatch simulate [--agents 50] [--users 20] [--days 8] [--start 2026-11-02] [--seed 1]
                       [--attacks all|none|stolen_key,brute_force,...]
                       [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
@@ -80,7 +85,14 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "start") return await start(configFile, parseRoles(values.role ?? []));
     const [verb, ...rest] = positionals;
     if (verb === "scan" && rest.length <= 1) {
-      scanInput(readInput(rest[0]), (line) => process.stdout.write(`${line}\n`));
+      const failOn = parseFailOn(values["fail-on"] ?? "injection,pii,secrets");
+      const results = scanInput(readInput(rest[0]), (line) => process.stdout.write(`${line}\n`));
+      // For CI: a finding of a kind in --fail-on exits 3 (1 is an error, 2 a usage mistake).
+      const found = new Set(results.flatMap((r) => foundKinds(r)).filter((k) => failOn.includes(k)));
+      if (found.size > 0) {
+        process.stderr.write(`agentwatch scan: found ${[...found].join(", ")}\n`);
+        return 3;
+      }
       return 0;
     }
     if (verb === "simulate" && rest.length === 0) return await runSimulate(values);
@@ -206,6 +218,7 @@ function parse(argv: string[]) {
       truth: { type: "string" },
       post: { type: "string" },
       token: { type: "string" },
+      "fail-on": { type: "string" },
     },
   });
 }
@@ -315,4 +328,19 @@ export function exampleSecrets(config: Config): string[] {
     if (a.control?.secret.reveal().includes("change-me")) keys.push(`agents[${i}].control.secret (${a.id})`);
   });
   return keys;
+}
+
+function parseFailOn(list: string): ScanKind[] {
+  const kinds = list
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k !== "");
+  const unknown = kinds.filter((k) => !(SCAN_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new AgentwatchError(
+      "invalidRequest",
+      `--fail-on: unknown kind ${unknown.join(", ")}; kinds are ${SCAN_KINDS.join(", ")}`,
+    );
+  }
+  return kinds as ScanKind[];
 }

@@ -49,7 +49,26 @@ export function scanText(text: string, type: string, index: number): ScanResult 
  * Input is JSONL (objects with `text` and optional `type`) when its first non-empty line is a
  * JSON object, and otherwise plain text: one input for the whole text.
  */
-export function scanInput(input: string, write: (line: string) => void): number {
+/** What `scan` may be told a text is (JSONL "type"). */
+export const SCAN_TYPES = ["prompt", "tool_result", "retrieval", "response"] as const;
+/** What a finding of `scan` can be, for --fail-on. */
+export const SCAN_KINDS = ["injection", "pii", "secrets"] as const;
+export type ScanKind = (typeof SCAN_KINDS)[number];
+
+/** Which kinds a result has found: injection at the detector's default threshold (0.5), any PII, any secret. */
+export function foundKinds(result: ScanResult): ScanKind[] {
+  const kinds: ScanKind[] = [];
+  if (result.injection.score >= 0.5) kinds.push("injection");
+  if (result.pii.length > 0) kinds.push("pii");
+  if (result.secrets.length > 0) kinds.push("secrets");
+  return kinds;
+}
+
+/**
+ * Scans JSONL (one object with "text", and "type" among SCAN_TYPES, per line) or plain text
+ * (scanned whole, as one input: it is not split into lines). Returns the results.
+ */
+export function scanInput(input: string, write: (line: string) => void): ScanResult[] {
   const lines = input.split("\n");
   const first = lines.find((l) => l.trim() !== "")?.trim() ?? "";
   let jsonl = false;
@@ -61,10 +80,11 @@ export function scanInput(input: string, write: (line: string) => void): number 
     }
   }
   if (!jsonl) {
-    write(JSON.stringify(scanText(input, "prompt", 0)));
-    return 1;
+    const result = scanText(input, "prompt", 0);
+    write(JSON.stringify(result));
+    return [result];
   }
-  let count = 0;
+  const results: ScanResult[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
     let row: { text?: unknown; type?: unknown };
@@ -78,10 +98,18 @@ export function scanInput(input: string, write: (line: string) => void): number 
     }
     if (typeof row.text !== "string")
       throw new AgentwatchError("invalidRequest", `line ${i + 1} has no "text" string`);
-    write(JSON.stringify(scanText(row.text, typeof row.type === "string" ? row.type : "prompt", count)));
-    count += 1;
+    const type = row.type ?? "prompt";
+    if (typeof type !== "string" || !(SCAN_TYPES as readonly string[]).includes(type)) {
+      throw new AgentwatchError(
+        "invalidRequest",
+        `line ${i + 1}: type must be one of ${SCAN_TYPES.join(", ")} (got ${JSON.stringify(type)})`,
+      );
+    }
+    const result = scanText(row.text, type, results.length);
+    write(JSON.stringify(result));
+    results.push(result);
   });
-  return count;
+  return results;
 }
 
 export interface SimulateArgs {
@@ -290,7 +318,17 @@ export function offlineConfig(file: string | undefined, load: (file: string) => 
 }
 
 export function readInput(file: string | undefined): string {
-  return readFileSync(file ?? 0, "utf8");
+  try {
+    return readFileSync(file ?? 0, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AgentwatchError(
+      "invalidRequest",
+      code === "ENOENT"
+        ? `there is no file ${file}`
+        : `cannot read ${file ?? "standard input"}: ${(err as Error).message}`,
+    );
+  }
 }
 
 export function outputStream(file: string | undefined): NodeJS.WritableStream {

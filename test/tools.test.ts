@@ -27,8 +27,10 @@ describe("agentwatch scan", () => {
         type: "tool_result",
       }),
     ].join("\n");
-    const { code, stdout } = run(["scan"], input);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = run(["scan"], input);
+    // It found something: exit 3, for CI (--fail-on, by default every kind).
+    expect(code).toBe(3);
+    expect(stderr).toContain("agentwatch scan: found injection, pii, secrets");
     const results = stdout
       .trim()
       .split("\n")
@@ -44,10 +46,30 @@ describe("agentwatch scan", () => {
 
   it("takes plain text as one input, and says which line of bad JSONL is wrong", () => {
     const plain = run(["scan"], "Hello there.\nNothing to see.\n");
+    expect(plain.code).toBe(0);
     expect(JSON.parse(plain.stdout)).toMatchObject({ index: 0, pii: [], secrets: [] });
     const bad = run(["scan"], '{"text": "ok"}\n{"text": \n');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/line 2 is not valid JSON/);
+  });
+
+  it("fails only on the kinds --fail-on names; refuses unknown types and kinds; a missing file is one line", () => {
+    const card = JSON.stringify({ text: "Card 4111 1111 1111 1111", type: "response" });
+    expect(run(["scan", "--fail-on", "injection,secrets"], card).code).toBe(0);
+    expect(run(["scan", "--fail-on", "pii"], card).code).toBe(3);
+    const kind = run(["scan", "--fail-on", "viruses"], card);
+    expect(kind.code).toBe(1);
+    expect(kind.stderr.trim()).toBe(
+      "agentwatch: --fail-on: unknown kind viruses; kinds are injection, pii, secrets",
+    );
+    const type = run(["scan"], JSON.stringify({ text: "hi", type: "email" }));
+    expect(type.code).toBe(1);
+    expect(type.stderr.trim()).toBe(
+      'agentwatch: line 1: type must be one of prompt, tool_result, retrieval, response (got "email")',
+    );
+    const missing = run(["scan", join(dir, "nope.jsonl")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`agentwatch: there is no file ${join(dir, "nope.jsonl")}`);
   });
 });
 
