@@ -66,7 +66,7 @@ export class Agentwatch {
     this.config = config;
     this.#reloader = options.reloader;
     this.roles = options.roles ?? ROLE_NAMES;
-    this.logger = options.logger ?? createLogger(config.log.level, this.roles.join(","));
+    this.logger = options.logger ?? createLogger(config.log.level, this.roles.join(","), config.log.format);
   }
 
   /** The address the HTTP server listens on, once started. */

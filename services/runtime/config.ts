@@ -270,6 +270,8 @@ export const configSchema = z
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        /** `json` for production (one object per line); `pretty`, a readable line; `auto`: pretty on a terminal. */
+        format: z.enum(["auto", "json", "pretty"]).default("auto"),
       })
       .prefault({}),
   })
