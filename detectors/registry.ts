@@ -14,6 +14,7 @@ import { exfiltrationDefinition } from "./exfiltration.ts";
 import { injectionAttemptDefinition, injectionRateDefinition } from "./injection-detector.ts";
 import { latencyDefinition } from "./latency.ts";
 import { messageRateDefinition } from "./message-rate.ts";
+import { pausedAgentActiveDefinition } from "./paused-agent.ts";
 import { spendCapDefinition } from "./spend-cap.ts";
 import { tokenSpikeDefinition } from "./token-spike.ts";
 import { newToolDefinition, toolShiftDefinition } from "./tool-usage.ts";
@@ -37,6 +38,7 @@ export const DETECTOR_DEFINITIONS = [
   secretLeakDefinition,
   messageRateDefinition,
   canaryLeakDefinition,
+  pausedAgentActiveDefinition,
 ] as const satisfies readonly DetectorDefinition[];
 
 type Definitions = (typeof DETECTOR_DEFINITIONS)[number];

@@ -23,6 +23,8 @@ export interface ObservedEvent {
   received?: number;
   /** Scores from external classifiers the runner consulted for this event (0..1). */
   signals?: { injection?: number };
+  /** Set when the event arrived while its agent's pause had been delivered (epoch ms). */
+  paused?: { since: number; deliveredAt: number };
 }
 
 export interface Detector<State = unknown> {

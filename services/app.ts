@@ -14,6 +14,7 @@ import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.
 import { registerCollector } from "./collector/collector.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
 import { KillSwitch } from "./control/kill-switch.ts";
+import { PauseBook } from "./control/pause-book.ts";
 import { registerAgentRoutes } from "./control/routes.ts";
 import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
@@ -110,7 +111,18 @@ export class Agentwatch {
     const audit = auditWriter(storage);
     const has = (role: RoleName) => this.roles.includes(role);
 
-    if (has("collector")) registerCollector(server, { bus, limits: config.limits, metrics });
+    if (has("collector")) {
+      // Events of a paused agent are still accepted (evidence), marked for paused_agent_active.
+      const pauses = new PauseBook(storage, logger);
+      await pauses.start();
+      this.#workers.push({ name: "pauses", stop: async () => pauses.stop() });
+      registerCollector(server, {
+        bus,
+        limits: config.limits,
+        metrics,
+        pauseOf: (agentId) => pauses.pauseOf(agentId),
+      });
+    }
     if (has("indexer")) {
       const indexer = new Indexer({ bus, storage, logger, metrics });
       await indexer.start();

@@ -33,6 +33,8 @@ export interface CollectorOptions {
   limits: Config["limits"];
   metrics: Metrics;
   now?: () => number;
+  /** The delivered pause an agent is under (control/pause-book.ts): its events are marked. */
+  pauseOf?: (agentId: string) => { since: string; delivered_at: string } | undefined;
 }
 
 export function registerCollector(app: FastifyInstance, options: CollectorOptions): void {
@@ -122,6 +124,7 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
             event,
             received_at: receivedAt,
             token: principal.name,
+            ...withPause(options.pauseOf?.(event.agent_id)),
           } satisfies IngestedEvent),
         })),
       );
@@ -148,4 +151,10 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
 function idOf(value: unknown): string | undefined {
   const id = (value as { id?: unknown } | null)?.id;
   return typeof id === "string" && id.length <= 128 ? id : undefined;
+}
+
+function withPause(
+  pause: { since: string; delivered_at: string } | undefined,
+): Pick<IngestedEvent, "while_paused"> {
+  return pause ? { while_paused: pause } : {};
 }

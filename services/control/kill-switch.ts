@@ -187,6 +187,7 @@ export class KillSwitch {
 function controlStatus(delivery: Delivery): ControlStatus {
   return {
     delivered: delivery.status === "delivered",
+    ...(delivery.status === "delivered" ? { delivered_at: new Date(delivery.updated_at).toISOString() } : {}),
     attempts: delivery.attempts,
     configured: true,
     delivery_id: delivery.id,

@@ -288,7 +288,10 @@ export class DetectorRunner {
       // The one place event time is disciplined: detectors get it within the skew of arrival,
       // and `received` (agentwatch's clock) for everything that evicts or ends a day.
       const time = Math.min(Math.max(stated, received - this.#o.maxBehindMs), received + this.#o.maxAheadMs);
-      return { event: ingested.event, time, received };
+      const since = Date.parse(ingested.while_paused?.since ?? "");
+      const deliveredAt = Date.parse(ingested.while_paused?.delivered_at ?? "");
+      const paused = Number.isNaN(since) || Number.isNaN(deliveredAt) ? undefined : { since, deliveredAt };
+      return { event: ingested.event, time, received, ...(paused ? { paused } : {}) };
     } catch (err) {
       return `not an event record: ${(err as Error).message}`;
     }

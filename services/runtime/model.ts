@@ -14,6 +14,12 @@ export interface IngestedEvent {
   received_at: string;
   /** Name (never the value) of the token that posted it. */
   token: string;
+  /**
+   * Set when the event arrived while its agent was paused and the pause had been delivered to
+   * its runtime: the pause's start and when the runtime acknowledged it. Such events are still
+   * accepted (they are evidence) and the paused_agent_active detector judges them.
+   */
+  while_paused?: { since: string; delivered_at: string };
 }
 
 export type IncidentStatus = "open" | "acknowledged" | "resolved";
@@ -119,6 +125,8 @@ export interface ControlStatus {
   delivery_id?: string;
   /** The sequence of the latest command sent (ControlCommand.sequence). */
   sequence?: number;
+  /** When the runtime answered 2xx to the latest command (it has acted). */
+  delivered_at?: string;
   last_error?: string;
 }
 
