@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
+import { OPERATOR_USAGE, runOperator } from "./operator-cli.ts";
 import { Reloader } from "./reload.ts";
 import { type Config, loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
@@ -50,6 +51,7 @@ const USAGE = `Usage:
       The findings operators marked as false positives (POST /v1/incidents/{id}/false-positive),
       as labelled NDJSON rows with the text they were raised on (label 0), to FILE or stdout:
       what a team retrains the injection model on with its own traffic.
+${OPERATOR_USAGE}
   agentwatch --version
 
 FILE defaults to ./agentwatch.yaml for start, config check and export-feedback.`;
@@ -96,6 +98,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (verb === "simulate" && rest.length === 0) return await runSimulate(values);
+    if (verb === "incidents" || verb === "agents" || verb === "silences") {
+      return await runOperator(verb, rest, values, (text) => process.stdout.write(text));
+    }
     if (verb === "export-feedback" && rest.length === 0) {
       const { config } = loadConfig(configFile);
       const storage = createStorage(config, createLogger("warn", "export-feedback"));
@@ -219,6 +224,15 @@ function parse(argv: string[]) {
       post: { type: "string" },
       token: { type: "string" },
       "fail-on": { type: "string" },
+      url: { type: "string" },
+      json: { type: "boolean" },
+      status: { type: "string" },
+      agent: { type: "string" },
+      comment: { type: "string" },
+      reason: { type: "string" },
+      matcher: { type: "string", multiple: true },
+      duration: { type: "string" },
+      state: { type: "string" },
     },
   });
 }
