@@ -572,9 +572,15 @@ export function renderConfig(config: Config, raw?: unknown): string {
   const render = (value: unknown, path: (string | number)[]): unknown => {
     if (value instanceof Secret) {
       const written = valueAt(raw, path);
-      return typeof written === "string" && /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/.test(written)
-        ? written.replace(/:-[^}]*\}$/, "}")
-        : "<secret>";
+      if (
+        typeof written !== "string" ||
+        !/^\$\{[A-Za-z_][A-Za-z0-9_]{0,255}(?::-[^$}]{0,1024})?\}$/.test(written)
+      ) {
+        return "<secret>";
+      }
+      // The variable's name, without its default (which may be a secret itself).
+      const name = written.slice(2, written.includes(":-") ? written.indexOf(":-") : -1);
+      return `\${${name}}`;
     }
     if (Array.isArray(value)) return value.map((v, i) => render(v, [...path, i]));
     if (value !== null && typeof value === "object") {
