@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Agentwatch } from "../services/app.ts";
 import { parseConfig } from "../services/runtime/config.ts";
+import { bruteForceFailures } from "./attacks.ts";
 
 const { values } = parseArgs({
   options: {
@@ -89,13 +90,7 @@ const post = (events: unknown[]) =>
  * webhook arrives, or undefined when it did not within 10 s.
  */
 async function bruteForce(principal: string): Promise<number | undefined> {
-  const failures = Array.from({ length: 10 }, (_, i) => ({
-    id: `atk-${principal}-${i}`,
-    time: new Date().toISOString(),
-    type: "auth",
-    agent_id: "agent-1",
-    auth: { outcome: "failure", principal },
-  }));
+  const failures = bruteForceFailures(`atk-${principal}`, "agent-1", principal);
   await post(failures.slice(0, 9));
   const sent = performance.now();
   await post(failures.slice(9));

@@ -16,6 +16,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { startAgentwatch } from "../test/helpers/process.ts";
 import { TOKENS } from "../test/helpers/tokens.ts";
+import { bruteForceFailures } from "./attacks.ts";
 
 const { values } = parseArgs({
   options: {
@@ -130,13 +131,7 @@ const attacks = (async () => {
   for (let a = 0; performance.now() < deadline - 2000; a += 1) {
     attacksTried += 1;
     const principal = `victim-${a}`;
-    const failures = Array.from({ length: 10 }, (_, i) => ({
-      id: `atk-${a}-${i}`,
-      time: new Date().toISOString(),
-      type: "auth",
-      agent_id: "support-bot",
-      auth: { outcome: "failure", principal },
-    }));
+    const failures = bruteForceFailures(`atk-${a}`, "support-bot", principal);
     await post(failures.slice(0, 9));
     const sent = performance.now();
     await post(failures.slice(9));

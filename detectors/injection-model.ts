@@ -231,18 +231,6 @@ export function decodeModel(file: ModelFile): InjectionModel {
   return { bias: file.bias, weights, threshold: file.threshold };
 }
 
-/** A deterministic generator (mulberry32) for the training's shuffles. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let shipped: InjectionModel | undefined;
 
 /** The model shipped in detectors/models (read once; the detectors' factory and `scan` call it). */

@@ -27,8 +27,8 @@ import {
   type ModelFile,
   modelMargin,
   type SparseVector,
-  seeded,
 } from "../detectors/injection-model.ts";
+import { seededRandom } from "../lib/random.ts";
 import { benignRequests, ordinaryTriggerWords } from "./injection-negatives.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -83,7 +83,7 @@ const weights = new Float32Array(size);
 const squared = new Float64Array(size); // AdaGrad's sum of squared gradients
 let bias = 0;
 let biasSquared = 0;
-const random = seeded(SETTINGS.seed);
+const random = seededRandom(SETTINGS.seed);
 const order = train.map((_, i) => i);
 for (let epoch = 0; epoch < SETTINGS.epochs; epoch += 1) {
   // Fisher-Yates with the seeded generator: the same order every run.

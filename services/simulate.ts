@@ -9,6 +9,7 @@
  * error. Attacks are added on top at given times, each with its ground truth: which agent, when,
  * and which detectors should catch it.
  */
+import { seededRandom } from "../lib/random.ts";
 import type { AgentEvent } from "./runtime/model.ts";
 
 export const SCENARIOS = [
@@ -130,18 +131,6 @@ const ANSWERS = [
   "The refund was approved and should reach the account within five business days.",
 ];
 
-/** A small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function poisson(random: () => number, lambda: number): number {
   const limit = Math.exp(-lambda);
   let k = 0;
@@ -183,7 +172,7 @@ function agentId(i: number): string {
 
 /** The events of the simulation, in time order. */
 export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const silent = new Map(
     options.attacks.filter((a) => a.scenario === "silent_agent").map((a) => [a.agent, options.start + a.at]),

@@ -4,12 +4,11 @@
  * records the state and audits who did it: the policy. Another agent's incident, which the
  * policy does not match, pauses nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
-import { Receiver, signedWith } from "./helpers/receiver.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually } from "./helpers/process.ts";
+import { signedWith } from "./helpers/receiver.ts";
 import { AGENT, bearer, OTHER_AGENT, TOKENS } from "./helpers/tokens.ts";
-
-const CONTROL_SECRET = "control-secret-for-tests";
+import { agentwatchWithReceiver, CONTROL_SECRET, controlledAgent } from "./helpers/with-receiver.ts";
 
 function authFailures(agent: string, count: number) {
   return Array.from({ length: count }, (_, i) => ({
@@ -22,40 +21,25 @@ function authFailures(agent: string, count: number) {
 }
 
 describe("auto-pause policy end to end", () => {
-  const receiver = new Receiver();
-  let aw: AgentwatchProcess;
-
-  beforeAll(async () => {
-    await receiver.start();
-    aw = await startAgentwatch({
-      config: {
-        receivers: [
-          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
-        ],
-        agents: [
-          { id: AGENT, control: { url: `${receiver.url}/control`, secret: CONTROL_SECRET } },
-          { id: OTHER_AGENT, control: { url: `${receiver.url}/control-other`, secret: CONTROL_SECRET } },
-        ],
-        alerting: {
-          auto_pause: [
-            {
-              name: "support-bruteforce",
-              matchers: [
-                { name: "agent_id", value: AGENT },
-                { name: "detector", value: "auth_.*", op: "=~" },
-              ],
-            },
+  const setup = agentwatchWithReceiver((receiver) => ({
+    agents: [controlledAgent(receiver, AGENT), controlledAgent(receiver, OTHER_AGENT, "/control-other")],
+    alerting: {
+      auto_pause: [
+        {
+          name: "support-bruteforce",
+          matchers: [
+            { name: "agent_id", value: AGENT },
+            { name: "detector", value: "auth_.*", op: "=~" },
           ],
         },
-        detectors: { auth_bruteforce: { threshold: 5, window: "5m" } },
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await aw?.stop();
-    aw?.cleanup();
-    await receiver.stop();
+      ],
+    },
+    detectors: { auth_bruteforce: { threshold: 5, window: "5m" } },
+  }));
+  const { receiver } = setup;
+  let aw: AgentwatchProcess;
+  beforeAll(() => {
+    aw = setup.aw;
   });
 
   it("pauses the matching agent once, as the policy, and leaves the other running", async () => {

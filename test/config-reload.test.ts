@@ -5,25 +5,17 @@
  */
 
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentwatchProcess,
   eventually,
+  freePort,
   type Json,
   startAgentwatch,
   writeConfig,
 } from "./helpers/process.ts";
 import { Receiver } from "./helpers/receiver.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("config reload", () => {
   const receiver = new Receiver();

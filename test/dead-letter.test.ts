@@ -5,10 +5,13 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { type BusRecord, Topics } from "../services/runtime/bus/bus.ts";
-import { EmbeddedBus } from "../services/runtime/bus/embedded.ts";
-import { createLogger } from "../services/runtime/logger.ts";
-import { Metrics } from "../services/runtime/metrics.ts";
-import { type AgentwatchProcess, eventually, launch, startAgentwatch } from "./helpers/process.ts";
+import {
+  type AgentwatchProcess,
+  eventually,
+  launch,
+  openEmbeddedLog,
+  startAgentwatch,
+} from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
 describe("dead-letter topic", () => {
@@ -18,16 +21,7 @@ describe("dead-letter topic", () => {
     aw?.cleanup();
   });
 
-  const openLog = async () => {
-    const bus = new EmbeddedBus({
-      dataDir: aw.dataDir,
-      retentionMs: 86_400_000,
-      logger: createLogger("silent"),
-      metrics: new Metrics(),
-    });
-    await bus.start();
-    return bus;
-  };
+  const openLog = () => openEmbeddedLog(aw.dataDir);
 
   it("sets undecodable records aside with the reason and goes on", async () => {
     aw = await startAgentwatch();

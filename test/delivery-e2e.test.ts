@@ -3,43 +3,31 @@
  * until it answers 2xx (and the agent's state says so), and an incident with no new finding for
  * `resolve_timeout` is resolved and the receiver told.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
-import { Receiver } from "./helpers/receiver.ts";
-import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually } from "./helpers/process.ts";
+import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
+import { agentwatchWithReceiver, controlledAgent } from "./helpers/with-receiver.ts";
 
 describe("deliveries through the real process", () => {
-  const receiver = new Receiver();
+  const setup = agentwatchWithReceiver(
+    (receiver) => ({
+      agents: [controlledAgent(receiver, AGENT)],
+      detectors: { auth_bruteforce: { threshold: 3, window: "1m" } },
+      alerting: { resolve_timeout: "2s", group_interval: "1s" },
+    }),
+    (receiver) => receiver.status.set("/control", 503),
+  );
+  const { receiver } = setup;
   let aw: AgentwatchProcess;
-
-  beforeAll(async () => {
-    await receiver.start();
-    receiver.status.set("/control", 503);
-    aw = await startAgentwatch({
-      config: {
-        receivers: [
-          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
-        ],
-        agents: [
-          { id: AGENT, control: { url: `${receiver.url}/control`, secret: "control-secret-0123456789" } },
-        ],
-        detectors: { auth_bruteforce: { threshold: 3, window: "1m" } },
-        alerting: { resolve_timeout: "2s", group_interval: "1s" },
-      },
-    });
-  });
-  afterAll(async () => {
-    await aw?.stop();
-    aw?.cleanup();
-    await receiver.stop();
+  beforeAll(() => {
+    aw = setup.aw;
   });
 
   it("retries the control call until the agent's runtime answers 2xx", async () => {
-    const res = await aw.fetch(`/v1/agents/${AGENT}/pause`, {
-      method: "POST",
-      headers: { ...bearer(TOKENS.operator), "content-type": "application/json" },
-      body: JSON.stringify({ reason: "runtime is down" }),
-    });
+    const res = await aw.fetch(
+      `/v1/agents/${AGENT}/pause`,
+      postJson(TOKENS.operator, { reason: "runtime is down" }),
+    );
     expect(res.status).toBe(200);
     const state = await res.json();
     expect(state.state).toBe("paused");

@@ -3,13 +3,16 @@
  * a brute-force incident out to a signed webhook, the kill switch to the agent's control URL,
  * and the incident, agent state, events and audit trail read back through the API.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
-import { Receiver, signedWith } from "./helpers/receiver.ts";
-import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
-
-const HOOK_SECRET = "hook-secret-for-tests";
-const CONTROL_SECRET = "control-secret-for-tests";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually } from "./helpers/process.ts";
+import { signedWith } from "./helpers/receiver.ts";
+import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
+import {
+  agentwatchWithReceiver,
+  CONTROL_SECRET,
+  controlledAgent,
+  HOOK_SECRET,
+} from "./helpers/with-receiver.ts";
 
 function authFailure(i: number, principal = "alice") {
   return {
@@ -22,42 +25,22 @@ function authFailure(i: number, principal = "alice") {
   };
 }
 
-function json(token: string, body: unknown): RequestInit {
-  return {
-    method: "POST",
-    headers: { ...bearer(token), "content-type": "application/json" },
-    body: JSON.stringify(body),
-  };
-}
-
 describe("agentwatch end to end (embedded)", () => {
-  const receiver = new Receiver();
+  const setup = agentwatchWithReceiver((receiver) => ({
+    agents: [controlledAgent(receiver, AGENT)],
+    detectors: { auth_bruteforce: { threshold: 10, window: "5m" } },
+  }));
+  const { receiver } = setup;
   let aw: AgentwatchProcess;
-
-  beforeAll(async () => {
-    await receiver.start();
-    aw = await startAgentwatch({
-      config: {
-        receivers: [
-          { name: "oncall-hook", type: "webhook", url: `${receiver.url}/alerts`, secret: HOOK_SECRET },
-        ],
-        agents: [{ id: AGENT, control: { url: `${receiver.url}/control`, secret: CONTROL_SECRET } }],
-        detectors: { auth_bruteforce: { threshold: 10, window: "5m" } },
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await aw?.stop();
-    aw?.cleanup();
-    await receiver.stop();
+  beforeAll(() => {
+    aw = setup.aw;
   });
 
   let incidentId = "";
 
   it("raises a brute-force incident and delivers it to the signed webhook", async () => {
     const events = Array.from({ length: 10 }, (_, i) => authFailure(i));
-    const posted = await aw.fetch("/v1/events", json(TOKENS.ingest, events));
+    const posted = await aw.fetch("/v1/events", postJson(TOKENS.ingest, events));
     expect(posted.status).toBe(202);
     expect(await posted.json()).toEqual({ accepted: 10, duplicates: 0, rejected: [] });
     const sentAt = Date.now();
@@ -114,7 +97,7 @@ describe("agentwatch end to end (embedded)", () => {
   it("pauses the agent, calls its control URL signed, and keeps the first pause on a repeat", async () => {
     const paused = await aw.fetch(
       `/v1/agents/${AGENT}/pause`,
-      json(TOKENS.operator, { reason: "brute force on login", incident_id: incidentId }),
+      postJson(TOKENS.operator, { reason: "brute force on login", incident_id: incidentId }),
     );
     expect(paused.status).toBe(200);
     const state = await paused.json();
@@ -137,7 +120,7 @@ describe("agentwatch end to end (embedded)", () => {
     });
 
     const again = await (
-      await aw.fetch(`/v1/agents/${AGENT}/pause`, json(TOKENS.admin, { reason: "second opinion" }))
+      await aw.fetch(`/v1/agents/${AGENT}/pause`, postJson(TOKENS.admin, { reason: "second opinion" }))
     ).json();
     expect(again.since).toBe(state.since);
     expect(again.by).toBe("oncall");
@@ -180,7 +163,7 @@ describe("agentwatch end to end (embedded)", () => {
 
     await aw.fetch(
       "/v1/events",
-      json(TOKENS.ingest, {
+      postJson(TOKENS.ingest, {
         id: "tool-1",
         time: new Date().toISOString(),
         type: "tool_call",
@@ -206,7 +189,7 @@ describe("agentwatch end to end (embedded)", () => {
   it("resolves the incident and tells the receiver", async () => {
     const res = await aw.fetch(
       `/v1/incidents/${incidentId}/resolve`,
-      json(TOKENS.operator, { comment: "blocked IP" }),
+      postJson(TOKENS.operator, { comment: "blocked IP" }),
     );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "resolved", resolved_by: "oncall" });
@@ -218,7 +201,7 @@ describe("agentwatch end to end (embedded)", () => {
 
   it("resumes the agent and records every action in the audit trail", async () => {
     const resumed = await (
-      await aw.fetch(`/v1/agents/${AGENT}/resume`, json(TOKENS.operator, { reason: "attacker blocked" }))
+      await aw.fetch(`/v1/agents/${AGENT}/resume`, postJson(TOKENS.operator, { reason: "attacker blocked" }))
     ).json();
     expect(resumed).toMatchObject({ state: "active", by: "oncall", reason: "attacker blocked" });
     await receiver.waitFor((r) => r.path === "/control" && JSON.parse(r.body).action === "resume");
@@ -258,7 +241,7 @@ describe("agentwatch end to end (embedded)", () => {
       /agentwatch_incidents_opened_total\{detector="auth_bruteforce",severity="critical"\} 2/,
     );
     expect(text).toMatch(
-      /agentwatch_notification_attempts_total\{kind="alert",target="oncall-hook",outcome="success"\} 3/,
+      /agentwatch_notification_attempts_total\{kind="alert",target="hook",outcome="success"\} 3/,
     );
     expect(text).toMatch(/agentwatch_incidents_open 1/);
     expect(text).toMatch(/agentwatch_http_request_duration_seconds_bucket/);

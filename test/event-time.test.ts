@@ -11,12 +11,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
-import { EmbeddedBus } from "../services/runtime/bus/embedded.ts";
 import { parseConfig } from "../services/runtime/config.ts";
-import { createLogger } from "../services/runtime/logger.ts";
-import { Metrics } from "../services/runtime/metrics.ts";
 import type { AgentEvent, Finding } from "../services/runtime/model.ts";
-import { type AgentwatchProcess, eventually, type Json, launch, startAgentwatch } from "./helpers/process.ts";
+import {
+  type AgentwatchProcess,
+  eventually,
+  type Json,
+  launch,
+  openEmbeddedLog,
+  startAgentwatch,
+} from "./helpers/process.ts";
 import { AGENT, bearer, OTHER_AGENT, TOKENS } from "./helpers/tokens.ts";
 
 const FAR_FUTURE = "9999-12-31T23:59:59Z";
@@ -61,13 +65,7 @@ describe("event time at the collector", () => {
   it("a far-future record already in the log is clamped: a brute force on another agent still raises its incident, before and after a restart", async () => {
     await aw.stop();
     // Planted straight into the log, as a record from another producer or an older version would be.
-    const bus = new EmbeddedBus({
-      dataDir: aw.dataDir,
-      retentionMs: 86_400_000,
-      logger: createLogger("silent"),
-      metrics: new Metrics(),
-    });
-    await bus.start();
+    const bus = await openEmbeddedLog(aw.dataDir);
     const received = new Date().toISOString();
     const planted = (id: string, event: Record<string, unknown>) => ({
       key: OTHER_AGENT,

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
-import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
+import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/agentwatch.js");
 const LESSON =
@@ -23,16 +23,10 @@ describe("false-positive feedback", () => {
     aw?.cleanup();
   });
 
-  const json = (token: string, body: unknown): RequestInit => ({
-    method: "POST",
-    headers: { ...bearer(token), "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-
   it("records the verdict, resolves the incident and audits it; export-feedback writes the labelled row", async () => {
     const posted = await aw.fetch(
       "/v1/events",
-      json(TOKENS.ingest, [
+      postJson(TOKENS.ingest, [
         {
           id: "lesson-1",
           time: new Date().toISOString(),
@@ -54,7 +48,7 @@ describe("false-positive feedback", () => {
     // Acknowledged first: the audit trail calls it `ack`, as the endpoint does, and finds it by that name.
     const ack = await aw.fetch(
       `/v1/incidents/${incident.id}/ack`,
-      json(TOKENS.operator, { comment: "looking" }),
+      postJson(TOKENS.operator, { comment: "looking" }),
     );
     expect(ack.status).toBe(200);
     const acks: Json = await (
@@ -67,18 +61,18 @@ describe("false-positive feedback", () => {
     expect(acked.notes).toEqual([expect.objectContaining({ action: "ack", comment: "looking" })]);
 
     expect(
-      (await aw.fetch(`/v1/incidents/${incident.id}/false-positive`, json(TOKENS.viewer, {}))).status,
+      (await aw.fetch(`/v1/incidents/${incident.id}/false-positive`, postJson(TOKENS.viewer, {}))).status,
     ).toBe(403);
     const unknown = await aw.fetch(
       `/v1/incidents/${incident.id}/false-positive`,
-      json(TOKENS.operator, { finding_ids: ["nope"] }),
+      postJson(TOKENS.operator, { finding_ids: ["nope"] }),
     );
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error.message).toMatch(/finding_ids: nope is not among incident/);
 
     const marked = await aw.fetch(
       `/v1/incidents/${incident.id}/false-positive`,
-      json(TOKENS.operator, { comment: "a teacher quoting an attack" }),
+      postJson(TOKENS.operator, { comment: "a teacher quoting an attack" }),
     );
     expect(marked.status).toBe(200);
     const body: Json = await marked.json();

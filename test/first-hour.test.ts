@@ -11,21 +11,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { exampleSecrets } from "../services/cli.ts";
 import { parseConfig } from "../services/runtime/config.ts";
-import { type AgentwatchProcess, startAgentwatch } from "./helpers/process.ts";
+import { type AgentwatchProcess, freePort, startAgentwatch } from "./helpers/process.ts";
 import { TOKENS } from "./helpers/tokens.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/agentwatch.js");
 const start = (config: string, timeout = 30_000) =>
   spawnSync(process.execPath, [BIN, "start", "--config", config], { encoding: "utf8", timeout });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe("the first hour", () => {
   const running: AgentwatchProcess[] = [];

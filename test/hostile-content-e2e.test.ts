@@ -5,10 +5,10 @@
  * `/healthz` during the attack answers within a second, and a brute force posted right after is
  * detected and notified promptly.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, startAgentwatch } from "./helpers/process.ts";
-import { Receiver } from "./helpers/receiver.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AgentwatchProcess } from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
+import { agentwatchWithReceiver } from "./helpers/with-receiver.ts";
 
 const SIZE = 64 * 1024 - 64;
 const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
@@ -23,22 +23,11 @@ const HOSTILE = [
 ];
 
 describe("hostile content through the real process", () => {
-  const receiver = new Receiver();
+  const setup = agentwatchWithReceiver();
+  const { receiver } = setup;
   let aw: AgentwatchProcess;
-  beforeAll(async () => {
-    await receiver.start();
-    aw = await startAgentwatch({
-      config: {
-        receivers: [
-          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
-        ],
-      },
-    });
-  });
-  afterAll(async () => {
-    await aw?.stop();
-    aw?.cleanup();
-    await receiver.stop();
+  beforeAll(() => {
+    aw = setup.aw;
   });
 
   it("stays responsive and still detects a brute force while crafted 64 KiB texts are scanned", async () => {

@@ -1,9 +1,14 @@
 /** The operator commands against a running agentwatch, through the real `agentwatch` entry point. */
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
+import {
+  type AgentwatchProcess,
+  eventually,
+  freePort,
+  type Json,
+  startAgentwatch,
+} from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/agentwatch.js");
@@ -88,10 +93,7 @@ describe("agentwatch incidents, agents, silences", () => {
     );
     const none = cli(["incidents", "list"], "");
     expect(none.stderr.trim()).toBe("agentwatch: no token: give --token or set AGENTWATCH_TOKEN");
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const port = (closed.address() as { port: number }).port;
-    await new Promise((r) => closed.close(r));
+    const port = await freePort();
     const away = spawnSync(
       process.execPath,
       [BIN, "incidents", "list", "--url", `http://127.0.0.1:${port}`, "--token", "t"],

@@ -4,32 +4,20 @@
  * evidence and raise a critical `paused_agent_active` incident naming them. Another agent's
  * events do not.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
-import { Receiver } from "./helpers/receiver.ts";
-import { AGENT, bearer, OTHER_AGENT, TOKENS } from "./helpers/tokens.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually, type Json } from "./helpers/process.ts";
+import { AGENT, bearer, OTHER_AGENT, postJson, TOKENS } from "./helpers/tokens.ts";
+import { agentwatchWithReceiver, controlledAgent } from "./helpers/with-receiver.ts";
 
 describe("paused_agent_active", () => {
-  const receiver = new Receiver();
+  const setup = agentwatchWithReceiver((receiver) => ({
+    agents: [controlledAgent(receiver, AGENT)],
+    detectors: { paused_agent_active: { grace: "1s" } },
+  }));
+  const { receiver } = setup;
   let aw: AgentwatchProcess;
-  beforeAll(async () => {
-    await receiver.start();
-    aw = await startAgentwatch({
-      config: {
-        receivers: [
-          { name: "hook", type: "webhook", url: `${receiver.url}/alerts`, secret: "hook-secret-0123456789" },
-        ],
-        agents: [
-          { id: AGENT, control: { url: `${receiver.url}/control`, secret: "control-secret-0123456789" } },
-        ],
-        detectors: { paused_agent_active: { grace: "1s" } },
-      },
-    });
-  });
-  afterAll(async () => {
-    await aw?.stop();
-    aw?.cleanup();
-    await receiver.stop();
+  beforeAll(() => {
+    aw = setup.aw;
   });
 
   const post = (agent: string, id: string) =>
@@ -51,11 +39,10 @@ describe("paused_agent_active", () => {
     });
 
   it("raises a critical incident when a paused agent's runtime keeps going, with the events as evidence", async () => {
-    const paused = await aw.fetch(`/v1/agents/${AGENT}/pause`, {
-      method: "POST",
-      headers: { ...bearer(TOKENS.operator), "content-type": "application/json" },
-      body: JSON.stringify({ reason: "suspected hijack" }),
-    });
+    const paused = await aw.fetch(
+      `/v1/agents/${AGENT}/pause`,
+      postJson(TOKENS.operator, { reason: "suspected hijack" }),
+    );
     expect(paused.status).toBe(200);
     const state: Json = await eventually(async () => {
       const view: Json = await (

@@ -4,10 +4,10 @@
  * silence sends what was held back. Bad silences are refused with every problem named, and each
  * change is in the audit trail.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
-import { Receiver } from "./helpers/receiver.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually } from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
+import { agentwatchWithReceiver } from "./helpers/with-receiver.ts";
 
 function authFailures(principal: string, count: number) {
   return Array.from({ length: count }, (_, i) => ({
@@ -26,31 +26,28 @@ const send = (method: string, token: string, body?: unknown): RequestInit => ({
 });
 
 describe("silences end to end", () => {
-  const receiver = new Receiver();
+  const setup = agentwatchWithReceiver(() => ({
+    detectors: { auth_bruteforce: { threshold: 5, window: "5m" } },
+  }));
+  const { receiver } = setup;
   let aw: AgentwatchProcess;
+  beforeAll(() => {
+    aw = setup.aw;
+  });
 
-  beforeAll(async () => {
-    await receiver.start();
-    aw = await startAgentwatch({
-      config: {
-        receivers: [
-          {
-            name: "oncall-hook",
-            type: "webhook",
-            url: `${receiver.url}/alerts`,
-            secret: "hook-secret-0123456789",
-          },
+  /** An operator's silence of this agent's principals matching `pattern` (RE2, anchored). */
+  const silencePrincipals = (pattern: string, duration: string, comment: string) =>
+    aw.fetch(
+      "/v1/silences",
+      send("POST", TOKENS.operator, {
+        matchers: [
+          { name: "agent_id", value: AGENT },
+          { name: "principal", value: pattern, op: "=~" },
         ],
-        detectors: { auth_bruteforce: { threshold: 5, window: "5m" } },
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await aw?.stop();
-    aw?.cleanup();
-    await receiver.stop();
-  });
+        duration,
+        comment,
+      }),
+    );
 
   const alertsFor = (principal: string) =>
     receiver.requests.filter(
@@ -114,17 +111,7 @@ describe("silences end to end", () => {
   });
 
   it("holds back a silenced incident's alert, pages the others, and sends it once the silence ends", async () => {
-    const created = await aw.fetch(
-      "/v1/silences",
-      send("POST", TOKENS.operator, {
-        matchers: [
-          { name: "agent_id", value: AGENT },
-          { name: "principal", value: "pentest-.*", op: "=~" },
-        ],
-        duration: "2h",
-        comment: "red team exercise, ticket SEC-42",
-      }),
-    );
+    const created = await silencePrincipals("pentest-.*", "2h", "red team exercise, ticket SEC-42");
     expect(created.status).toBe(201);
     const silence = await created.json();
     expect(silence).toMatchObject({ state: "active", created_by: "oncall", expired_by: null });
@@ -201,17 +188,7 @@ describe("silences end to end", () => {
     );
 
     // This silence froze the process for 45-65 s a tick with a backtracking engine.
-    const evil = await aw.fetch(
-      "/v1/silences",
-      send("POST", TOKENS.operator, {
-        matchers: [
-          { name: "agent_id", value: AGENT },
-          { name: "principal", value: "(\\w+\\s?)+", op: "=~" },
-        ],
-        duration: "1h",
-        comment: "catastrophic backtracking on purpose",
-      }),
-    );
+    const evil = await silencePrincipals("(\\w+\\s?)+", "1h", "catastrophic backtracking on purpose");
     expect(evil.status).toBe(201);
     const principal = `${"a".repeat(28)}!`; // 29 characters, the near miss
     const started = Date.now();

@@ -165,7 +165,7 @@ describe("alerter", () => {
     );
     expect((await storage.getDelivery(`alert:${first}:hook:firing:1`))?.status).toBe("superseded");
 
-    await alerter.resolve(first, "oncall", "handled");
+    await alerter.actions.resolve(first, "oncall", "handled");
     expect(await storage.getDelivery(`alert:${first}:hook:resolved:2`)).toBeDefined();
     await append([finding(3, "p0")]);
     await eventually(async () => expect(await incidents()).toHaveLength(2));
@@ -178,7 +178,7 @@ describe("alerter", () => {
     // An alerter that ticks (the shared one does not).
     await alerter.stop();
     await startAlerter(20);
-    const pentest = await alerter.createSilence(
+    const pentest = await alerter.actions.createSilence(
       {
         matchers: [{ name: "principal", value: "p0|p9", op: "=~" }],
         endsAt: now + 3_600_000,
@@ -197,21 +197,21 @@ describe("alerter", () => {
     const held = await storage.getIncident(p0);
     expect(held && alerter.silencedBy(held.incident)).toEqual([pentest.id]);
 
-    const ended = await alerter.expireSilence(pentest.id, "oncall", "pentest over");
+    const ended = await alerter.actions.expireSilence(pentest.id, "oncall", "pentest over");
     expect(ended.expired_by).toBe("oncall");
     expect(Date.parse(ended.ends_at)).toBe(now);
     await eventually(async () =>
       expect(await storage.getDelivery(`alert:${p0}:hook:firing:1`)).toBeDefined(),
     );
     // Ending it again changes nothing.
-    expect(await alerter.expireSilence(pentest.id, "root", null)).toEqual(ended);
+    expect(await alerter.actions.expireSilence(pentest.id, "root", null)).toEqual(ended);
 
     // p1 paged before its silence began: its resolution is sent all the same.
-    await alerter.createSilence(
+    await alerter.actions.createSilence(
       { matchers: [{ name: "principal", value: "p1", op: "=" }], endsAt: now + 3_600_000, comment: "known" },
       "oncall",
     );
-    await alerter.resolve(p1, "oncall", "fixed");
+    await alerter.actions.resolve(p1, "oncall", "fixed");
     expect(await storage.getDelivery(`alert:${p1}:hook:resolved:1`)).toBeDefined();
     expect(audit.filter((e) => e.action.startsWith("silence")).map((e) => [e.action, e.reason])).toEqual([
       ["silence_create", "pentest"],
@@ -224,10 +224,10 @@ describe("alerter", () => {
   it("refuses a silence that ends before it starts or in the past", async () => {
     const matchers = [{ name: "agent_id", value: "support-bot", op: "=" as const }];
     await expect(
-      alerter.createSilence({ matchers, endsAt: now - 1, comment: "x" }, "oncall"),
+      alerter.actions.createSilence({ matchers, endsAt: now - 1, comment: "x" }, "oncall"),
     ).rejects.toThrow(/ends_at must be after starts_at/);
     await expect(
-      alerter.createSilence(
+      alerter.actions.createSilence(
         { matchers, startsAt: now + 10_000, endsAt: now + 5_000, comment: "x" },
         "oncall",
       ),
@@ -271,9 +271,9 @@ describe("alerter", () => {
     now += config.alerting.group_interval;
     await append([finding(2, "p1", "critical")]);
     await eventually(async () => expect(await targets(p1, "firing", 2)).toEqual(["hook", "pager"]));
-    await alerter.resolve(p2, "oncall", null);
+    await alerter.actions.resolve(p2, "oncall", null);
     expect(await targets(p2, "resolved", 1)).toEqual(["pager"]);
-    await alerter.resolve(p1, "oncall", null);
+    await alerter.actions.resolve(p1, "oncall", null);
     expect(await targets(p1, "resolved", 2)).toEqual(["hook", "pager"]);
   });
 
@@ -297,7 +297,7 @@ describe("alerter", () => {
       {},
     );
     await startAlerter(20, withPolicy.alerting);
-    await alerter.createSilence(
+    await alerter.actions.createSilence(
       { matchers: [{ name: "principal", value: "p2", op: "=" }], endsAt: now + 3_600_000, comment: "drill" },
       "oncall",
     );
@@ -323,7 +323,7 @@ describe("alerter", () => {
     expect(paused).toHaveLength(1);
     // The silenced one fires when its silence ends, and only then pauses.
     const [drill] = await storage.listSilences();
-    await alerter.expireSilence(drill?.id as string, "oncall", null);
+    await alerter.actions.expireSilence(drill?.id as string, "oncall", null);
     await eventually(async () => expect(paused.map((p) => p.incidentId)).toEqual([p1.id, p2.id]));
   });
 
@@ -362,7 +362,7 @@ describe("alerter", () => {
     expect(alerter.inhibitedBy(p0)).toEqual([]);
     expect(alerter.inhibitedBy(p2)).toEqual([]);
 
-    await alerter.resolve(p0.id, "oncall", null);
+    await alerter.actions.resolve(p0.id, "oncall", null);
     await eventually(async () =>
       expect(await storage.getDelivery(`alert:${p1.id}:hook:firing:1`)).toBeDefined(),
     );
@@ -395,7 +395,7 @@ describe("alerter", () => {
       {},
     );
     await startAlerter(20, correlated.alerting);
-    const injectionSilence = await alerter.createSilence(
+    const injectionSilence = await alerter.actions.createSilence(
       {
         matchers: [{ name: "detector", value: "injection_attempt", op: "=" }],
         endsAt: now + 3_600_000,

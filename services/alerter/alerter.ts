@@ -18,10 +18,10 @@ import { guardPoisonRecords } from "../runtime/bus/poison.ts";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
-import type { AuditEntry, Finding, Incident, Silence, StoredIncident } from "../runtime/model.ts";
+import type { AuditEntry, Finding, Incident, StoredIncident } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
-import { IncidentActions, markResolved, type NewSilence } from "./actions.ts";
+import { IncidentActions, markResolved } from "./actions.ts";
 import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
 import { Grouper } from "./grouping.ts";
 import { Inhibitor } from "./inhibitor.ts";
@@ -61,7 +61,8 @@ export class Alerter {
   readonly #grouper: Grouper;
   readonly #notify: NotifyStage;
   readonly #policy: PolicyStage;
-  readonly #actions: IncidentActions;
+  /** Operator actions on incidents and silences (actions.ts), apart from the findings pipeline. */
+  readonly actions: IncidentActions;
 
   constructor(options: AlerterOptions) {
     this.#o = {
@@ -92,7 +93,7 @@ export class Alerter {
         this.#inhibitor.inhibitedBy(incident).length > 0,
     });
     this.#policy = new PolicyStage(alerting.auto_pause, this.#o.pauseAgent, this.#o.logger);
-    this.#actions = new IncidentActions({
+    this.actions = new IncidentActions({
       storage: this.#o.storage,
       dispatcher: this.#o.dispatcher,
       metrics,
@@ -136,36 +137,6 @@ export class Alerter {
       await this.#mutex.run(async () => undefined);
     })();
     return this.#stopping;
-  }
-
-  /** Operator action (actions.ts): acknowledge an open incident. */
-  acknowledge(id: string, actor: string, comment: string | null): Promise<Incident> {
-    return this.#actions.acknowledge(id, actor, comment);
-  }
-
-  /** Operator action (actions.ts): resolve an incident and tell the receivers. */
-  resolve(id: string, actor: string, comment: string | null): Promise<Incident> {
-    return this.#actions.resolve(id, actor, comment);
-  }
-
-  /** Operator action (actions.ts): mark an incident's findings as false positives (and resolve it). */
-  markFalsePositive(
-    id: string,
-    actor: string,
-    comment: string | null,
-    findingIds?: string[],
-  ): Promise<Incident> {
-    return this.#actions.markFalsePositive(id, actor, comment, findingIds);
-  }
-
-  /** Operator action (actions.ts): hold back the notifications of matching incidents for a while. */
-  createSilence(input: NewSilence, actor: string): Promise<Silence> {
-    return this.#actions.createSilence(input, actor);
-  }
-
-  /** Operator action (actions.ts): end a silence now. */
-  expireSilence(id: string, actor: string, comment: string | null): Promise<Silence> {
-    return this.#actions.expireSilence(id, actor, comment);
   }
 
   /** The silences, active at this moment, that hold back the incident's notifications. */

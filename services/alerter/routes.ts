@@ -54,7 +54,7 @@ export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, a
     { config: { permission: "operate" } },
     async (request) => {
       const body = parseInput(actionBody, request.body, "body");
-      return alerter.acknowledge(request.params.id, principalOf(request).name, body.comment ?? null);
+      return alerter.actions.acknowledge(request.params.id, principalOf(request).name, body.comment ?? null);
     },
   );
 
@@ -63,7 +63,7 @@ export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, a
     { config: { permission: "operate" } },
     async (request) => {
       const body = parseInput(falsePositiveBody, request.body ?? {}, "body");
-      return alerter.markFalsePositive(
+      return alerter.actions.markFalsePositive(
         request.params.id,
         principalOf(request).name,
         body.comment ?? null,
@@ -77,7 +77,7 @@ export function registerIncidentRoutes(app: FastifyInstance, storage: Storage, a
     { config: { permission: "operate" } },
     async (request) => {
       const body = parseInput(actionBody, request.body, "body");
-      return alerter.resolve(request.params.id, principalOf(request).name, body.comment ?? null);
+      return alerter.actions.resolve(request.params.id, principalOf(request).name, body.comment ?? null);
     },
   );
 }
@@ -130,7 +130,7 @@ export function registerSilenceRoutes(app: FastifyInstance, storage: Storage, al
   app.post("/v1/silences", { config: { permission: "operate" } }, async (request, reply) => {
     const body = parseInput(silenceBody, request.body, "body");
     const startsAt = body.starts_at ?? Date.now();
-    const silence = await alerter.createSilence(
+    const silence = await alerter.actions.createSilence(
       {
         matchers: body.matchers,
         startsAt,
@@ -164,7 +164,11 @@ export function registerSilenceRoutes(app: FastifyInstance, storage: Storage, al
     async (request) => {
       const body = parseInput(actionBody, request.body, "body");
       return withState(
-        await alerter.expireSilence(request.params.id, principalOf(request).name, body.comment ?? null),
+        await alerter.actions.expireSilence(
+          request.params.id,
+          principalOf(request).name,
+          body.comment ?? null,
+        ),
       );
     },
   );

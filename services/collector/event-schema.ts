@@ -2,8 +2,10 @@
  * Validation of one agent event (contract §2). Returns the event as sent (unknown fields kept)
  * or one message naming every field that is wrong, for the `rejected` list.
  */
+
 import { isIP } from "node:net";
 import { z } from "zod";
+import { valueAt } from "../../lib/paths.ts";
 import { formatPath } from "../runtime/config.ts";
 import { type AgentEvent, EVENT_TYPES } from "../runtime/model.ts";
 
@@ -193,13 +195,4 @@ function describeSpan(ms: number): string {
   ];
   for (const [size, name] of units) if (ms >= size) return `${Math.floor(ms / size)} ${name}`;
   return `${Math.round(ms)} ms`;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

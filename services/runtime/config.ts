@@ -3,12 +3,14 @@
  * `${ENV}` substituted, validated once at start. Every problem is reported at once with its key
  * path; secrets become `Secret` values that print as `<secret>`.
  */
+
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { detectorsSettings } from "../../detectors/registry.ts";
 import { formatDuration } from "../../lib/duration.ts";
+import { valueAt } from "../../lib/paths.ts";
 import { Secret } from "../../lib/secret.ts";
 import { duration, httpUrl, isHttpUrl, type Severity, secret } from "../../lib/settings.ts";
 import { AgentwatchError } from "./errors.ts";
@@ -643,13 +645,4 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] as number;
-}
-
-function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
-  let value = tree;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

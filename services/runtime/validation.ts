@@ -3,7 +3,9 @@
  * "limit: must be a whole number", "kind: must be one of a, b (got "c")", never a parser's
  * "Invalid input: expected string, received undefined".
  */
+
 import type { z } from "zod";
+import { valueAt } from "../../lib/paths.ts";
 
 const ARTICLE: Record<string, string> = {
   string: "a string",
@@ -58,13 +60,4 @@ function kindOf(value: unknown): string {
   if (typeof value === "string")
     return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return ARTICLE[typeof value] ?? typeof value;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

@@ -6,9 +6,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { EmbeddedBus } from "../../services/runtime/bus/embedded.ts";
+import { createLogger } from "../../services/runtime/logger.ts";
+import { Metrics } from "../../services/runtime/metrics.ts";
 import { tokenConfig } from "./tokens.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -209,4 +213,25 @@ export async function startKafkaRoles(options: {
       }
     },
   };
+}
+
+/** A port nothing listens on now: one the system handed out, then released. */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The embedded log in `dataDir` (of a stopped process), to plant or read records directly. */
+export async function openEmbeddedLog(dataDir: string): Promise<EmbeddedBus> {
+  const bus = new EmbeddedBus({
+    dataDir,
+    retentionMs: 86_400_000,
+    logger: createLogger("silent"),
+    metrics: new Metrics(),
+  });
+  await bus.start();
+  return bus;
 }

@@ -3,30 +3,24 @@ import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
+import { incidentFor, parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
 import type { EmailReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
-import type { Incident } from "../../runtime/model.ts";
 import { EmailNotifier } from "./email.ts";
 import type { AlertNotification } from "./notifier.ts";
 
-const incident = {
+const incident = incidentFor({
   id: "inc_42",
-  status: "open",
   severity: "critical",
   detector: "secret_leak",
-  detectors: ["secret_leak"],
   agent_id: "support-bot",
   title: "Secret in a response\r\nBcc: victim@example.com",
   summary: "an AWS access key (AKIA****************) in a response",
   labels: { type: "aws_access_key" },
-  started_at: "2026-11-20T10:00:00.000Z",
-  updated_at: "2026-11-20T10:00:00.000Z",
-  finding_count: 1,
   findings: [
     { id: "f1", detector: "secret_leak", time: "2026-11-20T10:00:00.000Z", summary: "AKIA**** in response" },
   ],
-} as unknown as Incident;
+});
 const firing: AlertNotification = { version: "1", status: "firing", incident };
 
 interface Received {

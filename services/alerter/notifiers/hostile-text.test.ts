@@ -5,7 +5,7 @@
  * e-mail or a PagerDuty summary. A test per notifier, on the message each one builds.
  */
 import { describe, expect, it } from "vitest";
-import type { Incident } from "../../runtime/model.ts";
+import { incidentFor } from "../../../test/helpers/notifiers.ts";
 import { emailSubject, emailText } from "./email.ts";
 import type { AlertNotification } from "./notifier.ts";
 import { pagerdutyEvent } from "./pagerduty.ts";
@@ -13,20 +13,16 @@ import { slackMessage } from "./slack.ts";
 
 const HOSTILE =
   "<!channel> <https://evil.example/reset|Reset your password>\r\nBcc: victim@example.com\u202Eevil";
-const incident = {
-  id: "inc_1",
-  status: "open",
+const incident = incidentFor({
   severity: "critical",
   detector: "auth_bruteforce",
   agent_id: "support-bot",
   title: `Brute force against principal "${HOSTILE}" on support-bot`,
   summary: `10 failed authentications for principal "${HOSTILE}"`,
   labels: { principal: HOSTILE },
-  started_at: "2026-11-20T10:00:00.000Z",
-  updated_at: "2026-11-20T10:01:00.000Z",
   finding_count: 10,
   findings: [{ id: "f1", detector: "auth_bruteforce", time: "2026-11-20T10:00:00.000Z", summary: HOSTILE }],
-} as unknown as Incident;
+});
 const firing: AlertNotification = { version: "1", status: "firing", incident };
 
 describe("hostile text in notifications", () => {

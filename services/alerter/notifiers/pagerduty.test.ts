@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
+import { incidentFor, parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
 import { Receiver } from "../../../test/helpers/receiver.ts";
 import type { PagerdutyReceiverConfig } from "../../runtime/config.ts";
-import type { Incident } from "../../runtime/model.ts";
 import { PagerdutyNotifier } from "./pagerduty.ts";
 
-const incident = {
+const incident = incidentFor({
   id: "inc_7",
-  status: "open",
   severity: "warning",
   detector: "exfiltration",
   agent_id: "coder",
@@ -15,11 +13,7 @@ const incident = {
   title: "Tool call to a paste host",
   summary: "http_get to pastebin.com",
   labels: { tool: "http_get" },
-  started_at: "2026-11-20T10:00:00.000Z",
-  updated_at: "2026-11-20T10:00:00.000Z",
-  finding_count: 1,
-  findings: [],
-} as unknown as Incident;
+});
 
 function notifierFor(url: string): PagerdutyNotifier {
   return new PagerdutyNotifier(

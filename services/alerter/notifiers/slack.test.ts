@@ -1,28 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
+import { incidentFor, parseReceiver, rejection } from "../../../test/helpers/notifiers.ts";
 import { Receiver } from "../../../test/helpers/receiver.ts";
 import type { SlackReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
-import type { Incident } from "../../runtime/model.ts";
 import type { AlertNotification } from "./notifier.ts";
 import { SlackNotifier } from "./slack.ts";
 
-const incident = {
-  id: "inc_1",
-  status: "open",
+const incident = incidentFor({
   severity: "critical",
   detector: "auth_bruteforce",
   agent_id: "support-bot",
   title: "Brute force on <alice> & co",
   summary: "12 failures in 5m",
   labels: { principal: "alice" },
-  started_at: "2026-11-20T10:00:00.000Z",
   updated_at: "2026-11-20T10:01:00.000Z",
   finding_count: 12,
   findings: [
     { id: "f1", detector: "auth_bruteforce", time: "2026-11-20T10:00:00.000Z", summary: "12 failures" },
   ],
-} as unknown as Incident;
+});
 
 function notifierFor(url: string): SlackNotifier {
   return new SlackNotifier(parseReceiver<SlackReceiverConfig>({ name: "team-slack", type: "slack", url }));
