@@ -15,13 +15,15 @@
  * Times are the best of three runs, so a busy machine does not fail it; a quadratic pattern takes
  * seconds on these sizes, linear ones well under a millisecond.
  */
+import { fileURLToPath } from "node:url";
 import { check } from "recheck";
 import { describe, expect, it } from "vitest";
 import { classifyInjection } from "../detectors/injection.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 import { type RegexLiteral, regexLiteralsUnder } from "./helpers/regex-literals.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+// fileURLToPath, not URL.pathname: a checkout under a folder with a space must work too.
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAX_INPUT = 64 * 1024; // limits.max_text_bytes, and the cap on scanned tool arguments
 const LIMIT_MS = 30;
 
