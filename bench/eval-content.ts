@@ -1,20 +1,25 @@
 /**
  * Prints the quality of the content detectors on the labelled development data in
  * ../shared/datasets (see its README): precision and recall per entity type on Presidio, and the
- * false-positive rate on the benign Alpaca instructions.
+ * false-positive rate on the benign Alpaca instructions; prompt injection as shipped and with the
+ * rules alone on BIPIA, Alpaca, the model's valid split and the held-out hard negatives.
  *
  *   npm run eval
  */
 import { readFileSync } from "node:fs";
 import {
+  type DetectionScore,
   datasetsDir,
   injectionDataset,
+  type LabelledText,
   loadPresidio,
   scoreClassifier,
   scorePii,
 } from "../detectors/evaluate.ts";
-import { classifyInjection } from "../detectors/injection.ts";
+import { classifyInjection, type Origin } from "../detectors/injection.ts";
+import { loadInjectionModel } from "../detectors/injection-model.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
+import { hardNegatives } from "../scripts/injection-negatives.ts";
 
 const datasets = datasetsDir();
 const documents = loadPresidio(`${datasets}/presidio/generated_large.json`);
@@ -45,60 +50,48 @@ console.log(
   `\nbenign alpaca/seed_tasks.jsonl (${texts.length} texts): PII/secret false-positive rate ${((100 * flagged) / texts.length).toFixed(2)}% (${flagged}), phone ${((100 * flaggedPhone) / texts.length).toFixed(2)}% (${flaggedPhone})`,
 );
 
-const items = injectionDataset(datasets);
-const started = performance.now();
-const injection = scoreClassifier(items, (text, origin) => classifyInjection(text, origin).score, 0.5);
-const perItem = (performance.now() - started) / items.length;
-console.log(
-  `\nprompt injection (built-in classifier, threshold 0.5), ${items.length} texts, ${perItem.toFixed(3)} ms each:`,
-);
-console.log("source        positives  negatives  true+  false+  precision  recall  false-positive rate");
-for (const [source, r] of Object.entries(injection)) {
-  console.log(
-    `${source.padEnd(13)} ${String(r.positives).padStart(9)}  ${String(r.negatives).padStart(9)}  ${String(r.truePositives).padStart(5)}  ${String(
-      r.falsePositives,
-    ).padStart(
-      6,
-    )}  ${r.precision.toFixed(3).padStart(9)}  ${r.recall.toFixed(3).padStart(6)}  ${(100 * r.falsePositiveRate).toFixed(2).padStart(18)}%`,
-  );
-}
-
-// The learned stage (detectors/injection-model.ts), not yet enabled in the detector: where it
-// stands, rules and model together, on the same data, on the valid split of its training data,
-// and on agentwatch's own hard negatives (scripts/injection-negatives.ts, held out of training).
-{
-  const { loadInjectionModel } = await import("../detectors/injection-model.ts");
-  const { hardNegatives } = await import("../scripts/injection-negatives.ts");
-  const model = loadInjectionModel();
-  const combined = scoreClassifier(
-    items,
-    (text, origin) => classifyInjection(text, origin, model).score,
-    0.5,
-  );
-  console.log("\nrules + learned model (not enabled yet), threshold 0.5:");
-  for (const [source, r] of Object.entries(combined)) {
-    console.log(
-      `${source.padEnd(13)} recall ${r.recall.toFixed(3)}  false-positive rate ${(100 * r.falsePositiveRate).toFixed(2)}%`,
-    );
-  }
-  const negatives = hardNegatives();
-  const flaggedNegatives = negatives.filter((t) => classifyInjection(t, "user", model).score >= 0.5).length;
-  console.log(
-    `hard negatives   false-positive rate ${((100 * flaggedNegatives) / negatives.length).toFixed(2)}% of ${negatives.length} (rules alone: ${((100 * negatives.filter((t) => classifyInjection(t, "user").score >= 0.5).length) / negatives.length).toFixed(2)}%)`,
-  );
-  const valid = readFileSync(`${datasets}/injection-train/valid.jsonl`, "utf8")
+// Prompt injection, as shipped (rules and the learned model, one score; the detector's default)
+// and the rules alone (injection_attempt.model: false), side by side on every source: the BIPIA
+// dev data and Alpaca (never trained on), the valid split of the model's training data, and
+// agentwatch's own hard negatives (scripts/injection-negatives.ts, held out of training).
+const model = loadInjectionModel();
+const stages = {
+  shipped: (text: string, origin: Origin) => classifyInjection(text, origin, model).score,
+  rules: (text: string, origin: Origin) => classifyInjection(text, origin).score,
+};
+const items: LabelledText[] = [
+  ...injectionDataset(datasets),
+  ...readFileSync(`${datasets}/injection-train/valid.jsonl`, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { text: string; kind: string });
-  const byKind = new Map<string, [number, number]>();
-  for (const row of valid) {
-    const origin = row.kind === "benign_content" || row.kind === "indirect_injection" ? "tool" : "user";
-    const counts = byKind.get(row.kind) ?? [0, 0];
-    counts[0] += 1;
-    if (classifyInjection(row.text, origin, model).score >= 0.5) counts[1] += 1;
-    byKind.set(row.kind, counts);
-  }
-  console.log("injection-train valid split, rules + learned model (flagged share per kind):");
-  for (const [kind, [n, flagged]] of byKind)
-    console.log(`  ${kind.padEnd(20)} ${(flagged / n).toFixed(3)} of ${n}`);
+    .map((line) => {
+      const row = JSON.parse(line) as { text: string; label: number; kind: string };
+      const external = row.kind === "benign_content" || row.kind === "indirect_injection";
+      const origin: LabelledText["origin"] = external ? "tool" : "user";
+      return { text: row.text, attack: row.label === 1, origin, source: `valid/${row.kind}` };
+    }),
+  ...hardNegatives().map(
+    (text): LabelledText => ({ text, attack: false, origin: "user", source: "hard negatives" }),
+  ),
+];
+const started = performance.now();
+const shipped = scoreClassifier(items, stages.shipped, 0.5);
+const perItem = (performance.now() - started) / items.length;
+const rules = scoreClassifier(items, stages.rules, 0.5);
+console.log(
+  `\nprompt injection (threshold 0.5), ${items.length} texts, ${perItem.toFixed(3)} ms each as shipped; rules and learned model together, and the rules alone:`,
+);
+console.log(
+  "source                       positives  negatives  recall (rules alone)  false-positive rate (rules alone)",
+);
+for (const [source, r] of Object.entries(shipped)) {
+  const alone = rules[source] as DetectionScore;
+  const recall = r.positives > 0 ? `${r.recall.toFixed(3)} (${alone.recall.toFixed(3)})` : "-";
+  const fpr =
+    r.negatives > 0
+      ? `${(100 * r.falsePositiveRate).toFixed(2)}% (${(100 * alone.falsePositiveRate).toFixed(2)}%)`
+      : "-";
+  console.log(
+    `${source.padEnd(28)} ${String(r.positives).padStart(9)}  ${String(r.negatives).padStart(9)}  ${recall.padStart(20)}  ${fpr.padStart(33)}`,
+  );
 }

@@ -2,7 +2,8 @@
  * injection_attempt and injection_rate, from one classification per event.
  * - injection_attempt: a `prompt` (origin as sent, `user` by default) or a `tool_result` (judged
  *   as external content) whose injection score reaches `threshold`. The score is the built-in
- *   classifier's, or an external classifier's when the runner consulted one (the higher wins).
+ *   classifier's (rules and the learned model, one score), or an external classifier's when the
+ *   runner consulted one (the higher wins).
  * - injection_rate: attempts per agent and per user in 10-minute windows far above their usual
  *   (median/MAD of the last 6 hours, after an hour): a campaign rather than a single probe.
  * Evidence is the rules that fired and the matched text, redacted.
@@ -22,6 +23,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
+import { type InjectionModel, loadInjectionModel } from "./injection-model.ts";
 import { newRecord } from "./record.ts";
 import { redact } from "./sensitive.ts";
 import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
@@ -36,6 +38,8 @@ export interface InjectionOptions {
    * whole texts, not judged at all. A security-training bot's own lesson text, say.
    */
   allow?: { phrases: readonly string[]; sha256: readonly string[] };
+  /** The learned stage (injection-model.ts), read beside the rules; without it, the rules alone. */
+  model?: InjectionModel;
 }
 
 /** The allowlist as the detector uses it: one case-insensitive literal alternation, a set of digests. */
@@ -91,7 +95,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
       const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const judged = allowlist.apply(input.text);
       if (judged === undefined) return [];
-      const verdict = classifyInjection(judged, input.origin);
+      const verdict = classifyInjection(judged, input.origin, options.model);
       const external = signals?.injection;
       const evidence: InjectionEvidence[] = verdict.evidence.map((e) => ({ ...e, match: redact(e.match) }));
       if (external !== undefined) evidence.push({ rule: "external_classifier", match: `score ${external}` });
@@ -185,6 +189,11 @@ const injectionAttemptSettings = z.strictObject({
   /** Score (0..1) at which a prompt or tool result is an attempt. */
   threshold: z.number().gt(0).max(1).default(0.5),
   severity: severity.default("warning"),
+  /**
+   * The learned stage (detectors/models/injection-model.md) judges beside the rules, one score
+   * from both; false: the rules alone.
+   */
+  model: z.boolean().default(true),
   /** An external classifier (model server) consulted beside the built-in rules (the runner calls it); see README. */
   classifier: z
     .strictObject({ url: httpUrl, timeout: duration.prefault("2s"), token: secret.optional() })
@@ -222,6 +231,7 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
         },
         entityTtlMs: 7 * 86_400_000,
         allow: attempt.allow,
+        ...(attempt.model ? { model: loadInjectionModel() } : {}),
       }) as Detector,
     ];
   },

@@ -20,7 +20,7 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /** A text longer than this is judged on its first part (64 KiB texts: bounded work). */
 export const MAX_CHARS = 16_384;
-const CHAR_GRAMS = [4];
+const CHAR_GRAM = 4;
 
 export interface SparseVector {
   indices: number[];
@@ -33,13 +33,74 @@ export interface NamedFeature {
   phrase: string;
 }
 
-// Reused between calls (the detector runs one text at a time): counts per bucket and the buckets touched.
-const counts = new Float64Array(SIZE);
-const touched: number[] = [];
+/**
+ * A text's feature counts: a small open-addressing table of the buckets it touched, cleared after
+ * each use. A window's few hundred features fit in the CPU's fastest cache, where a dense array
+ * of 2^BITS counts would be read at random (most of the time spent, measured).
+ */
+class FeatureCounts {
+  /** Bucket + 1 per slot, 0 for an empty slot. */
+  keys = new Int32Array(1024);
+  values = new Uint16Array(1024);
+  /** The used slots, in the order first used. */
+  used = new Int32Array(1024);
+  size = 0;
+  private shift = 22; // 32 - log2(capacity)
 
-function add(index: number): void {
-  if (counts[index] === 0) touched.push(index);
-  counts[index] = (counts[index] as number) + 1;
+  /** Room for `distinct` features at a load of at most one half; only while empty. */
+  reserve(distinct: number): void {
+    let capacity = this.keys.length;
+    while (capacity < 2 * distinct) capacity *= 2;
+    if (capacity === this.keys.length) return;
+    this.keys = new Int32Array(capacity);
+    this.values = new Uint16Array(capacity);
+    this.used = new Int32Array(capacity);
+    this.shift = 32 - Math.log2(capacity);
+  }
+
+  add(bucket: number, by: number): void {
+    const mask = this.keys.length - 1;
+    let slot = Math.imul(bucket + 1, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const key = this.keys[slot] as number;
+      if (key === bucket + 1) {
+        this.values[slot] = Math.min(0xffff, (this.values[slot] as number) + by);
+        return;
+      }
+      if (key === 0) {
+        this.keys[slot] = bucket + 1;
+        this.values[slot] = Math.min(0xffff, by);
+        this.used[this.size] = slot;
+        this.size += 1;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  clear(): void {
+    for (let k = 0; k < this.size; k += 1) this.keys[this.used[k] as number] = 0;
+    this.size = 0;
+  }
+}
+
+// Reused between calls (the detector runs one text at a time).
+const counts = new FeatureCounts();
+/** The whole text's counts, summed from its windows' (windowedMargin reads each character once). */
+const totals = new FeatureCounts();
+/** log(1 + n) for the counts that occur most. */
+const LOG1P = Float64Array.from({ length: 256 }, (_, n) => Math.log1p(n));
+/** The normalized text's character codes (countFeatures reads these, not the string: no slices). */
+let codes = new Uint16Array(MAX_CHARS);
+
+function add(bucket: number): void {
+  counts.add(bucket, 1);
+}
+
+/** Copies `text`'s character codes into `codes` (text is at most MAX_CHARS, normalized). */
+function loadCodes(text: string): void {
+  if (codes.length < text.length) codes = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i += 1) codes[i] = text.charCodeAt(i);
 }
 
 /** The text the features are read from: lower-cased, whitespace runs folded, bounded. */
@@ -91,48 +152,180 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
     }
   }
   // Character n-grams.
-  for (const n of CHAR_GRAMS) {
-    for (let i = 0; i + n <= text.length; i += 1) {
-      let h = FNV_OFFSET ^ (0x63 + n); // "c" and the length: a 3-gram and a 5-gram never share a hash by design
-      for (let j = i; j < i + n; j += 1) {
-        h ^= text.charCodeAt(j);
-        h = Math.imul(h, FNV_PRIME);
-      }
-      visit((h >>> 0) & MASK, named ? text.slice(i, i + n) : undefined);
+  const n = CHAR_GRAM;
+  for (let i = 0; i + n <= text.length; i += 1) {
+    let h = FNV_OFFSET ^ (0x63 + n); // "c" and the length: a 3-gram and a 5-gram never share a hash by design
+    for (let j = i; j < i + n; j += 1) {
+      h ^= text.charCodeAt(j);
+      h = Math.imul(h, FNV_PRIME);
     }
+    visit((h >>> 0) & MASK, named ? text.slice(i, i + n) : undefined);
+  }
+}
+
+/**
+ * Counts the features of `text` into `counts`: the same features as visitFeatures, in a loop of
+ * its own without callbacks or strings, because this is the hot path (every text, every window).
+ */
+function countFeatures(from: number, to: number): void {
+  let previous = -1;
+  let h = 0;
+  let inWord = false;
+  for (let i = from; i <= to; i += 1) {
+    const c = i < to ? (codes[i] as number) : 32;
+    if (isWordChar(c)) {
+      if (!inWord) {
+        inWord = true;
+        h = FNV_OFFSET ^ 0x77;
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+      continue;
+    }
+    if (inWord) {
+      inWord = false;
+      const word = h >>> 0;
+      add(word & MASK);
+      if (previous >= 0)
+        add((Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK);
+      previous = word;
+    }
+  }
+  // Character 4-grams (CHAR_GRAM), the last four codes kept in registers.
+  if (to - from < CHAR_GRAM) return;
+  const seed = FNV_OFFSET ^ (0x63 + CHAR_GRAM);
+  let c1 = codes[from] as number;
+  let c2 = codes[from + 1] as number;
+  let c3 = codes[from + 2] as number;
+  for (let i = from + 3; i < to; i += 1) {
+    const c4 = codes[i] as number;
+    const g = Math.imul(
+      Math.imul(Math.imul(Math.imul(seed ^ c1, FNV_PRIME) ^ c2, FNV_PRIME) ^ c3, FNV_PRIME) ^ c4,
+      FNV_PRIME,
+    );
+    add((g >>> 0) & MASK);
+    c1 = c2;
+    c2 = c3;
+    c3 = c4;
   }
 }
 
 /** The feature vector of a text (sparse, L2-normalized, log-damped counts). */
 export function featurize(raw: string): SparseVector {
   const text = normalize(raw);
-  visitFeatures(text, false, add);
+  loadCodes(text);
+  counts.reserve(2 * text.length + 2);
+  countFeatures(0, text.length);
+  const indices: number[] = new Array(counts.size);
+  const values: number[] = new Array(counts.size);
   let norm = 0;
-  const values: number[] = new Array(touched.length);
-  for (let k = 0; k < touched.length; k += 1) {
-    const v = Math.log1p(counts[touched[k] as number] as number);
+  for (let k = 0; k < counts.size; k += 1) {
+    const slot = counts.used[k] as number;
+    const v = Math.log1p(counts.values[slot] as number);
+    indices[k] = (counts.keys[slot] as number) - 1;
     values[k] = v;
     norm += v * v;
   }
   norm = Math.sqrt(norm) || 1;
-  const indices = touched.slice();
-  for (let k = 0; k < touched.length; k += 1) {
-    values[k] = (values[k] as number) / norm;
-    counts[touched[k] as number] = 0;
-  }
-  touched.length = 0;
+  for (let k = 0; k < values.length; k += 1) values[k] = (values[k] as number) / norm;
+  counts.clear();
   return { indices, values };
 }
 
 export interface InjectionModel {
   bias: number;
   weights: Float32Array;
+  /** The same weights as shipped, int8 times `scale`, for the hot path (windowedMargin). */
+  quantized?: { bytes: Int8Array; scale: number };
   /** Probability at or above which the model alone calls a text an attack (chosen on the valid split). */
   threshold: number;
 }
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * The margin of what `countFeatures` counted into `table` (then cleared); with `fold`, the counts
+ * are also added to `totals`, so the whole text's reading comes from its windows without counting
+ * it again.
+ */
+function marginOfCounts(model: InjectionModel, table: FeatureCounts, fold: boolean): number {
+  let norm = 0;
+  let dot = 0;
+  const bytes = model.quantized?.bytes;
+  for (let k = 0; k < table.size; k += 1) {
+    const slot = table.used[k] as number;
+    const bucket = (table.keys[slot] as number) - 1;
+    const n = table.values[slot] as number;
+    const v = n < 256 ? (LOG1P[n] as number) : Math.log1p(n);
+    norm += v * v;
+    dot += (bytes ? (bytes[bucket] as number) : (model.weights[bucket] as number)) * v;
+    if (fold) totals.add(bucket, n);
+  }
+  table.clear();
+  if (bytes) dot *= model.quantized?.scale ?? 1;
+  return model.bias + (norm > 0 ? dot / Math.sqrt(norm) : 0);
+}
+
+/** Texts longer than one and a half of this are also judged in windows of up to WINDOW characters. */
+export const WINDOW = 256;
+
+/**
+ * Where the window starting at `from` ends: at the last sentence end (". ", "! ", "? ", "; ")
+ * in its last three quarters, so a planted sentence is read whole in one window rather than cut
+ * in two halves that each look ordinary; at WINDOW characters when there is none. Looks back at
+ * most WINDOW characters per window: linear in the text.
+ */
+function windowEnd(text: string, from: number): number {
+  const limit = from + WINDOW;
+  if (limit >= text.length) return text.length;
+  for (let i = limit - 1; i > from + WINDOW / 4; i -= 1) {
+    if (text.charCodeAt(i) === 32) {
+      const before = text.charCodeAt(i - 1);
+      if (before === 46 || before === 33 || before === 63 || before === 59) return i + 1;
+    }
+  }
+  return limit;
+}
+
+/**
+ * The model's strongest reading of `raw`: the whole text and, when it is longer than one and a
+ * half windows, each window of up to WINDOW characters, cut at sentence ends. An instruction planted in a long document is
+ * diluted by the document's other features; judged in its window it stands out. The threshold is
+ * chosen on this same reading (scripts/train-injection.ts). Returns the margin and the text of
+ * the best reading (normalized), so the evidence can quote the phrases that decided it.
+ *
+ * Each character is read once: the whole text's counts are the sum of its windows' (a word or
+ * 4-gram cut by a window's edge counts as its pieces, a handful of features in a thousand).
+ */
+export function windowedMargin(model: InjectionModel, raw: string): { margin: number; reading: string } {
+  const text = normalize(raw);
+  loadCodes(text);
+  counts.reserve(2 * Math.min(text.length, WINDOW) + 2);
+  if (text.length <= WINDOW * 1.5) {
+    counts.reserve(2 * text.length + 2);
+    countFeatures(0, text.length);
+    return { margin: marginOfCounts(model, counts, false), reading: text };
+  }
+  totals.reserve(2 * text.length + 2);
+  let best = Number.NEGATIVE_INFINITY;
+  let bestFrom = 0;
+  let bestTo = text.length;
+  for (let from = 0, to = 0; from < text.length; from = to) {
+    to = windowEnd(text, from);
+    countFeatures(from, to);
+    const margin = marginOfCounts(model, counts, true);
+    if (margin > best) {
+      best = margin;
+      bestFrom = from;
+      bestTo = to;
+    }
+  }
+  // The whole text, from the folded counts.
+  const whole = marginOfCounts(model, totals, false);
+  return whole >= best
+    ? { margin: whole, reading: text }
+    : { margin: best, reading: text.slice(bestFrom, bestTo) };
 }
 
 export function modelMargin(model: InjectionModel, features: SparseVector): number {
@@ -228,7 +421,12 @@ export function decodeModel(file: ModelFile): InjectionModel {
   if (bytes.length !== SIZE) throw new Error(`injection model: ${bytes.length} weights, expected ${SIZE}`);
   const weights = new Float32Array(SIZE);
   for (let i = 0; i < SIZE; i += 1) weights[i] = (bytes[i] as number) * file.scale;
-  return { bias: file.bias, weights, threshold: file.threshold };
+  return {
+    bias: file.bias,
+    weights,
+    threshold: file.threshold,
+    quantized: { bytes: bytes.slice(), scale: file.scale },
+  };
 }
 
 let shipped: InjectionModel | undefined;

@@ -13,13 +13,7 @@
  *   downloaded code. A user asking for the same thing directly is not an injection.
  */
 
-import {
-  calibratedModelScore,
-  featurize,
-  type InjectionModel,
-  modelMargin,
-  topPhrases,
-} from "./injection-model.ts";
+import { calibratedModelScore, type InjectionModel, topPhrases, windowedMargin } from "./injection-model.ts";
 
 export type Origin = "user" | "tool" | "retrieval" | "system";
 
@@ -189,7 +183,7 @@ const RULES: Rule[] = [
     weight: 0.65,
     externalOnly: true,
     pattern:
-      /\b(?:in|into|to|within|throughout|at the (?:end|start|beginning) of) (?:(?:your|the) (?:response|answer|reply|output|summary)|your (?:message|reply text))\b/i,
+      /\b(?:in|into|to|within|throughout|at the (?:end|start|beginning) of) (?:(?:your|the) (?:response|answer|reply|summary)|your (?:output|message|reply text))\b/i,
   },
   {
     name: "addresses_assistant",
@@ -206,7 +200,7 @@ const RULES: Rule[] = [
     weight: 0.65,
     externalOnly: true,
     pattern:
-      /\b(?:modify|augment|enhance|provide|render|remove|add|include|integrate|convert|replace|use|introduce|misspell|scramble|jumble|rearrange|anagram|group|combine|substitute|translate|format|end|start|begin|conclude|append|prefix|structure|tailor|adjust|change|alter|insert|embed|put|make|write|reverse|encode|encrypt|capitali[sz]e|spell|sign|finish|close)\b[^.\n]{0,60}\b(?:your|the) (?:response|answer|reply|message|output)(?:'s)?\b/i,
+      /\b(?:modify|augment|enhance|provide|render|remove|add|include|integrate|convert|replace|use|introduce|misspell|scramble|jumble|rearrange|anagram|group|combine|substitute|translate|format|end|start|begin|conclude|append|prefix|structure|tailor|adjust|change|alter|insert|embed|put|make|write|reverse|encode|encrypt|capitali[sz]e|spell|sign|finish|close)\b[^.\n]{0,60}\b(?:(?:your|the) (?:response|answer|reply|message)|your output)(?:'s)?\b/i,
   },
   {
     name: "addresses_assistant",
@@ -451,14 +445,17 @@ export function classifyInjection(
   for (const weight of fired.values()) keep *= 1 - weight;
   const rules = 1 - keep;
   if (!model) return { score: Math.round(rules * 1000) / 1000, evidence };
-  // The learned stage on the text and on what was decoded from it: its strongest reading.
+  // The learned stage on the text and on what was decoded from it, each whole and in windows:
+  // its strongest reading.
   let best = Number.NEGATIVE_INFINITY;
-  let bestVariant: [string, string | undefined] = [text, undefined];
-  for (const variant of variants) {
-    const margin = modelMargin(model, featurize(variant[0]));
+  let bestReading = text;
+  let bestVia: string | undefined;
+  for (const [candidate, via] of variants) {
+    const { margin, reading } = windowedMargin(model, candidate);
     if (margin > best) {
       best = margin;
-      bestVariant = variant;
+      bestReading = reading;
+      bestVia = via;
     }
   }
   const learned = calibratedModelScore(model, best);
@@ -466,17 +463,18 @@ export function classifyInjection(
     evidence.push({
       rule: "learned_model",
       match:
-        `model score ${Math.round(learned * 1000) / 1000}: ${topPhrases(model, bestVariant[0]).join("; ")}`.slice(
+        `model score ${Math.round(learned * 1000) / 1000}: ${topPhrases(model, bestReading).join("; ")}`.slice(
           0,
           120,
         ),
-      ...(bestVariant[1] ? { via: bestVariant[1] } : {}),
+      ...(bestVia ? { via: bestVia } : {}),
     });
   }
   // One score: either stage alone can call it (each is 0.5 at its own threshold), and the two
   // together are surer than either.
+  // Rounded down: a score just under 0.5 must not round up to the threshold.
   const score = 1 - (1 - rules) * (1 - learned);
-  return { score: Math.round(score * 1000) / 1000, evidence };
+  return { score: Math.floor(score * 1000) / 1000, evidence };
 }
 
 /** The hints present in `candidate` (one regular-expression pass), with the hints they contain. */

@@ -27,9 +27,10 @@ import {
   type ModelFile,
   modelMargin,
   type SparseVector,
+  windowedMargin,
 } from "../detectors/injection-model.ts";
 import { seededRandom } from "../lib/random.ts";
-import { benignRequests, ordinaryTriggerWords } from "./injection-negatives.ts";
+import { benignRequests, everydayTriggerWords, ordinaryTriggerWords } from "./injection-negatives.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DATA = resolve(ROOT, "../shared/datasets/injection-train");
@@ -37,7 +38,7 @@ const OUT = join(ROOT, "detectors/models/injection-model.json");
 const SETTINGS = {
   epochs: Number(process.env.EPOCHS ?? 20),
   learningRate: Number(process.env.LR ?? 0.5),
-  l2: Number(process.env.L2 ?? 1e-5),
+  l2: Number(process.env.L2 ?? 5e-4),
   seed: 20261201,
   targetFpr: 0.01,
 };
@@ -68,11 +69,20 @@ const train = [
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Row),
   ),
-  ...[...benignRequests(), ...ordinaryTriggerWords()].map(
+  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords()].map(
     (text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE }),
   ),
 ];
 const valid = read("valid.jsonl");
+// Benign documentation that uses the words attacks use the ordinary way (collect-benign-docs.ts):
+// every fifth row (by position in the file, which is sorted by digest) is held out of training
+// to choose the threshold with, as a third benign source beside the valid split's two.
+const docs = readFileSync(join(ROOT, "scripts/data/benign-docs.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((line) => JSON.parse(line) as Row);
+train.push(...docs.filter((_, i) => i % 5 !== 0));
+const calibration = docs.filter((_, i) => i % 5 === 0).map((row) => ({ ...row, kind: "benign_docs" }));
 const started = performance.now();
 const features = train.map((row) => featurize(row.text));
 const positives = train.filter((r) => r.label === 1).length;
@@ -118,7 +128,11 @@ for (let epoch = 0; epoch < SETTINGS.epochs; epoch += 1) {
 
 // The model as shipped (int8 weights): the threshold and figures are those of what is shipped.
 const shipped = decodeModel({ ...encodeModel(weights, bias, 0.5), valid: {}, training: {} } as ModelFile);
-const scored = valid.map((row) => ({ row, margin: modelMargin(shipped, featurize(row.text)) }));
+// Read as the detector reads it: the whole text and its windows, the strongest reading.
+const scored = [...valid, ...calibration].map((row) => ({
+  row,
+  margin: windowedMargin(shipped, row.text).margin,
+}));
 // The threshold: the lowest margin that keeps the false-positive rate at most 1% on benign
 // prompts and on benign content alike.
 const thresholdFor = (kind: string) => {
@@ -129,11 +143,15 @@ const thresholdFor = (kind: string) => {
   const allowed = Math.floor(margins.length * SETTINGS.targetFpr);
   return (margins[allowed] as number) + 1e-6;
 };
-const margin = Math.max(thresholdFor("benign_prompt"), thresholdFor("benign_content"));
+const margin = Math.max(
+  thresholdFor("benign_prompt"),
+  thresholdFor("benign_content"),
+  thresholdFor("benign_docs"),
+);
 const threshold = 1 / (1 + Math.exp(-margin));
 
 const figures: ModelFile["valid"] = {};
-for (const kind of [...new Set(valid.map((r) => r.kind))].sort()) {
+for (const kind of [...new Set([...valid, ...calibration].map((r) => r.kind))].sort()) {
   const rows = scored.filter((s) => s.row.kind === kind);
   const flagged = rows.filter((s) => s.margin >= margin).length;
   const attack = rows[0]?.row.label === 1;

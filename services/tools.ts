@@ -5,6 +5,7 @@ import { createReadStream, createWriteStream, readFileSync, writeFileSync } from
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { classifyInjection, type Origin } from "../detectors/injection.ts";
+import { loadInjectionModel } from "../detectors/injection-model.ts";
 import { findSensitive, redact } from "../detectors/sensitive.ts";
 import { EventValidator } from "./collector/event-schema.ts";
 import { Replayer } from "./replay.ts";
@@ -23,10 +24,13 @@ export interface ScanResult {
   redacted: string;
 }
 
-/** Scans one text the way the detectors would: injection score and evidence, PII and secrets (redacted). */
+/**
+ * Scans one text the way the detectors would with their defaults: injection score (rules and the
+ * learned model) and evidence, PII and secrets (redacted).
+ */
 export function scanText(text: string, type: string, index: number): ScanResult {
   const origin: Origin = type === "tool_result" ? "tool" : type === "retrieval" ? "retrieval" : "user";
-  const verdict = classifyInjection(text, origin);
+  const verdict = classifyInjection(text, origin, loadInjectionModel());
   const found = findSensitive(text);
   return {
     index,
