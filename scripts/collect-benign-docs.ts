@@ -1,6 +1,6 @@
 /**
  * Collects benign documentation text for the injection model's training
- * (scripts/data/benign-docs.jsonl, committed; `npm run train:injection` reads it).
+ * (scripts/training/benign-docs.jsonl, committed; `npm run train:injection` reads it).
  *
  *   node scripts/collect-benign-docs.ts
  *
@@ -25,7 +25,7 @@ import { classifyInjection } from "../detectors/injection.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const MODULES = join(ROOT, "node_modules");
-const OUT = join(ROOT, "scripts/data/benign-docs.jsonl");
+const OUT = join(ROOT, "scripts/training/benign-docs.jsonl");
 const PERMISSIVE = new Set([
   "MIT",
   "ISC",

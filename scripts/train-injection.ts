@@ -77,7 +77,7 @@ const valid = read("valid.jsonl");
 // Benign documentation that uses the words attacks use the ordinary way (collect-benign-docs.ts):
 // every fifth row (by position in the file, which is sorted by digest) is held out of training
 // to choose the threshold with, as a third benign source beside the valid split's two.
-const docs = readFileSync(join(ROOT, "scripts/data/benign-docs.jsonl"), "utf8")
+const docs = readFileSync(join(ROOT, "scripts/training/benign-docs.jsonl"), "utf8")
   .split("\n")
   .filter(Boolean)
   .map((line) => JSON.parse(line) as Row);

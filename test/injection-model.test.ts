@@ -31,7 +31,7 @@ describe("injection model", () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { text: string; label: number; kind: string });
     // The documentation rows held out of training to choose the threshold with: every fifth.
-    readFileSync(new URL("../scripts/data/benign-docs.jsonl", import.meta.url), "utf8")
+    readFileSync(new URL("../scripts/training/benign-docs.jsonl", import.meta.url), "utf8")
       .split("\n")
       .filter(Boolean)
       .forEach((line, i) => {
