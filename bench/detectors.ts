@@ -331,7 +331,7 @@ bytesPerEntity(
 // model alone as the detector reads a text (whole and in windows), and the whole classifier
 // (rules, decoding and model) for comparison.
 {
-  const { loadInjectionModel, windowedMargin } = await import("../detectors/injection-model.ts");
+  const { loadInjectionModel, modelReading } = await import("../detectors/injection-model.ts");
   const { classifyInjection } = await import("../detectors/injection.ts");
   const model = loadInjectionModel();
   const texts = Array.from({ length: 2000 }, (_, i) => `${i} ${TEXT_1K}`.slice(0, 1024));
@@ -347,7 +347,7 @@ bytesPerEntity(
     if (Number.isNaN(sink)) throw new Error("a score was not a number");
     return (runs.sort((a, b) => a - b)[2] as number) ?? 0;
   };
-  const alone = rate((t) => windowedMargin(model, t).margin);
+  const alone = rate((t) => modelReading(model, t).margin);
   const whole = rate((t) => classifyInjection(t, "tool", model).score);
   console.log(
     `learned injection model: ${Math.round(alone).toLocaleString("en")} texts of 1 KiB/s (median of 5; target 20,000); rules and model together: ${Math.round(whole).toLocaleString("en")}/s`,

@@ -8,7 +8,8 @@
  * Features, each hashed (FNV-1a) into 2^BITS buckets, counts damped with log(1 + n), and the
  * vector L2-normalized:
  * - word unigrams and bigrams of the lower-cased text (words are runs of letters and digits);
- * - character 4-grams of the lower-cased text with runs of spaces folded to one.
+ * - character 4-grams of the lower-cased text with runs of spaces folded to one, those with a
+ *   character of a non-Latin script in them (NON_LATIN).
  */
 
 import { readFileSync } from "node:fs";
@@ -21,6 +22,19 @@ const FNV_PRIME = 0x01000193;
 /** A text longer than this is judged on its first part (64 KiB texts: bounded work). */
 export const MAX_CHARS = 16_384;
 const CHAR_GRAM = 4;
+/**
+ * Character 4-grams are counted only where one of their characters is at or past Greek (U+0370):
+ * scripts written without spaces (Chinese, Japanese, Thai) have no words to count otherwise,
+ * while for Latin scripts words and word pairs judged as well at a quarter of the work
+ * (4-grams of Latin text were three quarters of the features and of the time, for a recall
+ * difference of 0.01 on the valid split).
+ */
+const NON_LATIN = 0x370;
+
+function hasNonLatin(text: string, at: number, n: number): boolean {
+  for (let j = at; j < at + n; j += 1) if (text.charCodeAt(j) >= NON_LATIN) return true;
+  return false;
+}
 
 export interface SparseVector {
   indices: number[];
@@ -86,7 +100,7 @@ class FeatureCounts {
 
 // Reused between calls (the detector runs one text at a time).
 const counts = new FeatureCounts();
-/** The whole text's counts, summed from its windows' (windowedMargin reads each character once). */
+/** The whole text's counts, summed from its windows' (modelReading reads each character once). */
 const totals = new FeatureCounts();
 /** log(1 + n) for the counts that occur most. */
 const LOG1P = Float64Array.from({ length: 256 }, (_, n) => Math.log1p(n));
@@ -97,10 +111,45 @@ function add(bucket: number): void {
   counts.add(bucket, 1);
 }
 
-/** Copies `text`'s character codes into `codes` (text is at most MAX_CHARS, normalized). */
-function loadCodes(text: string): void {
-  if (codes.length < text.length) codes = new Uint16Array(text.length);
-  for (let i = 0; i < text.length; i += 1) codes[i] = text.charCodeAt(i);
+/** What `\s` matches in a JavaScript regular expression. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c >= 0xa0 &&
+      (c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000 ||
+        c === 0xfeff))
+  );
+}
+
+/**
+ * Loads the normalized text (what `normalize` returns) into `codes` in one pass, folding
+ * whitespace runs as it copies (a regular expression's replace was a quarter of the time).
+ * Returns its length.
+ */
+function loadCodes(raw: string): number {
+  const lower = raw.slice(0, MAX_CHARS).toLowerCase();
+  if (codes.length < lower.length) codes = new Uint16Array(lower.length);
+  let length = 0;
+  let space = false;
+  for (let i = 0; i < lower.length; i += 1) {
+    const c = lower.charCodeAt(i);
+    if (isSpace(c)) {
+      if (!space) codes[length++] = 32;
+      space = true;
+    } else {
+      codes[length++] = c;
+      space = false;
+    }
+  }
+  return length;
 }
 
 /** The text the features are read from: lower-cased, whitespace runs folded, bounded. */
@@ -151,9 +200,10 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
       start = -1;
     }
   }
-  // Character n-grams.
+  // Character 4-grams with a character of a non-Latin script in them.
   const n = CHAR_GRAM;
   for (let i = 0; i + n <= text.length; i += 1) {
+    if (!hasNonLatin(text, i, n)) continue;
     let h = FNV_OFFSET ^ (0x63 + n); // "c" and the length: a 3-gram and a 5-gram never share a hash by design
     for (let j = i; j < i + n; j += 1) {
       h ^= text.charCodeAt(j);
@@ -190,7 +240,8 @@ function countFeatures(from: number, to: number): void {
       previous = word;
     }
   }
-  // Character 4-grams (CHAR_GRAM), the last four codes kept in registers.
+  // Character 4-grams with a character of a non-Latin script in them (CHAR_GRAM), the last four
+  // codes kept in registers.
   if (to - from < CHAR_GRAM) return;
   const seed = FNV_OFFSET ^ (0x63 + CHAR_GRAM);
   let c1 = codes[from] as number;
@@ -198,6 +249,12 @@ function countFeatures(from: number, to: number): void {
   let c3 = codes[from + 2] as number;
   for (let i = from + 3; i < to; i += 1) {
     const c4 = codes[i] as number;
+    if (c1 < NON_LATIN && c2 < NON_LATIN && c3 < NON_LATIN && c4 < NON_LATIN) {
+      c1 = c2;
+      c2 = c3;
+      c3 = c4;
+      continue;
+    }
     const g = Math.imul(
       Math.imul(Math.imul(Math.imul(seed ^ c1, FNV_PRIME) ^ c2, FNV_PRIME) ^ c3, FNV_PRIME) ^ c4,
       FNV_PRIME,
@@ -211,10 +268,9 @@ function countFeatures(from: number, to: number): void {
 
 /** The feature vector of a text (sparse, L2-normalized, log-damped counts). */
 export function featurize(raw: string): SparseVector {
-  const text = normalize(raw);
-  loadCodes(text);
-  counts.reserve(2 * text.length + 2);
-  countFeatures(0, text.length);
+  const length = loadCodes(raw);
+  counts.reserve(2 * length + 2);
+  countFeatures(0, length);
   const indices: number[] = new Array(counts.size);
   const values: number[] = new Array(counts.size);
   let norm = 0;
@@ -234,7 +290,7 @@ export function featurize(raw: string): SparseVector {
 export interface InjectionModel {
   bias: number;
   weights: Float32Array;
-  /** The same weights as shipped, int8 times `scale`, for the hot path (windowedMargin). */
+  /** The same weights as shipped, int8 times `scale`, for the hot path (modelReading). */
   quantized?: { bytes: Int8Array; scale: number };
   /** Probability at or above which the model alone calls a text an attack (chosen on the valid split). */
   threshold: number;
@@ -271,61 +327,66 @@ function marginOfCounts(model: InjectionModel, table: FeatureCounts, fold: boole
 export const WINDOW = 256;
 
 /**
- * Where the window starting at `from` ends: at the last sentence end (". ", "! ", "? ", "; ")
- * in its last three quarters, so a planted sentence is read whole in one window rather than cut
- * in two halves that each look ordinary; at WINDOW characters when there is none. Looks back at
- * most WINDOW characters per window: linear in the text.
+ * Where the window starting at `from` ends (the text loaded in `codes`, `length` long): at the
+ * last sentence end (". ", "! ", "? ", "; ") in its last three quarters, so a planted sentence is
+ * read whole in one window rather than cut in two halves that each look ordinary; at WINDOW
+ * characters when there is none. Looks back at most WINDOW characters per window: linear.
  */
-function windowEnd(text: string, from: number): number {
+function windowEnd(length: number, from: number): number {
   const limit = from + WINDOW;
-  if (limit >= text.length) return text.length;
+  if (limit >= length) return length;
   for (let i = limit - 1; i > from + WINDOW / 4; i -= 1) {
-    if (text.charCodeAt(i) === 32) {
-      const before = text.charCodeAt(i - 1);
+    if (codes[i] === 32) {
+      const before = codes[i - 1];
       if (before === 46 || before === 33 || before === 63 || before === 59) return i + 1;
     }
   }
   return limit;
 }
 
+/** The model's reading of a text: its margin, and which part of the normalized text decided it. */
+export interface ModelReading {
+  margin: number;
+  /** The part of `normalize(text)` read, [from, to): the whole text or one window. */
+  from: number;
+  to: number;
+}
+
 /**
  * The model's strongest reading of `raw`: the whole text and, when it is longer than one and a
- * half windows, each window of up to WINDOW characters, cut at sentence ends. An instruction planted in a long document is
- * diluted by the document's other features; judged in its window it stands out. The threshold is
- * chosen on this same reading (scripts/train-injection.ts). Returns the margin and the text of
- * the best reading (normalized), so the evidence can quote the phrases that decided it.
+ * half windows, each window of up to WINDOW characters, cut at sentence ends. An instruction
+ * planted in a long document is diluted by the document's other features, and judged in its
+ * window it stands out; so does the "no restrictions" paragraph of a long role-play jailbreak.
+ * The threshold is chosen on this same reading (scripts/train-injection.ts). `readingText` gives
+ * the text of the reading, for the evidence's phrases.
  *
  * Each character is read once: the whole text's counts are the sum of its windows' (a word or
  * 4-gram cut by a window's edge counts as its pieces, a handful of features in a thousand).
  */
-export function windowedMargin(model: InjectionModel, raw: string): { margin: number; reading: string } {
-  const text = normalize(raw);
-  loadCodes(text);
-  counts.reserve(2 * Math.min(text.length, WINDOW) + 2);
-  if (text.length <= WINDOW * 1.5) {
-    counts.reserve(2 * text.length + 2);
-    countFeatures(0, text.length);
-    return { margin: marginOfCounts(model, counts, false), reading: text };
+export function modelReading(model: InjectionModel, raw: string): ModelReading {
+  const length = loadCodes(raw);
+  if (length <= WINDOW * 1.5) {
+    counts.reserve(2 * length + 2);
+    countFeatures(0, length);
+    return { margin: marginOfCounts(model, counts, false), from: 0, to: length };
   }
-  totals.reserve(2 * text.length + 2);
-  let best = Number.NEGATIVE_INFINITY;
-  let bestFrom = 0;
-  let bestTo = text.length;
-  for (let from = 0, to = 0; from < text.length; from = to) {
-    to = windowEnd(text, from);
+  counts.reserve(2 * WINDOW + 2);
+  totals.reserve(2 * length + 2);
+  let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: length };
+  for (let from = 0, to = 0; from < length; from = to) {
+    to = windowEnd(length, from);
     countFeatures(from, to);
     const margin = marginOfCounts(model, counts, true);
-    if (margin > best) {
-      best = margin;
-      bestFrom = from;
-      bestTo = to;
-    }
+    if (margin > best.margin) best = { margin, from, to };
   }
   // The whole text, from the folded counts.
   const whole = marginOfCounts(model, totals, false);
-  return whole >= best
-    ? { margin: whole, reading: text }
-    : { margin: best, reading: text.slice(bestFrom, bestTo) };
+  return whole >= best.margin ? { margin: whole, from: 0, to: length } : best;
+}
+
+/** The text of a reading of `raw` (modelReading), normalized as the model read it. */
+export function readingText(raw: string, reading: ModelReading): string {
+  return normalize(raw).slice(reading.from, reading.to);
 }
 
 export function modelMargin(model: InjectionModel, features: SparseVector): number {

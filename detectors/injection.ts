@@ -13,7 +13,14 @@
  *   downloaded code. A user asking for the same thing directly is not an injection.
  */
 
-import { calibratedModelScore, type InjectionModel, topPhrases, windowedMargin } from "./injection-model.ts";
+import {
+  calibratedModelScore,
+  type InjectionModel,
+  type ModelReading,
+  modelReading,
+  readingText,
+  topPhrases,
+} from "./injection-model.ts";
 
 export type Origin = "user" | "tool" | "retrieval" | "system";
 
@@ -447,23 +454,23 @@ export function classifyInjection(
   if (!model) return { score: Math.round(rules * 1000) / 1000, evidence };
   // The learned stage on the text and on what was decoded from it, each whole and in windows:
   // its strongest reading.
-  let best = Number.NEGATIVE_INFINITY;
-  let bestReading = text;
+  let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: 0 };
+  let bestText = text;
   let bestVia: string | undefined;
   for (const [candidate, via] of variants) {
-    const { margin, reading } = windowedMargin(model, candidate);
-    if (margin > best) {
-      best = margin;
-      bestReading = reading;
+    const reading = modelReading(model, candidate);
+    if (reading.margin > best.margin) {
+      best = reading;
+      bestText = candidate;
       bestVia = via;
     }
   }
-  const learned = calibratedModelScore(model, best);
+  const learned = calibratedModelScore(model, best.margin);
   if (learned >= 0.5) {
     evidence.push({
       rule: "learned_model",
       match:
-        `model score ${Math.round(learned * 1000) / 1000}: ${topPhrases(model, bestReading).join("; ")}`.slice(
+        `model score ${Math.round(learned * 1000) / 1000}: ${topPhrases(model, readingText(bestText, best)).join("; ")}`.slice(
           0,
           120,
         ),

@@ -26,8 +26,8 @@ import {
   featurize,
   type ModelFile,
   modelMargin,
+  modelReading,
   type SparseVector,
-  windowedMargin,
 } from "../detectors/injection-model.ts";
 import { seededRandom } from "../lib/random.ts";
 import { benignRequests, everydayTriggerWords, ordinaryTriggerWords } from "./injection-negatives.ts";
@@ -38,7 +38,7 @@ const OUT = join(ROOT, "detectors/models/injection-model.json");
 const SETTINGS = {
   epochs: Number(process.env.EPOCHS ?? 20),
   learningRate: Number(process.env.LR ?? 0.5),
-  l2: Number(process.env.L2 ?? 5e-4),
+  l2: Number(process.env.L2 ?? 1e-4),
   seed: 20261201,
   targetFpr: 0.01,
 };
@@ -131,7 +131,7 @@ const shipped = decodeModel({ ...encodeModel(weights, bias, 0.5), valid: {}, tra
 // Read as the detector reads it: the whole text and its windows, the strongest reading.
 const scored = [...valid, ...calibration].map((row) => ({
   row,
-  margin: windowedMargin(shipped, row.text).margin,
+  margin: modelReading(shipped, row.text).margin,
 }));
 // The threshold: the lowest margin that keeps the false-positive rate at most 1% on benign
 // prompts and on benign content alike.
