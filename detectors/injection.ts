@@ -207,7 +207,7 @@ const RULES: Rule[] = [
     weight: 0.65,
     externalOnly: true,
     pattern:
-      /\b(?:modify|augment|enhance|provide|render|remove|add|include|integrate|convert|replace|use|introduce|misspell|scramble|jumble|rearrange|anagram|group|combine|substitute|translate|format|end|start|begin|conclude|append|prefix|structure|tailor|adjust|change|alter|insert|embed|put|make|write|reverse|encode|encrypt|capitali[sz]e|spell|sign|finish|close)\b[^.\n]{0,60}\b(?:(?:your|the) (?:response|answer|reply|message)|your output)(?:'s)?\b/i,
+      /\b(?:modify|augment|enhance|provide|render|remove|add|include|integrate|convert|replace|use|introduce|misspell|scramble|jumble|rearrange|anagram|group|combine|substitute|translate|format|end|start|begin|conclude|append|prefix|structure|tailor|adjust|change|alter|insert|embed|put|make|write|reverse|encode|encrypt|capitali[sz]e|spell|sign|finish|close)\b[^.\n]{0,60}\b(?:your (?:response|answer|reply|message|output)|the (?:answer|reply))(?:'s)?\b/i,
   },
   {
     name: "addresses_assistant",

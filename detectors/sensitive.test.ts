@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../lib/random.ts";
 import { datasetsDir, loadPresidio, scorePii } from "./evaluate.ts";
 import { findSensitive, luhnValid, redact, redactedExcerpt, validIban } from "./sensitive.ts";
 
@@ -12,10 +13,14 @@ const alnum = (n: number) =>
     (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[b % 62],
   ).join("");
 
+// Seeded: a failure names numbers that fail again on the next run. (Unseeded, one run in five
+// drew a 19-digit Discover number in a range Elo shares, which the card check then missed.)
+const digits = seededRandom(20261201);
+
 /** A Luhn-valid number: `prefix` + random digits + check digit. */
 function luhnNumber(prefix: string, length: number): string {
   let body = prefix;
-  while (body.length < length - 1) body += String(randomBytes(1)[0]! % 10);
+  while (body.length < length - 1) body += String(Math.floor(digits() * 10));
   for (let d = 0; d <= 9; d += 1) if (luhnValid(body + d)) return body + d;
   throw new Error("unreachable");
 }
@@ -192,6 +197,9 @@ describe("cards of every network", () => {
     ["Mastercard", ["51", "53", "55", "2221", "2500", "2720"], [16]],
     ["American Express", ["34", "37"], [15]],
     ["Discover", ["6011", "644", "649", "65"], [16, 19]],
+    // Ranges a more specific network shares at other lengths (Elo takes 6505xx and 431274 at 16).
+    ["Discover", ["6505", "6507"], [19]],
+    ["Visa", ["431274", "401178"], [13, 19]],
     ["Diners Club", ["300", "305", "36", "38"], [14, 16, 19]],
     ["JCB", ["3528", "3589"], [16, 17, 18, 19]],
     ["JCB", ["1800", "2131"], [15, 16]],
@@ -208,7 +216,11 @@ describe("cards of every network", () => {
   ];
   const grouped = (digits: string, sep: string) => digits.replace(/(\d{4})(?=\d)/g, `$1${sep}`);
   const cases = NETWORKS.flatMap(([network, prefixes, lengths]) =>
-    prefixes.flatMap((prefix) => lengths.map((length) => ({ network, number: luhnNumber(prefix, length) }))),
+    prefixes.flatMap((prefix) =>
+      lengths.flatMap((length) =>
+        Array.from({ length: 20 }, () => ({ network, number: luhnNumber(prefix, length) })),
+      ),
+    ),
   );
 
   it("finds a Luhn-valid number of every network and length, plain, spaced and dashed", () => {
@@ -222,7 +234,7 @@ describe("cards of every network", () => {
       }
     }
     expect(missed).toEqual([]);
-    expect(cases.length).toBeGreaterThan(60);
+    expect(cases.length).toBeGreaterThan(1200);
   });
 
   it("finds none of the near misses: a wrong check digit, a length the network does not use, no network", () => {

@@ -271,7 +271,12 @@ function validCard(match: string): boolean {
  * Verve and Naranja, with their lengths).
  */
 const MORE_CARDS: { network: string; pattern: RegExp }[] = [
-  { network: "Visa", pattern: /^4\d{12}$/ }, // the old 13-digit Visa
+  // The library names only the most specific network for a prefix: a 19-digit Discover number in
+  // a 6505xx range Elo also issues from (at 16 digits only), or a 13- or 19-digit Visa in one of
+  // Elo's 4xxxxx ranges, came back as an Elo number of the wrong length. The broad networks'
+  // own ranges and lengths, checked after it:
+  { network: "Visa", pattern: /^4\d{12}(?:\d{3}|\d{6})?$/ }, // 13 (the old Visa), 16, 19
+  { network: "Discover", pattern: /^(?:6011|64[4-9]\d|65\d\d)\d{12}(?:\d{3})?$/ }, // 16, 19
   { network: "JCB", pattern: /^(?:2131|1800)\d{11}$/ }, // 15-digit JCB
   { network: "UATP", pattern: /^1\d{14}$/ },
   { network: "RuPay", pattern: /^(?:60|65|81|82|508)\d{14}$/ },

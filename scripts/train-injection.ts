@@ -19,6 +19,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { classifyInjection, type Origin } from "../detectors/injection.ts";
 import {
   BITS,
   decodeModel,
@@ -133,8 +134,10 @@ const scored = [...valid, ...calibration].map((row) => ({
   row,
   margin: modelReading(shipped, row.text).margin,
 }));
-// The threshold: the lowest margin that keeps the false-positive rate at most 1% on benign
-// prompts and on benign content alike.
+// The threshold: the lowest margin at which the false-positive rate stays at most 1% on each
+// benign source (the valid split's prompts and content, the held-out documentation), first for
+// the model alone, then for the score the detector gives, rules and model together (raised until
+// it holds there too: two half-sure stages must not add up to false alarms).
 const thresholdFor = (kind: string) => {
   const margins = scored
     .filter((s) => s.row.label === 0 && s.row.kind === kind)
@@ -143,11 +146,27 @@ const thresholdFor = (kind: string) => {
   const allowed = Math.floor(margins.length * SETTINGS.targetFpr);
   return (margins[allowed] as number) + 1e-6;
 };
-const margin = Math.max(
-  thresholdFor("benign_prompt"),
-  thresholdFor("benign_content"),
-  thresholdFor("benign_docs"),
-);
+const BENIGN_KINDS = ["benign_prompt", "benign_content", "benign_docs"];
+const originOf = (kind: string): Origin =>
+  kind === "benign_content" || kind === "indirect_injection" || kind === "benign_docs" ? "tool" : "user";
+const combinedHolds = (at: number) =>
+  BENIGN_KINDS.every((kind) => {
+    const rows = scored.filter((s) => s.row.kind === kind);
+    const model = { ...shipped, threshold: 1 / (1 + Math.exp(-at)) };
+    const flagged = rows.filter(
+      (s) => classifyInjection(s.row.text, originOf(kind), model).score >= 0.5,
+    ).length;
+    return flagged <= Math.floor(rows.length * SETTINGS.targetFpr);
+  });
+let low = Math.max(...BENIGN_KINDS.map(thresholdFor));
+let high = low;
+while (!combinedHolds(high)) high += 1;
+for (let step = 0; step < 30 && high - low > 1e-4; step += 1) {
+  const mid = (low + high) / 2;
+  if (combinedHolds(mid)) high = mid;
+  else low = mid;
+}
+const margin = high;
 const threshold = 1 / (1 + Math.exp(-margin));
 
 const figures: ModelFile["valid"] = {};
