@@ -12,6 +12,7 @@ import { notifierFor } from "./alerter/notifiers/index.ts";
 import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
 import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.ts";
 import { registerCollector } from "./collector/collector.ts";
+import { registerConsole } from "./console/routes.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
 import { KillSwitch } from "./control/kill-switch.ts";
 import { PauseBook } from "./control/pause-book.ts";
@@ -188,6 +189,7 @@ export class Agentwatch {
       registerIncidentRoutes(server, storage, alerter);
       registerSilenceRoutes(server, storage, alerter);
       registerAgentRoutes(server, storage, killSwitch);
+      registerConsole(server);
     }
 
     const reloader = this.#reloader;

@@ -133,6 +133,19 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
+  // Who the token is and what its role may do (the console shows actions by it; the routes decide).
+  app.get("/v1/whoami", { config: { permission: "read" } }, async (request) => {
+    const principal = principalOf(request);
+    return {
+      name: principal.name,
+      role: principal.role,
+      may: {
+        read: true,
+        operate: hasPermission(principal, "operate"),
+        admin: hasPermission(principal, "admin"),
+      },
+    };
+  });
   app.get("/readyz", { config: { permission: "read" } }, async (_request, reply) => {
     const result = await options.ready();
     return reply

@@ -25,6 +25,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/healthz", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
   { method: "GET", path: "/readyz", allowed: reads(200) },
   { method: "GET", path: "/metrics", allowed: reads(200) },
+  { method: "GET", path: "/v1/whoami", allowed: reads(200) },
+  // The console's static files are public; its data comes from the routes here.
+  { method: "GET", path: "/ui/", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
+  { method: "GET", path: "/ui/console.js", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
   { method: "POST", path: "/v1/events", body: [event], allowed: { ingest: 202, admin: 202 } },
   { method: "GET", path: "/v1/events", allowed: reads(200) },
   { method: "GET", path: "/v1/audit", allowed: reads(200) },
