@@ -6,7 +6,8 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# --omit=optional: the image has Node 24; the optional node-<os>-<cpu> packages are for npm users.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 
 # Stage 2: the runtime, without npm's caches or dev tools, as a non-root user.
 FROM node:24-bookworm-slim AS runtime
