@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../lib/random.ts";
 import { datasetsDir, loadPresidio, scorePii } from "./evaluate.ts";
-import { findSensitive, luhnValid, redact, redactedExcerpt, validIban } from "./sensitive.ts";
+import { findEmails, findSensitive, luhnValid, redact, redactedExcerpt, validIban } from "./sensitive.ts";
 
 const DATASETS = datasetsDir();
 const types = (text: string) => findSensitive(text).map((m) => m.type);
@@ -254,5 +254,31 @@ describe("cards of every network", () => {
   it("redacts a card keeping its last four digits", () => {
     const number = luhnNumber("4", 16);
     expect(redact(`card ${number}.`)).toBe(`card [REDACTED:credit_card …${number.slice(-4)}].`);
+  });
+});
+
+describe("e-mail addresses, found from each @", () => {
+  it("finds exactly what the pattern it replaces finds, on edge cases and 20,000 generated strings", () => {
+    const pattern = /\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g;
+    const random = seededRandom(7);
+    const alphabet = "ab.@-_%+0 é.Zc";
+    const texts = [
+      "mail me at john.doe@example.com today",
+      "a@b.co, c.d+e@sub.domain.org; x@y",
+      "@@a@b.cd",
+      "..a@b.cd",
+      `${"x".repeat(70)}@example.com`,
+      "a.b@c.d.e.f.g.h.i.j.k.com",
+      ...Array.from({ length: 20_000 }, () =>
+        Array.from(
+          { length: Math.floor(random() * 40) },
+          () => alphabet[Math.floor(random() * alphabet.length)],
+        ).join(""),
+      ),
+    ];
+    for (const text of texts) {
+      const expected = [...text.matchAll(pattern)].map((m) => [m.index, m.index + m[0].length]);
+      expect([...findEmails(text)], JSON.stringify(text)).toEqual(expected);
+    }
   });
 });

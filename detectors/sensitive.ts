@@ -46,7 +46,9 @@ interface Rule {
   category: "pii" | "secret";
   /** A cheap test the text must pass before the pattern runs (most text fails every gate). */
   gate: (text: string) => boolean;
-  pattern: RegExp;
+  /** What it looks like; or `scan`, a finder of [start, end) spans where a pattern would cost too much. */
+  pattern?: RegExp;
+  scan?: (text: string) => Iterable<[number, number]>;
   /** Whether the matched text really is one (checksums, validity rules, placeholders). */
   valid?: (match: string) => boolean;
   /** The capture group that is the value (the pattern then has the `d` flag); the whole match otherwise. */
@@ -125,9 +127,9 @@ const RULES: Rule[] = [
     type: "email",
     gate: (t) => t.includes("@"),
     category: "pii",
-    // Bounded as the RFCs bound them (local part 64, labels 63): an unbounded local part re-scanned a
-    // long run without "@" from each of its characters.
-    pattern: /\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g,
+    // Found from each "@" (findEmails): a pattern starting at every character re-read up to 64
+    // characters from each of them in a long run without "@".
+    scan: findEmails,
   },
   {
     type: "iban",
@@ -187,10 +189,7 @@ export function findSensitive(
   const found: SensitiveMatch[] = [];
   for (const rule of RULES) {
     if (!rule.gate(text)) continue;
-    for (const m of text.matchAll(rule.pattern)) {
-      const span = rule.group === undefined ? undefined : m.indices?.[rule.group];
-      const start = span ? span[0] : m.index;
-      const end = span ? span[1] : start + m[0].length;
+    for (const [start, end] of rule.scan ? rule.scan(text) : spans(text, rule)) {
       if (rule.valid && !rule.valid(text.slice(start, end))) continue;
       if (found.some((f) => start < f.end && end > f.start)) continue;
       found.push({ type: rule.type, category: rule.category, start, end });
@@ -208,6 +207,53 @@ export function findSensitive(
   if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value as string);
   RECENT.set(cacheKey, frozen);
   return frozen;
+}
+
+/** The spans of a rule's pattern in `text` (its `group` when it has one). */
+function* spans(text: string, rule: Rule): Iterable<[number, number]> {
+  for (const m of text.matchAll(rule.pattern as RegExp)) {
+    const span = rule.group === undefined ? undefined : m.indices?.[rule.group];
+    const start = span ? span[0] : m.index;
+    yield [start, span ? span[1] : start + m[0].length];
+  }
+}
+
+const isWordCode = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** A character of an e-mail's local part: letters, digits and . _ % + - */
+const isLocalCode = (c: number) => isWordCode(c) || c === 46 || c === 37 || c === 43 || c === 45;
+/** What follows the "@": labels (at most 63 characters each, at most 8) and a top-level domain. */
+const EMAIL_DOMAIN = /(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/y;
+
+/**
+ * E-mail addresses, as /\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g
+ * finds them (local part at most 64 characters, as the RFCs bound it), in linear time: from each
+ * "@", the local part is looked for back to the previous "@" or match (never further than 64
+ * characters) and the domain forward from it (it cannot run past the next "@"), so each
+ * character is read a bounded number of times however the text is made.
+ */
+export function* findEmails(text: string): Iterable<[number, number]> {
+  let floor = 0; // nothing before this can start a match: a previous "@" or the end of a match
+  for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
+    const lowest = Math.max(floor, at - 64);
+    floor = at + 1;
+    let runStart = at;
+    while (runStart > lowest && isLocalCode(text.charCodeAt(runStart - 1))) runStart -= 1;
+    // The leftmost start in the run where \b holds, as the pattern's leftmost match would be.
+    let start = -1;
+    for (let p = runStart; p < at; p += 1) {
+      const before = p > 0 && isWordCode(text.charCodeAt(p - 1));
+      if (before !== isWordCode(text.charCodeAt(p))) {
+        start = p;
+        break;
+      }
+    }
+    if (start < 0) continue;
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    if (!EMAIL_DOMAIN.exec(text)) continue;
+    yield [start, EMAIL_DOMAIN.lastIndex];
+    floor = EMAIL_DOMAIN.lastIndex;
+  }
 }
 
 /** The last few texts scanned and what was found (insertion-ordered, so the oldest goes first). */
