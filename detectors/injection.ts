@@ -447,6 +447,12 @@ export function classifyInjection(
   }
   // Reversed text is scanned only when a reversed keyword is there ("snoitcurtsni", "erongi", ...).
   if (REVERSED_HINTS.some((hint) => hints.has(hint))) scan([...text].reverse().join(""), "reversed");
+  // ROT13 when the text names it (the encoding is otherwise plain letters); Morse wherever a run of it is.
+  if (ROT13_NAMED.test(text)) scan(rot13(text), "rot13");
+  for (const run of morseRuns(text)) {
+    const decoded = decodeMorse(run);
+    if (decoded) scan(decoded, "morse");
+  }
 
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
@@ -575,6 +581,102 @@ export function mixedScriptWords(text: string): boolean {
     else if (c >= 0x370 && c <= 0x4ff) other = true;
   }
   return false;
+}
+
+const ROT13_NAMED = /\brot[- ]?13\b|\bcaesar\b/i;
+
+function rot13(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) out += String.fromCharCode(((c - 65 + 13) % 26) + 65);
+    else if (c >= 97 && c <= 122) out += String.fromCharCode(((c - 97 + 13) % 26) + 97);
+    else out += text[i];
+  }
+  return out;
+}
+
+const MORSE: Record<string, string> = {
+  ".-": "a",
+  "-...": "b",
+  "-.-.": "c",
+  "-..": "d",
+  ".": "e",
+  "..-.": "f",
+  "--.": "g",
+  "....": "h",
+  "..": "i",
+  ".---": "j",
+  "-.-": "k",
+  ".-..": "l",
+  "--": "m",
+  "-.": "n",
+  "---": "o",
+  ".--.": "p",
+  "--.-": "q",
+  ".-.": "r",
+  "...": "s",
+  "-": "t",
+  "..-": "u",
+  "...-": "v",
+  ".--": "w",
+  "-..-": "x",
+  "-.--": "y",
+  "--..": "z",
+  "-----": "0",
+  ".----": "1",
+  "..---": "2",
+  "...--": "3",
+  "....-": "4",
+  ".....": "5",
+  "-....": "6",
+  "--...": "7",
+  "---..": "8",
+  "----.": "9",
+};
+
+/** Runs of at least 24 characters made only of dots, dashes, slashes and spaces: Morse, perhaps. One pass. */
+function morseRuns(text: string): string[] {
+  const runs: string[] = [];
+  let start = -1;
+  let marks = 0;
+  for (let i = 0; i <= text.length; i += 1) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    const morse = c === 46 || c === 45 || c === 47 || c === 32;
+    if (morse) {
+      if (start < 0) {
+        start = i;
+        marks = 0;
+      }
+      if (c === 46 || c === 45) marks += 1;
+    } else if (start >= 0) {
+      if (i - start >= 24 && marks >= 12) runs.push(text.slice(start, i));
+      start = -1;
+    }
+  }
+  return runs;
+}
+
+/** Morse (letters split by spaces, words by slashes) as text, when most of it decodes. */
+function decodeMorse(run: string): string | undefined {
+  const words = run.trim().split("/");
+  let known = 0;
+  let total = 0;
+  const text = words
+    .map((word) =>
+      word
+        .trim()
+        .split(/ +/)
+        .map((letter) => {
+          total += 1;
+          const decoded = MORSE[letter];
+          if (decoded) known += 1;
+          return decoded ?? "";
+        })
+        .join(""),
+    )
+    .join(" ");
+  return total > 0 && known / total > 0.9 && printable(text) ? text : undefined;
 }
 
 function decodeBase64(candidate: string): string | undefined {
