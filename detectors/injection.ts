@@ -440,6 +440,10 @@ export function classifyInjection(
   for (const run of shape.base64) {
     const decoded = decodeBase64(run);
     if (decoded) scan(decoded, "base64");
+    else {
+      const base32 = decodeBase32(run);
+      if (base32) scan(base32, "base32");
+    }
   }
   for (const run of shape.hex) {
     const decoded = decodeHex(run);
@@ -453,6 +457,7 @@ export function classifyInjection(
     const decoded = decodeMorse(run);
     if (decoded) scan(decoded, "morse");
   }
+  for (const decoded of decimalAscii(text)) scan(decoded, "decimal");
 
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
@@ -677,6 +682,56 @@ function decodeMorse(run: string): string | undefined {
     )
     .join(" ");
   return total > 0 && known / total > 0.9 && printable(text) ? text : undefined;
+}
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** RFC 4648 base32 (upper case, optional padding), when it decodes to readable text. */
+function decodeBase32(candidate: string): string | undefined {
+  const body = candidate.replace(/=+$/, "");
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of body) {
+    const digit = BASE32.indexOf(ch);
+    if (digit < 0) return undefined;
+    value = (value << 5) | digit;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const decoded = Buffer.from(bytes).toString("utf8");
+  return printable(decoded) ? decoded : undefined;
+}
+
+/** Runs of at least 8 decimal character codes (32-126) split by spaces or commas, as text. One pass. */
+function decimalAscii(text: string): string[] {
+  const found: string[] = [];
+  let chars = "";
+  let number = -1;
+  // Mostly letters and spaces, as text is: a table of numbers in 32-126 decodes to symbol soup.
+  const flush = () => {
+    if (chars.length >= 8 && printable(chars) && (chars.match(/[a-z ]/gi)?.length ?? 0) >= 0.8 * chars.length)
+      found.push(chars);
+    chars = "";
+  };
+  for (let i = 0; i <= text.length; i += 1) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    if (c >= 48 && c <= 57) {
+      number = number < 0 ? c - 48 : number * 10 + (c - 48);
+      if (number > 999) number = 1000; // not a character code; capped so it cannot grow
+      continue;
+    }
+    if (number >= 0) {
+      if (number >= 32 && number <= 126) chars += String.fromCharCode(number);
+      else flush();
+      number = -1;
+    }
+    if (c !== 32 && c !== 44) flush();
+  }
+  return found;
 }
 
 function decodeBase64(candidate: string): string | undefined {
