@@ -242,6 +242,12 @@ bytesPerEntity(
     ["phone-like run", fill("00-")],
     ["secret key prefix and blanks", `aws_secret_access_key${" ".repeat(SIZE - 30)}`],
     ["override words", fill("ignore all previous ")],
+    // Thousands of matches in one text: each was compared with every earlier one, and every card
+    // asked the card-type library again (0.3-0.5 s per text before).
+    ["e-mail addresses", fill("a@b.co ")],
+    ["SSNs", fill("536-32-3065 ")],
+    ["card numbers", fill("4111 1111 1111 1111 ")],
+    ["phone numbers", fill("+1 415 555 0100 ")],
   ];
   const detectors = createDetectors(config.detectors);
   const states = detectors.map((d) => d.initialState());
@@ -282,7 +288,7 @@ bytesPerEntity(
   }
   if (worst > Math.max(20 * base, 50)) {
     console.error(
-      `FAIL: a hostile text took ${worst.toFixed(0)} ms, over 20 times ordinary text: a pattern backtracks`,
+      `FAIL: a hostile text took ${worst.toFixed(0)} ms, over 20 times ordinary text: a pattern backtracks or work grows faster than the text`,
     );
     process.exitCode = 1;
   }

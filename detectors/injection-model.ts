@@ -13,6 +13,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { isWhitespaceCode } from "../lib/chars.ts";
 
 export const BITS = 18;
 const SIZE = 1 << BITS;
@@ -117,24 +118,6 @@ function add(bucket: number): void {
   counts.add(bucket, 1);
 }
 
-/** What `\s` matches in a JavaScript regular expression. */
-function isSpace(c: number): boolean {
-  return (
-    c === 32 ||
-    (c >= 9 && c <= 13) ||
-    (c >= 0xa0 &&
-      (c === 0xa0 ||
-        c === 0x1680 ||
-        (c >= 0x2000 && c <= 0x200a) ||
-        c === 0x2028 ||
-        c === 0x2029 ||
-        c === 0x202f ||
-        c === 0x205f ||
-        c === 0x3000 ||
-        c === 0xfeff))
-  );
-}
-
 /**
  * Loads the normalized text (what `normalize` returns) into `codes` in one pass, folding
  * whitespace runs as it copies (a regular expression's replace was a quarter of the time).
@@ -147,7 +130,7 @@ function loadCodes(raw: string): number {
   let space = false;
   for (let i = 0; i < lower.length; i += 1) {
     const c = lower.charCodeAt(i);
-    if (isSpace(c)) {
+    if (isWhitespaceCode(c)) {
       if (!space) codes[length++] = 32;
       space = true;
     } else {

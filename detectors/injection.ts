@@ -13,6 +13,7 @@
  *   downloaded code. A user asking for the same thing directly is not an injection.
  */
 
+import { isWhitespaceCode } from "../lib/chars.ts";
 import {
   calibratedModelScore,
   type InjectionModel,
@@ -562,19 +563,7 @@ export function mixedScriptWords(text: string): boolean {
   let other = false;
   for (let i = 0; i <= text.length; i += 1) {
     const c = i < text.length ? text.charCodeAt(i) : 32;
-    if (
-      c === 32 ||
-      (c >= 9 && c <= 13) ||
-      c === 0xa0 ||
-      c === 0x1680 ||
-      (c >= 0x2000 && c <= 0x200a) ||
-      c === 0x2028 ||
-      c === 0x2029 ||
-      c === 0x202f ||
-      c === 0x205f ||
-      c === 0x3000 ||
-      c === 0xfeff
-    ) {
+    if (isWhitespaceCode(c)) {
       if (length >= 3 && latin && other) return true;
       length = 0;
       latin = false;
@@ -688,7 +677,10 @@ const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** RFC 4648 base32 (upper case, optional padding), when it decodes to readable text. */
 function decodeBase32(candidate: string): string | undefined {
-  const body = candidate.replace(/=+$/, "");
+  // Padding stripped by hand: /=+$/ retries from every "=" of a long run of them (quadratic).
+  let end = candidate.length;
+  while (end > 0 && candidate.charCodeAt(end - 1) === 61) end -= 1;
+  const body = candidate.slice(0, end);
   const bytes: number[] = [];
   let bits = 0;
   let value = 0;

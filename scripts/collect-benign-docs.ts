@@ -15,7 +15,8 @@
  * a cap, and a sample of the others; a chunk any injection rule fires on is left out (reviewing
  * them by hand found none that was an attack, but a label should not depend on that).
  *
- * Deterministic for a given package-lock.json: files are read in sorted order and chunks are
+ * Deterministic for a given package-lock.json and set of rules (a new package or rule changes the
+ * file: the committed one is what the shipped model was trained on): files are read in sorted order and chunks are
  * chosen by their SHA-256, not at random.
  */
 import { createHash } from "node:crypto";
@@ -150,9 +151,7 @@ const rows = [...withTriggers, ...others, ...sentences].sort(byDigest);
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(
   OUT,
-  rows
-    .map((c) => JSON.stringify({ text: c.text, label: 0, kind: "benign_content", source: c.source }))
-    .join("\n") + "\n",
+  `${rows.map((c) => JSON.stringify({ text: c.text, label: 0, kind: "benign_content", source: c.source })).join("\n")}\n`,
 );
 console.log(
   `${all.length} chunks, ${all.length - benign.length} left out (a rule fired), wrote ${rows.length} (${withTriggers.length} chunks and ${sentences.length} sentences with the words attacks use) to ${relative(ROOT, OUT)}`,

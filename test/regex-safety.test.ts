@@ -12,8 +12,10 @@
  *    after each word the pattern needs, with and without a near-miss tail.
  * 3. The detectors' entry points (injection classifier, PII/secret scanner) on the same inputs.
  *
- * Times are the best of three runs, so a busy machine does not fail it; a quadratic pattern takes
- * seconds on these sizes, linear ones well under a millisecond.
+ * Times are the best of three runs. Over the limit, the same input at half the size is timed beside
+ * it: linear work halves, quadratic work quarters, so a busy machine (which slows both alike) does
+ * not fail a linear pattern that matches 30,000 times, and a quadratic one, seconds on these
+ * sizes, still fails.
  */
 import { fileURLToPath } from "node:url";
 import { check } from "recheck";
@@ -68,6 +70,25 @@ function timeCall(call: () => unknown): number {
     if (best < LIMIT_MS) break;
   }
   return best;
+}
+
+/** The same make of input at half the size: its first half, and its end (where a failing tail sits). */
+function halved(input: string): string {
+  return input.slice(0, Math.floor(input.length / 2)) + input.slice(-64);
+}
+
+/**
+ * Whether the work on `input` grows faster than the input: over `limit` ms and more than three
+ * times the time on half of it (linear work doubles, quadratic quadruples), or over ten times the
+ * limit whatever the ratio. Both sizes are timed again side by side: a loaded machine slows them
+ * alike, where an absolute limit alone failed patterns that are linear but match 30,000 times.
+ */
+function superlinear(time: (input: string) => number, input: string, ms: number, limit: number): boolean {
+  if (ms <= limit) return false;
+  const full = Math.min(ms, time(input));
+  if (full <= limit) return false;
+  if (full > 10 * limit) return true;
+  return full > 3 * Math.max(time(halved(input)), 0.05);
 }
 
 /** Characters standing for the classes patterns repeat: letters, digits, blanks, punctuation, other scripts, invisibles. */
@@ -170,8 +191,10 @@ describe("regex safety", () => {
         problems.push(`${where}: recheck could not decide (${result.status}); write it so it can`);
         continue;
       }
-      const ms = timeRegex(compile(literal), pumped(result.attack));
-      if (ms > LIMIT_MS) {
+      const regex = compile(literal);
+      const attack = pumped(result.attack);
+      const ms = timeRegex(regex, attack);
+      if (superlinear((input) => timeRegex(regex, input), attack, ms, LIMIT_MS)) {
         problems.push(
           `${where}: ${result.complexity.summary}, ${ms.toFixed(0)} ms on a ${MAX_INPUT}-character attack`,
         );
@@ -188,7 +211,7 @@ describe("regex safety", () => {
       const regex = compile(literal);
       for (const input of attacksFor(literal.source)) {
         const ms = timeRegex(regex, input);
-        if (ms > LIMIT_MS) {
+        if (superlinear((text) => timeRegex(regex, text), input, ms, LIMIT_MS)) {
           slow.push(
             `${literal.file}:${literal.line} /${literal.source.slice(0, 60)}/ took ${ms.toFixed(0)} ms on ${JSON.stringify(input.slice(0, 30))}…`,
           );
@@ -211,15 +234,17 @@ describe("regex safety", () => {
     for (const input of inputs) {
       for (const origin of ["user", "tool"] as const) {
         // As the detector runs it: rules, decoding and the learned model.
-        const ms = timeCall(() => classifyInjection(input, origin, model));
-        if (ms > 4 * LIMIT_MS)
+        const classify = (text: string) => timeCall(() => classifyInjection(text, origin, model));
+        const ms = classify(input);
+        if (superlinear(classify, input, ms, 4 * LIMIT_MS))
           slow.push(
             `classifyInjection(${origin}) ${ms.toFixed(0)} ms on ${JSON.stringify(input.slice(0, 30))}…`,
           );
       }
       // findSensitive remembers recent texts: a fresh copy each time measures the scan.
-      const ms = timeCall(() => findSensitive(`${input} `));
-      if (ms > 4 * LIMIT_MS)
+      const scan = (text: string) => timeCall(() => findSensitive(`${text} `));
+      const ms = scan(input);
+      if (superlinear(scan, input, ms, 4 * LIMIT_MS))
         slow.push(`findSensitive ${ms.toFixed(0)} ms on ${JSON.stringify(input.slice(0, 30))}…`);
     }
     expect(slow).toEqual([]);
