@@ -454,11 +454,15 @@ export function classifyInjection(
   if (REVERSED_HINTS.some((hint) => hints.has(hint))) scan([...text].reverse().join(""), "reversed");
   // ROT13 when the text names it (the encoding is otherwise plain letters); Morse wherever a run of it is.
   if (ROT13_NAMED.test(text)) scan(rot13(text), "rot13");
-  for (const run of morseRuns(text)) {
-    const decoded = decodeMorse(run);
-    if (decoded) scan(decoded, "morse");
+  // Gated by a native pattern: the character loops cost more than the rest of the rules on text
+  // that has neither.
+  if (MAY_BE_MORSE.test(text)) {
+    for (const run of morseRuns(text)) {
+      const decoded = decodeMorse(run);
+      if (decoded) scan(decoded, "morse");
+    }
   }
-  for (const decoded of decimalAscii(text)) scan(decoded, "decimal");
+  if (MAY_BE_DECIMAL.test(text)) for (const decoded of decimalAscii(text)) scan(decoded, "decimal");
 
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
@@ -578,6 +582,10 @@ export function mixedScriptWords(text: string): boolean {
 }
 
 const ROT13_NAMED = /\brot[- ]?13\b|\bcaesar\b/i;
+/** A run of 24 dots, dashes, slashes and spaces (morseRuns asks for 24). */
+const MAY_BE_MORSE = /[./ -]{24}/;
+/** Eight numbers in a row (decimalAscii asks for eight codes). */
+const MAY_BE_DECIMAL = /(?:\d{2,3}[ ,]+){7}\d{2,3}/;
 
 function rot13(text: string): string {
   let out = "";
