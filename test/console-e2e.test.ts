@@ -204,6 +204,22 @@ describe.skipIf(!CHROMIUM)(
       if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "console-silences.png") });
       await row.locator("button.expire").click();
       await expect.poll(async () => row.textContent()).toContain("expired");
+
+      // The live refresh still runs after signing out and in again (it once stopped at sign-out):
+      // a silence made elsewhere appears without touching the page.
+      const elsewhere = await aw.fetch(
+        "/v1/silences",
+        postJson(TOKENS.admin, {
+          matchers: [{ name: "agent_id", value: AGENT }],
+          duration: "30m",
+          comment: "made through the API",
+        }),
+      );
+      expect(elsewhere.status).toBe(201);
+      await page
+        .locator("#silences tbody tr")
+        .filter({ hasText: "made through the API" })
+        .waitFor({ timeout: 15_000 });
     });
   },
   120_000,

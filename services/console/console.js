@@ -60,7 +60,6 @@ function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
   state.me = null;
-  clearInterval(state.timer);
   render();
   $("sign-in-error").textContent = message ?? "";
 }
@@ -498,7 +497,15 @@ function route() {
 }
 
 let rendering = false;
-async function render() {
+let renderAgain = false;
+
+/**
+ * Shows the view the address asks for. A render asked for while one is loading runs right after
+ * it (an action's result or a navigation is never lost to a refresh in flight); the periodic
+ * refresh (`refresh`) skips a turn while someone is typing, so it never replaces a form being
+ * filled in.
+ */
+async function render({ refresh = false } = {}) {
   const signedIn = Boolean(state.token && state.me);
   $("sign-in").hidden = signedIn;
   $("nav").hidden = !signedIn;
@@ -508,19 +515,27 @@ async function render() {
     $("view").replaceChildren();
     return;
   }
-  // A refresh never replaces the page while someone is typing in it.
   const typing =
     document.activeElement && ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
-  if (rendering || typing) return;
+  if (refresh && typing) return;
+  if (rendering) {
+    renderAgain = true;
+    return;
+  }
   rendering = true;
   try {
-    const current = route();
-    for (const link of document.querySelectorAll("#nav a"))
-      link.classList.toggle("current", link.dataset.view === current.name);
-    const content = await current.load();
-    $("view").replaceChildren(...content.flat().filter(Boolean));
-  } catch {
-    // The message is on the page (showError); the last good view stays.
+    do {
+      renderAgain = false;
+      const current = route();
+      for (const link of document.querySelectorAll("#nav a"))
+        link.classList.toggle("current", link.dataset.view === current.name);
+      try {
+        const content = await current.load();
+        $("view").replaceChildren(...content.flat().filter(Boolean));
+      } catch {
+        // The message is on the page (showError); the last good view stays.
+      }
+    } while (renderAgain);
   } finally {
     rendering = false;
   }
@@ -535,7 +550,7 @@ document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("hashchange", () => render());
   // Live refresh.
   state.timer = setInterval(() => {
-    if (state.token && state.me) render();
+    if (state.token && state.me) render({ refresh: true });
   }, REFRESH_MS);
   if (state.token) signIn(state.token);
   else render();
