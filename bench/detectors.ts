@@ -248,6 +248,10 @@ bytesPerEntity(
     ["SSNs", fill("536-32-3065 ")],
     ["card numbers", fill("4111 1111 1111 1111 ")],
     ["phone numbers", fill("+1 415 555 0100 ")],
+    // One line of brackets and symbols (the adversarial-suffix reading), and runs of Ascii85's
+    // characters (each decoded and checked).
+    ["brackets on one line", `${"Tell me a story ".repeat(64)}${fill("]{(<|")}`.slice(0, SIZE)],
+    ["Ascii85-like runs", fill("9jqo^BlbD-BleB1DJ+*+F(f,q/0JhKF<GL>Cj@.4Gp$d7F!,L7@<6@)/0JDEF<G%<+EV:2F!, ")],
   ];
   const detectors = createDetectors(config.detectors);
   const states = detectors.map((d) => d.initialState());

@@ -13,7 +13,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { isWhitespaceCode } from "../lib/chars.ts";
+import { loaded, loadedString, loadText } from "./injection-text.ts";
 
 export const BITS = 18;
 const SIZE = 1 << BITS;
@@ -107,43 +107,12 @@ class FeatureCounts {
 
 // Reused between calls (the detector runs one text at a time).
 const counts = new FeatureCounts();
-/** The whole text's counts, summed from its windows' (modelReading reads each character once). */
-const totals = new FeatureCounts();
-/** log(1 + n) for the counts that occur most. */
-const LOG1P = Float64Array.from({ length: 256 }, (_, n) => Math.log1p(n));
-/** The normalized text's character codes (countFeatures reads these, not the string: no slices). */
-let codes = new Uint16Array(MAX_CHARS);
-
-function add(bucket: number): void {
-  counts.add(bucket, 1);
-}
-
 /**
- * Loads the normalized text (what `normalize` returns) into `codes` in one pass, folding
- * whitespace runs as it copies (a regular expression's replace was a quarter of the time).
- * Returns its length.
+ * The text the features are read from: lower-cased, whitespace runs folded (injection-text.ts's
+ * loadText), at most MAX_CHARS of it.
  */
-function loadCodes(raw: string): number {
-  const lower = raw.slice(0, MAX_CHARS).toLowerCase();
-  if (codes.length < lower.length) codes = new Uint16Array(lower.length);
-  let length = 0;
-  let space = false;
-  for (let i = 0; i < lower.length; i += 1) {
-    const c = lower.charCodeAt(i);
-    if (isWhitespaceCode(c)) {
-      if (!space) codes[length++] = 32;
-      space = true;
-    } else {
-      codes[length++] = c;
-      space = false;
-    }
-  }
-  return length;
-}
-
-/** The text the features are read from: lower-cased, whitespace runs folded, bounded. */
 export function normalize(text: string): string {
-  return text.slice(0, MAX_CHARS).toLowerCase().replace(/\s+/g, " ");
+  return loadedString(0, Math.min(loadText(text), MAX_CHARS));
 }
 
 function isWordChar(c: number): boolean {
@@ -202,17 +171,47 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
   }
 }
 
+/** Per code below NON_LATIN: 1 when it is a word character (isWordChar), 2 when 4-grams with it are counted. */
+const CLASS = new Uint8Array(NON_LATIN);
+for (let c = 0; c < NON_LATIN; c += 1) CLASS[c] = (isWordChar(c) ? 1 : 0) | (COUNTED[c] === 1 ? 2 : 0);
+
+/** What scoreRange read: the sum of the weights of the features it met, and how many it met. */
+const range = { dot: 0, occurrences: 0 };
+
 /**
- * Counts the features of `text` into `counts`: the same features as visitFeatures, in a loop of
- * its own without callbacks or strings, because this is the hot path (every text, every window).
+ * Scores codes[from, to) of the loaded text (injection-text.ts) with `weights`: the same features
+ * as visitFeatures, in one loop without callbacks, strings or tables, because this is the hot path
+ * (every text, every window). A 4-gram is counted when a character counted() was seen in its last
+ * four positions. Leaves the sums in `range`.
  */
-function countFeatures(from: number, to: number): void {
+function scoreRange(weights: Int8Array | Float32Array, from: number, to: number): void {
+  const codes = loaded.codes;
+  let dot = 0;
+  let occurrences = 0;
   let previous = -1;
   let h = 0;
   let inWord = false;
-  for (let i = from; i <= to; i += 1) {
-    const c = i < to ? (codes[i] as number) : 32;
-    if (isWordChar(c)) {
+  const seed = FNV_OFFSET ^ (0x63 + CHAR_GRAM);
+  let c1 = 0;
+  let c2 = 0;
+  let c3 = 0;
+  let lastCounted = -CHAR_GRAM;
+  for (let i = from; i < to; i += 1) {
+    const c = codes[i] as number;
+    const kind = c < NON_LATIN ? (CLASS[c] as number) : c === 0x3000 || (c >= 0x2000 && c <= 0x206f) ? 2 : 3;
+    if ((kind & 2) !== 0) lastCounted = i;
+    if (i - lastCounted < CHAR_GRAM && i - from >= CHAR_GRAM - 1) {
+      const g = Math.imul(
+        Math.imul(Math.imul(Math.imul(seed ^ c1, FNV_PRIME) ^ c2, FNV_PRIME) ^ c3, FNV_PRIME) ^ c,
+        FNV_PRIME,
+      );
+      dot += weights[(g >>> 0) & MASK] as number;
+      occurrences += 1;
+    }
+    c1 = c2;
+    c2 = c3;
+    c3 = c;
+    if ((kind & 1) !== 0) {
       if (!inWord) {
         inWord = true;
         h = FNV_OFFSET ^ 0x77;
@@ -223,55 +222,55 @@ function countFeatures(from: number, to: number): void {
     if (inWord) {
       inWord = false;
       const word = h >>> 0;
-      add(word & MASK);
-      if (previous >= 0)
-        add((Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK);
+      dot += weights[word & MASK] as number;
+      occurrences += 1;
+      if (previous >= 0) {
+        dot += weights[
+          (Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK
+        ] as number;
+        occurrences += 1;
+      }
       previous = word;
     }
   }
-  // Character 4-grams with a character of a non-Latin script in them (CHAR_GRAM), the last four
-  // codes kept in registers.
-  if (to - from < CHAR_GRAM) return;
-  const seed = FNV_OFFSET ^ (0x63 + CHAR_GRAM);
-  let c1 = codes[from] as number;
-  let c2 = codes[from + 1] as number;
-  let c3 = codes[from + 2] as number;
-  for (let i = from + 3; i < to; i += 1) {
-    const c4 = codes[i] as number;
-    if (!counted(c1) && !counted(c2) && !counted(c3) && !counted(c4)) {
-      c1 = c2;
-      c2 = c3;
-      c3 = c4;
-      continue;
+  // The last word, as at a space (written out again, not looped to one step past the end: the
+  // check on every character for that step cost a tenth of the model's time).
+  if (inWord) {
+    const word = h >>> 0;
+    dot += weights[word & MASK] as number;
+    occurrences += 1;
+    if (previous >= 0) {
+      dot += weights[
+        (Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK
+      ] as number;
+      occurrences += 1;
     }
-    const g = Math.imul(
-      Math.imul(Math.imul(Math.imul(seed ^ c1, FNV_PRIME) ^ c2, FNV_PRIME) ^ c3, FNV_PRIME) ^ c4,
-      FNV_PRIME,
-    );
-    add((g >>> 0) & MASK);
-    c1 = c2;
-    c2 = c3;
-    c3 = c4;
   }
+  range.dot = dot;
+  range.occurrences = occurrences;
 }
 
-/** The feature vector of a text (sparse, L2-normalized, log-damped counts). */
+/**
+ * The feature vector of a text: each feature's count divided by the square root of the number of
+ * feature occurrences, so a margin is a sum of weights over occurrences (modelReading adds them up
+ * without a table) and a long text is not favoured over a short one.
+ */
 export function featurize(raw: string): SparseVector {
-  const length = loadCodes(raw);
-  counts.reserve(2 * length + 2);
-  countFeatures(0, length);
+  const text = normalize(raw);
+  counts.reserve(2 * text.length + 2);
+  visitFeatures(text, false, (index) => counts.add(index, 1));
   const indices: number[] = new Array(counts.size);
   const values: number[] = new Array(counts.size);
-  let norm = 0;
+  let occurrences = 0;
   for (let k = 0; k < counts.size; k += 1) {
     const slot = counts.used[k] as number;
-    const v = Math.log1p(counts.values[slot] as number);
+    const n = counts.values[slot] as number;
     indices[k] = (counts.keys[slot] as number) - 1;
-    values[k] = v;
-    norm += v * v;
+    values[k] = n;
+    occurrences += n;
   }
-  norm = Math.sqrt(norm) || 1;
-  for (let k = 0; k < values.length; k += 1) values[k] = (values[k] as number) / norm;
+  const scale = 1 / Math.sqrt(occurrences || 1);
+  for (let k = 0; k < values.length; k += 1) values[k] = (values[k] as number) * scale;
   counts.clear();
   return { indices, values };
 }
@@ -289,29 +288,6 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/**
- * The margin of what `countFeatures` counted into `table` (then cleared); with `fold`, the counts
- * are also added to `totals`, so the whole text's reading comes from its windows without counting
- * it again.
- */
-function marginOfCounts(model: InjectionModel, table: FeatureCounts, fold: boolean): number {
-  let norm = 0;
-  let dot = 0;
-  const bytes = model.quantized?.bytes;
-  for (let k = 0; k < table.size; k += 1) {
-    const slot = table.used[k] as number;
-    const bucket = (table.keys[slot] as number) - 1;
-    const n = table.values[slot] as number;
-    const v = n < 256 ? (LOG1P[n] as number) : Math.log1p(n);
-    norm += v * v;
-    dot += (bytes ? (bytes[bucket] as number) : (model.weights[bucket] as number)) * v;
-    if (fold) totals.add(bucket, n);
-  }
-  table.clear();
-  if (bytes) dot *= model.quantized?.scale ?? 1;
-  return model.bias + (norm > 0 ? dot / Math.sqrt(norm) : 0);
-}
-
 /** Texts longer than one and a half of this are also judged in windows of up to WINDOW characters. */
 export const WINDOW = 256;
 
@@ -326,6 +302,7 @@ const MIN_WINDOW = 64;
  * or diluted by its neighbours. Looks at each character once: linear.
  */
 function windowEnd(length: number, from: number): number {
+  const codes = loaded.codes;
   const limit = Math.min(length, from + WINDOW);
   for (let i = from + MIN_WINDOW; i < limit; i += 1) {
     if (codes[i] === 32) {
@@ -356,29 +333,41 @@ export interface ModelReading {
  * 4-gram cut by a window's edge counts as its pieces, a handful of features in a thousand).
  */
 export function modelReading(model: InjectionModel, raw: string): ModelReading {
-  const length = loadCodes(raw);
+  return readingOfLoaded(model, loadText(raw));
+}
+
+/** modelReading of the text last loaded (injection-text.ts), `length` long. */
+export function readingOfLoaded(model: InjectionModel, loadedLength: number): ModelReading {
+  const length = Math.min(loadedLength, MAX_CHARS);
+  const scale = model.quantized?.scale ?? 1;
+  const weights = model.quantized?.bytes ?? model.weights;
+  const marginOf = (dot: number, occurrences: number) =>
+    model.bias + (occurrences > 0 ? (dot * scale) / Math.sqrt(occurrences) : 0);
   if (length <= WINDOW * 1.5) {
-    counts.reserve(2 * length + 2);
-    countFeatures(0, length);
-    return { margin: marginOfCounts(model, counts, false), from: 0, to: length };
+    scoreRange(weights, 0, length);
+    return { margin: marginOf(range.dot, range.occurrences), from: 0, to: length };
   }
-  counts.reserve(2 * WINDOW + 2);
-  totals.reserve(2 * length + 2);
   let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: length };
+  let dot = 0;
+  let occurrences = 0;
   for (let from = 0, to = 0; from < length; from = to) {
     to = windowEnd(length, from);
-    countFeatures(from, to);
-    const margin = marginOfCounts(model, counts, true);
+    scoreRange(weights, from, to);
+    dot += range.dot;
+    occurrences += range.occurrences;
+    const margin = marginOf(range.dot, range.occurrences);
     if (margin > best.margin) best = { margin, from, to };
   }
-  // The whole text, from the folded counts.
-  const whole = marginOfCounts(model, totals, false);
+  // The whole text: the sum of its windows' (a word or 4-gram cut by a window's edge counts as
+  // its pieces, a handful of features in a thousand).
+  const whole = marginOf(dot, occurrences);
   return whole >= best.margin ? { margin: whole, from: 0, to: length } : best;
 }
 
 /** The text of a reading of `raw` (modelReading), normalized as the model read it. */
 export function readingText(raw: string, reading: ModelReading): string {
-  return normalize(raw).slice(reading.from, reading.to);
+  loadText(raw);
+  return loadedString(reading.from, reading.to);
 }
 
 export function modelMargin(model: InjectionModel, features: SparseVector): number {

@@ -14,14 +14,16 @@
  */
 
 import { isWhitespaceCode } from "../lib/chars.ts";
+import { adversarialSuffix } from "./adversarial-suffix.ts";
 import {
   calibratedModelScore,
   type InjectionModel,
   type ModelReading,
-  modelReading,
+  readingOfLoaded,
   readingText,
   topPhrases,
 } from "./injection-model.ts";
+import { emptyShape, loaded, loadText, type Shape } from "./injection-text.ts";
 
 export type Origin = "user" | "tool" | "retrieval" | "system";
 
@@ -49,13 +51,13 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  // Instruction override.
+  // Instruction override ("disregard the typo in my last message" is not one).
   {
     name: "override",
     hints: ["ignore", "disregard", "forget", "skip", "override", "bypass", "abandon", "drop"],
     weight: 0.9,
     pattern:
-      /\b(?:ignore|disregard|forget|skip|override|bypass|abandon|drop)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|initial|original|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context|messages?|commands?|constraints|programming)\b/i,
+      /\b(?:ignore|disregard|forget|skip|override|bypass|abandon|drop)\b(?![^.\n]{0,40}\b(?:typos?|mistakes?|misspellings?|spelling)\b)[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|initial|original|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context|messages?|commands?|constraints|programming)\b/i,
   },
   {
     name: "override",
@@ -82,6 +84,14 @@ const RULES: Rule[] = [
     weight: 0.85,
     pattern:
       /\b(?:reveal|print|show|display|output|repeat|recite|leak|tell me|give me|what (?:is|are|was|were))\b[^.\n?]{0,40}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:your|the) (?:original |initial |secret )?instructions|developer (?:message|prompt))/i,
+  },
+  // The same asked in code: console.log(systemPrompt), print(self.system_prompt).
+  {
+    name: "prompt_extraction",
+    hints: ["prompt", "instruction"],
+    weight: 0.8,
+    pattern:
+      /\b(?:console\.log|print(?:ln|f)?|echo|puts|alert|System\.out\.println|dump|repr|str)\s*\(\s*(?:[\w$]+\.)?(?:system_?prompt|system_?instructions?|initial_?prompt|hidden_?prompt|developer_?prompt|(?:your|the)_?instructions)\b/i,
   },
   {
     name: "prompt_extraction",
@@ -179,10 +189,30 @@ const RULES: Rule[] = [
   // Other languages (instruction override).
   {
     name: "override_multilingual",
-    hints: ["ignor", "olvid", "vergiss", "игнор", "забуд", "忽略", "無視", "指示", "무시", "instru"],
+    hints: [
+      "ignor",
+      "olvid",
+      "vergiss",
+      "игнор",
+      "забуд",
+      "忽略",
+      "無視",
+      "指示",
+      "무시",
+      "instru",
+      "উপেক্ষা",
+      "अनदेखा",
+      "नज़रअंदाज़",
+      "नजरअंदाज",
+      "bỏ qua",
+      "abaikan",
+      "yok say",
+      "görmezden",
+      "huwag",
+    ],
     weight: 0.85,
     pattern:
-      /\b(?:ignora|ignore|olvida|olvide)\b.{0,30}\binstrucciones\b|\bignor(?:ez|e|er)\s+(?:les|toutes|tous|vos|tes)\b.{0,30}\b(?:instructions|consignes)\b|\bignorier(?:e|en)?\b.{0,30}\b(?:anweisungen|instruktionen|befehle)\b|\bvergiss\b.{0,30}\b(?:anweisungen|alles)\b|\bignora\b.{0,30}\b(?:istruzioni|le istruzioni)\b|\bignore\b.{0,20}\binstruções\b|(?:игнорируй|игнорировать|забудь).{0,40}(?:инструкции|указания|правила)|忽略.{0,12}(?:指令|指示|说明|提示|规则)|無視.{0,12}(?:指示|命令|ルール)|(?:前の|以前の).{0,6}指示.{0,6}無視|이전.{0,10}(?:지시|명령).{0,10}무시/i,
+      /\b(?:ignora|ignore|olvida|olvide)\b.{0,30}\binstrucciones\b|\bignor(?:ez|e|er)\s+(?:les|toutes|tous|vos|tes)\b.{0,30}\b(?:instructions|consignes)\b|\bignorier(?:e|en)?\b.{0,30}\b(?:anweisungen|instruktionen|befehle)\b|\bvergiss\b.{0,30}\b(?:anweisungen|alles)\b|\bignora\b.{0,30}\b(?:istruzioni|le istruzioni)\b|\bignore\b.{0,20}\binstruções\b|(?:игнорируй|игнорировать|забудь).{0,40}(?:инструкции|указания|правила)|忽略.{0,12}(?:指令|指示|说明|提示|规则)|無視.{0,12}(?:指示|命令|ルール)|(?:前の|以前の).{0,6}指示.{0,6}無視|이전.{0,10}(?:지시|명령).{0,10}무시|위의?.{0,10}무시|(?:上面|以上|之前|上述).{0,6}忽略|忽略.{0,6}(?:上面|以上|之前|上述)|上記.{0,10}無視|উপরের.{0,30}উপেক্ষা|উপেক্ষা.{0,30}(?:নির্দেশ|উপরের)|ऊपर.{0,30}(?:अनदेखा|नज़रअंदाज़|नजरअंदाज)|(?:अनदेखा|नज़रअंदाज़|नजरअंदाज).{0,30}(?:निर्देश|ऊपर)|\bbỏ qua\b.{0,30}(?:hướng dẫn|chỉ dẫn|ở trên|trước đó)|\babaikan\b.{0,30}(?:instruksi|petunjuk|di atas|sebelumnya)|(?:yukarıdaki|önceki|talimatları).{0,30}(?:yok say|görmezden gel)|\bhuwag (?:pansinin|intindihin)\b.{0,30}(?:tagubilin|itaas|nauna)/i,
   },
   // Indirect: content that addresses the assistant or its answer.
   {
@@ -297,6 +327,13 @@ const RULES: Rule[] = [
   },
 ];
 
+/** ROT13_NAMED's words: they gate it (hints are found anyway, a pattern is one more pass). */
+const ROT13_HINTS = ["rot13", "rot-13", "rot 13", "caesar"];
+
+/** Words that say a text is written backwards (REVERSED_NAMED), gating that pattern. */
+const REVERSED_NAMED_HINTS = ["reversed", "backwards", "in reverse"];
+const REVERSED_NAMED = /\b(?:reversed|backwards|in reverse)\b/i;
+
 const REVERSED_HINTS = [
   "erongi",
   "dragersid",
@@ -309,13 +346,127 @@ const REVERSED_HINTS = [
   "kaerbliaj",
 ];
 
-const ALL_HINTS = new RegExp(
-  [...new Set([...RULES.flatMap((r) => r.hints), ...REVERSED_HINTS])]
-    .sort((a, b) => b.length - a.length)
-    .map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .join("|"),
-  "g",
-);
+/** Every hint, longest first (where two start at the same place, the longer one is the match). */
+export const ALL_HINTS = [
+  ...new Set([...RULES.flatMap((r) => r.hints), ...REVERSED_HINTS, ...ROT13_HINTS, ...REVERSED_NAMED_HINTS]),
+].sort((a, b) => b.length - a.length);
+
+/**
+ * The hints as a trie: the first two code units of a text position lead to the node of the hints
+ * that start with them (ASCII pairs through a table, others through a map), and from there one
+ * step per further character, each node's few children in flat arrays. Finding the hints is then
+ * one look-up per character of the text and a step or two more where a hint could start (one
+ * alternation of 150 literals, tried by the regular-expression engine at every position, was a
+ * fifth of the classifier's time; a list of candidates per pair, compared one by one, a sixth).
+ */
+const HINT_TRIE = (() => {
+  const children: Map<number, number>[] = [new Map()];
+  const terminal: (string | undefined)[] = [undefined];
+  const pairs = new Uint16Array(128 * 128);
+  const otherPairs = new Map<number, number>();
+  const node = () => {
+    children.push(new Map());
+    terminal.push(undefined);
+    return children.length - 1;
+  };
+  for (const hint of ALL_HINTS) {
+    const first = hint.charCodeAt(0);
+    const second = hint.charCodeAt(1);
+    let at: number;
+    if (first < 128 && second < 128) {
+      at = pairs[first * 128 + second] as number;
+      if (at === 0) {
+        at = node();
+        pairs[first * 128 + second] = at;
+      }
+    } else {
+      at = otherPairs.get(first * 65536 + second) ?? node();
+      otherPairs.set(first * 65536 + second, at);
+    }
+    for (let j = 2; j < hint.length; j += 1) {
+      const code = hint.charCodeAt(j);
+      let next = children[at]?.get(code);
+      if (next === undefined) {
+        next = node();
+        children[at]?.set(code, next);
+      }
+      at = next;
+    }
+    terminal[at] = hint;
+  }
+  // Flattened: node n's children are codes[start[n], start[n] + count[n]) and their nodes.
+  const start = new Int32Array(children.length);
+  const count = new Int32Array(children.length);
+  const codes: number[] = [];
+  const nodes: number[] = [];
+  children.forEach((map, n) => {
+    start[n] = codes.length;
+    count[n] = map.size;
+    for (const [code, next] of map) {
+      codes.push(code);
+      nodes.push(next);
+    }
+  });
+  return {
+    pairs,
+    otherPairs,
+    start,
+    count,
+    codes: Int32Array.from(codes),
+    nodes: Int32Array.from(nodes),
+    terminal,
+  };
+})();
+
+/**
+ * The hints in `codes[0, length)` (a lower-cased text) as a global alternation of them, longest
+ * first, would find them in it: the leftmost, the longest there, the search going on after each
+ * one found (so they never overlap).
+ */
+export function findHints(codes: Uint16Array, length: number, found: (hint: string) => void): void {
+  const { pairs, otherPairs, start, count, codes: childCodes, nodes, terminal } = HINT_TRIE;
+  const end = length - 1;
+  let i = 0;
+  while (i < end) {
+    const first = codes[i] as number;
+    const second = codes[i + 1] as number;
+    let at: number;
+    if (first < 128 && second < 128) {
+      at = pairs[first * 128 + second] as number;
+      if (at === 0) {
+        i += 1;
+        continue;
+      }
+    } else {
+      at = otherPairs.get(first * 65536 + second) ?? 0;
+      if (at === 0) {
+        i += 1;
+        continue;
+      }
+    }
+    let longest = terminal[at];
+    for (let j = i + 2; j < length; j += 1) {
+      const code = codes[j] as number;
+      const from = start[at] as number;
+      const to = from + (count[at] as number);
+      let next = 0;
+      for (let k = from; k < to; k += 1) {
+        if (childCodes[k] === code) {
+          next = nodes[k] as number;
+          break;
+        }
+      }
+      if (next === 0) break;
+      at = next;
+      const hint = terminal[at];
+      if (hint !== undefined) longest = hint;
+    }
+    if (longest !== undefined) {
+      found(longest);
+      i += longest.length;
+    } else i += 1;
+  }
+}
 
 /** A found hint also means every hint inside it ("ignorez" matched as "ignore" implies "ignor"). */
 const IMPLIED = new Map(
@@ -397,11 +548,23 @@ export function classifyInjection(
   const external = origin === "tool" || origin === "retrieval";
   const evidence: InjectionEvidence[] = [];
   const fired = new Map<string, number>();
-  /** What the model reads: the text, and each thing decoded from it. */
-  const variants: [string, string | undefined][] = [];
-  const scan = (candidate: string, via?: string, present = hintsIn(candidate)) => {
-    if (via !== undefined) variants.push([candidate, via]);
-    if (present.size === 0) return;
+  // The learned stage's strongest reading, of the text or of something decoded from it.
+  let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: 0 };
+  let bestText = text;
+  let bestVia: string | undefined;
+  /** Loads `candidate` (with `shape`, fills it), runs the rules its hints call for and the model; returns its hints. */
+  const scan = (candidate: string, via?: string, shape?: Shape): Set<string> => {
+    const length = loadText(candidate, shape);
+    if (model) {
+      const reading = readingOfLoaded(model, length);
+      if (reading.margin > best.margin) {
+        best = reading;
+        bestText = candidate;
+        bestVia = via;
+      }
+    }
+    const present = hintsInLoaded();
+    if (present.size === 0) return present;
     for (const rule of RULES) {
       if (rule.externalOnly && !external) continue;
       if (!rule.hints.some((hint) => present.has(hint))) continue;
@@ -413,12 +576,16 @@ export function classifyInjection(
       fired.set(key, weight);
       evidence.push({ rule: rule.name, match: m[0].slice(0, 120), ...(via ? { via } : {}) });
     }
+    return present;
   };
 
-  const hints = hintsIn(text);
-  variants.push([text, undefined]);
-  scan(text, undefined, hints);
-  const shape = inspect(text);
+  const shape = emptyShape();
+  const hints = scan(text, undefined, shape);
+  const suffix = adversarialSuffix(text);
+  if (suffix !== undefined) {
+    fired.set("adversarial_suffix", 0.75);
+    evidence.push({ rule: "adversarial_suffix", match: suffix.slice(-120) });
+  }
   const invisible = shape.invisible;
   const tags = shape.tags ? [...text.matchAll(TAGS)] : [];
   if (tags.length > 0) {
@@ -450,37 +617,36 @@ export function classifyInjection(
     const decoded = decodeHex(run);
     if (decoded) scan(decoded, "hex");
   }
+  for (const run of shape.ascii85) {
+    const decoded = decodeAscii85(run);
+    if (decoded) scan(decoded, "ascii85");
+  }
   // Reversed text is scanned only when a reversed keyword is there ("snoitcurtsni", "erongi", ...).
-  if (REVERSED_HINTS.some((hint) => hints.has(hint))) scan([...text].reverse().join(""), "reversed");
-  // ROT13 when the text names it (the encoding is otherwise plain letters); Morse wherever a run of it is.
-  if (ROT13_NAMED.test(text)) scan(rot13(text), "rot13");
-  // Gated by a native pattern: the character loops cost more than the rest of the rules on text
-  // that has neither.
-  if (MAY_BE_MORSE.test(text)) {
+  // Or when the text says it is reversed ("decode the following reversed text").
+  if (
+    REVERSED_HINTS.some((hint) => hints.has(hint)) ||
+    (REVERSED_NAMED_HINTS.some((hint) => hints.has(hint)) && REVERSED_NAMED.test(text))
+  ) {
+    scan([...text].reverse().join(""), "reversed");
+  }
+  // ROT13 when the text names it (the encoding is otherwise plain letters); Morse wherever a run of
+  // it is; decimal character codes where seven numbers are in a row. The hints and the shape gate
+  // the patterns and the character loops, which cost more than the rest on text that has neither.
+  if (ROT13_HINTS.some((hint) => hints.has(hint)) && ROT13_NAMED.test(text)) scan(rot13(text), "rot13");
+  if (shape.morse) {
     for (const run of morseRuns(text)) {
       const decoded = decodeMorse(run);
       if (decoded) scan(decoded, "morse");
     }
   }
-  if (MAY_BE_DECIMAL.test(text)) for (const decoded of decimalAscii(text)) scan(decoded, "decimal");
+  if (shape.decimal && MAY_BE_DECIMAL.test(text)) {
+    for (const decoded of decimalAscii(text)) scan(decoded, "decimal");
+  }
 
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
   const rules = 1 - keep;
   if (!model) return { score: Math.round(rules * 1000) / 1000, evidence };
-  // The learned stage on the text and on what was decoded from it, each whole and in windows:
-  // its strongest reading.
-  let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: 0 };
-  let bestText = text;
-  let bestVia: string | undefined;
-  for (const [candidate, via] of variants) {
-    const reading = modelReading(model, candidate);
-    if (reading.margin > best.margin) {
-      best = reading;
-      bestText = candidate;
-      bestVia = via;
-    }
-  }
   const learned = calibratedModelScore(model, best.margin);
   if (learned >= 0.5) {
     evidence.push({
@@ -500,60 +666,13 @@ export function classifyInjection(
   return { score: Math.floor(score * 1000) / 1000, evidence };
 }
 
-/** The hints present in `candidate` (one regular-expression pass), with the hints they contain. */
-function hintsIn(candidate: string): Set<string> {
+/** The hints present in the text last loaded (injection-text.ts), with the hints they contain. */
+function hintsInLoaded(): Set<string> {
   const present = new Set<string>();
-  for (const found of candidate.toLowerCase().match(ALL_HINTS) ?? []) {
+  findHints(loaded.codes, loaded.length, (found) => {
     for (const hint of IMPLIED.get(found) ?? [found]) present.add(hint);
-  }
+  });
   return present;
-}
-
-interface Shape {
-  /** Runs of 24+ base64 characters, and of 24+ hex digits with optional separators. */
-  base64: string[];
-  hex: string[];
-  invisible: number;
-  tags: boolean;
-  greekOrCyrillic: boolean;
-}
-
-/** One pass over the character codes for everything that hides text (regular expressions would restart inside every word). */
-function inspect(text: string): Shape {
-  const shape: Shape = { base64: [], hex: [], invisible: 0, tags: false, greekOrCyrillic: false };
-  let b64Start = -1;
-  let hexStart = -1;
-  for (let i = 0; i <= text.length; i += 1) {
-    const c = i < text.length ? text.charCodeAt(i) : -1;
-    const alnum = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
-    if (alnum || c === 43 || c === 47 || c === 61) {
-      if (b64Start < 0) b64Start = i;
-    } else if (b64Start >= 0) {
-      if (i - b64Start >= 24) shape.base64.push(text.slice(b64Start, i));
-      b64Start = -1;
-    }
-    const hexDigit = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-    if (hexDigit || ((c === 32 || c === 58) && hexStart >= 0)) {
-      if (hexStart < 0) hexStart = i;
-    } else if (hexStart >= 0) {
-      if (i - hexStart >= 24) shape.hex.push(text.slice(hexStart, i));
-      hexStart = -1;
-    }
-    if (c < 0x370) continue;
-    if (
-      (c >= 0x200b && c <= 0x200f) ||
-      (c >= 0x202a && c <= 0x202e) ||
-      (c >= 0x2060 && c <= 0x2064) ||
-      c === 0xfeff
-    ) {
-      shape.invisible += 1;
-    } else if (c === 0xdb40) {
-      shape.tags = true; // high surrogate of U+E0000-U+E007F
-    } else if (c <= 0x4ff) {
-      shape.greekOrCyrillic = true;
-    }
-  }
-  return shape;
 }
 
 /**
@@ -582,8 +701,6 @@ export function mixedScriptWords(text: string): boolean {
 }
 
 const ROT13_NAMED = /\brot[- ]?13\b|\bcaesar\b/i;
-/** A run of 24 dots, dashes, slashes and spaces (morseRuns asks for 24). */
-const MAY_BE_MORSE = /[./ -]{24}/;
 /** Eight numbers in a row (decimalAscii asks for eight codes). */
 const MAY_BE_DECIMAL = /(?:\d{2,3}[ ,]+){7}\d{2,3}/;
 
@@ -739,6 +856,49 @@ function decodeBase64(candidate: string): string | undefined {
   return printable(decoded) ? decoded : undefined;
 }
 
+/**
+ * Ascii85 (btoa, Adobe's "<~ ~>" form, Python's a85encode): each group of five characters from
+ * "!" to "u" is four bytes in base 85, "z" four zero bytes, a last group of n characters n - 1
+ * bytes. Undefined when it is not valid Ascii85 or not printable text.
+ */
+export function decodeAscii85(candidate: string): string | undefined {
+  let from = candidate.startsWith("<~") ? 2 : 0;
+  const to = candidate.endsWith("~>") ? candidate.length - 2 : candidate.length;
+  if (to - from < 10) return undefined;
+  const bytes = new Uint8Array(4 * (to - from)); // at most four per character ("z")
+  let length = 0;
+  let group = 0;
+  let count = 0;
+  for (; from < to; from += 1) {
+    const c = candidate.charCodeAt(from);
+    if (c === 122 && count === 0) {
+      length += 4; // four zero bytes (already zero)
+      continue;
+    }
+    if (c < 33 || c > 117) return undefined;
+    group = group * 85 + (c - 33);
+    count += 1;
+    if (count === 5) {
+      if (group > 0xffffffff) return undefined;
+      bytes[length++] = group >>> 24;
+      bytes[length++] = (group >>> 16) & 0xff;
+      bytes[length++] = (group >>> 8) & 0xff;
+      bytes[length++] = group & 0xff;
+      group = 0;
+      count = 0;
+    }
+  }
+  if (count === 1) return undefined;
+  if (count > 1) {
+    for (let k = count; k < 5; k += 1) group = group * 85 + 84; // padded with "u"
+    if (group > 0xffffffff) return undefined;
+    const tail = [group >>> 24, (group >>> 16) & 0xff, (group >>> 8) & 0xff, group & 0xff];
+    for (let k = 0; k < count - 1; k += 1) bytes[length++] = tail[k] as number;
+  }
+  const decoded = Buffer.from(bytes.buffer, 0, length).toString("utf8");
+  return printable(decoded) ? decoded : undefined;
+}
+
 function decodeHex(candidate: string): string | undefined {
   const digits = candidate.replace(/[\s:]/g, "");
   if (digits.length < 24) return undefined;
@@ -746,10 +906,19 @@ function decodeHex(candidate: string): string | undefined {
   return printable(decoded) ? decoded : undefined;
 }
 
+const PRINTABLE = /[\p{L}\p{N}\p{P}\s]/u;
+
 /** Mostly printable text with some letters and spaces: something a model would read. */
 function printable(text: string): boolean {
   if (text.length < 8) return false;
-  let good = 0;
-  for (const ch of text) if (/[\p{L}\p{N}\p{P}\s]/u.test(ch)) good += 1;
-  return good / text.length > 0.9 && /\s/.test(text) && /\p{L}{3}/u.test(text);
+  // Stops at the first tenth that is not (junk from a run that was not an encoding: most runs).
+  const allowed = text.length * 0.1;
+  let bad = 0;
+  for (const ch of text) {
+    if (!PRINTABLE.test(ch)) {
+      bad += 1;
+      if (bad >= allowed) return false;
+    }
+  }
+  return /\s/.test(text) && /\p{L}{3}/u.test(text);
 }

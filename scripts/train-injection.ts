@@ -38,7 +38,7 @@ const DATA = resolve(ROOT, "../shared/datasets/injection-train");
 const OUT = join(ROOT, "detectors/models/injection-model.json");
 const SETTINGS = {
   epochs: Number(process.env.EPOCHS ?? 20),
-  learningRate: Number(process.env.LR ?? 0.5),
+  learningRate: Number(process.env.LR ?? 0.2),
   l2: Number(process.env.L2 ?? 1e-4),
   seed: 20261201,
   targetFpr: 0.01,
