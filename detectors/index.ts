@@ -1,6 +1,6 @@
 import { newRecord } from "./record.ts";
 import { DETECTOR_DEFINITIONS, type DetectorsSettings } from "./registry.ts";
-import type { AgentSettings, Detector } from "./types.ts";
+import type { AgentSettings, Detector, ProviderSettings } from "./types.ts";
 
 /**
  * The detectors the config enables, in a fixed order. `agents` gives per-agent settings
@@ -12,11 +12,14 @@ export function createDetectors(
   config: DetectorsSettings,
   agents: readonly AgentSettings[] = [],
   overrides: Record<string, DetectorsSettings> = {},
+  providers: readonly ProviderSettings[] = [],
 ): Detector[] {
-  const defaults = buildDetectors(config, agents);
+  const defaults = buildDetectors(config, agents, providers);
   const ids = Object.keys(overrides);
   if (ids.length === 0) return defaults;
-  const perAgent = new Map(ids.map((id) => [id, buildDetectors(overrides[id] as DetectorsSettings, agents)]));
+  const perAgent = new Map(
+    ids.map((id) => [id, buildDetectors(overrides[id] as DetectorsSettings, agents, providers)]),
+  );
   const names = [...new Set([...defaults, ...[...perAgent.values()].flat()].map((d) => d.name))];
   return names.map((name) =>
     perAgentDetector(
@@ -70,8 +73,12 @@ function perAgentDetector(
   };
 }
 
-function buildDetectors(settings: DetectorsSettings, agents: readonly AgentSettings[]): Detector[] {
-  const context = { agents, all: settings as Readonly<Record<string, unknown>> };
+function buildDetectors(
+  settings: DetectorsSettings,
+  agents: readonly AgentSettings[],
+  providers: readonly ProviderSettings[],
+): Detector[] {
+  const context = { agents, providers, all: settings as Readonly<Record<string, unknown>> };
   return DETECTOR_DEFINITIONS.flatMap((definition) =>
     // Each definition's create takes its own settings: the table pairs them by key.
     (definition.create as (settings: unknown, c: typeof context) => Detector[])(

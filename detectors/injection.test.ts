@@ -289,17 +289,21 @@ describe("adversarial suffixes", () => {
       "a)".repeat(32768),
     ];
     for (const text of hostile) {
-      // Twice the input, about twice the time (quadratic work would take four times): compared
-      // side by side so a busy machine slows both.
+      // Twice the input, about twice the time (quadratic work would take four times, and seconds
+      // at this size): the best of several runs of each, side by side, so a busy machine slows both.
       const time = (input: string) => {
-        const started = performance.now();
-        for (let k = 0; k < 5; k += 1) adversarialSuffix(input);
-        return performance.now() - started;
+        let best = Number.POSITIVE_INFINITY;
+        for (let k = 0; k < 5; k += 1) {
+          const started = performance.now();
+          adversarialSuffix(input);
+          best = Math.min(best, performance.now() - started);
+        }
+        return best;
       };
       time(text);
       const half = time(text.slice(0, text.length / 2));
       const whole = time(text);
-      expect(whole).toBeLessThan(Math.max(3.2 * half, 20));
+      expect(whole).toBeLessThan(Math.max(3.2 * half, 50));
     }
   });
 });

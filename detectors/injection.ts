@@ -189,30 +189,26 @@ const RULES: Rule[] = [
   // Other languages (instruction override).
   {
     name: "override_multilingual",
-    hints: [
-      "ignor",
-      "olvid",
-      "vergiss",
-      "игнор",
-      "забуд",
-      "忽略",
-      "無視",
-      "指示",
-      "무시",
-      "instru",
-      "উপেক্ষা",
-      "अनदेखा",
-      "नज़रअंदाज़",
-      "नजरअंदाज",
-      "bỏ qua",
-      "abaikan",
-      "yok say",
-      "görmezden",
-      "huwag",
-    ],
+    hints: ["ignor", "olvid", "vergiss", "игнор", "забуд", "忽略", "無視", "指示", "무시", "instru"],
     weight: 0.85,
     pattern:
-      /\b(?:ignora|ignore|olvida|olvide)\b.{0,30}\binstrucciones\b|\bignor(?:ez|e|er)\s+(?:les|toutes|tous|vos|tes)\b.{0,30}\b(?:instructions|consignes)\b|\bignorier(?:e|en)?\b.{0,30}\b(?:anweisungen|instruktionen|befehle)\b|\bvergiss\b.{0,30}\b(?:anweisungen|alles)\b|\bignora\b.{0,30}\b(?:istruzioni|le istruzioni)\b|\bignore\b.{0,20}\binstruções\b|(?:игнорируй|игнорировать|забудь).{0,40}(?:инструкции|указания|правила)|忽略.{0,12}(?:指令|指示|说明|提示|规则)|無視.{0,12}(?:指示|命令|ルール)|(?:前の|以前の).{0,6}指示.{0,6}無視|이전.{0,10}(?:지시|명령).{0,10}무시|위의?.{0,10}무시|(?:上面|以上|之前|上述).{0,6}忽略|忽略.{0,6}(?:上面|以上|之前|上述)|上記.{0,10}無視|উপরের.{0,30}উপেক্ষা|উপেক্ষা.{0,30}(?:নির্দেশ|উপরের)|ऊपर.{0,30}(?:अनदेखा|नज़रअंदाज़|नजरअंदाज)|(?:अनदेखा|नज़रअंदाज़|नजरअंदाज).{0,30}(?:निर्देश|ऊपर)|\bbỏ qua\b.{0,30}(?:hướng dẫn|chỉ dẫn|ở trên|trước đó)|\babaikan\b.{0,30}(?:instruksi|petunjuk|di atas|sebelumnya)|(?:yukarıdaki|önceki|talimatları).{0,30}(?:yok say|görmezden gel)|\bhuwag (?:pansinin|intindihin)\b.{0,30}(?:tagubilin|itaas|nauna)/i,
+      /\b(?:ignora|ignore|olvida|olvide)\b.{0,30}\binstrucciones\b|\bignor(?:ez|e|er)\s+(?:les|toutes|tous|vos|tes)\b.{0,30}\b(?:instructions|consignes)\b|\bignorier(?:e|en)?\b.{0,30}\b(?:anweisungen|instruktionen|befehle)\b|\bvergiss\b.{0,30}\b(?:anweisungen|alles)\b|\bignora\b.{0,30}\b(?:istruzioni|le istruzioni)\b|\bignore\b.{0,20}\binstruções\b|(?:игнорируй|игнорировать|забудь).{0,40}(?:инструкции|указания|правила)|忽略.{0,12}(?:指令|指示|说明|提示|规则)|無視.{0,12}(?:指示|命令|ルール)|(?:前の|以前の).{0,6}指示.{0,6}無視|이전.{0,10}(?:지시|명령).{0,10}무시/i,
+  },
+  // "Ignore the above" in Chinese, Japanese, Korean, Bengali and Hindi.
+  {
+    name: "override_multilingual",
+    hints: ["忽略", "無視", "무시", "উপেক্ষা", "अनदेखा", "नज़रअंदाज़", "नजरअंदाज"],
+    weight: 0.85,
+    pattern:
+      /위의?.{0,10}무시|(?:上面|以上|之前|上述).{0,6}忽略|忽略.{0,6}(?:上面|以上|之前|上述)|上記.{0,10}無視|উপরের.{0,30}উপেক্ষা|উপেক্ষা.{0,30}(?:নির্দেশ|উপরের)|ऊपर.{0,30}(?:अनदेखा|नज़रअंदाज़|नजरअंदाज)|(?:अनदेखा|नज़रअंदाज़|नजरअंदाज).{0,30}(?:निर्देश|ऊपर)/,
+  },
+  // ...and in Vietnamese, Indonesian, Turkish and Tagalog.
+  {
+    name: "override_multilingual",
+    hints: ["bỏ qua", "abaikan", "yok say", "görmezden", "huwag"],
+    weight: 0.85,
+    pattern:
+      /\bbỏ qua\b.{0,30}(?:hướng dẫn|chỉ dẫn|ở trên|trước đó)|\babaikan\b.{0,30}(?:instruksi|petunjuk|di atas|sebelumnya)|(?:yukarıdaki|önceki|talimatları).{0,30}(?:yok say|görmezden gel)|\bhuwag (?:pansinin|intindihin)\b.{0,30}(?:tagubilin|itaas|nauna)/i,
   },
   // Indirect: content that addresses the assistant or its answer.
   {

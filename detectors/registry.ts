@@ -15,6 +15,7 @@ import { injectionAttemptDefinition, injectionRateDefinition } from "./injection
 import { latencyDefinition } from "./latency.ts";
 import { messageRateDefinition } from "./message-rate.ts";
 import { pausedAgentActiveDefinition } from "./paused-agent.ts";
+import { unattributedUsageDefinition, unknownKeyDefinition } from "./provider-keys.ts";
 import { spendCapDefinition } from "./spend-cap.ts";
 import { tokenSpikeDefinition } from "./token-spike.ts";
 import { newToolDefinition, toolShiftDefinition } from "./tool-usage.ts";
@@ -38,6 +39,8 @@ export const DETECTOR_DEFINITIONS = [
   secretLeakDefinition,
   messageRateDefinition,
   canaryLeakDefinition,
+  unattributedUsageDefinition,
+  unknownKeyDefinition,
   pausedAgentActiveDefinition,
 ] as const satisfies readonly DetectorDefinition[];
 

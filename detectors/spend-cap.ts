@@ -29,6 +29,12 @@ import { newRecord } from "./record.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface SpendCapOptions {
+  /**
+   * `usage.provider` values whose keys' usage agentwatch reads from the provider itself (config
+   * `providers`): a key's spend is then the provider's records, and the agents' reports of the
+   * same calls count only for agents and users (never the same tokens twice).
+   */
+  providerTypes?: ReadonlySet<string>;
   /** USD per UTC day; 0 or absent = no cap for that kind. */
   caps: { agent?: number; user?: number; key?: number };
   /** Per-agent overrides of the agent cap. */
@@ -76,7 +82,8 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       unpriced: 0,
     }),
 
-    update(state, { event, time, received }) {
+    update(state, observed) {
+      const { event, time, received } = observed;
       if (event.type !== "llm_usage" || !event.usage) return [];
       const cost = costOf(options.prices, event.usage);
       if (cost === undefined) {
@@ -85,7 +92,12 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       }
       const day = Math.floor(time / DAY) * DAY;
       const findings: Finding[] = [];
+      // Which source counts (one per entity): a provider's records for keys when one is read,
+      // the agents' reports for agents and users.
+      const fromProvider = observed.source === "provider";
+      const keyFromProvider = options.providerTypes?.has(event.usage.provider) ?? false;
       for (let k = 0; k < 3; k += 1) {
+        if (fromProvider ? k < 2 : k === 2 && keyFromProvider) continue;
         const kind = KINDS[k] as Kind;
         const value: string | undefined =
           k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
@@ -239,7 +251,7 @@ export const spendCapDefinition = defineDetector("spend_cap", {
     /** `provider/model` → USD per million tokens; merged over the built-in table. */
     prices: z.record(z.string().regex(/^[^/]+\/.+$/, "keys are provider/model"), priceSchema).default({}),
   }),
-  create: (s, { agents }) => {
+  create: (s, { agents, providers }) => {
     if (!s.enabled) return [];
     // Per-agent caps looked up by the agent id of each event: a record without prototype (record.ts).
     const agentCaps = newRecord<number>();
@@ -251,6 +263,7 @@ export const spendCapDefinition = defineDetector("spend_cap", {
         prices: { ...DEFAULT_PRICES, ...s.prices },
         forecast: s.forecast,
         forecastSeverity: s.forecast_severity,
+        providerTypes: new Set(providers.map((p) => p.type)),
       }) as Detector,
     ];
   },

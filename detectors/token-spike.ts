@@ -39,6 +39,12 @@ import { newRecord } from "./record.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface TokenSpikeOptions {
+  /**
+   * `usage.provider` values whose keys' usage agentwatch reads from the provider itself (config
+   * `providers`): keys (per agent and across the fleet) are then baselined on the provider's
+   * records, agents and users on the agents' reports (never the same tokens twice).
+   */
+  providerTypes?: ReadonlySet<string>;
   /** Minutes below this many tokens never alert, whatever the baseline (noise on tiny entities). */
   minTokensPerMinute: number;
   /** Robust z-score (MADs above the median) a minute must pass. */
@@ -96,12 +102,18 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
       entities: { agent: newRecord(), user: newRecord(), key: newRecord(), fleet_key: newRecord() },
     }),
 
-    update(state, { event, time, received }) {
+    update(state, observed) {
+      const { event, time, received } = observed;
       if (event.type !== "llm_usage" || !event.usage) return [];
       const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const tokens = event.usage.input_tokens + event.usage.output_tokens;
       const findings: Finding[] = [];
+      // Which source counts (one per entity): a provider's records for keys when one is read,
+      // the agents' reports for agents and users.
+      const fromProvider = observed.source === "provider";
+      const keyFromProvider = options.providerTypes?.has(event.usage.provider) ?? false;
       for (let k = 0; k < 4; k += 1) {
+        if (fromProvider ? k < 2 : k >= 2 && keyFromProvider) continue;
         const kind = KINDS[k] as Kind;
         const value: string | undefined =
           k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
@@ -261,10 +273,11 @@ export const tokenSpikeDefinition = defineDetector("token_spike", {
     entity_ttl: duration.prefault("7d"),
     severity: severity.default("warning"),
   }),
-  create: (s) =>
+  create: (s, { providers }) =>
     s.enabled
       ? [
           tokenSpike({
+            providerTypes: new Set(providers.map((p) => p.type)),
             minTokensPerMinute: s.min_tokens_per_minute,
             robustZ: s.robust_z,
             minRatio: s.min_ratio,

@@ -25,6 +25,13 @@ export interface ObservedEvent {
   signals?: { injection?: number };
   /** Set when the event arrived while its agent's pause had been delivered (epoch ms). */
   paused?: { since: number; deliveredAt: number };
+  /**
+   * "provider" for llm_usage from a provider's own usage records (services/providers), set by the
+   * runner from who appended the record (never from the event's fields, which an agent writes):
+   * its tokens are what the provider counted on `usage.api_key_id` in the bucket, beyond what
+   * earlier reports of the same bucket counted. Absent: the agent reported it.
+   */
+  source?: "provider";
 }
 
 export interface Detector<State = unknown> {
@@ -76,8 +83,26 @@ export interface DetectorDefinition<Schema extends z.ZodType = z.ZodType, Key ex
   create(settings: z.output<Schema>, context: DetectorContext): Detector[];
 }
 
+/** A provider whose usage records agentwatch reads (config `providers`), as the detectors need it. */
+export interface ProviderSettings {
+  name: string;
+  /** `usage.provider` of its records and of the agents' reports of the same calls. */
+  type: string;
+  /** Which key ids belong to which agents. */
+  keys: readonly { id: string; agent: string }[];
+  /** Key ids in use outside the agents. */
+  expected_keys: readonly string[];
+  /** How long after a bucket ends its figures are complete (ms). */
+  lag: number;
+}
+
 export interface DetectorContext {
   agents: readonly AgentSettings[];
+  /**
+   * The providers whose usage records are read: for their keys the records count (token_spike's
+   * and spend_cap's keys), and the agents' reports count for agents and users.
+   */
+  providers: readonly ProviderSettings[];
   /** Every detector's validated settings, by key (a definition reads only those it depends on). */
   all: Readonly<Record<string, unknown>>;
 }

@@ -3,6 +3,7 @@
  * and then takes HTTP requests; `stop()` (idempotent) stops taking requests, lets the workers
  * finish and commit their batches, writes the detector checkpoint, and closes the backends.
  */
+
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { createDetectors } from "../detectors/index.ts";
@@ -21,6 +22,7 @@ import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
+import { createPollers, providerSettings } from "./providers/providers.ts";
 import type { Reloader } from "./reload.ts";
 import { auditWriter } from "./runtime/audit.ts";
 import { Authenticator } from "./runtime/auth.ts";
@@ -123,6 +125,11 @@ export class Agentwatch {
         metrics,
         pauseOf: (agentId) => pauses.pauseOf(agentId),
       });
+      // The providers' own usage records (a key used where no agent reports it).
+      for (const poller of createPollers(config, { bus, storage, logger, metrics })) {
+        await poller.start();
+        this.#workers.push({ name: "provider poller", stop: () => poller.stop() });
+      }
     }
     if (has("indexer")) {
       const indexer = new Indexer({ bus, storage, logger, metrics });
@@ -134,7 +141,12 @@ export class Agentwatch {
       const runner = new DetectorRunner({
         bus,
         storage,
-        detectors: createDetectors(config.detectors, config.agents, config.agent_detectors),
+        detectors: createDetectors(
+          config.detectors,
+          config.agents,
+          config.agent_detectors,
+          providerSettings(config),
+        ),
         classifier: classifierFrom(config),
         metrics,
         logger,

@@ -3,11 +3,13 @@
  * and findings grouped into the incidents the alerter would have opened (same fingerprint, same
  * resolve timeout). Used by `agentwatch replay` and by the detection-quality tests.
  */
+
 import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
 import { fingerprintOf } from "./alerter/alerter.ts";
 import { FloodGuard } from "./alerter/flood.ts";
 import { routeByType } from "./detector/runner.ts";
+import { providerSettings } from "./providers/providers.ts";
 import type { Config } from "./runtime/config.ts";
 import type { AgentEvent, Finding } from "./runtime/model.ts";
 
@@ -53,7 +55,12 @@ export class Replayer {
   #skipped = 0;
 
   constructor(config: Config) {
-    this.#detectors = createDetectors(config.detectors, config.agents, config.agent_detectors);
+    this.#detectors = createDetectors(
+      config.detectors,
+      config.agents,
+      config.agent_detectors,
+      providerSettings(config),
+    );
     this.#routes = routeByType(this.#detectors);
     this.#states = this.#detectors.map((d) => d.initialState());
     this.#resolveTimeout = config.alerting.resolve_timeout;

@@ -94,7 +94,12 @@ describe("detector runner checkpoints", () => {
     await runner.stop();
     expect(await saved()).toEqual({
       version: 1,
-      states: { prompts: { count: 3, ids: ["p1", "p2", "p3"] }, logins: { count: 1, ids: ["a1"] } },
+      states: {
+        prompts: { count: 3, ids: ["p1", "p2", "p3"] },
+        logins: { count: 1, ids: ["a1"] },
+        // What providers' usage records counted (none here: provider-usage.ts).
+        _provider_usage: { counted: {}, newest: 0 },
+      },
     });
 
     // Restored as it was, and counting goes on from there.
@@ -105,6 +110,7 @@ describe("detector runner checkpoints", () => {
     expect((await saved()).states).toEqual({
       prompts: { count: 3, ids: ["p1", "p2", "p3"] },
       logins: { count: 2, ids: ["a1", "a2"] },
+      _provider_usage: { counted: {}, newest: 0 },
     });
   });
 });

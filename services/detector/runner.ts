@@ -5,6 +5,7 @@
  * at its offset: a restart neither loses baselines nor counts an event twice. Events replayed
  * after a crash raise findings with the same ids, which the alerter drops.
  */
+
 import { injectionInput } from "../../detectors/injection-detector.ts";
 import { reviveState } from "../../detectors/record.ts";
 import type { Detector, ObservedEvent } from "../../detectors/types.ts";
@@ -17,6 +18,13 @@ import { EVENT_TYPES, type Finding, type IngestedEvent } from "../runtime/model.
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import type { InjectionClassifier } from "./classifier.ts";
+import {
+  appendedByProvider,
+  newProviderTotals,
+  PROVIDER_TOTALS,
+  type ProviderTotals,
+  providerIncrement,
+} from "./provider-usage.ts";
 
 export const DETECTOR_GROUP = "detector";
 const CHECKPOINT_VERSION = 1;
@@ -147,6 +155,7 @@ export class DetectorRunner {
     for (const detector of this.#o.detectors) {
       states[detector.name] = saved?.states[detector.name] ?? detector.initialState();
     }
+    states[PROVIDER_TOTALS] = saved?.states[PROVIDER_TOTALS] ?? newProviderTotals();
     this.#partitions.set(partition, {
       states,
       offset: checkpoint?.offset ?? 0,
@@ -183,7 +192,12 @@ export class DetectorRunner {
     const decoded = results.map((r) => (typeof r === "string" ? undefined : r));
     await this.#consultClassifier(decoded);
     for (const [i, record] of fresh.entries()) {
-      const observed = decoded[i];
+      let observed = decoded[i];
+      if (observed?.source === "provider") {
+        // A provider's totals for a bucket: what they add over what was counted (provider-usage.ts).
+        observed = providerIncrement(partition.states[PROVIDER_TOTALS] as ProviderTotals, observed);
+        partition.touched.add(PROVIDER_TOTALS);
+      }
       if (observed) {
         for (const detector of this.#routes.get(observed.event.type) ?? this.#o.detectors) {
           findings.push(
@@ -291,7 +305,15 @@ export class DetectorRunner {
       const since = Date.parse(ingested.while_paused?.since ?? "");
       const deliveredAt = Date.parse(ingested.while_paused?.delivered_at ?? "");
       const paused = Number.isNaN(since) || Number.isNaN(deliveredAt) ? undefined : { since, deliveredAt };
-      return { event: ingested.event, time, received, ...(paused ? { paused } : {}) };
+      return {
+        event: ingested.event,
+        time,
+        received,
+        ...(paused ? { paused } : {}),
+        ...(appendedByProvider(ingested.token) && ingested.event.type === "llm_usage"
+          ? { source: "provider" as const }
+          : {}),
+      };
     } catch (err) {
       return `not an event record: ${(err as Error).message}`;
     }

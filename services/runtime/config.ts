@@ -117,6 +117,49 @@ const agentSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * An LLM provider whose organization usage agentwatch reads (services/providers): the provider's
+ * own records show a key used from anywhere, also where no agent reports it (a leaked key).
+ */
+const providerSchema = z
+  .strictObject({
+    /** Names the provider in events (`provider:<name>` for keys no agent is mapped to), metrics and logs. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must match [a-z0-9][a-z0-9._-]{0,63}"),
+    type: z.enum(["anthropic", "openai"]),
+    /** The organization admin key (Anthropic Admin API key, OpenAI admin key): `${ENV}` or admin_key_file. */
+    admin_key: secret.optional(),
+    /** A file holding the admin key (read at start; surrounding whitespace ignored). */
+    admin_key_file: z.string().min(1).optional(),
+    /** Default: the provider's own (https://api.anthropic.com, https://api.openai.com); a proxy or a test server. */
+    api_url: httpUrl.optional(),
+    /** The finest that works: 1m (the default), 1h or 1d. */
+    bucket_width: z.enum(["1m", "1h", "1d"]).default("1m"),
+    poll_interval: duration.prefault("1m"),
+    /**
+     * Recent buckets are read again for this long: providers revise them as late data arrives. A
+     * revised bucket adds only what it gained (never counted twice).
+     */
+    reread: duration.prefault("1h"),
+    /** On the first start, usage this far back is read. */
+    backfill: duration.prefault("1h"),
+    /** How long after a bucket ends its figures are taken as complete (unattributed_usage waits this long). */
+    lag: duration.prefault("15m"),
+    timeout: duration.prefault("10s"),
+    /** Which provider key ids belong to which agents (one agent per key). */
+    keys: z.array(z.strictObject({ id: z.string().min(1).max(256), agent: agentId })).default([]),
+    /** Key ids in use outside the agents (the console, CI): unknown_key does not report them. */
+    expected_keys: z.array(z.string().min(1).max(256)).default([]),
+  })
+  .superRefine((provider, ctx) => {
+    if ((provider.admin_key === undefined) === (provider.admin_key_file === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["admin_key"],
+        message: "give admin_key or admin_key_file (one of them)",
+      });
+    }
+  });
+
 const embeddedBus = z.strictObject({
   type: z.literal("embedded"),
   /** Records older than this are removed once every consumer group is past them. */
@@ -169,6 +212,7 @@ export const configSchema = z
     auth: z.strictObject({ tokens: z.array(tokenSchema).min(1, "at least one token is required") }),
     receivers: z.array(receiverSchema).default([]),
     agents: z.array(agentSchema).default([]),
+    providers: z.array(providerSchema).default([]),
     limits: z
       .strictObject({
         max_body_bytes: z
@@ -303,6 +347,20 @@ export const configSchema = z
       "id",
       ctx,
     );
+    reportDuplicates(
+      config.providers.map((p) => p.name),
+      ["providers"],
+      "name",
+      ctx,
+    );
+    config.providers.forEach((provider, i) => {
+      reportDuplicates(
+        provider.keys.map((k) => k.id),
+        ["providers", i, "keys"],
+        "id",
+        ctx,
+      );
+    });
     config.receivers.forEach((receiver, i) => {
       if (
         receiver.type === "email" &&
@@ -390,6 +448,7 @@ export type SlackReceiverConfig = Extract<ReceiverConfig, { type: "slack" }>;
 export type PagerdutyReceiverConfig = Extract<ReceiverConfig, { type: "pagerduty" }>;
 export type EmailReceiverConfig = Extract<ReceiverConfig, { type: "email" }>;
 export type AgentConfig = Config["agents"][number];
+export type ProviderConfig = Config["providers"][number];
 export type { Severity };
 
 export interface LoadedConfig {

@@ -27,6 +27,8 @@ export const ErrorCodes = {
   configInvalid: { status: 500, retryable: false },
   deliveryFailed: { status: 502, retryable: true },
   deliveryRejected: { status: 502, retryable: false },
+  /** An LLM provider refused agentwatch's admin key (401, 403): retried, slowly, as someone may fix it. */
+  providerUnauthorized: { status: 502, retryable: true },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -30,6 +30,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly providerPolls = new Counter({
+    name: "agentwatch_provider_polls_total",
+    help: "Reads of an LLM provider's usage API, by provider and outcome (ok, unauthorized, unavailable, rejected).",
+    labelNames: ["provider", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerEvents = new Counter({
+    name: "agentwatch_provider_events_total",
+    help: "llm_usage events made from a provider's usage records (new buckets and what revised ones gained).",
+    labelNames: ["provider"] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerLatestBucket = new Gauge({
+    name: "agentwatch_provider_latest_bucket_timestamp_seconds",
+    help: "Start of the latest usage bucket a provider reported, unix seconds.",
+    labelNames: ["provider"] as const,
+    registers: [this.registry],
+  });
+
   readonly authFailures = new Counter({
     name: "agentwatch_api_auth_failures_total",
     help: "Requests to agentwatch's own API refused: missing or unknown token (401), or not allowed (403).",

@@ -1,0 +1,149 @@
+/**
+ * Provider usage through the real process: a local server answering as Anthropic's Admin API
+ * usage report does, the collector role polling it, the detectors judging a key's usage from the
+ * provider's side against what its agent reported.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeProvider, startFakeProvider } from "./helpers/fake-providers.ts";
+import { type AgentwatchProcess, eventually, type Json, launch, startAgentwatch } from "./helpers/process.ts";
+import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
+
+const ADMIN_KEY = "sk-ant-admin01-e2e-0123456789abcdef";
+const MINUTE = 60_000;
+
+describe("provider usage end to end", () => {
+  let aw: AgentwatchProcess;
+  let fake: FakeProvider;
+  // Two whole minutes in the past: their figures are complete (lag 1 s) as soon as they arrive.
+  const matched = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
+  const leaked = matched + MINUTE;
+
+  beforeAll(async () => {
+    fake = await startFakeProvider("anthropic", ADMIN_KEY);
+    aw = await startAgentwatch({
+      config: {
+        providers: [
+          {
+            name: "anthropic-org",
+            type: "anthropic",
+            admin_key: "${AW_TEST_ANTHROPIC_ADMIN_KEY}",
+            api_url: fake.url,
+            poll_interval: "1s",
+            lag: "1s",
+            keys: [{ id: "key-support", agent: AGENT }],
+          },
+        ],
+        detectors: { unattributed_usage: { window: "1m" } },
+      },
+      env: { AW_TEST_ANTHROPIC_ADMIN_KEY: ADMIN_KEY },
+    });
+  });
+  afterAll(async () => {
+    await aw?.stop();
+    aw?.cleanup();
+    await fake?.close();
+  });
+
+  const incidents = async (): Promise<Json[]> =>
+    (await (await aw.fetch("/v1/incidents", { headers: bearer(TOKENS.viewer) })).json()).incidents;
+  const usageEvents = async (): Promise<Json[]> =>
+    (
+      await (
+        await aw.fetch(`/v1/events?type=llm_usage&limit=1000`, { headers: bearer(TOKENS.viewer) })
+      ).json()
+    ).events;
+
+  it("raises nothing where the agent reported what the provider counted, and unattributed_usage and unknown_key where not", async () => {
+    // The agent reports its call first...
+    const posted = await aw.fetch(
+      "/v1/events",
+      postJson(TOKENS.ingest, {
+        id: "agent-usage-1",
+        time: new Date(matched + 5000).toISOString(),
+        type: "llm_usage",
+        agent_id: AGENT,
+        usage: {
+          provider: "anthropic",
+          model: "claude-sonnet-4",
+          input_tokens: 4000,
+          output_tokens: 1000,
+          api_key_id: "key-support",
+        },
+      }),
+    );
+    expect(posted.status).toBe(202);
+    await eventually(async () => ((await usageEvents()).length === 1 ? true : undefined));
+    // ...then the provider's records arrive: the same call, then 80,000 tokens no agent reported,
+    // and a key no agent is mapped to.
+    fake.records.push(
+      {
+        time: matched + 10_000,
+        apiKeyId: "key-support",
+        model: "claude-sonnet-4",
+        workspaceId: "wrkspc_1",
+        input: 3000,
+        cacheRead: 1000,
+        output: 1000,
+      },
+      {
+        time: leaked + 20_000,
+        apiKeyId: "key-support",
+        model: "claude-sonnet-4",
+        workspaceId: "wrkspc_1",
+        input: 70_000,
+        output: 10_000,
+      },
+      {
+        time: matched + 30_000,
+        apiKeyId: "key-unknown",
+        model: "claude-haiku-4",
+        workspaceId: null,
+        input: 600,
+        output: 100,
+      },
+    );
+    const found = await eventually(async () => {
+      const all = await incidents();
+      const unattributed = all.filter((i) => i.detector === "unattributed_usage");
+      const unknown = all.filter((i) => i.detector === "unknown_key");
+      return unattributed.length > 0 && unknown.length > 0 ? { unattributed, unknown } : undefined;
+    });
+    expect(found.unattributed).toHaveLength(1);
+    expect(found.unattributed[0]).toMatchObject({ agent_id: AGENT });
+    expect(found.unattributed[0].findings[0].observed).toMatchObject({
+      api_key_id: "key-support",
+      window_start: new Date(leaked).toISOString(),
+      provider_tokens: 80_000,
+      agent_tokens: 0,
+      excess_tokens: 80_000,
+    });
+    expect(found.unknown[0]).toMatchObject({ agent_id: "provider:anthropic-org" });
+    expect(found.unknown[0].findings[0].observed).toMatchObject({ api_key_id: "key-unknown", tokens: 700 });
+    // The provider's records are in the audit log, marked as the provider's; the admin key nowhere.
+    const events = await usageEvents();
+    expect(events.filter((e) => e.attributes?.reported_by === "provider")).toHaveLength(3);
+    expect(JSON.stringify(events)).not.toContain(ADMIN_KEY);
+    expect(aw.logs.join("\n")).not.toContain(ADMIN_KEY);
+  });
+
+  it("after a restart reads on from its cursor: no bucket twice, none lost", async () => {
+    const before = (await usageEvents()).length;
+    const incidentsBefore = (await incidents()).length;
+    await aw.stop();
+    // Usage while agentwatch was down.
+    fake.records.push({
+      time: Date.now() - 30_000,
+      apiKeyId: "key-support",
+      model: "claude-sonnet-4",
+      workspaceId: "wrkspc_1",
+      input: 50,
+      output: 5,
+    });
+    await launch(aw, { AW_TEST_ANTHROPIC_ADMIN_KEY: ADMIN_KEY });
+    await eventually(async () => ((await usageEvents()).length === before + 1 ? true : undefined));
+    // Several polls later, still exactly one more.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await usageEvents()).toHaveLength(before + 1);
+    expect((await incidents()).length).toBe(incidentsBefore);
+  });
+});
