@@ -3,10 +3,12 @@
  *   agentwatch start [--config FILE] [--role collector,detector,...]
  *   agentwatch config check [--config FILE]
  */
+
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
 import { OPERATOR_USAGE, runOperator } from "./operator-cli.ts";
+import { checkProviders } from "./providers/providers.ts";
 import { Reloader } from "./reload.ts";
 import { type Config, loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
@@ -47,6 +49,10 @@ const USAGE = `Usage:
   agentwatch replay EVENTS.ndjson [--config FILE]
       Runs the detectors over recorded events (NDJSON) with the thresholds of FILE (or the
       defaults) and prints the incidents they would have raised.
+  agentwatch providers check [--config FILE]
+      Calls each configured LLM provider's usage API once (the last hour) and prints, per
+      provider, whether the admin key works, the latest bucket with usage, and the key ids seen
+      that no agent is mapped to (never the admin key). Exits 1 when one does not work.
   agentwatch export-feedback [--config FILE] [--out FILE]
       The findings operators marked as false positives (POST /v1/incidents/{id}/false-positive),
       as labelled NDJSON rows with the text they were raised on (label 0), to FILE or stdout:
@@ -54,7 +60,7 @@ const USAGE = `Usage:
 ${OPERATOR_USAGE}
   agentwatch --version
 
-FILE defaults to ./agentwatch.yaml for start, config check and export-feedback.`;
+FILE defaults to ./agentwatch.yaml for start, config check, providers check and export-feedback.`;
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -98,6 +104,16 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (verb === "simulate" && rest.length === 0) return await runSimulate(values);
+    if (command === "providers check") {
+      const { config } = loadConfig(configFile);
+      if (config.providers.length === 0) {
+        process.stderr.write(`agentwatch providers check: ${configFile} configures no providers\n`);
+        return 1;
+      }
+      const results = await checkProviders(config);
+      for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
+      return results.every((r) => r.ok) ? 0 : 1;
+    }
     if (verb === "incidents" || verb === "agents" || verb === "silences") {
       return await runOperator(verb, rest, values, (text) => process.stdout.write(text));
     }

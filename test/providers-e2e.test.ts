@@ -147,3 +147,98 @@ describe("provider usage end to end", () => {
     expect((await incidents()).length).toBe(incidentsBefore);
   });
 });
+
+describe("agentwatch providers check", () => {
+  it("says what works per provider, the keys no agent is mapped to, and never the admin key", async () => {
+    const { spawn } = await import("node:child_process");
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join, resolve } = await import("node:path");
+    const { stringify } = await import("yaml");
+    const anthropic = await startFakeProvider("anthropic", ADMIN_KEY);
+    const openai = await startFakeProvider("openai", ADMIN_KEY);
+    const dir = mkdtempSync(join(tmpdir(), "aw-providers-check-"));
+    try {
+      const recent = Date.now() - 5 * MINUTE;
+      anthropic.records.push(
+        {
+          time: recent,
+          apiKeyId: "key-support",
+          model: "claude-sonnet-4",
+          workspaceId: null,
+          input: 10,
+          output: 1,
+        },
+        {
+          time: recent,
+          apiKeyId: "key-mystery",
+          model: "claude-sonnet-4",
+          workspaceId: null,
+          input: 10,
+          output: 1,
+        },
+      );
+      const file = join(dir, "agentwatch.yaml");
+      writeFileSync(
+        file,
+        stringify({
+          auth: { tokens: [{ name: "root", role: "admin", token: TOKENS.admin }] },
+          providers: [
+            {
+              name: "anthropic-org",
+              type: "anthropic",
+              admin_key: ADMIN_KEY,
+              api_url: anthropic.url,
+              keys: [{ id: "key-support", agent: AGENT }],
+            },
+            {
+              name: "openai-org",
+              type: "openai",
+              admin_key: "sk-admin-wrong-0123456789",
+              api_url: openai.url,
+            },
+          ],
+        }),
+      );
+      const run = () =>
+        new Promise<{ code: number | null; out: string; err: string }>((done) => {
+          const child = spawn(process.execPath, [
+            resolve(import.meta.dirname, "../bin/agentwatch.js"),
+            "providers",
+            "check",
+            "--config",
+            file,
+          ]);
+          let out = "";
+          let err = "";
+          child.stdout.on("data", (c: Buffer) => {
+            out += c.toString();
+          });
+          child.stderr.on("data", (c: Buffer) => {
+            err += c.toString();
+          });
+          child.on("exit", (code) => done({ code, out, err }));
+        });
+      const { code, out, err } = await run();
+      expect(code).toBe(1);
+      const [first, second] = out
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Json);
+      expect(first).toMatchObject({
+        provider: "anthropic-org",
+        ok: true,
+        keys: { mapped: 1, seen: ["key-mystery", "key-support"], unmapped: ["key-mystery"] },
+      });
+      expect(first.latest_bucket).toBe(new Date(Math.floor(recent / MINUTE) * MINUTE).toISOString());
+      expect(second).toMatchObject({ provider: "openai-org", ok: false });
+      expect(second.error).toMatch(/401/);
+      expect(out + err).not.toContain("sk-admin-wrong");
+      expect(out + err).not.toContain(ADMIN_KEY);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await anthropic.close();
+      await openai.close();
+    }
+  });
+});

@@ -15,7 +15,7 @@ import type { Storage } from "../runtime/storage/storage.ts";
 import { ANTHROPIC_API_URL, AnthropicUsageClient } from "./anthropic.ts";
 import { OPENAI_API_URL, OpenAIUsageClient } from "./openai.ts";
 import { UsagePoller } from "./poller.ts";
-import type { UsageClient } from "./usage-api.ts";
+import { BUCKET_MS, type UsageClient } from "./usage-api.ts";
 
 /** What the detectors need to know of the configured providers (detectors/types.ts). */
 export function providerSettings(config: Pick<Config, "providers">): ProviderSettings[] {
@@ -68,4 +68,63 @@ export function createPollers(
         ...deps,
       }),
   );
+}
+
+/** What `agentwatch providers check` says of one provider. */
+export interface ProviderCheck {
+  provider: string;
+  type: string;
+  ok: boolean;
+  /** What failed, in words a person can act on (never the admin key). */
+  error?: string;
+  /** Buckets of the last `hours` read, rows in them, and the latest bucket with usage. */
+  buckets?: number;
+  rows?: number;
+  latest_bucket?: string | null;
+  keys?: { mapped: number; seen: string[]; unmapped: string[] };
+}
+
+/**
+ * Calls each configured provider once (the last hour, in its bucket width) and says what works:
+ * the admin key and its scope, the latest bucket with usage, the key ids seen and which of them no
+ * agent is mapped to. Never prints the admin key.
+ */
+export async function checkProviders(
+  config: Pick<Config, "providers">,
+  now = Date.now(),
+): Promise<ProviderCheck[]> {
+  const results: ProviderCheck[] = [];
+  for (const provider of config.providers) {
+    const base = { provider: provider.name, type: provider.type };
+    try {
+      const client = usageClientFor(provider);
+      const width = BUCKET_MS[provider.bucket_width];
+      const to = Math.floor(now / width) * width + width;
+      const from = to - Math.max(width, 3_600_000 - (3_600_000 % width));
+      const rows = [];
+      let page: string | undefined;
+      let buckets = 0;
+      do {
+        const answer = await client.usagePage(from, to, provider.bucket_width, page);
+        rows.push(...answer.rows);
+        page = answer.nextPage;
+        buckets += 1;
+      } while (page !== undefined && buckets < 100);
+      const withUsage = rows.filter((r) => r.inputTokens + r.outputTokens > 0);
+      const latest = withUsage.reduce((m, r) => Math.max(m, r.bucketStart), Number.NEGATIVE_INFINITY);
+      const seen = [...new Set(withUsage.flatMap((r) => (r.apiKeyId === null ? [] : [r.apiKeyId])))].sort();
+      const known = new Set([...provider.keys.map((k) => k.id), ...provider.expected_keys]);
+      results.push({
+        ...base,
+        ok: true,
+        buckets: Math.round((to - from) / width),
+        rows: rows.length,
+        latest_bucket: Number.isFinite(latest) ? new Date(latest).toISOString() : null,
+        keys: { mapped: provider.keys.length, seen, unmapped: seen.filter((k) => !known.has(k)) },
+      });
+    } catch (err) {
+      results.push({ ...base, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return results;
 }
