@@ -5,7 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeProvider, startFakeProvider } from "./helpers/fake-providers.ts";
-import { type AgentwatchProcess, eventually, type Json, launch, startAgentwatch } from "./helpers/process.ts";
+import {
+  type AgentwatchProcess,
+  eventually,
+  type Json,
+  type KafkaRoles,
+  launch,
+  startAgentwatch,
+  startKafkaRoles,
+} from "./helpers/process.ts";
 import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 
 const ADMIN_KEY = "sk-ant-admin01-e2e-0123456789abcdef";
@@ -240,5 +248,102 @@ describe("agentwatch providers check", () => {
       await anthropic.close();
       await openai.close();
     }
+  });
+});
+
+const brokers = process.env.AW_KAFKA_BROKERS;
+
+describe.skipIf(!brokers)("provider usage over Kafka (collector and workers apart)", () => {
+  let roles: KafkaRoles;
+  let fake: FakeProvider;
+  const matched = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
+  const leaked = matched + MINUTE;
+  const providers = (url: string) => [
+    {
+      name: "openai-org",
+      type: "openai",
+      admin_key: ADMIN_KEY,
+      api_url: url,
+      poll_interval: "1s",
+      lag: "1s",
+      keys: [{ id: "key-support", agent: AGENT }],
+    },
+  ];
+
+  beforeAll(async () => {
+    fake = await startFakeProvider("openai", ADMIN_KEY);
+    roles = await startKafkaRoles({
+      brokers: brokers as string,
+      hookUrl: "http://127.0.0.1:9/alerts",
+      hookSecret: "kafka-hook-secret-0123",
+      config: { providers: providers(fake.url), detectors: { unattributed_usage: { window: "1m" } } },
+    });
+  });
+  afterAll(async () => {
+    await roles?.stop();
+    await fake?.close();
+  });
+
+  it("judges the provider's records against the agent's, and a collector restart re-ingests nothing", async () => {
+    const { collector, workers } = roles;
+    const usageEvents = async (): Promise<Json[]> =>
+      (
+        await (
+          await workers.fetch("/v1/events?type=llm_usage&limit=1000", { headers: bearer(TOKENS.viewer) })
+        ).json()
+      ).events;
+    const posted = await collector.fetch(
+      "/v1/events",
+      postJson(TOKENS.ingest, {
+        id: "kafka-agent-usage-1",
+        time: new Date(matched + 5000).toISOString(),
+        type: "llm_usage",
+        agent_id: AGENT,
+        usage: {
+          provider: "openai",
+          model: "gpt-4o",
+          input_tokens: 4000,
+          output_tokens: 1000,
+          api_key_id: "key-support",
+        },
+      }),
+    );
+    expect(posted.status).toBe(202);
+    await eventually(async () => ((await usageEvents()).length === 1 ? true : undefined), 60_000);
+    fake.records.push(
+      {
+        time: matched + 10_000,
+        apiKeyId: "key-support",
+        model: "gpt-4o",
+        workspaceId: "proj_1",
+        input: 4000,
+        output: 1000,
+      },
+      {
+        time: leaked + 20_000,
+        apiKeyId: "key-support",
+        model: "gpt-4o",
+        workspaceId: "proj_1",
+        input: 90_000,
+        output: 10_000,
+      },
+    );
+    const incident = await eventually(async () => {
+      const all: Json[] = (
+        await (await workers.fetch("/v1/incidents", { headers: bearer(TOKENS.viewer) })).json()
+      ).incidents;
+      return all.find((i) => i.detector === "unattributed_usage");
+    }, 60_000);
+    expect(incident.findings[0].observed).toMatchObject({ excess_tokens: 100_000, agent_tokens: 0 });
+    const before = (await usageEvents()).length;
+    expect(before).toBe(3);
+    await collector.stop();
+    await launch(collector);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(await usageEvents()).toHaveLength(before);
+    const incidents: Json[] = (
+      await (await workers.fetch("/v1/incidents", { headers: bearer(TOKENS.viewer) })).json()
+    ).incidents;
+    expect(incidents.filter((i) => i.detector === "unattributed_usage")).toHaveLength(1);
   });
 });
