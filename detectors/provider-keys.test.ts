@@ -99,6 +99,36 @@ describe("which source counts", () => {
   });
 });
 
+describe("spend caps from the providers' cost reports", () => {
+  it("count for the workspace or project only, never again for the agent or the key", () => {
+    const caps = spendCap({
+      providerTypes: new Set(["openai"]),
+      caps: { agent: 100, user: 100, key: 100, workspace: 50 },
+      agentCaps: {},
+      prices: { "openai/gpt-4o": { input_per_million: 2.5, output_per_million: 10 } },
+      forecast: false,
+      forecastSeverity: "warning",
+    });
+    const state = caps.initialState();
+    const cost = (usd: number) => {
+      const observed = usage({ time: T0, tokens: 0, key: "key-support", provider: true });
+      observed.event.usage = { ...(observed.event.usage as NonNullable<AgentEvent["usage"]>), cost_usd: usd };
+      observed.event.attributes = { reported_by: "provider", report: "cost", workspace_id: "proj_1" };
+      return observed;
+    };
+    expect(caps.update(state, cost(30))).toEqual([]);
+    const [finding] = caps.update(state, cost(25));
+    expect(finding).toMatchObject({
+      detector: "spend_cap",
+      severity: "critical",
+      labels: { workspace_id: "proj_1" },
+    });
+    expect(finding?.title).toContain("workspace proj_1");
+    expect(state.entities.key["key-support"]).toBeUndefined();
+    expect(state.entities.agent["support-bot"]).toBeUndefined();
+  });
+});
+
 describe("unattributed_usage", () => {
   const detector = unattributedUsage({
     providers: PROVIDERS,

@@ -129,6 +129,8 @@ export function unattributedUsage(options: UnattributedUsageOptions): Detector<U
       const info = mapped.get(id);
       if (!info) return [];
       const fromProvider = observed.source === "provider";
+      const tokens = event.usage.input_tokens + event.usage.output_tokens;
+      if (fromProvider && tokens === 0) return []; // a cost record: no tokens to compare
       // The key's own agent's reports; another agent reporting the key is not its agent.
       if (!fromProvider && event.agent_id !== info.agent) return [];
       const start = Math.floor(time / options.windowMs) * options.windowMs;
@@ -142,7 +144,6 @@ export function unattributedUsage(options: UnattributedUsageOptions): Detector<U
         window = { provider: 0, agents: 0, reported: 0, events: [] };
         key.windows[String(start)] = window;
       }
-      const tokens = event.usage.input_tokens + event.usage.output_tokens;
       if (fromProvider) {
         window.provider += tokens;
         if (window.events.length < 5) window.events.push(event.id);
@@ -179,6 +180,8 @@ export function unknownKey(options: {
       const { event, time } = observed;
       const keyId = event.usage?.api_key_id;
       if (observed.source !== "provider" || !event.usage || keyId === undefined) return [];
+      // Usage on the key, not a cost record (which carries no tokens).
+      if (event.usage.input_tokens + event.usage.output_tokens === 0) return [];
       const id = `${event.usage.provider}|${keyId}`;
       if (known.has(id)) return [];
       const last = state.reported[id];

@@ -36,7 +36,7 @@ export interface SpendCapOptions {
    */
   providerTypes?: ReadonlySet<string>;
   /** USD per UTC day; 0 or absent = no cap for that kind. */
-  caps: { agent?: number; user?: number; key?: number };
+  caps: { agent?: number; user?: number; key?: number; workspace?: number };
   /** Per-agent overrides of the agent cap. */
   agentCaps: Record<string, number>;
   prices: Record<string, Price>;
@@ -47,8 +47,8 @@ export interface SpendCapOptions {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-type Kind = "agent" | "user" | "key";
-const KINDS: readonly Kind[] = ["agent", "user", "key"];
+type Kind = "agent" | "user" | "key" | "workspace";
+const KINDS: readonly Kind[] = ["agent", "user", "key", "workspace"];
 
 interface Spend {
   day: number;
@@ -78,7 +78,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
     name,
     eventTypes: ["llm_usage"],
     initialState: () => ({
-      entities: { agent: newRecord(), user: newRecord(), key: newRecord() },
+      entities: { agent: newRecord(), user: newRecord(), key: newRecord(), workspace: newRecord() },
       unpriced: 0,
     }),
 
@@ -92,23 +92,35 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       }
       const day = Math.floor(time / DAY) * DAY;
       const findings: Finding[] = [];
-      // Which source counts (one per entity): a provider's records for keys when one is read,
-      // the agents' reports for agents and users.
+      // Which source counts (one per entity): a provider's usage records for keys when one is
+      // read, its cost reports for workspaces and projects, the agents' reports for agents and
+      // users (never the same spend twice).
       const fromProvider = observed.source === "provider";
+      const costReport =
+        fromProvider && (event.attributes as Record<string, unknown> | undefined)?.report === "cost";
       const keyFromProvider = options.providerTypes?.has(event.usage.provider) ?? false;
-      for (let k = 0; k < 3; k += 1) {
-        if (fromProvider ? k < 2 : k === 2 && keyFromProvider) continue;
+      for (let k = 0; k < 4; k += 1) {
+        if (costReport ? k !== 3 : fromProvider ? k !== 2 : k === 3 || (k === 2 && keyFromProvider)) continue;
         const kind = KINDS[k] as Kind;
         const value: string | undefined =
-          k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
+          k === 0
+            ? event.agent_id
+            : k === 1
+              ? event.user_id
+              : k === 2
+                ? event.usage.api_key_id
+                : workspaceOf(event.attributes);
         const cap =
           k === 0
             ? (options.agentCaps[event.agent_id] ?? options.caps.agent)
             : k === 1
               ? options.caps.user
-              : options.caps.key;
+              : k === 2
+                ? options.caps.key
+                : options.caps.workspace;
         if (value === undefined || !cap) continue;
         // Agents and keys by their own id (no key string built per event); users by agent and id.
+        state.entities[kind] ??= newRecord(); // absent in checkpoints from before workspaces
         const group = state.entities[kind];
         const entityKey = kind === "user" ? userKey(event.agent_id, value) : value;
         let spend = group[entityKey];
@@ -203,7 +215,15 @@ function describe(kind: Kind, value: string, agentId: string): string {
     ? `agent ${value}`
     : kind === "user"
       ? `user ${value} on ${agentId}`
-      : `API key ${value}`;
+      : kind === "key"
+        ? `API key ${value}`
+        : `workspace ${value}`;
+}
+
+/** The workspace (Anthropic) or project (OpenAI) of a provider's cost record. */
+function workspaceOf(attributes: unknown): string | undefined {
+  const value = (attributes as Record<string, unknown> | undefined)?.workspace_id;
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function findingBase(
@@ -217,7 +237,13 @@ function findingBase(
   // A key's finding goes to the agent that spent the most on it today, and names them all.
   const shares = spend.agents ? Object.entries(spend.agents).sort((a, b) => b[1] - a[1]) : [];
   const labels: Record<string, string> =
-    kind === "key" ? { api_key_id: value } : kind === "user" ? { user_id: value } : {};
+    kind === "key"
+      ? { api_key_id: value }
+      : kind === "user"
+        ? { user_id: value }
+        : kind === "workspace"
+          ? { workspace_id: value }
+          : {};
   if (shares.length > 0) labels.agents = shares.map(([id]) => id).join(",");
   return {
     detector,
@@ -243,6 +269,8 @@ export const spendCapDefinition = defineDetector("spend_cap", {
         agent: z.number().nonnegative().default(200),
         user: z.number().nonnegative().default(20),
         key: z.number().nonnegative().default(500),
+        /** A provider workspace's or project's spend, from the providers' cost reports (0: off). */
+        workspace: z.number().nonnegative().default(0),
       })
       .prefault({}),
     /** Warn when the last hour's burn rate would cross the cap before midnight UTC. */

@@ -107,6 +107,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
       if (event.type !== "llm_usage" || !event.usage) return [];
       const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const tokens = event.usage.input_tokens + event.usage.output_tokens;
+      // A provider's cost record carries no tokens: nothing to baseline.
+      if (tokens === 0 && observed.source === "provider") return [];
       const findings: Finding[] = [];
       // Which source counts (one per entity): a provider's records for keys when one is read,
       // the agents' reports for agents and users.

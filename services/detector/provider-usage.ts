@@ -19,14 +19,14 @@ export const PROVIDER_TOTALS = "_provider_usage";
 const FORGET_AFTER_MS = 2 * 86_400_000;
 
 export interface ProviderTotals {
-  /** `provider|bucket start|api key|model|workspace` → [input, output] tokens counted. */
-  counted: Record<string, [number, number]>;
+  /** `provider|report|bucket start|api key|model|workspace` → [input, output tokens, micro-dollars] counted. */
+  counted: Record<string, [number, number, number]>;
   /** The newest bucket start seen (epoch ms). */
   newest: number;
 }
 
 export function newProviderTotals(): ProviderTotals {
-  return { counted: Object.create(null) as Record<string, [number, number]>, newest: 0 };
+  return { counted: Object.create(null) as Record<string, [number, number, number]>, newest: 0 };
 }
 
 /** Whether the record's appender was a provider poller. */
@@ -49,17 +49,21 @@ export function providerIncrement(
   const start = Number.isNaN(bucket) ? observed.time : bucket;
   const key = [
     String(attributes.provider ?? event.usage.provider),
+    String(attributes.report ?? "usage"),
     start,
     event.usage.api_key_id ?? "",
     event.usage.model,
     String(attributes.workspace_id ?? ""),
   ].join("|");
-  const before = totals.counted[key] ?? [0, 0];
+  const before = totals.counted[key] ?? [0, 0, 0];
+  const cost = event.usage.cost_usd === undefined ? undefined : Math.round(event.usage.cost_usd * 1e6);
   const input = Math.max(0, event.usage.input_tokens - before[0]);
   const output = Math.max(0, event.usage.output_tokens - before[1]);
+  const spent = cost === undefined ? 0 : Math.max(0, cost - before[2]);
   totals.counted[key] = [
     Math.max(before[0], event.usage.input_tokens),
     Math.max(before[1], event.usage.output_tokens),
+    Math.max(before[2], cost ?? 0),
   ];
   if (start > totals.newest) {
     const previous = totals.newest;
@@ -67,15 +71,23 @@ export function providerIncrement(
     // Forget old buckets at most once an hour of bucket time: each pass is linear in what is kept.
     if (Math.floor(start / 3_600_000) !== Math.floor(previous / 3_600_000)) {
       for (const k of Object.keys(totals.counted)) {
-        const at = Number(k.split("|")[1]);
+        const at = Number(k.split("|")[2]);
         if (at < start - FORGET_AFTER_MS) delete totals.counted[k];
       }
     }
   }
-  if (input === 0 && output === 0) return undefined;
+  if (input === 0 && output === 0 && spent === 0) return undefined;
   return {
     ...observed,
-    event: { ...event, usage: { ...event.usage, input_tokens: input, output_tokens: output } },
+    event: {
+      ...event,
+      usage: {
+        ...event.usage,
+        input_tokens: input,
+        output_tokens: output,
+        ...(cost === undefined ? {} : { cost_usd: spent / 1e6 }),
+      },
+    },
     source: "provider",
   };
 }

@@ -30,7 +30,7 @@ import { AgentwatchError } from "../runtime/errors.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { AgentEvent, IngestedEvent } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
-import { BUCKET_MS, type UsageClient, type UsageRow } from "./usage-api.ts";
+import { BUCKET_MS, type CostRow, type UsageClient, type UsageRow } from "./usage-api.ts";
 
 const STATE_VERSION = 1;
 const MIN_BACKOFF_MS = 1000;
@@ -46,7 +46,24 @@ export interface PollerState {
   emitted: Record<string, [number, number, number]>;
 }
 
+/** Which of a provider's reports a poller reads: token usage (fine buckets) or cost (days). */
+export type Report = "usage" | "cost";
+
+const DAY_MS = 86_400_000;
+
+/** One group's totals in one bucket, read from a report, and the event that states them. */
+interface Reading {
+  bucketStart: number;
+  /** Bucket start, then the group's dimensions: what a bucket's totals are kept under. */
+  group: string;
+  /** Usage: [input, output, cached input] tokens; cost: [micro-dollars, 0, 0]. */
+  totals: [number, number, number];
+  event(id: string, totals: [number, number, number], revision: boolean): AgentEvent;
+}
+
 export interface PollerOptions {
+  /** Default "usage". */
+  report?: Report;
   provider: ProviderConfig;
   client: UsageClient;
   bus: Bus;
@@ -68,6 +85,7 @@ export class UsagePoller {
   readonly #now: () => number;
   readonly #validator: EventValidator;
   readonly #consumer: string;
+  readonly #report: Report;
   #state: PollerState | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -79,7 +97,8 @@ export class UsagePoller {
   constructor(options: PollerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#consumer = `provider:${options.provider.name}:usage`;
+    this.#report = options.report ?? "usage";
+    this.#consumer = `provider:${options.provider.name}:${this.#report}`;
     this.#validator = new EventValidator({
       maxTextBytes: options.limits.max_text_bytes,
       maxAttributesBytes: options.limits.max_attributes_bytes,
@@ -103,7 +122,7 @@ export class UsagePoller {
       if (state.version !== STATE_VERSION) {
         throw new AgentwatchError(
           "configInvalid",
-          `provider ${this.#o.provider.name}: its usage cursor has version ${state.version}, this agentwatch reads ${STATE_VERSION}`,
+          `provider ${this.#o.provider.name}: its ${this.#report} cursor has version ${state.version}, this agentwatch reads ${STATE_VERSION}`,
         );
       }
       this.#state = state;
@@ -119,45 +138,40 @@ export class UsagePoller {
 
   /** One poll, now (tests, `agentwatch providers check`): resolves with how many events it appended. */
   async pollOnce(): Promise<number> {
-    const width = BUCKET_MS[this.#o.provider.bucket_width];
+    const provider = this.#o.provider;
+    const cost = this.#report === "cost";
+    // Cost reports come in days, revised for a day or two; usage in the configured width.
+    const width = cost ? DAY_MS : BUCKET_MS[provider.bucket_width];
     const now = this.#now();
+    // A day's cost counts toward that day's caps: on a first start, cost is read from the day's start.
+    const backfill = cost ? Math.max(provider.backfill, now % DAY_MS) : provider.backfill;
+    const reread = cost ? Math.max(provider.reread, 2 * DAY_MS) : provider.reread;
     const state = this.#state ?? {
       version: STATE_VERSION,
-      cursor: Math.floor((now - this.#o.provider.backfill) / width) * width,
+      cursor: Math.floor((now - backfill) / width) * width,
       emitted: {},
     };
     const to = Math.floor(now / width) * width + width;
-    const rows: UsageRow[] = [];
-    let page: string | undefined;
-    let pages = 0;
-    do {
-      const answer = await this.#o.client.usagePage(state.cursor, to, this.#o.provider.bucket_width, page);
-      rows.push(...answer.rows);
-      page = answer.nextPage;
-      pages += 1;
-      if (pages > 10_000) {
-        throw new AgentwatchError(
-          "deliveryRejected",
-          `provider ${this.#o.provider.name}: more than 10,000 pages in one read`,
-        );
-      }
-    } while (page !== undefined);
+    const readings = cost ? await this.#readCost(state.cursor, to) : await this.#readUsage(state.cursor, to);
 
     const emitted = { ...state.emitted };
     const events: AgentEvent[] = [];
     const receivedAt = new Date(now).toISOString();
-    for (const row of rows) {
-      if (row.bucketStart < state.cursor) continue; // final already (a provider that ignored starting_at)
-      const group = `${row.bucketStart}|${row.apiKeyId ?? ""}|${row.model ?? ""}|${row.workspaceId ?? ""}`;
-      const before = emitted[group] ?? [0, 0, 0];
+    for (const reading of readings) {
+      if (reading.bucketStart < state.cursor) continue; // final already (a provider that ignored the start)
+      const before = emitted[reading.group] ?? [0, 0, 0];
       const after: [number, number, number] = [
-        Math.max(before[0], row.inputTokens),
-        Math.max(before[1], row.outputTokens),
-        Math.max(before[2], row.cachedInputTokens),
+        Math.max(before[0], reading.totals[0]),
+        Math.max(before[1], reading.totals[1]),
+        Math.max(before[2], reading.totals[2]),
       ];
-      emitted[group] = after;
+      emitted[reading.group] = after;
       if (after[0] === before[0] && after[1] === before[1]) continue;
-      events.push(this.#event(row, group, after, before[0] + before[1] > 0));
+      const id = `prov-${createHash("sha256")
+        .update(`${provider.name}\u0000${this.#report}\u0000${reading.group}\u0000${after.join(",")}`)
+        .digest("hex")
+        .slice(0, 40)}`;
+      events.push(reading.event(id, after, before[0] + before[1] > 0));
     }
 
     if (events.length > 0) {
@@ -189,14 +203,17 @@ export class UsagePoller {
           })),
         );
       }
-      this.#o.metrics.providerEvents.inc({ provider: this.#o.provider.name }, valid.length);
+      this.#o.metrics.providerEvents.inc(
+        { provider: this.#o.provider.name, report: this.#report },
+        valid.length,
+      );
     }
-    const latest = rows.reduce((m, r) => Math.max(m, r.bucketStart), Number.NEGATIVE_INFINITY);
-    if (Number.isFinite(latest))
+    const latest = readings.reduce((m, r) => Math.max(m, r.bucketStart), Number.NEGATIVE_INFINITY);
+    if (Number.isFinite(latest) && !cost)
       this.#o.metrics.providerLatestBucket.set({ provider: this.#o.provider.name }, latest / 1000);
 
     // Buckets older than the re-read window are final: the cursor moves past them.
-    const cursor = Math.max(state.cursor, Math.floor((now - this.#o.provider.reread) / width) * width);
+    const cursor = Math.max(state.cursor, Math.floor((now - reread) / width) * width);
     for (const group of Object.keys(emitted)) {
       if (Number(group.slice(0, group.indexOf("|"))) < cursor) delete emitted[group];
     }
@@ -212,12 +229,52 @@ export class UsagePoller {
     return events.length;
   }
 
-  #event(row: UsageRow, group: string, totals: [number, number, number], revision: boolean): AgentEvent {
+  /** Every page of a report, from `from` to `to`. */
+  async #pages<Row>(
+    fetch: (page: string | undefined) => Promise<{ rows: Row[]; nextPage: string | undefined }>,
+  ): Promise<Row[]> {
+    const rows: Row[] = [];
+    let page: string | undefined;
+    let pages = 0;
+    do {
+      const answer = await fetch(page);
+      rows.push(...answer.rows);
+      page = answer.nextPage;
+      pages += 1;
+      if (pages > 10_000) {
+        throw new AgentwatchError(
+          "deliveryRejected",
+          `provider ${this.#o.provider.name}: more than 10,000 pages in one read`,
+        );
+      }
+    } while (page !== undefined);
+    return rows;
+  }
+
+  async #readUsage(from: number, to: number): Promise<Reading[]> {
     const provider = this.#o.provider;
-    const id = `prov-${createHash("sha256")
-      .update(`${provider.name}\u0000${group}\u0000${totals.join(",")}`)
-      .digest("hex")
-      .slice(0, 40)}`;
+    const rows = await this.#pages((page) => this.#o.client.usagePage(from, to, provider.bucket_width, page));
+    return rows.map((row) => ({
+      bucketStart: row.bucketStart,
+      group: `${row.bucketStart}|${row.apiKeyId ?? ""}|${row.model ?? ""}|${row.workspaceId ?? ""}`,
+      totals: [row.inputTokens, row.outputTokens, row.cachedInputTokens],
+      event: (id, totals, revision) => this.#usageEvent(row, id, totals, revision),
+    }));
+  }
+
+  async #readCost(from: number, to: number): Promise<Reading[]> {
+    const rows = await this.#pages((page) => this.#o.client.costPage(from, to, page));
+    // Micro-dollars: whole numbers, so totals compare exactly.
+    return rows.map((row) => ({
+      bucketStart: row.bucketStart,
+      group: `${row.bucketStart}|${row.apiKeyId ?? ""}|${row.item ?? ""}|${row.workspaceId ?? ""}`,
+      totals: [Math.round(row.usd * 1e6), 0, 0],
+      event: (id, totals, revision) => this.#costEvent(row, id, totals, revision),
+    }));
+  }
+
+  #usageEvent(row: UsageRow, id: string, totals: [number, number, number], revision: boolean): AgentEvent {
+    const provider = this.#o.provider;
     return {
       id,
       time: new Date(row.bucketStart).toISOString(),
@@ -245,6 +302,41 @@ export class UsagePoller {
     } as AgentEvent;
   }
 
+  /**
+   * A day's cost so far for a group (workspace or project, line item, key): an llm_usage event
+   * with no tokens and `cost_usd`, `attributes.report: "cost"`. It counts for workspace and
+   * project spend caps only (detectors/spend-cap.ts): a key's spend is its usage, priced.
+   */
+  #costEvent(row: CostRow, id: string, totals: [number, number, number], revision: boolean): AgentEvent {
+    const provider = this.#o.provider;
+    return {
+      id,
+      time: new Date(row.bucketStart).toISOString(),
+      type: "llm_usage",
+      agent_id: agentForKey(provider, row.apiKeyId),
+      usage: {
+        provider: provider.type,
+        model: row.item ?? "cost",
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: totals[0] / 1e6,
+        ...(row.apiKeyId !== null ? { api_key_id: row.apiKeyId } : {}),
+      },
+      attributes: {
+        reported_by: "provider",
+        provider: provider.name,
+        report: "cost",
+        bucket_width: "1d",
+        bucket_start: new Date(row.bucketStart).toISOString(),
+        bucket_end: new Date(row.bucketEnd).toISOString(),
+        cumulative: true,
+        ...(row.workspaceId !== null ? { workspace_id: row.workspaceId } : {}),
+        ...(row.item !== null ? { line_item: row.item } : {}),
+        ...(revision ? { revision: true } : {}),
+      },
+    } as AgentEvent;
+  }
+
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
@@ -257,10 +349,11 @@ export class UsagePoller {
 
   async #poll(): Promise<void> {
     const name = this.#o.provider.name;
-    let delay = this.#o.provider.poll_interval;
+    let delay =
+      this.#report === "cost" ? this.#o.provider.cost_poll_interval : this.#o.provider.poll_interval;
     try {
       await this.pollOnce();
-      this.#o.metrics.providerPolls.inc({ provider: name, outcome: "ok" });
+      this.#o.metrics.providerPolls.inc({ provider: name, report: this.#report, outcome: "ok" });
       if (this.#lastFailure !== undefined)
         this.#o.logger.info({ provider: name }, "provider usage readable again");
       this.#lastFailure = undefined;
@@ -270,7 +363,7 @@ export class UsagePoller {
       const error =
         err instanceof AgentwatchError ? err : new AgentwatchError("internal", String(err), { cause: err });
       if (error.code === "providerUnauthorized") {
-        this.#o.metrics.providerPolls.inc({ provider: name, outcome: "unauthorized" });
+        this.#o.metrics.providerPolls.inc({ provider: name, report: this.#report, outcome: "unauthorized" });
         if (!this.#unauthorizedReported) {
           this.#o.logger.error(
             { provider: name, error: error.message },
@@ -282,6 +375,7 @@ export class UsagePoller {
       } else {
         this.#o.metrics.providerPolls.inc({
           provider: name,
+          report: this.#report,
           outcome: error.retryable ? "unavailable" : "rejected",
         });
         this.#backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.#backoffMs * 2));

@@ -275,6 +275,79 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
     expect(appended()).toHaveLength(1);
   });
 
+  it("reads the day's cost report into events that state each group's spend so far", async () => {
+    const day = Math.floor(NOW / 86_400_000) * 86_400_000;
+    fake.costs.push(
+      {
+        time: day + 3_600_000,
+        workspaceId: "ws-1",
+        apiKeyId: "key-support",
+        item: "model-a usage",
+        usd: 12.34,
+      },
+      {
+        time: day + 7_200_000,
+        workspaceId: "ws-1",
+        apiKeyId: "key-support",
+        item: "model-a usage",
+        usd: 0.5,
+      },
+    );
+    const config = configFor(kind, fake.url);
+    const provider = config.providers[0] as (typeof config.providers)[number];
+    const costs = new UsagePoller({
+      report: "cost",
+      provider,
+      client: usageClientFor(provider),
+      bus,
+      storage,
+      logger,
+      metrics,
+      limits: config.limits,
+      now: () => now,
+    });
+    expect(await costs.pollOnce()).toBe(1);
+    const [first] = appended().map((e) => e.event);
+    expect(first).toMatchObject({
+      type: "llm_usage",
+      time: new Date(day).toISOString(),
+      usage: { provider: kind, input_tokens: 0, output_tokens: 0, cost_usd: 12.84 },
+      attributes: {
+        reported_by: "provider",
+        report: "cost",
+        bucket_width: "1d",
+        workspace_id: "ws-1",
+        line_item: "model-a usage",
+      },
+    });
+    // OpenAI groups costs by key too; Anthropic's cost report does not.
+    expect(first?.usage?.api_key_id).toBe(kind === "openai" ? "key-support" : undefined);
+    const request = fake.requests.at(-1) as URL;
+    expect(request.pathname).toBe(
+      kind === "anthropic" ? "/v1/organizations/cost_report" : "/v1/organization/costs",
+    );
+    expect(request.searchParams.get("bucket_width")).toBe("1d");
+    expect(request.searchParams.get("limit")).toBe(kind === "anthropic" ? "31" : "180");
+    // The day goes on: the report's total rises, and only the rise is counted.
+    fake.costs.push({
+      time: day + 9_000_000,
+      workspaceId: "ws-1",
+      apiKeyId: "key-support",
+      item: "model-a usage",
+      usd: 1,
+    });
+    now += 15 * MINUTE;
+    expect(await costs.pollOnce()).toBe(1);
+    const totals = newProviderTotals();
+    let spent = 0;
+    for (const { event } of appended()) {
+      spent +=
+        providerIncrement(totals, { event, time: Date.parse(event.time), source: "provider" })?.event.usage
+          ?.cost_usd ?? 0;
+    }
+    expect(spent).toBeCloseTo(13.84, 6);
+  });
+
   it("reads every page of a long backfill", async () => {
     // 25 hours of 1-minute buckets is more than the 1,440 one page may hold.
     fake.records.push(

@@ -14,7 +14,7 @@ import type { Metrics } from "../runtime/metrics.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { ANTHROPIC_API_URL, AnthropicUsageClient } from "./anthropic.ts";
 import { OPENAI_API_URL, OpenAIUsageClient } from "./openai.ts";
-import { UsagePoller } from "./poller.ts";
+import { type Report, UsagePoller } from "./poller.ts";
 import { BUCKET_MS, type UsageClient } from "./usage-api.ts";
 
 /** What the detectors need to know of the configured providers (detectors/types.ts). */
@@ -59,15 +59,13 @@ export function createPollers(
   config: Pick<Config, "providers" | "limits">,
   deps: { bus: Bus; storage: Storage; logger: Logger; metrics: Metrics; now?: () => number },
 ): UsagePoller[] {
-  return config.providers.map(
-    (provider) =>
-      new UsagePoller({
-        provider,
-        client: usageClientFor(provider),
-        limits: config.limits,
-        ...deps,
-      }),
-  );
+  return config.providers.flatMap((provider) => {
+    const client = usageClientFor(provider);
+    const reports: Report[] = provider.costs ? ["usage", "cost"] : ["usage"];
+    return reports.map(
+      (report) => new UsagePoller({ report, provider, client, limits: config.limits, ...deps }),
+    );
+  });
 }
 
 /** What `agentwatch providers check` says of one provider. */
@@ -82,6 +80,8 @@ export interface ProviderCheck {
   rows?: number;
   latest_bucket?: string | null;
   keys?: { mapped: number; seen: string[]; unmapped: string[] };
+  /** With `costs`: today's spend so far in the cost report (UTC day), US dollars. */
+  cost_today_usd?: number;
 }
 
 /**
@@ -114,9 +114,16 @@ export async function checkProviders(
       const latest = withUsage.reduce((m, r) => Math.max(m, r.bucketStart), Number.NEGATIVE_INFINITY);
       const seen = [...new Set(withUsage.flatMap((r) => (r.apiKeyId === null ? [] : [r.apiKeyId])))].sort();
       const known = new Set([...provider.keys.map((k) => k.id), ...provider.expected_keys]);
+      let costToday: number | undefined;
+      if (provider.costs) {
+        const day = Math.floor(now / 86_400_000) * 86_400_000;
+        const costs = await client.costPage(day, day + 86_400_000, undefined);
+        costToday = Math.round(costs.rows.reduce((sum, r) => sum + r.usd, 0) * 100) / 100;
+      }
       results.push({
         ...base,
         ok: true,
+        ...(costToday !== undefined ? { cost_today_usd: costToday } : {}),
         buckets: Math.round((to - from) / width),
         rows: rows.length,
         latest_bucket: Number.isFinite(latest) ? new Date(latest).toISOString() : null,

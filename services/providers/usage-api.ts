@@ -49,10 +49,34 @@ export interface UsagePage {
   nextPage: string | undefined;
 }
 
+/** One result row of one day of a cost report: what a group cost that day so far. */
+export interface CostRow {
+  bucketStart: number;
+  bucketEnd: number;
+  /** OpenAI groups costs by key; Anthropic does not (null). */
+  apiKeyId: string | null;
+  /** Anthropic's workspace, OpenAI's project. */
+  workspaceId: string | null;
+  /** Anthropic's description, OpenAI's line item. */
+  item: string | null;
+  /** US dollars (Anthropic reports cents, OpenAI dollars). */
+  usd: number;
+}
+
+export interface CostPage {
+  rows: CostRow[];
+  nextPage: string | undefined;
+}
+
 export interface UsageClient {
   readonly type: "anthropic" | "openai";
   usagePage(from: number, to: number, width: BucketWidth, page: string | undefined): Promise<UsagePage>;
+  /** One page of daily cost buckets that start in [from, to) (cost reports have 1d buckets only). */
+  costPage(from: number, to: number, page: string | undefined): Promise<CostPage>;
 }
+
+/** The most daily cost buckets a page may ask for: Anthropic 31, OpenAI 180. */
+export const MAX_COST_BUCKETS = { anthropic: 31, openai: 180 } as const;
 
 export interface ClientOptions {
   apiUrl: string;

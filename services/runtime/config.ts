@@ -145,6 +145,10 @@ const providerSchema = z
     /** How long after a bucket ends its figures are taken as complete (unattributed_usage waits this long). */
     lag: duration.prefault("15m"),
     timeout: duration.prefault("10s"),
+    /** Also read the provider's daily cost report (workspace and project spend caps). */
+    costs: z.boolean().default(true),
+    /** Cost reports come in days: read them this often. */
+    cost_poll_interval: duration.prefault("15m"),
     /** Which provider key ids belong to which agents (one agent per key). */
     keys: z.array(z.strictObject({ id: z.string().min(1).max(256), agent: agentId })).default([]),
     /** Key ids in use outside the agents (the console, CI): unknown_key does not report them. */

@@ -32,15 +32,15 @@ export class Metrics {
 
   readonly providerPolls = new Counter({
     name: "agentwatch_provider_polls_total",
-    help: "Reads of an LLM provider's usage API, by provider and outcome (ok, unauthorized, unavailable, rejected).",
-    labelNames: ["provider", "outcome"] as const,
+    help: "Reads of an LLM provider's usage or cost report, by provider, report and outcome (ok, unauthorized, unavailable, rejected).",
+    labelNames: ["provider", "report", "outcome"] as const,
     registers: [this.registry],
   });
 
   readonly providerEvents = new Counter({
     name: "agentwatch_provider_events_total",
-    help: "llm_usage events made from a provider's usage records (new buckets and what revised ones gained).",
-    labelNames: ["provider"] as const,
+    help: "llm_usage events made from a provider's usage or cost records (new buckets, and buckets whose totals rose).",
+    labelNames: ["provider", "report"] as const,
     registers: [this.registry],
   });
 

@@ -26,9 +26,21 @@ export interface UsageRecord {
   cacheCreation1h?: number;
 }
 
+/** A cost the provider bills (Anthropic reports it in cents, OpenAI in dollars). */
+export interface CostRecord {
+  time: number;
+  workspaceId: string | null;
+  /** OpenAI only (Anthropic's cost report does not group by key). */
+  apiKeyId?: string | null;
+  /** Anthropic's description, OpenAI's line item. */
+  item: string;
+  usd: number;
+}
+
 export interface FakeProvider {
   url: string;
   records: UsageRecord[];
+  costs: CostRecord[];
   /** Every request's path and query, for assertions. */
   requests: URL[];
   /** Answers to give before the normal ones: a status and headers. */
@@ -44,7 +56,7 @@ export async function startFakeProvider(
   kind: "anthropic" | "openai",
   adminKey: string,
 ): Promise<FakeProvider> {
-  const state: Omit<FakeProvider, "url" | "close"> = { records: [], requests: [], failures: [] };
+  const state: Omit<FakeProvider, "url" | "close"> = { records: [], costs: [], requests: [], failures: [] };
   const server: Server = createServer((req, res) => {
     try {
       handle(kind, adminKey, state, req, res);
@@ -58,6 +70,7 @@ export async function startFakeProvider(
   return {
     url: `http://127.0.0.1:${port}`,
     records: state.records,
+    costs: state.costs,
     requests: state.requests,
     failures: state.failures,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -102,9 +115,12 @@ function handle(
 ): undefined {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   state.requests.push(url);
-  const path =
-    kind === "anthropic" ? "/v1/organizations/usage_report/messages" : "/v1/organization/usage/completions";
-  if (req.method !== "GET" || url.pathname !== path)
+  const paths =
+    kind === "anthropic"
+      ? { usage: "/v1/organizations/usage_report/messages", cost: "/v1/organizations/cost_report" }
+      : { usage: "/v1/organization/usage/completions", cost: "/v1/organization/costs" };
+  const report = url.pathname === paths.usage ? "usage" : url.pathname === paths.cost ? "cost" : undefined;
+  if (req.method !== "GET" || report === undefined)
     return error(kind, res, 404, "not_found_error", "Not found");
   const authorized =
     kind === "anthropic"
@@ -136,17 +152,22 @@ function handle(
   const query = url.searchParams;
   const width = query.get("bucket_width") ?? "1d";
   const bucket = WIDTH_MS[width];
+  if (report === "cost" && width !== "1d") {
+    return error(kind, res, 400, "invalid_request_error", "bucket_width: cost reports support 1d only");
+  }
   if (bucket === undefined)
     return error(kind, res, 400, "invalid_request_error", `bucket_width: ${width} is not one of 1m, 1h, 1d`);
   const limitText = query.get("limit");
   const limit = limitText === null ? (DEFAULT_LIMIT[width] as number) : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > (MAX_LIMIT[width] as number)) {
+  // OpenAI's costs take up to 180 daily buckets a page; the usage reports 31.
+  const maxLimit = report === "cost" && kind === "openai" ? 180 : (MAX_LIMIT[width] as number);
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
     return error(
       kind,
       res,
       400,
       "invalid_request_error",
-      `limit: must be between 1 and ${MAX_LIMIT[width]} for bucket_width ${width}`,
+      `limit: must be between 1 and ${maxLimit} for bucket_width ${width}`,
     );
   }
   const startText = kind === "anthropic" ? query.get("starting_at") : query.get("start_time");
@@ -159,9 +180,15 @@ function handle(
     return error(kind, res, 400, "invalid_request_error", "times must be valid");
   const groupBy = new Set([...query.getAll("group_by[]"), ...query.getAll("group_by")]);
   const known =
-    kind === "anthropic" ? ["api_key_id", "model", "workspace_id"] : ["api_key_id", "model", "project_id"];
+    report === "cost"
+      ? kind === "anthropic"
+        ? ["workspace_id", "description"]
+        : ["project_id", "line_item", "api_key_id"]
+      : kind === "anthropic"
+        ? ["api_key_id", "model", "workspace_id", "service_tier", "context_window"]
+        : ["api_key_id", "model", "project_id", "user_id", "batch"];
   for (const field of groupBy) {
-    if (!known.includes(field) && !["service_tier", "context_window", "user_id", "batch"].includes(field)) {
+    if (!known.includes(field)) {
       return error(kind, res, 400, "invalid_request_error", `group_by: ${field} is not supported`);
     }
   }
@@ -172,6 +199,11 @@ function handle(
   const data: unknown[] = [];
   let at = first;
   while (at + bucket <= end && data.length < limit) {
+    if (report === "cost") {
+      data.push(costBucket(kind, state.costs, groupBy, at, bucket));
+      at += bucket;
+      continue;
+    }
     const inBucket = state.records.filter((r) => r.time >= at && r.time < at + bucket);
     const groups = new Map<string, UsageRecord[]>();
     for (const r of inBucket) {
@@ -230,4 +262,52 @@ function handle(
       ? { data, has_more: more, next_page: next }
       : { object: "page", data, has_more: more, next_page: next },
   );
+}
+
+/** One day of a cost report: each group's costs so far, the dimensions not grouped by null. */
+function costBucket(
+  kind: "anthropic" | "openai",
+  costs: CostRecord[],
+  groupBy: Set<string>,
+  at: number,
+  bucket: number,
+) {
+  const groups = new Map<string, number>();
+  for (const c of costs.filter((r) => r.time >= at && r.time < at + bucket)) {
+    const key = JSON.stringify(
+      kind === "anthropic"
+        ? [groupBy.has("workspace_id") ? c.workspaceId : null, groupBy.has("description") ? c.item : null]
+        : [
+            groupBy.has("project_id") ? c.workspaceId : null,
+            groupBy.has("line_item") ? c.item : null,
+            groupBy.has("api_key_id") ? (c.apiKeyId ?? null) : null,
+          ],
+    );
+    groups.set(key, (groups.get(key) ?? 0) + c.usd);
+  }
+  const results = [...groups].map(([key, usd]) => {
+    const [workspace, item, apiKeyId] = JSON.parse(key) as (string | null)[];
+    return kind === "anthropic"
+      ? {
+          currency: "USD",
+          amount: (usd * 100).toFixed(4), // cents, as a decimal string
+          workspace_id: workspace,
+          description: item,
+          cost_type: item === null ? null : "tokens",
+          context_window: null,
+          model: null,
+          service_tier: null,
+          token_type: null,
+        }
+      : {
+          object: "organization.costs.result",
+          amount: { value: usd, currency: "usd" },
+          line_item: item,
+          project_id: workspace,
+          api_key_id: apiKeyId ?? null,
+        };
+  });
+  return kind === "anthropic"
+    ? { starting_at: new Date(at).toISOString(), ending_at: new Date(at + bucket).toISOString(), results }
+    : { object: "bucket", start_time: at / 1000, end_time: (at + bucket) / 1000, results };
 }
