@@ -43,9 +43,11 @@ const USAGE = `Usage:
       --fail-on (default: all three; injection counts from a score of 0.5), for CI.
   agentwatch simulate [--agents 50] [--users 20] [--days 8] [--start 2026-11-02] [--seed 1]
                       [--attacks all|none|stolen_key,brute_force,...]
-                      [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
+                      [--providers] [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
       Realistic traffic with labelled attacks: NDJSON events to FILE (or stdout) and the
-      ground truth to --truth, or posted to a running agentwatch.
+      ground truth to --truth, or posted to a running agentwatch. --providers adds the LLM
+      providers' own usage records (as agentwatch's provider pollers read them; leaked_key is
+      made of those): replay them with providers sim-openai and sim-anthropic configured.
   agentwatch replay EVENTS.ndjson [--config FILE]
       Runs the detectors over recorded events (NDJSON) with the thresholds of FILE (or the
       defaults) and prints the incidents they would have raised.
@@ -191,6 +193,7 @@ async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<
     start,
     seed: positiveInt(values.seed, 1, "seed"),
     attacks: parseScenarios(values.attacks ?? "all"),
+    ...(values.providers ? { providers: true } : {}),
   };
   if (values.post) {
     if (!values.token)
@@ -235,6 +238,7 @@ function parse(argv: string[]) {
       start: { type: "string" },
       seed: { type: "string" },
       attacks: { type: "string" },
+      providers: { type: "boolean" },
       out: { type: "string", short: "o" },
       truth: { type: "string" },
       post: { type: "string" },

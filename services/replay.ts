@@ -8,6 +8,7 @@ import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
 import { fingerprintOf } from "./alerter/alerter.ts";
 import { FloodGuard } from "./alerter/flood.ts";
+import { newProviderTotals, providerIncrement } from "./detector/provider-usage.ts";
 import { routeByType } from "./detector/runner.ts";
 import { providerSettings } from "./providers/providers.ts";
 import type { Config } from "./runtime/config.ts";
@@ -50,6 +51,7 @@ export class Replayer {
   readonly #open = new Map<string, ReplayedIncident>();
   readonly #incidents: ReplayedIncident[] = [];
   #lastTick = 0;
+  readonly #providerTotals = newProviderTotals();
   #events = 0;
   #findings = 0;
   #skipped = 0;
@@ -86,7 +88,16 @@ export class Replayer {
       this.#lastTick += TICK_MS;
       this.#tick(this.#lastTick);
     }
-    const observed: ObservedEvent = { event, time, received: time };
+    let observed: ObservedEvent | undefined = { event, time, received: time };
+    // A provider's usage record in a recording (the operator's own file, not an agent's post):
+    // counted as the runner counts it, by what it adds to its bucket.
+    if (
+      event.type === "llm_usage" &&
+      (event.attributes as Record<string, unknown> | undefined)?.reported_by === "provider"
+    ) {
+      observed = providerIncrement(this.#providerTotals, { ...observed, source: "provider" });
+      if (!observed) return;
+    }
     for (const detector of this.#routes.get(event.type) ?? []) {
       const index = this.#detectors.indexOf(detector);
       for (const finding of detector.update(this.#states[index], observed)) this.#record(finding);

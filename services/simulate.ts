@@ -22,6 +22,7 @@ export const SCENARIOS = [
   "exfiltration",
   "pii_leak",
   "silent_agent",
+  "leaked_key",
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -36,6 +37,7 @@ export const EXPECTED_DETECTORS: Record<Scenario, string[]> = {
   exfiltration: ["exfiltration"],
   pii_leak: ["pii_leak"],
   silent_agent: ["agent_silent"],
+  leaked_key: ["unattributed_usage"],
 };
 
 export interface GroundTruth {
@@ -55,6 +57,16 @@ export interface SimulationOptions {
   seed: number;
   /** Attacks, each at a time offset (ms from start) against an agent index. */
   attacks: { scenario: Scenario; at: number; agent: number }[];
+  /**
+   * Also the providers' own usage records of every minute (what agentwatch's provider pollers
+   * append), beside the agents' reports. The leaked_key attack is such records alone.
+   */
+  providers?: boolean;
+}
+
+/** The provider name simulated records carry for a `usage.provider` (configure providers of these names to replay them). */
+export function simulatedProviderName(provider: string): string {
+  return `sim-${provider}`;
 }
 
 const MINUTE = 60_000;
@@ -220,9 +232,69 @@ export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
         );
       }
     }
+    if (options.providers) batch.push(...providerRecords(batch, minute, id));
     batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     yield* batch;
   }
+}
+
+/**
+ * A provider's usage record: the tokens it counted on a key in a minute (cumulative for the
+ * bucket, as a poller appends them; the simulation reports each bucket once).
+ */
+function providerRecord(
+  agentId: string,
+  provider: string,
+  key: string,
+  model: string,
+  minute: number,
+  input: number,
+  output: number,
+  id: (prefix: string) => string,
+): AgentEvent {
+  return {
+    id: id("pv"),
+    time: iso(minute),
+    type: "llm_usage",
+    agent_id: agentId,
+    usage: { provider, model, input_tokens: input, output_tokens: output, api_key_id: key },
+    attributes: {
+      reported_by: "provider",
+      provider: simulatedProviderName(provider),
+      bucket_width: "1m",
+      bucket_start: iso(minute),
+      bucket_end: iso(minute + MINUTE),
+      cumulative: true,
+    },
+  };
+}
+
+/** The providers' records of the agents' usage in a minute: one per key and model. */
+function providerRecords(batch: AgentEvent[], minute: number, id: (prefix: string) => string): AgentEvent[] {
+  const groups = new Map<
+    string,
+    { agent: string; provider: string; key: string; model: string; input: number; output: number }
+  >();
+  for (const event of batch) {
+    const usage = event.usage;
+    if (event.type !== "llm_usage" || !usage?.api_key_id) continue;
+    if ((event.attributes as Record<string, unknown> | undefined)?.reported_by === "provider") continue;
+    const key = `${usage.provider}|${usage.api_key_id}|${usage.model}`;
+    const group = groups.get(key) ?? {
+      agent: event.agent_id,
+      provider: usage.provider,
+      key: usage.api_key_id,
+      model: usage.model,
+      input: 0,
+      output: 0,
+    };
+    group.input += usage.input_tokens;
+    group.output += usage.output_tokens;
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) =>
+    providerRecord(g.agent, g.provider, g.key, g.model, minute, g.input, g.output, id),
+  );
 }
 
 function conversation(
@@ -315,6 +387,20 @@ function attackEvents(
           api_key_id: agent.keys[0] as string,
         },
       }));
+    case "leaked_key":
+      // The agent's second key, used from somewhere else: only the provider's records show it.
+      return [
+        providerRecord(
+          agent.id,
+          agent.model.startsWith("gpt") ? "openai" : "anthropic",
+          agent.keys[1] as string,
+          agent.model,
+          minute,
+          30_000,
+          4_000,
+          id,
+        ),
+      ];
     case "runaway_loop":
       // One session stuck in a loop: a model call every 2 seconds.
       return Array.from({ length: 30 }, (_, i) => ({

@@ -18,8 +18,8 @@ const START = Date.parse("2026-11-02T00:00:00Z"); // a Monday
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-function replay(options: SimulationOptions) {
-  const replayer = new Replayer(config);
+function replay(options: SimulationOptions, with_ = config) {
+  const replayer = new Replayer(with_);
   for (const event of simulate(options)) replayer.push(event);
   return replayer.finish();
 }
@@ -80,5 +80,49 @@ describe("detection quality on simulated traffic", () => {
       }
     }
     expect(missed).toEqual([]);
+  });
+
+  it("catches a leaked key in the providers' records, and raises nothing where they match the agents' reports", () => {
+    const agents = 6;
+    // Every simulated key mapped to its agent, under the providers the simulation names.
+    const keys = Array.from({ length: agents }, (_, i) =>
+      ["a", "b"].map((k) => ({ id: `key-${i}-${k}`, agent: `agent-${String(i).padStart(3, "0")}` })),
+    ).flat();
+    const withProviders = parseConfig(
+      {
+        auth: { tokens: [{ name: "t", role: "admin", token: "quality-token-0123456789" }] },
+        providers: ["openai", "anthropic"].map((type) => ({
+          name: `sim-${type}`,
+          type,
+          admin_key: "not-used-in-a-replay",
+          keys,
+        })),
+      },
+      {},
+    );
+    const options: SimulationOptions = {
+      agents,
+      usersPerAgent: 20,
+      days: 3,
+      start: START,
+      seed: 9,
+      providers: true,
+      attacks: [{ scenario: "leaked_key", at: 2 * DAY + 10 * HOUR, agent: 1 }],
+    };
+    const result = replay(options, withProviders);
+    const [truth] = groundTruth(options);
+    const unattributed = result.incidents.filter((i) => i.detectors.includes("unattributed_usage"));
+    console.log(
+      `leaked key: ${result.events} events (the providers' records included), incidents:`,
+      result.incidents.map((i) => `${i.detector}:${i.agent_id}@${i.first_finding_at}`),
+    );
+    expect(unattributed.length).toBeGreaterThan(0);
+    expect(result.incidents.filter((i) => i.detector === "unknown_key")).toEqual([]);
+    for (const incident of unattributed) {
+      expect(incident.agent_id).toBe(truth?.agent_id);
+      const at = Date.parse(incident.first_finding_at);
+      expect(at).toBeGreaterThanOrEqual(Date.parse(truth?.start as string));
+      expect(at).toBeLessThanOrEqual(Date.parse(truth?.end as string) + HOUR);
+    }
   });
 });

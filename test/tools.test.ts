@@ -85,6 +85,8 @@ describe("agentwatch simulate and replay", () => {
       "9",
       "--seed",
       "3",
+      // The providers' own usage records too (what leaked_key is made of).
+      "--providers",
       "--out",
       events,
       "--truth",
@@ -102,13 +104,31 @@ describe("agentwatch simulate and replay", () => {
       "exfiltration",
       "hijacked_agent",
       "injection_campaign",
+      "leaked_key",
       "pii_leak",
       "runaway_loop",
       "silent_agent",
       "spraying",
       "stolen_key",
     ]);
-    const replay = run(["replay", events]);
+    // Replayed with the simulated keys mapped to their agents under the simulation's providers.
+    const config = join(dir, "providers.yaml");
+    const keys = Array.from({ length: 10 }, (_, i) =>
+      ["a", "b"].map((k) => ({ id: `key-${i}-${k}`, agent: `agent-${String(i).padStart(3, "0")}` })),
+    ).flat();
+    writeFileSync(
+      config,
+      JSON.stringify({
+        auth: { tokens: [{ name: "t", role: "admin", token: "replay-token-0123456789" }] },
+        providers: ["openai", "anthropic"].map((type) => ({
+          name: `sim-${type}`,
+          type,
+          admin_key: "unused",
+          keys,
+        })),
+      }),
+    );
+    const replay = run(["replay", events, "--config", config]);
     expect(replay.code).toBe(0);
     const result = JSON.parse(replay.stdout) as {
       events: number;
