@@ -206,7 +206,7 @@ export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
   const id = (prefix: string) => `${prefix}-${(sequence++).toString(36)}`;
 
   for (let minute = options.start; minute < end; minute += MINUTE) {
-    const batch: AgentEvent[] = [];
+    let batch: AgentEvent[] = [];
     for (const agent of agents) {
       if (agent.silentFrom !== undefined && minute >= agent.silentFrom) continue;
       const conversations = poisson(random, agent.peakRate * seasonality(minute, agent.utcOffset));
@@ -232,7 +232,13 @@ export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
         );
       }
     }
-    if (options.providers) batch.push(...providerRecords(batch, minute, id));
+    if (options.providers) {
+      // The provider reports one row per key and model a minute: a leak's usage is in the same
+      // row as the agent's own use of the key that minute.
+      const records = providerRecords(batch, minute, id);
+      batch = batch.filter((e) => (e.attributes as Record<string, unknown> | undefined)?.reported_by !== "provider");
+      batch.push(...records);
+    }
     batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     yield* batch;
   }
@@ -269,7 +275,10 @@ function providerRecord(
   };
 }
 
-/** The providers' records of the agents' usage in a minute: one per key and model. */
+/**
+ * The providers' records of a minute: one per key and model, with the agents' reported usage and
+ * any usage only the provider saw (a leak's records in the batch) summed, as a provider reports.
+ */
 function providerRecords(batch: AgentEvent[], minute: number, id: (prefix: string) => string): AgentEvent[] {
   const groups = new Map<
     string,
@@ -278,7 +287,6 @@ function providerRecords(batch: AgentEvent[], minute: number, id: (prefix: strin
   for (const event of batch) {
     const usage = event.usage;
     if (event.type !== "llm_usage" || !usage?.api_key_id) continue;
-    if ((event.attributes as Record<string, unknown> | undefined)?.reported_by === "provider") continue;
     const key = `${usage.provider}|${usage.api_key_id}|${usage.model}`;
     const group = groups.get(key) ?? {
       agent: event.agent_id,
@@ -388,7 +396,8 @@ function attackEvents(
         },
       }));
     case "leaked_key":
-      // The agent's second key, used from somewhere else: only the provider's records show it.
+      // The agent's second key, used from somewhere else for bulk jobs (88,000 tokens a minute,
+      // about twenty times the key's own busiest minutes): only the provider's records show it.
       return [
         providerRecord(
           agent.id,
@@ -396,8 +405,8 @@ function attackEvents(
           agent.keys[1] as string,
           agent.model,
           minute,
-          30_000,
-          4_000,
+          80_000,
+          8_000,
           id,
         ),
       ];

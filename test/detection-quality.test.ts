@@ -117,8 +117,13 @@ describe("detection quality on simulated traffic", () => {
       result.incidents.map((i) => `${i.detector}:${i.agent_id}@${i.first_finding_at}`),
     );
     expect(unattributed.length).toBeGreaterThan(0);
-    expect(result.incidents.filter((i) => i.detector === "unknown_key")).toEqual([]);
-    for (const incident of unattributed) {
+    // The leak is large (about twenty times the key's busiest minutes): the key's own baseline,
+    // kept on the provider's records, spikes too.
+    expect(
+      result.incidents.some((i) => i.detector === "token_spike" && i.labels.api_key_id === "key-1-b"),
+    ).toBe(true);
+    // Nothing else: where the providers' records match the agents' reports, nothing is raised.
+    for (const incident of result.incidents) {
       expect(incident.agent_id).toBe(truth?.agent_id);
       const at = Date.parse(incident.first_finding_at);
       expect(at).toBeGreaterThanOrEqual(Date.parse(truth?.start as string));
