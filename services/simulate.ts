@@ -236,7 +236,9 @@ export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
       // The provider reports one row per key and model a minute: a leak's usage is in the same
       // row as the agent's own use of the key that minute.
       const records = providerRecords(batch, minute, id);
-      batch = batch.filter((e) => (e.attributes as Record<string, unknown> | undefined)?.reported_by !== "provider");
+      batch = batch.filter(
+        (e) => (e.attributes as Record<string, unknown> | undefined)?.reported_by !== "provider",
+      );
       batch.push(...records);
     }
     batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));

@@ -441,3 +441,72 @@ describe("provider configuration", () => {
     ).toThrow(/providers\.0\.admin_key[\s\S]*providers\.0\.keys[\s\S]*providers\.1\.bucket_width|providers/);
   });
 });
+
+describe.each(["anthropic", "openai"] as const)(
+  "the local %s server answers as the provider documents",
+  (kind) => {
+    let fake: FakeProvider;
+    beforeEach(async () => {
+      fake = await startFakeProvider(kind, ADMIN_KEY);
+    });
+    afterEach(async () => {
+      await fake.close();
+    });
+    const path =
+      kind === "anthropic" ? "/v1/organizations/usage_report/messages" : "/v1/organization/usage/completions";
+    const auth: Record<string, string> =
+      kind === "anthropic"
+        ? { "x-api-key": ADMIN_KEY, "anthropic-version": "2023-06-01" }
+        : { authorization: `Bearer ${ADMIN_KEY}` };
+    const start = (t: number) =>
+      kind === "anthropic"
+        ? `starting_at=${new Date(t).toISOString()}`
+        : `start_time=${Math.floor(t / 1000)}`;
+    const end = (t: number) =>
+      kind === "anthropic" ? `ending_at=${new Date(t).toISOString()}` : `end_time=${Math.floor(t / 1000)}`;
+    const get = async (query: string, headers: Record<string, string> = auth) => {
+      const res = await fetch(`${fake.url}${path}?${query}`, { headers });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          data: Record<string, unknown>[];
+          has_more: boolean;
+          next_page: string | null;
+        },
+      };
+    };
+
+    it("401 without the admin key, 400 past the limit's maximum, buckets snapped to UTC, null for what is not grouped", async () => {
+      const t = Date.parse("2026-12-01T10:17:42Z");
+      fake.records.push(
+        { time: t, apiKeyId: "k1", model: "m1", workspaceId: "w1", input: 10, output: 1 },
+        { time: t + 1000, apiKeyId: "k2", model: "m1", workspaceId: "w1", input: 20, output: 2 },
+      );
+      expect((await get(`${start(t)}&bucket_width=1m`, {})).status).toBe(401);
+      expect((await get(`${start(t)}&${end(t + MINUTE)}&bucket_width=1m&limit=1441`)).status).toBe(400);
+      expect((await get(`${start(t)}&${end(t + MINUTE)}&bucket_width=1h&limit=169`)).status).toBe(400);
+      expect((await get(`${start(t)}&${end(t + MINUTE)}&bucket_width=1d&limit=32`)).status).toBe(400);
+      // Not grouped: one row for the bucket, its dimensions null; the bucket starts on the minute.
+      const whole = await get(`${start(t)}&${end(t + MINUTE)}&bucket_width=1m`);
+      expect(whole.status).toBe(200);
+      const bucket = whole.body.data[0] as Record<string, unknown>;
+      expect(kind === "anthropic" ? bucket.starting_at : bucket.start_time).toBe(
+        kind === "anthropic" ? "2026-12-01T10:17:00.000Z" : Date.parse("2026-12-01T10:17:00Z") / 1000,
+      );
+      const [row] = bucket.results as Record<string, unknown>[];
+      expect(row).toMatchObject({ api_key_id: null, model: null });
+      // group_by[]= and repeated group_by= are the same request.
+      const brackets = await get(`${start(t)}&${end(t + MINUTE)}&bucket_width=1m&group_by[]=api_key_id`);
+      const repeated = await get(`${start(t)}&${end(t + MINUTE)}&bucket_width=1m&group_by=api_key_id`);
+      expect(brackets.body).toEqual(repeated.body);
+      expect(((brackets.body.data[0] as Record<string, unknown>).results as unknown[]).length).toBe(2);
+      // Pages: has_more and next_page until the range is read.
+      const paged = await get(`${start(t - 10 * MINUTE)}&${end(t + MINUTE)}&bucket_width=1m&limit=4`);
+      expect(paged.body.has_more).toBe(true);
+      const next = await get(
+        `${start(t - 10 * MINUTE)}&${end(t + MINUTE)}&bucket_width=1m&limit=4&page=${encodeURIComponent(paged.body.next_page as string)}`,
+      );
+      expect(next.body.data).toHaveLength(4);
+    });
+  },
+);
