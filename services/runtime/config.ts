@@ -624,6 +624,11 @@ const DURATION_KEYS = new Set([
   "group_window",
   "max_event_time_ahead",
   "max_event_time_behind",
+  "poll_interval",
+  "cost_poll_interval",
+  "reread",
+  "backfill",
+  "lag",
 ]);
 
 /**
