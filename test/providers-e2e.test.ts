@@ -38,7 +38,10 @@ describe("provider usage end to end", () => {
             api_url: fake.url,
             poll_interval: "1s",
             lag: "1s",
-            keys: [{ id: "key-support", agent: AGENT }],
+            keys: [
+              { id: "key-support", agent: AGENT },
+              { id: "key-bulk", agent: AGENT },
+            ],
           },
         ],
         detectors: { unattributed_usage: { window: "1m" } },
@@ -153,6 +156,66 @@ describe("provider usage end to end", () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await usageEvents()).toHaveLength(before + 1);
     expect((await incidents()).length).toBe(incidentsBefore);
+  });
+
+  it("a large leak also spikes the key's own baseline, kept on the provider's records", async () => {
+    // Forty minutes of ordinary use of key-bulk, reported by its agent and by the provider alike...
+    const first = Math.floor(Date.now() / MINUTE) * MINUTE - 50 * MINUTE;
+    const history = Array.from({ length: 40 }, (_, i) => first + i * MINUTE);
+    const posted = await aw.fetch(
+      "/v1/events",
+      postJson(
+        TOKENS.ingest,
+        history.map((minute, i) => ({
+          id: `bulk-${i}`,
+          time: new Date(minute + 5000).toISOString(),
+          type: "llm_usage",
+          agent_id: AGENT,
+          usage: {
+            provider: "anthropic",
+            model: "claude-sonnet-4",
+            input_tokens: 900,
+            output_tokens: 100,
+            api_key_id: "key-bulk",
+          },
+        })),
+      ),
+    );
+    expect(posted.status).toBe(202);
+    for (const minute of history) {
+      fake.records.push({
+        time: minute + 10_000,
+        apiKeyId: "key-bulk",
+        model: "claude-sonnet-4",
+        workspaceId: null,
+        input: 900,
+        output: 100,
+      });
+    }
+    // ...then, a minute later, 60 times that on the key, from somewhere else.
+    fake.records.push({
+      time: first + 41 * MINUTE + 10_000,
+      apiKeyId: "key-bulk",
+      model: "claude-sonnet-4",
+      workspaceId: null,
+      input: 55_000,
+      output: 5_000,
+    });
+    const spiked = await eventually(async () => {
+      const all = await incidents();
+      const spike = all.find((i) => i.detector === "token_spike" && i.labels?.api_key_id === "key-bulk");
+      const unattributed = all.find(
+        (i) => i.detector === "unattributed_usage" && i.findings[0]?.observed?.api_key_id === "key-bulk",
+      );
+      return spike && unattributed ? { spike, unattributed } : undefined;
+    });
+    expect(spiked.spike.agent_id).toBe(AGENT);
+    expect(spiked.unattributed.findings[0].observed).toMatchObject({ excess_tokens: 60_000 });
+    // The forty ordinary minutes, reported by both, raised nothing about key-bulk but that.
+    const aboutBulk = (await incidents()).filter(
+      (i) => i.labels?.api_key_id === "key-bulk" || i.findings?.[0]?.observed?.api_key_id === "key-bulk",
+    );
+    expect(aboutBulk).toHaveLength(2);
   });
 });
 
