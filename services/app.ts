@@ -15,6 +15,7 @@ import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.
 import { registerCollector } from "./collector/collector.ts";
 import { registerConsole } from "./console/routes.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
+import { registerHookRoutes } from "./control/hooks.ts";
 import { KillSwitch } from "./control/kill-switch.ts";
 import { PauseBook } from "./control/pause-book.ts";
 import { registerAgentRoutes } from "./control/routes.ts";
@@ -201,6 +202,8 @@ export class Agentwatch {
       registerIncidentRoutes(server, storage, alerter);
       registerSilenceRoutes(server, storage, alerter);
       registerAgentRoutes(server, storage, killSwitch);
+      // The kill switch for Alertmanager, Grafana and other alert tools (config hooks).
+      registerHookRoutes(server, { hooks: config.hooks, killSwitch, alerter, storage, metrics });
       registerConsole(server);
     }
 

@@ -50,8 +50,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   // JSON is parsed here (not by fastify) so a bad body gets the contract's error body and code.
   app.removeContentTypeParser(["application/json", "text/plain"]);
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     const text = String(body);
+    // Kept for routes that verify a signature over the body as sent (the hooks).
+    (req as { rawBody?: string }).rawBody = text;
     if (text.trim() === "") return done(null, undefined);
     try {
       done(null, JSON.parse(text));

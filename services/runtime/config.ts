@@ -164,6 +164,31 @@ const providerSchema = z
     }
   });
 
+/**
+ * A kill-switch webhook for the alert tools people already run (services/control/hooks.ts):
+ * `POST /v1/hooks/<name>` takes Alertmanager's webhook payload (Grafana's contact point sends the
+ * same) and acts on the agents named in the firing alerts' labels.
+ */
+const hookSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must match [a-z0-9][a-z0-9._-]{0,63}"),
+    /** Bearer token the sender presents (Alertmanager's http_config.authorization.credentials). */
+    token: secret.refine((s) => s.reveal().length >= 16, "must be at least 16 characters").optional(),
+    /** Or an HMAC secret: X-Agentwatch-Signature over "<X-Agentwatch-Timestamp>.<body>", as agentwatch signs. */
+    secret: signingSecret.optional(),
+    /** What a firing alert does to its agent: pause it (default), resume it, or acknowledge its open incidents. */
+    action: z.enum(["pause", "resume", "ack"]).default("pause"),
+    /** The alert label that names the agent. */
+    agent_label: z.string().min(1).max(128).default("agent_id"),
+    /** Whether a resolved alert resumes the agent its firing paused (off: resuming is a person's decision). */
+    resume_on_resolved: z.boolean().default(false),
+  })
+  .superRefine((hook, ctx) => {
+    if ((hook.token === undefined) === (hook.secret === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["token"], message: "give token or secret (one of them)" });
+    }
+  });
+
 const embeddedBus = z.strictObject({
   type: z.literal("embedded"),
   /** Records older than this are removed once every consumer group is past them. */
@@ -217,6 +242,7 @@ export const configSchema = z
     receivers: z.array(receiverSchema).default([]),
     agents: z.array(agentSchema).default([]),
     providers: z.array(providerSchema).default([]),
+    hooks: z.array(hookSchema).default([]),
     limits: z
       .strictObject({
         max_body_bytes: z
@@ -352,6 +378,12 @@ export const configSchema = z
       ctx,
     );
     reportDuplicates(
+      config.hooks.map((h) => h.name),
+      ["hooks"],
+      "name",
+      ctx,
+    );
+    reportDuplicates(
       config.providers.map((p) => p.name),
       ["providers"],
       "name",
@@ -453,6 +485,7 @@ export type PagerdutyReceiverConfig = Extract<ReceiverConfig, { type: "pagerduty
 export type EmailReceiverConfig = Extract<ReceiverConfig, { type: "email" }>;
 export type AgentConfig = Config["agents"][number];
 export type ProviderConfig = Config["providers"][number];
+export type HookConfig = Config["hooks"][number];
 export type { Severity };
 
 export interface LoadedConfig {
