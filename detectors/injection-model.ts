@@ -150,7 +150,7 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
       const phrase = named ? text.slice(start, i) : undefined;
       visit(word & MASK, phrase);
       if (previous >= 0) {
-        const pair = Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0;
+        const pair = pairHash(previous, word);
         visit(pair & MASK, named ? `${previousWord} ${phrase}` : undefined);
       }
       previous = word;
@@ -174,6 +174,21 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
 /** Per code below NON_LATIN: 1 when it is a word character (isWordChar), 2 when 4-grams with it are counted. */
 const CLASS = new Uint8Array(NON_LATIN);
 for (let c = 0; c < NON_LATIN; c += 1) CLASS[c] = (isWordChar(c) ? 1 : 0) | (COUNTED[c] === 1 ? 2 : 0);
+
+/** The hash of a word pair, from the words' hashes. */
+function pairHash(previous: number, word: number): number {
+  return Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0;
+}
+
+/** The weights of a word and of the pair it makes with the word before (`previous`, -1 for none). */
+function wordWeights(weights: Int8Array | Float32Array, word: number, previous: number): number {
+  const unigram = weights[word & MASK] as number;
+  if (previous < 0) return unigram;
+  return (
+    unigram +
+    (weights[(Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK] as number)
+  );
+}
 
 /** What scoreRange read: the sum of the weights of the features it met, and how many it met. */
 const range = { dot: 0, occurrences: 0 };
@@ -222,29 +237,16 @@ function scoreRange(weights: Int8Array | Float32Array, from: number, to: number)
     if (inWord) {
       inWord = false;
       const word = h >>> 0;
-      dot += weights[word & MASK] as number;
-      occurrences += 1;
-      if (previous >= 0) {
-        dot += weights[
-          (Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK
-        ] as number;
-        occurrences += 1;
-      }
+      dot += wordWeights(weights, word, previous);
+      occurrences += previous >= 0 ? 2 : 1;
       previous = word;
     }
   }
-  // The last word, as at a space (written out again, not looped to one step past the end: the
-  // check on every character for that step cost a tenth of the model's time).
+  // The last word, as at a space (not looped to one step past the end: the check on every
+  // character for that step cost a tenth of the model's time).
   if (inWord) {
-    const word = h >>> 0;
-    dot += weights[word & MASK] as number;
-    occurrences += 1;
-    if (previous >= 0) {
-      dot += weights[
-        (Math.imul((previous ^ Math.imul(word, 0x9e3779b1)) >>> 0, FNV_PRIME) >>> 0) & MASK
-      ] as number;
-      occurrences += 1;
-    }
+    dot += wordWeights(weights, h >>> 0, previous);
+    occurrences += previous >= 0 ? 2 : 1;
   }
   range.dot = dot;
   range.occurrences = occurrences;

@@ -49,17 +49,22 @@ function usage(options: {
   };
 }
 
+/** token_spike with small thresholds, reading the providers of these types. */
+function spikeDetector(providerTypes: string[]) {
+  return tokenSpike({
+    providerTypes: new Set(providerTypes),
+    minTokensPerMinute: 10,
+    robustZ: 6,
+    minRatio: 10,
+    warmupMinutes: 30,
+    entityTtlMs: 86_400_000,
+    severity: "warning",
+  });
+}
+
 describe("which source counts", () => {
   it("keys count the provider's records, agents and users the agents' reports", () => {
-    const spike = tokenSpike({
-      providerTypes: new Set(["openai"]),
-      minTokensPerMinute: 10,
-      robustZ: 6,
-      minRatio: 10,
-      warmupMinutes: 30,
-      entityTtlMs: 86_400_000,
-      severity: "warning",
-    });
+    const spike = spikeDetector(["openai"]);
     const state = spike.initialState();
     spike.update(state, usage({ time: T0, tokens: 500, key: "key-support", user: "u1" }));
     expect(Object.keys(state.entities.key)).toEqual([]);
@@ -85,14 +90,7 @@ describe("which source counts", () => {
     expect(spend.entities.key["key-support"]?.usd).toBeCloseTo(2.5);
 
     // Without a provider read, the agents' reports count for keys too (as before).
-    const plain = tokenSpike({
-      minTokensPerMinute: 10,
-      robustZ: 6,
-      minRatio: 10,
-      warmupMinutes: 30,
-      entityTtlMs: 86_400_000,
-      severity: "warning",
-    });
+    const plain = spikeDetector([]);
     const plainState = plain.initialState();
     plain.update(plainState, usage({ time: T0, tokens: 500, key: "key-support" }));
     expect(Object.keys(plainState.entities.key)).toHaveLength(1);

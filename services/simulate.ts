@@ -69,6 +69,22 @@ export function simulatedProviderName(provider: string): string {
   return `sim-${provider}`;
 }
 
+/**
+ * The `providers` config a replay of a simulation of `agents` agents needs to read its provider
+ * records: both simulated providers, every simulated key mapped to its agent.
+ */
+export function simulatedProviders(agents: number) {
+  const keys = Array.from({ length: agents }, (_, i) =>
+    ["a", "b"].map((k) => ({ id: `key-${i}-${k}`, agent: agentId(i) })),
+  ).flat();
+  return (["openai", "anthropic"] as const).map((type) => ({
+    name: simulatedProviderName(type),
+    type,
+    admin_key: "not-used-in-a-replay",
+    keys,
+  }));
+}
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 

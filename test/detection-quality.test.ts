@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { Replayer } from "../services/replay.ts";
 import { parseConfig } from "../services/runtime/config.ts";
-import { groundTruth, type SimulationOptions, simulate } from "../services/simulate.ts";
+import { groundTruth, type SimulationOptions, simulate, simulatedProviders } from "../services/simulate.ts";
 
 const config = parseConfig(
   { auth: { tokens: [{ name: "t", role: "admin", token: "quality-token-0123456789" }] } },
@@ -85,18 +85,10 @@ describe("detection quality on simulated traffic", () => {
   it("catches a leaked key in the providers' records, and raises nothing where they match the agents' reports", () => {
     const agents = 6;
     // Every simulated key mapped to its agent, under the providers the simulation names.
-    const keys = Array.from({ length: agents }, (_, i) =>
-      ["a", "b"].map((k) => ({ id: `key-${i}-${k}`, agent: `agent-${String(i).padStart(3, "0")}` })),
-    ).flat();
     const withProviders = parseConfig(
       {
         auth: { tokens: [{ name: "t", role: "admin", token: "quality-token-0123456789" }] },
-        providers: ["openai", "anthropic"].map((type) => ({
-          name: `sim-${type}`,
-          type,
-          admin_key: "not-used-in-a-replay",
-          keys,
-        })),
+        providers: simulatedProviders(agents),
       },
       {},
     );

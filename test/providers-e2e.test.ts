@@ -4,7 +4,7 @@
  * provider's side against what its agent reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeProvider, startFakeProvider } from "./helpers/fake-providers.ts";
+import { type FakeProvider, startFakeProvider, type UsageRecord } from "./helpers/fake-providers.ts";
 import {
   type AgentwatchProcess,
   eventually,
@@ -17,6 +17,36 @@ import {
 import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 
 const ADMIN_KEY = "sk-ant-admin01-e2e-0123456789abcdef";
+
+/** An llm_usage event the agent reports: `input` and `output` tokens on `apiKeyId` at `time`. */
+function agentUsage(
+  id: string,
+  time: number,
+  apiKeyId: string,
+  input: number,
+  output: number,
+  provider = "anthropic",
+  model = "claude-sonnet-4",
+) {
+  return {
+    id,
+    time: new Date(time).toISOString(),
+    type: "llm_usage",
+    agent_id: AGENT,
+    usage: { provider, model, input_tokens: input, output_tokens: output, api_key_id: apiKeyId },
+  };
+}
+
+/** A provider usage record: `input` and `output` tokens on `apiKeyId` at `time`. */
+function record(
+  time: number,
+  apiKeyId: string,
+  input: number,
+  output: number,
+  more: Partial<UsageRecord> = {},
+): UsageRecord {
+  return { time, apiKeyId, input, output, model: "claude-sonnet-4", workspaceId: null, ...more };
+}
 const MINUTE = 60_000;
 
 describe("provider usage end to end", () => {
@@ -68,50 +98,23 @@ describe("provider usage end to end", () => {
     // The agent reports its call first...
     const posted = await aw.fetch(
       "/v1/events",
-      postJson(TOKENS.ingest, {
-        id: "agent-usage-1",
-        time: new Date(matched + 5000).toISOString(),
-        type: "llm_usage",
-        agent_id: AGENT,
-        usage: {
-          provider: "anthropic",
-          model: "claude-sonnet-4",
-          input_tokens: 4000,
-          output_tokens: 1000,
-          api_key_id: "key-support",
-        },
-      }),
+      postJson(TOKENS.ingest, agentUsage("agent-usage-1", matched + 5000, "key-support", 4000, 1000)),
     );
     expect(posted.status).toBe(202);
     await eventually(async () => ((await usageEvents()).length === 1 ? true : undefined));
     // ...then the provider's records arrive: the same call, then 80,000 tokens no agent reported,
     // and a key no agent is mapped to.
     fake.records.push(
-      {
-        time: matched + 10_000,
-        apiKeyId: "key-support",
+      record(matched + 10_000, "key-support", 3000, 1000, {
         model: "claude-sonnet-4",
         workspaceId: "wrkspc_1",
-        input: 3000,
         cacheRead: 1000,
-        output: 1000,
-      },
-      {
-        time: leaked + 20_000,
-        apiKeyId: "key-support",
+      }),
+      record(leaked + 20_000, "key-support", 70_000, 10_000, {
         model: "claude-sonnet-4",
         workspaceId: "wrkspc_1",
-        input: 70_000,
-        output: 10_000,
-      },
-      {
-        time: matched + 30_000,
-        apiKeyId: "key-unknown",
-        model: "claude-haiku-4",
-        workspaceId: null,
-        input: 600,
-        output: 100,
-      },
+      }),
+      record(matched + 30_000, "key-unknown", 600, 100, { model: "claude-haiku-4", workspaceId: null }),
     );
     const found = await eventually(async () => {
       const all = await incidents();
@@ -142,14 +145,12 @@ describe("provider usage end to end", () => {
     const incidentsBefore = (await incidents()).length;
     await aw.stop();
     // Usage while agentwatch was down.
-    fake.records.push({
-      time: Date.now() - 30_000,
-      apiKeyId: "key-support",
-      model: "claude-sonnet-4",
-      workspaceId: "wrkspc_1",
-      input: 50,
-      output: 5,
-    });
+    fake.records.push(
+      record(Date.now() - 30_000, "key-support", 50, 5, {
+        model: "claude-sonnet-4",
+        workspaceId: "wrkspc_1",
+      }),
+    );
     await launch(aw, { AW_TEST_ANTHROPIC_ADMIN_KEY: ADMIN_KEY });
     await eventually(async () => ((await usageEvents()).length === before + 1 ? true : undefined));
     // Several polls later, still exactly one more.
@@ -166,41 +167,20 @@ describe("provider usage end to end", () => {
       "/v1/events",
       postJson(
         TOKENS.ingest,
-        history.map((minute, i) => ({
-          id: `bulk-${i}`,
-          time: new Date(minute + 5000).toISOString(),
-          type: "llm_usage",
-          agent_id: AGENT,
-          usage: {
-            provider: "anthropic",
-            model: "claude-sonnet-4",
-            input_tokens: 900,
-            output_tokens: 100,
-            api_key_id: "key-bulk",
-          },
-        })),
+        history.map((minute, i) => agentUsage(`bulk-${i}`, minute + 5000, "key-bulk", 900, 100)),
       ),
     );
     expect(posted.status).toBe(202);
     for (const minute of history) {
-      fake.records.push({
-        time: minute + 10_000,
-        apiKeyId: "key-bulk",
-        model: "claude-sonnet-4",
-        workspaceId: null,
-        input: 900,
-        output: 100,
-      });
+      fake.records.push(record(minute + 10_000, "key-bulk", 900, 100));
     }
     // ...then, a minute later, 60 times that on the key, from somewhere else.
-    fake.records.push({
-      time: first + 41 * MINUTE + 10_000,
-      apiKeyId: "key-bulk",
-      model: "claude-sonnet-4",
-      workspaceId: null,
-      input: 55_000,
-      output: 5_000,
-    });
+    fake.records.push(
+      record(first + 41 * MINUTE + 10_000, "key-bulk", 55_000, 5_000, {
+        model: "claude-sonnet-4",
+        workspaceId: null,
+      }),
+    );
     const spiked = await eventually(async () => {
       const all = await incidents();
       const spike = all.find((i) => i.detector === "token_spike" && i.labels?.api_key_id === "key-bulk");
@@ -231,24 +211,7 @@ describe("agentwatch providers check", () => {
     const dir = mkdtempSync(join(tmpdir(), "aw-providers-check-"));
     try {
       const recent = Date.now() - 5 * MINUTE;
-      anthropic.records.push(
-        {
-          time: recent,
-          apiKeyId: "key-support",
-          model: "claude-sonnet-4",
-          workspaceId: null,
-          input: 10,
-          output: 1,
-        },
-        {
-          time: recent,
-          apiKeyId: "key-mystery",
-          model: "claude-sonnet-4",
-          workspaceId: null,
-          input: 10,
-          output: 1,
-        },
-      );
+      anthropic.records.push(record(recent, "key-support", 10, 1), record(recent, "key-mystery", 10, 1));
       const file = join(dir, "agentwatch.yaml");
       writeFileSync(
         file,
@@ -357,39 +320,16 @@ describe.skipIf(!brokers)("provider usage over Kafka (collector and workers apar
       ).events;
     const posted = await collector.fetch(
       "/v1/events",
-      postJson(TOKENS.ingest, {
-        id: "kafka-agent-usage-1",
-        time: new Date(matched + 5000).toISOString(),
-        type: "llm_usage",
-        agent_id: AGENT,
-        usage: {
-          provider: "openai",
-          model: "gpt-4o",
-          input_tokens: 4000,
-          output_tokens: 1000,
-          api_key_id: "key-support",
-        },
-      }),
+      postJson(
+        TOKENS.ingest,
+        agentUsage("kafka-agent-usage-1", matched + 5000, "key-support", 4000, 1000, "openai", "gpt-4o"),
+      ),
     );
     expect(posted.status).toBe(202);
     await eventually(async () => ((await usageEvents()).length === 1 ? true : undefined), 60_000);
     fake.records.push(
-      {
-        time: matched + 10_000,
-        apiKeyId: "key-support",
-        model: "gpt-4o",
-        workspaceId: "proj_1",
-        input: 4000,
-        output: 1000,
-      },
-      {
-        time: leaked + 20_000,
-        apiKeyId: "key-support",
-        model: "gpt-4o",
-        workspaceId: "proj_1",
-        input: 90_000,
-        output: 10_000,
-      },
+      record(matched + 10_000, "key-support", 4000, 1000, { model: "gpt-4o", workspaceId: "proj_1" }),
+      record(leaked + 20_000, "key-support", 90_000, 10_000, { model: "gpt-4o", workspaceId: "proj_1" }),
     );
     const incident = await eventually(async () => {
       const all: Json[] = (

@@ -1,9 +1,11 @@
 /** The offline commands through the real `agentwatch` entry point: scan, simulate, replay. */
+
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { simulatedProviders } from "../services/simulate.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/agentwatch.js");
 const dir = mkdtempSync(join(tmpdir(), "aw-tools-"));
@@ -113,19 +115,11 @@ describe("agentwatch simulate and replay", () => {
     ]);
     // Replayed with the simulated keys mapped to their agents under the simulation's providers.
     const config = join(dir, "providers.yaml");
-    const keys = Array.from({ length: 10 }, (_, i) =>
-      ["a", "b"].map((k) => ({ id: `key-${i}-${k}`, agent: `agent-${String(i).padStart(3, "0")}` })),
-    ).flat();
     writeFileSync(
       config,
       JSON.stringify({
         auth: { tokens: [{ name: "t", role: "admin", token: "replay-token-0123456789" }] },
-        providers: ["openai", "anthropic"].map((type) => ({
-          name: `sim-${type}`,
-          type,
-          admin_key: "unused",
-          keys,
-        })),
+        providers: simulatedProviders(10),
       }),
     );
     const replay = run(["replay", events, "--config", config]);

@@ -274,32 +274,21 @@ export class UsagePoller {
   }
 
   #usageEvent(row: UsageRow, id: string, totals: [number, number, number], revision: boolean): AgentEvent {
-    const provider = this.#o.provider;
-    return {
+    return this.#event(
+      row,
       id,
-      time: new Date(row.bucketStart).toISOString(),
-      type: "llm_usage",
-      agent_id: agentForKey(provider, row.apiKeyId),
-      usage: {
-        provider: provider.type,
+      revision,
+      {
         model: row.model ?? "unknown",
         input_tokens: totals[0],
         output_tokens: totals[1],
-        ...(row.apiKeyId !== null ? { api_key_id: row.apiKeyId } : {}),
       },
-      attributes: {
-        reported_by: "provider",
-        provider: provider.name,
-        bucket_width: provider.bucket_width,
-        bucket_start: new Date(row.bucketStart).toISOString(),
-        bucket_end: new Date(row.bucketEnd).toISOString(),
+      {
+        bucket_width: this.#o.provider.bucket_width,
         cached_input_tokens: totals[2],
-        cumulative: true,
-        ...(row.workspaceId !== null ? { workspace_id: row.workspaceId } : {}),
         ...(row.apiKeyId === null ? { api_key: "none" } : {}),
-        ...(revision ? { revision: true } : {}),
       },
-    } as AgentEvent;
+    );
   }
 
   /**
@@ -308,6 +297,23 @@ export class UsagePoller {
    * project spend caps only (detectors/spend-cap.ts): a key's spend is its usage, priced.
    */
   #costEvent(row: CostRow, id: string, totals: [number, number, number], revision: boolean): AgentEvent {
+    return this.#event(
+      row,
+      id,
+      revision,
+      { model: row.item ?? "cost", input_tokens: 0, output_tokens: 0, cost_usd: totals[0] / 1e6 },
+      { report: "cost", bucket_width: "1d", ...(row.item !== null ? { line_item: row.item } : {}) },
+    );
+  }
+
+  /** The event of a bucket row: what every provider record says, and what its report adds. */
+  #event(
+    row: Pick<UsageRow, "bucketStart" | "bucketEnd" | "apiKeyId" | "workspaceId">,
+    id: string,
+    revision: boolean,
+    usage: { model: string; input_tokens: number; output_tokens: number; cost_usd?: number },
+    attributes: Record<string, unknown>,
+  ): AgentEvent {
     const provider = this.#o.provider;
     return {
       id,
@@ -316,22 +322,17 @@ export class UsagePoller {
       agent_id: agentForKey(provider, row.apiKeyId),
       usage: {
         provider: provider.type,
-        model: row.item ?? "cost",
-        input_tokens: 0,
-        output_tokens: 0,
-        cost_usd: totals[0] / 1e6,
+        ...usage,
         ...(row.apiKeyId !== null ? { api_key_id: row.apiKeyId } : {}),
       },
       attributes: {
         reported_by: "provider",
         provider: provider.name,
-        report: "cost",
-        bucket_width: "1d",
         bucket_start: new Date(row.bucketStart).toISOString(),
         bucket_end: new Date(row.bucketEnd).toISOString(),
         cumulative: true,
+        ...attributes,
         ...(row.workspaceId !== null ? { workspace_id: row.workspaceId } : {}),
-        ...(row.item !== null ? { line_item: row.item } : {}),
         ...(revision ? { revision: true } : {}),
       },
     } as AgentEvent;

@@ -73,20 +73,38 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const pollerFor = (extra: Record<string, unknown> = {}) => {
+  /** A poller for the fake provider; `storage`: another collector's (its own cursor). */
+  const pollerFor = (
+    extra: Record<string, unknown> = {},
+    options: { storage?: EmbeddedStorage; report?: "usage" | "cost" } = {},
+  ) => {
     const config = configFor(kind, fake.url, extra);
     const provider = config.providers[0] as (typeof config.providers)[number];
     return new UsagePoller({
       provider,
       client: usageClientFor(provider),
       bus,
-      storage,
+      storage: options.storage ?? storage,
       logger,
       metrics,
       limits: config.limits,
       now: () => now,
+      ...(options.report ? { report: options.report } : {}),
     });
   };
+  /** Runs `use` with a second collector's storage (another cursor), then closes it. */
+  const withOtherCollector = async (use: (other: EmbeddedStorage) => Promise<void>) => {
+    const other = new EmbeddedStorage(mkdtempSync(join(tmpdir(), "aw-providers-other-")));
+    await other.start();
+    try {
+      await use(other);
+    } finally {
+      await other.stop();
+    }
+  };
+  /** Usage on key-support in the minute of `time`, as the provider records it. */
+  const used = (time: number, input: number, output: number) =>
+    fake.records.push({ time, apiKeyId: "key-support", model: "m", workspaceId: null, input, output });
   const appended = (): IngestedEvent[] =>
     bus.read(Topics.events, 0, 100_000).map((r) => JSON.parse(r.value) as IngestedEvent);
 
@@ -160,14 +178,7 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
   });
 
   it("adds only what a revised bucket gained, and a restart neither re-reads nor loses a bucket", async () => {
-    fake.records.push({
-      time: NOW - 3 * MINUTE,
-      apiKeyId: "key-support",
-      model: "m",
-      workspaceId: null,
-      input: 100,
-      output: 10,
-    });
+    used(NOW - 3 * MINUTE, 100, 10);
     const first = pollerFor();
     expect(await first.pollOnce()).toBe(1);
     // Late data for the same bucket (the provider revises recent buckets), and a new bucket.
@@ -198,43 +209,13 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
   });
 
   it("counts a bucket once whichever collector reported which totals first", async () => {
-    fake.records.push({
-      time: NOW - 3 * MINUTE,
-      apiKeyId: "key-support",
-      model: "m",
-      workspaceId: null,
-      input: 100,
-      output: 10,
-    });
+    used(NOW - 3 * MINUTE, 100, 10);
     await pollerFor().pollOnce();
-    fake.records.push({
-      time: NOW - 3 * MINUTE + 1000,
-      apiKeyId: "key-support",
-      model: "m",
-      workspaceId: null,
-      input: 50,
-      output: 5,
-    });
+    used(NOW - 3 * MINUTE + 1000, 50, 5);
     // A second collector with its own (empty) cursor sees the revised bucket first.
-    const other = new EmbeddedStorage(mkdtempSync(join(tmpdir(), "aw-providers-other-")));
-    await other.start();
-    try {
-      const config = configFor(kind, fake.url);
-      const provider = config.providers[0] as (typeof config.providers)[number];
-      const second = new UsagePoller({
-        provider,
-        client: usageClientFor(provider),
-        bus,
-        storage: other,
-        logger,
-        metrics,
-        limits: config.limits,
-        now: () => now,
-      });
-      expect(await second.pollOnce()).toBe(1);
-    } finally {
-      await other.stop();
-    }
+    await withOtherCollector(async (other) => {
+      expect(await pollerFor({}, { storage: other }).pollOnce()).toBe(1);
+    });
     // Then the first collector reads the same revision: the bus drops it (same totals, same id).
     const first = pollerFor();
     await first.restore();
@@ -244,34 +225,11 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
   });
 
   it("a second collector appends nothing the first did (same event ids, dropped by the bus)", async () => {
-    fake.records.push({
-      time: NOW - 2 * MINUTE,
-      apiKeyId: "key-support",
-      model: "m",
-      workspaceId: null,
-      input: 40,
-      output: 4,
-    });
+    used(NOW - 2 * MINUTE, 40, 4);
     await pollerFor().pollOnce();
-    const other = new EmbeddedStorage(mkdtempSync(join(tmpdir(), "aw-providers-other-")));
-    await other.start();
-    try {
-      const config = configFor(kind, fake.url);
-      const provider = config.providers[0] as (typeof config.providers)[number];
-      const second = new UsagePoller({
-        provider,
-        client: usageClientFor(provider),
-        bus,
-        storage: other,
-        logger,
-        metrics,
-        limits: config.limits,
-        now: () => now,
-      });
-      await second.pollOnce();
-    } finally {
-      await other.stop();
-    }
+    await withOtherCollector(async (other) => {
+      await pollerFor({}, { storage: other }).pollOnce();
+    });
     expect(appended()).toHaveLength(1);
   });
 
@@ -293,19 +251,7 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
         usd: 0.5,
       },
     );
-    const config = configFor(kind, fake.url);
-    const provider = config.providers[0] as (typeof config.providers)[number];
-    const costs = new UsagePoller({
-      report: "cost",
-      provider,
-      client: usageClientFor(provider),
-      bus,
-      storage,
-      logger,
-      metrics,
-      limits: config.limits,
-      now: () => now,
-    });
+    const costs = pollerFor({}, { report: "cost" });
     expect(await costs.pollOnce()).toBe(1);
     const [first] = appended().map((e) => e.event);
     expect(first).toMatchObject({
@@ -367,14 +313,7 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
   });
 
   it("waits as Retry-After says on 429, backs off on 500, and reports a refused key once", async () => {
-    fake.records.push({
-      time: NOW - 2 * MINUTE,
-      apiKeyId: "key-support",
-      model: "m",
-      workspaceId: null,
-      input: 1,
-      output: 1,
-    });
+    used(NOW - 2 * MINUTE, 1, 1);
     fake.failures.push({ status: 429, headers: { "retry-after": "7" } }, { status: 500 });
     const poller = pollerFor();
     await expect(poller.pollOnce()).rejects.toMatchObject({ code: "deliveryFailed", retryAfterSeconds: 7 });
@@ -382,18 +321,7 @@ describe.each(["anthropic", "openai"] as const)("%s usage poller", (kind) => {
     expect(appended()).toHaveLength(0);
     expect(await poller.pollOnce()).toBe(1);
 
-    const config = configFor(kind, fake.url, { admin_key: "sk-wrong-key-0000000000" });
-    const provider = config.providers[0] as (typeof config.providers)[number];
-    const refused = new UsagePoller({
-      provider,
-      client: usageClientFor(provider),
-      bus,
-      storage,
-      logger,
-      metrics,
-      limits: config.limits,
-      now: () => now,
-    });
+    const refused = pollerFor({ admin_key: "sk-wrong-key-0000000000" });
     const error = await refused.pollOnce().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "providerUnauthorized" });
     expect(String((error as Error).message)).not.toContain("sk-wrong-key");

@@ -12,10 +12,10 @@ import type { Config, ProviderConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
-import { ANTHROPIC_API_URL, AnthropicUsageClient } from "./anthropic.ts";
-import { OPENAI_API_URL, OpenAIUsageClient } from "./openai.ts";
+import { anthropic } from "./anthropic.ts";
+import { openai } from "./openai.ts";
 import { type Report, UsagePoller } from "./poller.ts";
-import { BUCKET_MS, type UsageClient } from "./usage-api.ts";
+import { BUCKET_MS, ReportClient, type UsageClient } from "./usage-api.ts";
 
 /** What the detectors need to know of the configured providers (detectors/types.ts). */
 export function providerSettings(config: Pick<Config, "providers">): ProviderSettings[] {
@@ -50,9 +50,8 @@ export function adminKeyOf(provider: ProviderConfig): Secret {
 
 export function usageClientFor(provider: ProviderConfig): UsageClient {
   const options = { adminKey: adminKeyOf(provider), timeoutMs: provider.timeout };
-  return provider.type === "anthropic"
-    ? new AnthropicUsageClient({ ...options, apiUrl: provider.api_url ?? ANTHROPIC_API_URL })
-    : new OpenAIUsageClient({ ...options, apiUrl: provider.api_url ?? OPENAI_API_URL });
+  const dialect = provider.type === "anthropic" ? anthropic : openai;
+  return new ReportClient(dialect, { ...options, apiUrl: provider.api_url ?? dialect.apiUrl });
 }
 
 export function createPollers(

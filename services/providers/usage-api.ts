@@ -14,6 +14,7 @@
 
 import type { Secret } from "../../lib/secret.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
+import { failureReason } from "../runtime/outbound.ts";
 
 export type BucketWidth = "1m" | "1h" | "1d";
 
@@ -75,8 +76,130 @@ export interface UsageClient {
   costPage(from: number, to: number, page: string | undefined): Promise<CostPage>;
 }
 
-/** The most daily cost buckets a page may ask for: Anthropic 31, OpenAI 180. */
-export const MAX_COST_BUCKETS = { anthropic: 31, openai: 180 } as const;
+/**
+ * What differs between the providers' reports: how a range is asked for, how `group_by` is
+ * spelled, the auth headers, how a bucket states its times, and how a result becomes a row. The
+ * rest (the query, the call, the pages, the shape checks) is ReportClient's, for both.
+ */
+export interface ProviderDialect {
+  readonly type: "anthropic" | "openai";
+  /** The provider's own API URL (`api_url` overrides it). */
+  readonly apiUrl: string;
+  /** Query parameters of the buckets that start in [from, to). */
+  range(from: number, to: number): Record<string, string>;
+  /** `group_by[]` (Anthropic) or `group_by` (OpenAI), repeated per field. */
+  readonly groupParam: string;
+  headers(adminKey: Secret): Record<string, string>;
+  /** A bucket's [start, end) in epoch ms, or undefined when its times are not the documented ones. */
+  bucketTimes(bucket: Record<string, unknown>): [number, number] | undefined;
+  readonly usage: ReportSpec<UsageRow>;
+  readonly cost: ReportSpec<CostRow> & { maxBuckets: number };
+}
+
+export interface ReportSpec<Row> {
+  path: string;
+  /** Names the report in errors ("anthropic usage_report"). */
+  what: string;
+  groupBy: readonly string[];
+  row(result: Record<string, unknown>, bucketStart: number, bucketEnd: number): Row;
+}
+
+/** A provider's usage client: the dialect says what is the provider's own. */
+export class ReportClient implements UsageClient {
+  readonly type: "anthropic" | "openai";
+  readonly #dialect: ProviderDialect;
+  readonly #o: ClientOptions;
+
+  constructor(dialect: ProviderDialect, options: ClientOptions) {
+    this.type = dialect.type;
+    this.#dialect = dialect;
+    this.#o = options;
+  }
+
+  async usagePage(
+    from: number,
+    to: number,
+    width: BucketWidth,
+    page: string | undefined,
+  ): Promise<UsagePage> {
+    const rows: UsageRow[] = [];
+    const nextPage = await this.#read(this.#dialect.usage, from, to, width, MAX_BUCKETS[width], page, rows);
+    return { rows, nextPage };
+  }
+
+  async costPage(from: number, to: number, page: string | undefined): Promise<CostPage> {
+    const rows: CostRow[] = [];
+    const spec = this.#dialect.cost;
+    const nextPage = await this.#read(spec, from, to, "1d", spec.maxBuckets, page, rows);
+    return { rows, nextPage };
+  }
+
+  async #read<Row>(
+    spec: ReportSpec<Row>,
+    from: number,
+    to: number,
+    width: BucketWidth,
+    limit: number,
+    page: string | undefined,
+    rows: Row[],
+  ): Promise<string | undefined> {
+    const dialect = this.#dialect;
+    const url = new URL(spec.path, this.#o.apiUrl);
+    const query = url.searchParams;
+    for (const [name, value] of Object.entries(dialect.range(from, to))) query.set(name, value);
+    query.set("bucket_width", width);
+    for (const field of spec.groupBy) query.append(dialect.groupParam, field);
+    query.set("limit", String(limit));
+    if (page !== undefined) query.set("page", page);
+    const body = await getJson(
+      url.toString(),
+      dialect.headers(this.#o.adminKey),
+      this.#o.timeoutMs,
+      spec.what,
+    );
+    return walkBuckets(body, spec.what, dialect.bucketTimes, (start, end, result) =>
+      rows.push(spec.row(result, start, end)),
+    );
+  }
+}
+
+/**
+ * Walks `data[].results[]` of a provider's report (both providers page the same way: `has_more`
+ * and `next_page`), checking the documented shape; returns the next page's token.
+ */
+export function walkBuckets(
+  body: unknown,
+  what: string,
+  bucketTimes: ProviderDialect["bucketTimes"],
+  visit: (start: number, end: number, result: Record<string, unknown>) => void,
+): string | undefined {
+  if (!isRecord(body) || !Array.isArray(body.data)) {
+    throw new AgentwatchError("deliveryRejected", `${what}: the answer has no data array`);
+  }
+  for (const bucket of body.data) {
+    if (!isRecord(bucket) || !Array.isArray(bucket.results)) {
+      throw new AgentwatchError("deliveryRejected", `${what}: a bucket has no results array`);
+    }
+    const times = bucketTimes(bucket);
+    if (times === undefined || times[1] <= times[0]) {
+      throw new AgentwatchError(
+        "deliveryRejected",
+        `${what}: a bucket's start and end are not the documented times in order`,
+      );
+    }
+    for (const result of bucket.results) {
+      if (!isRecord(result))
+        throw new AgentwatchError("deliveryRejected", `${what}: a result is not an object`);
+      visit(times[0], times[1], result);
+    }
+  }
+  const more = body.has_more === true;
+  const next = typeof body.next_page === "string" && body.next_page !== "" ? body.next_page : undefined;
+  if (more && next === undefined) {
+    throw new AgentwatchError("deliveryRejected", `${what}: has_more is true but next_page is missing`);
+  }
+  return more ? next : undefined;
+}
 
 export interface ClientOptions {
   apiUrl: string;
@@ -105,12 +228,13 @@ export async function getJson(
       redirect: "error",
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const reason =
-      (err as Error).name === "TimeoutError"
-        ? `no answer within ${timeoutMs} ms`
-        : (cause?.code ?? cause?.message ?? (err as Error).message);
-    throw new AgentwatchError("deliveryFailed", `${what}: GET ${shown} failed: ${reason}`, { cause: err });
+    throw new AgentwatchError(
+      "deliveryFailed",
+      `${what}: GET ${shown} failed: ${failureReason(err, timeoutMs)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const text = await response.text().catch(() => "");
   const snippet = text.length > 300 ? `${text.slice(0, 300)}…` : text;

@@ -15,6 +15,14 @@ export function postSigned(url: string, secret: Secret, body: string, timeoutMs:
   return postJson(url, body, timeoutMs, signedHeaders(secret.reveal(), body));
 }
 
+/** Why a fetch threw, in a few words: a timeout, or the network's error code or message. */
+export function failureReason(err: unknown, timeoutMs: number): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return (err as Error).name === "TimeoutError"
+    ? `no answer within ${timeoutMs} ms`
+    : (cause?.code ?? cause?.message ?? (err as Error).message);
+}
+
 /**
  * POSTs a JSON body; resolves on a 2xx, rejects as described above. `shownUrl` is what errors
  * name instead of the URL, for URLs that are credentials (a Slack webhook's path is its token).
@@ -36,12 +44,9 @@ export async function postJson(
       redirect: "error",
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const reason =
-      (err as Error).name === "TimeoutError"
-        ? `no answer within ${timeoutMs} ms`
-        : (cause?.code ?? cause?.message ?? (err as Error).message);
-    throw new AgentwatchError("deliveryFailed", `POST ${shownUrl} failed: ${reason}`, { cause: err });
+    throw new AgentwatchError("deliveryFailed", `POST ${shownUrl} failed: ${failureReason(err, timeoutMs)}`, {
+      cause: err,
+    });
   }
   // Drain the body so the connection can be reused; keep a little of it for the error message.
   const text = await response.text().catch(() => "");
