@@ -11,14 +11,17 @@ import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
 import { notifierFor } from "./alerter/notifiers/index.ts";
 import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
+import { SlackAppNotifier } from "./alerter/notifiers/slack-app.ts";
 import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.ts";
 import { registerCollector } from "./collector/collector.ts";
 import { registerConsole } from "./console/routes.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
 import { registerHookRoutes } from "./control/hooks.ts";
 import { KillSwitch } from "./control/kill-switch.ts";
+import { registerPagerdutyWebhook } from "./control/pagerduty-webhook.ts";
 import { PauseBook } from "./control/pause-book.ts";
 import { registerAgentRoutes } from "./control/routes.ts";
+import { registerSlackInteractions } from "./control/slack-interactions.ts";
 import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
@@ -158,7 +161,12 @@ export class Agentwatch {
       this.#workers.push({ name: "detector", stop: () => runner.stop() });
     }
     if (has("alerter")) {
-      const notifiers = new Map(config.receivers.map((r) => [r.name, notifierFor(r)]));
+      const notifiers = new Map(
+        config.receivers.map((r) => [
+          r.name,
+          notifierFor(r, { storage, logger, externalUrl: config.server.external_url }),
+        ]),
+      );
       const controls = new Map(
         config.agents.flatMap((a) => (a.control ? [[a.id, new HttpAgentControl(a.control)] as const] : [])),
       );
@@ -177,8 +185,31 @@ export class Agentwatch {
         },
         onAttempt: (delivery) => killSwitch?.onDeliveryAttempt(delivery) ?? Promise.resolve(),
       });
-      killSwitch = new KillSwitch({ storage, dispatcher, agents: config.agents, metrics, logger, audit });
-      const alerter = new Alerter({
+      let alerter: Alerter | undefined;
+      killSwitch = new KillSwitch({
+        storage,
+        dispatcher,
+        agents: config.agents,
+        metrics,
+        logger,
+        audit,
+        // The alerts about the agent show it paused (a Slack message edited, a Resume button).
+        onChange: async (agentId, action, input, at) => {
+          const active = (await storage.listActiveIncidents())
+            .filter((s) => s.incident.agent_id === agentId)
+            .map((s) => s.incident.id);
+          await alerter?.actions.announce(
+            [...(input.incidentId ? [input.incidentId] : []), ...active].slice(0, 20),
+            {
+              kind: action === "pause" ? "agent_paused" : "agent_resumed",
+              by: input.actor,
+              at,
+              reason: input.reason,
+            },
+          );
+        },
+      });
+      alerter = new Alerter({
         bus,
         storage,
         dispatcher,
@@ -187,6 +218,7 @@ export class Agentwatch {
         metrics,
         logger,
         audit,
+        updatesTaken: (receiver) => notifiers.get(receiver)?.updatesTaken ?? new Set(),
         pauseAgent: async (agentId, input) => {
           // An agent on-call (or another policy) paused already stays as it is: no second
           // control call, and the pause keeps its first author and reason.
@@ -204,6 +236,29 @@ export class Agentwatch {
       registerAgentRoutes(server, storage, killSwitch);
       // The kill switch for Alertmanager, Grafana and other alert tools (config hooks).
       registerHookRoutes(server, { hooks: config.hooks, killSwitch, alerter, storage, metrics });
+      // On-call acting from Slack's buttons and from PagerDuty.
+      if (config.slack) {
+        const apps = new Map(
+          [...notifiers].flatMap(([name, n]) => (n instanceof SlackAppNotifier ? [[name, n] as const] : [])),
+        );
+        const interactions = registerSlackInteractions(server, {
+          slack: config.slack,
+          apps,
+          alerter,
+          killSwitch,
+          storage,
+          metrics,
+          logger,
+        });
+        this.#workers.push({ name: "slack interactions", stop: () => interactions.stop() });
+      }
+      registerPagerdutyWebhook(server, {
+        receivers: config.receivers.filter((r) => r.type === "pagerduty"),
+        alerter,
+        storage,
+        metrics,
+        logger,
+      });
       registerConsole(server);
     }
 

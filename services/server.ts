@@ -52,7 +52,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     const text = String(body);
-    // Kept for routes that verify a signature over the body as sent (the hooks).
+    // Kept for routes that verify a signature over the body as sent (hooks, PagerDuty's webhooks).
     (req as { rawBody?: string }).rawBody = text;
     if (text.trim() === "") return done(null, undefined);
     try {
@@ -66,6 +66,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
         }),
       );
     }
+  });
+  // Forms: Slack's interactions (`payload=<JSON>`), signed over the body as sent.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (req, body, done) => {
+    const text = String(body);
+    (req as { rawBody?: string }).rawBody = text;
+    done(null, Object.fromEntries(new URLSearchParams(text)));
   });
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: "string" }, (_req, body, done) =>
     done(null, String(body)),

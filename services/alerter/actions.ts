@@ -10,8 +10,9 @@ import type { Metrics } from "../runtime/metrics.ts";
 import type { AuditEntry, Incident, Silence, SilenceMatcher, StoredIncident } from "../runtime/model.ts";
 import type { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
-import type { DeliveryDispatcher } from "./dispatcher.ts";
+import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
 import type { Inhibitor } from "./inhibitor.ts";
+import type { IncidentUpdate } from "./notifiers/notifier.ts";
 import type { NotifyStage } from "./notify.ts";
 import { type SilenceBook, silenceState } from "./silences.ts";
 
@@ -42,21 +43,30 @@ export class IncidentActions {
     this.#o = options;
   }
 
-  /** Acknowledge an open incident. */
-  acknowledge(id: string, actor: string, comment: string | null): Promise<Incident> {
+  /**
+   * Acknowledge an open incident; the receivers that show acknowledgements are told (not `from`,
+   * the receiver the acknowledgement came from).
+   */
+  acknowledge(id: string, actor: string, comment: string | null, from?: string): Promise<Incident> {
     return this.#o.mutex.run(async () => {
       const stored = await this.#require(id);
       const now = new Date(this.#o.now()).toISOString();
       if (stored.incident.status === "resolved") {
         throw new AgentwatchError("conflict", `incident ${id} is resolved; it cannot be acknowledged`);
       }
-      if (stored.incident.status === "open") {
+      const acknowledging = stored.incident.status === "open";
+      if (acknowledging) {
         stored.incident.status = "acknowledged";
         stored.incident.acknowledged_at = now;
         stored.incident.acknowledged_by = actor;
       }
       if (comment) stored.incident.notes.push({ time: now, actor, action: "ack", comment });
       stored.incident.updated_at = now;
+      if (acknowledging) {
+        await this.#o.dispatcher.enqueueAll(
+          this.#o.notify.updates(stored, { kind: "acknowledged", by: actor, at: now, reason: comment }, from),
+        );
+      }
       await this.#o.storage.putIncidents([stored]);
       await this.#audit("ack", stored.incident, actor, comment);
       return stored.incident;
@@ -145,6 +155,19 @@ export class IncidentActions {
       });
       return incident;
     });
+  }
+
+  /**
+   * Tells the receivers that show updates what happened to these incidents (silenced, their agent
+   * paused or resumed); unknown ids are skipped. Changes no incident.
+   */
+  async announce(incidentIds: readonly string[], update: IncidentUpdate): Promise<void> {
+    const deliveries: NewDelivery[] = [];
+    for (const id of new Set(incidentIds)) {
+      const stored = await this.#o.storage.getIncident(id);
+      if (stored) deliveries.push(...this.#o.notify.updates(stored, update));
+    }
+    await this.#o.dispatcher.enqueueAll(deliveries);
   }
 
   /** Hold back the notifications of matching incidents for a while. */

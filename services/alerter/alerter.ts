@@ -25,6 +25,7 @@ import { IncidentActions, markResolved } from "./actions.ts";
 import type { DeliveryDispatcher, NewDelivery } from "./dispatcher.ts";
 import { Grouper } from "./grouping.ts";
 import { Inhibitor } from "./inhibitor.ts";
+import type { IncidentUpdate } from "./notifiers/notifier.ts";
 import { NotifyStage } from "./notify.ts";
 import { type PauseAgent, PolicyStage } from "./policy.ts";
 import { SilenceBook } from "./silences.ts";
@@ -46,6 +47,8 @@ export interface AlerterOptions {
   audit(entry: Omit<AuditEntry, "id" | "time">): Promise<void>;
   /** Pauses an agent through the kill switch (alerting.auto_pause); idempotent for a paused agent. */
   pauseAgent?: PauseAgent;
+  /** The updates (acknowledged, paused, …) a receiver shows, beyond firing and resolved (Notifier.updatesTaken). */
+  updatesTaken?: (receiver: string) => ReadonlySet<IncidentUpdate["kind"]>;
   now?: () => number;
   tickIntervalMs?: number;
 }
@@ -88,6 +91,7 @@ export class Alerter {
     this.#notify = new NotifyStage({
       alerting,
       receivers: this.#o.receivers,
+      updatesTaken: this.#o.updatesTaken ?? (() => new Set()),
       heldBack: (incident) =>
         this.#silences.silencedBy(incident, this.#o.now()).length > 0 ||
         this.#inhibitor.inhibitedBy(incident).length > 0,

@@ -74,6 +74,22 @@ describe("delivery dispatcher", () => {
     expect(attempts.map((a) => a.status)).toEqual(["delivered"]);
   });
 
+  it("waits as long as a 429's Retry-After asks (seconds or a date), even past its own backoff", async () => {
+    receiver.status.set("/limited", 429);
+    receiver.headers.set("/limited", { "retry-after": "120" });
+    const d = await dispatcher.enqueue({ kind: "alert", target: "limited", body: "{}", maxAttempts: 5 });
+    const first = await dispatcher.attemptNow(d.id);
+    expect(first.status).toBe("pending");
+    expect(first.next_attempt_at - now).toBeGreaterThanOrEqual(120_000);
+    receiver.headers.set("/limited", { "retry-after": new Date(Date.now() + 600_000).toUTCString() });
+    const second = await dispatcher.attemptNow(d.id);
+    expect(second.next_attempt_at - now).toBeGreaterThanOrEqual(598_000);
+    // Nonsense is ignored: the usual backoff.
+    receiver.headers.set("/limited", { "retry-after": "soon" });
+    const third = await dispatcher.attemptNow(d.id);
+    expect(third.next_attempt_at - now).toBeLessThan(10_000);
+  });
+
   it("retries a retryable failure with backoff and gives an alert up after max_attempts", async () => {
     receiver.status.set("/down", 503);
     const d = await dispatcher.enqueue({ kind: "alert", target: "down", body: "{}", maxAttempts: 3 });

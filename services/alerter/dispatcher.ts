@@ -4,6 +4,7 @@
  * succeed later are retried with exponential backoff and jitter; an alert gives up after its
  * receiver's `max_attempts` (logged and counted as failed), a control command never does (the
  * contract says: until a 2xx), and a newer command for the same agent supersedes a pending one.
+ * A receiver's Retry-After (Slack's and PagerDuty's 429) is honoured: no attempt before it.
  */
 import { randomUUID } from "node:crypto";
 import { AgentwatchError, asAgentwatchError } from "../runtime/errors.ts";
@@ -200,7 +201,9 @@ export class DeliveryDispatcher {
         delivery.kind === "alert" &&
         (!error.retryable || (delivery.max_attempts !== null && attempts >= delivery.max_attempts));
       if (current.status === "pending") updated.status = giveUp ? "failed" : "pending";
-      updated.next_attempt_at = now + backoff(delivery.kind, attempts);
+      // A receiver that said how long to wait (429 with Retry-After) is not asked again sooner.
+      updated.next_attempt_at =
+        now + Math.max(backoff(delivery.kind, attempts), (error.retryAfterSeconds ?? 0) * 1000);
       this.#o.metrics.deliveries.inc({ ...labels, outcome: giveUp ? "failed" : "retry" });
       const log = {
         delivery: delivery.id,

@@ -6,15 +6,19 @@
  * fire. Records what it decided in the incident's `notify`; the caller queues the deliveries,
  * then stores the incident (a crash in between re-queues them under the same ids: a no-op).
  */
+
+import { randomUUID } from "node:crypto";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import type { Incident, StoredIncident } from "../runtime/model.ts";
 import { alertPriority, type NewDelivery } from "./dispatcher.ts";
-import type { AlertNotification } from "./notifiers/notifier.ts";
+import type { AlertNotification, IncidentUpdate } from "./notifiers/notifier.ts";
 import { receiversFor } from "./router.ts";
 
 export interface NotifyStageOptions {
   alerting: Config["alerting"];
   receivers: readonly ReceiverConfig[];
+  /** The updates a receiver shows (Notifier.updatesTaken). */
+  updatesTaken(receiver: string): ReadonlySet<IncidentUpdate["kind"]>;
   /** Whether a silence or an inhibit rule holds the incident back now. */
   heldBack(incident: Incident): boolean;
 }
@@ -70,5 +74,29 @@ export class NotifyStage {
       notify.notified_findings = incident.finding_count;
     }
     return notifications;
+  }
+
+  /**
+   * An update of an incident (acknowledged, silenced, its agent paused or resumed), for the
+   * receivers that heard it fire and show such updates (a Slack app edits its message, PagerDuty
+   * acknowledges). Not for `except`, the receiver the update came from (PagerDuty's own webhook).
+   */
+  updates(stored: StoredIncident, update: IncidentUpdate, except?: string): NewDelivery[] {
+    const { incident, notify } = stored;
+    const told = new Set(notify.notified_receivers ?? []);
+    const status: AlertNotification["status"] = incident.status === "resolved" ? "resolved" : "firing";
+    const body = JSON.stringify({ version: "1", status, incident, update } satisfies AlertNotification);
+    return this.#o.receivers
+      .filter((r) => told.has(r.name) && r.name !== except && this.#o.updatesTaken(r.name).has(update.kind))
+      .map(
+        (receiver): NewDelivery => ({
+          id: `update:${incident.id}:${receiver.name}:${update.kind}:${randomUUID()}`,
+          kind: "alert",
+          target: receiver.name,
+          body,
+          maxAttempts: receiver.max_attempts,
+          priority: alertPriority(incident.severity),
+        }),
+      );
   }
 }

@@ -23,6 +23,11 @@ export interface KillSwitchOptions {
   metrics: Metrics;
   logger: Logger;
   audit(entry: Omit<AuditEntry, "id" | "time">): Promise<void>;
+  /**
+   * Told after an agent was paused or resumed (not when it already was), so the alerts about it
+   * can show it (a Slack message edited). A failure here is logged: the pause stands.
+   */
+  onChange?(agentId: string, action: "pause" | "resume", input: ActionInput, at: string): Promise<void>;
   now?: () => number;
 }
 
@@ -142,11 +147,21 @@ export class KillSwitch {
           { agent_id: agentId, action, actor: input.actor, reason: input.reason, already },
           `agent ${action === "pause" ? "paused" : "resumed"}`,
         );
-        return delivery;
+        return { delivery, changed: already ? undefined : (state.since as string) };
       })
-      .then(async (delivery) => {
+      .then(async ({ delivery, changed }) => {
         // The first attempt runs outside the mutex: its outcome is recorded through onDeliveryAttempt.
         if (delivery) await this.#o.dispatcher.attemptNow(delivery.id);
+        if (changed !== undefined) {
+          await this.#o
+            .onChange?.(agentId, action, input, changed)
+            .catch((err: unknown) =>
+              this.#o.logger.error(
+                { err, agent_id: agentId, action },
+                "telling the receivers of the change failed",
+              ),
+            );
+        }
         const view = await this.get(agentId);
         return view as AgentView;
       });

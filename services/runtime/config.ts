@@ -47,14 +47,47 @@ const webhookReceiver = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(12),
 });
 
-/** A Slack incoming webhook (https://api.slack.com/messaging/webhooks): one message per notification. */
+/**
+ * Slack, in one of two modes. An incoming webhook (`url`, https://api.slack.com/messaging/webhooks):
+ * one message per notification. Or the Slack app (`token` and `channel`, services/alerter/notifiers/
+ * slack-app.ts): one message per incident with buttons (acknowledge, resolve, silence, pause),
+ * updates in its thread, and the message edited to show the incident's state.
+ */
 const slackReceiver = z.strictObject({
   name: z.string().min(1).max(64),
   type: z.literal("slack"),
   /** The incoming webhook URL; it carries its own token, so it is a secret. */
-  url: secretHttpUrl,
+  url: secretHttpUrl.optional(),
+  /** The Slack app's bot token (`xoxb-…`; scopes chat:write, and chat:write.public for channels it is not in). */
+  token: secret.optional(),
+  /** The channel the app posts to: `#name` or its id (`C…`). */
+  channel: z.string().min(1).max(128).optional(),
+  /** Slack's Web API (default https://slack.com/api/); a proxy, or a test server. */
+  api_url: httpUrl.optional(),
+  /** Buttons on the app's messages (they need `slack.signing_secret` and the app's Interactivity URL). */
+  buttons: z.boolean().default(true),
   timeout: duration.default(5000),
   max_attempts: z.number().int().min(1).max(100).default(12),
+});
+
+/** Who may act from Slack: `slack.users` maps Slack user ids to roles; everyone else may only look. */
+const slackSchema = z.strictObject({
+  /** The Slack app's signing secret (Basic Information → App Credentials): verifies interactions. */
+  signing_secret: secret,
+  users: z
+    .record(z.string(), z.enum(["operator", "admin"]))
+    .default({})
+    .superRefine((users, ctx) => {
+      for (const id of Object.keys(users)) {
+        if (!/^[UW][A-Z0-9]{2,31}$/.test(id)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [id],
+            message: "must be a Slack user id (U…, as in the user's profile)",
+          });
+        }
+      }
+    }),
 });
 
 /** PagerDuty Events API v2: firing triggers, resolved resolves, the incident id dedupes. */
@@ -64,6 +97,12 @@ const pagerdutyReceiver = z.strictObject({
   /** The integration key of a PagerDuty service (Events API v2). */
   routing_key: secret,
   url: httpUrl.default("https://events.pagerduty.com/v2/enqueue"),
+  /**
+   * The secret of a PagerDuty v3 webhook subscription: its deliveries to
+   * `POST /v1/pagerduty/webhook` (incident.acknowledged, incident.resolved) acknowledge or resolve
+   * the agentwatch incident of the same dedup key.
+   */
+  webhook_secret: secret.optional(),
   timeout: duration.default(5000),
   max_attempts: z.number().int().min(1).max(100).default(12),
 });
@@ -234,6 +273,8 @@ export const configSchema = z
       .strictObject({
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8080),
+        /** The address people reach agentwatch at (`https://agentwatch.example.com`): notifications link to the console there. */
+        external_url: httpUrl.optional(),
       })
       .prefault({}),
     bus: busSchema.default({ type: "embedded", retention: 7 * 86_400_000 }),
@@ -243,6 +284,7 @@ export const configSchema = z
     agents: z.array(agentSchema).default([]),
     providers: z.array(providerSchema).default([]),
     hooks: z.array(hookSchema).default([]),
+    slack: slackSchema.optional(),
     limits: z
       .strictObject({
         max_body_bytes: z
@@ -398,6 +440,29 @@ export const configSchema = z
       );
     });
     config.receivers.forEach((receiver, i) => {
+      if (receiver.type === "slack") {
+        const app = receiver.token !== undefined || receiver.channel !== undefined;
+        if (app === (receiver.url !== undefined)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["receivers", i, "url"],
+            message: "give url (an incoming webhook) or token and channel (the Slack app), one of them",
+          });
+        } else if (app && (receiver.token === undefined || receiver.channel === undefined)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["receivers", i, receiver.token === undefined ? "token" : "channel"],
+            message: "token and channel go together",
+          });
+        } else if (app && receiver.buttons && config.slack === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["receivers", i, "buttons"],
+            message:
+              "buttons need slack.signing_secret to verify the clicks (or set buttons: false for messages without them)",
+          });
+        }
+      }
       if (
         receiver.type === "email" &&
         (receiver.auth_username === undefined) !== (receiver.auth_password === undefined)

@@ -54,7 +54,19 @@ export async function postJson(
   const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
   const message = `POST ${shownUrl} answered ${response.status}${snippet ? `: ${snippet}` : ""}`;
   const retryable = response.status >= 500 || RETRYABLE_STATUS.has(response.status);
+  const retryAfter = retryable ? retryAfterSeconds(response.headers.get("retry-after")) : undefined;
   throw new AgentwatchError(retryable ? "deliveryFailed" : "deliveryRejected", message, {
     details: { status: response.status },
+    ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
   });
+}
+
+/** A Retry-After header (seconds, or an HTTP date) in seconds; at most a day, whatever a receiver says. */
+export function retryAfterSeconds(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = /^\d+$/.test(header.trim())
+    ? Number(header.trim())
+    : (Date.parse(header) - Date.now()) / 1000;
+  if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+  return Math.min(Math.ceil(seconds), 86_400);
 }

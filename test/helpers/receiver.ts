@@ -28,6 +28,8 @@ export class Receiver {
   readonly requests: ReceivedRequest[] = [];
   /** Status to answer per path (default 200). */
   readonly status = new Map<string, number>();
+  /** Extra response headers per path (a 429's Retry-After). */
+  readonly headers = new Map<string, Record<string, string>>();
   /** How long to wait before answering, per path (a slow receiver). */
   readonly delayMs = new Map<string, number>();
   #server: Server | undefined;
@@ -47,6 +49,8 @@ export class Receiver {
         const answer = () => {
           this.requests.push(request);
           res.statusCode = this.status.get(request.path) ?? 200;
+          for (const [name, value] of Object.entries(this.headers.get(request.path) ?? {}))
+            res.setHeader(name, value);
           res.end("ok");
           this.#waiters = this.#waiters.filter((w) => {
             if (!w.predicate(request)) return true;

@@ -96,7 +96,7 @@ describe("email notifier", () => {
     // The title's line break did not become a header: no Bcc, one subject line.
     const headers = headersOf(first.raw);
     expect(headers).toMatch(
-      /^Subject: \[agentwatch\] \[CRITICAL\] Secret in a response Bcc: victim@example\.com \(support-bot\)\r?$/m,
+      /^Subject: \[agentwatch\] \[CRITICAL\] support-bot \/ secret_leak: Secret in a response Bcc: victim@example\.com\r?$/m,
     );
     expect(headers).not.toMatch(/^Bcc:/m);
     expect(headers).toMatch(/^In-Reply-To: <inc_42@agentwatch>\r?$/m);
@@ -106,6 +106,44 @@ describe("email notifier", () => {
     expect(first.raw).toContain("AKIA**** in response");
     expect(headersOf(second.raw)).toMatch(/^Subject: \[agentwatch\] \[RESOLVED\] /m);
     expect(headersOf(second.raw)).toMatch(/^References: <inc_42@agentwatch>\r?$/m);
+  });
+
+  it("sends an HTML part beside the text, every value escaped, with the incident's link", async () => {
+    const before = received.length;
+    const linked = new EmailNotifier(
+      parseReceiver<EmailReceiverConfig>({
+        name: "mail",
+        type: "email",
+        to: ["oncall@example.com"],
+        from: "agentwatch@example.com",
+        smarthost: `127.0.0.1:${port}`,
+        require_tls: false,
+      }),
+      "https://aw.example.com",
+    );
+    const acked = {
+      ...incident,
+      title: 'Leak <img src="https://evil.example/x.png">',
+      status: "acknowledged" as const,
+      acknowledged_by: "slack:U1 (amy)",
+      acknowledged_at: "2026-11-20T10:02:00.000Z",
+    };
+    await linked.send({ version: "1", status: "firing", incident: acked });
+    const raw = (received[before] as Received).raw;
+    expect(headersOf(raw)).toMatch(/^Content-Type: multipart\/alternative;/m);
+    expect(raw).toMatch(/^Content-Type: text\/plain/m);
+    expect(raw).toMatch(/^Content-Type: text\/html/m);
+    // Quoted-printable may fold lines: unfold before reading.
+    const html = (raw.split(/^Content-Type: text\/html.*$/m)[1] ?? "")
+      .replace(/=\r?\n/g, "")
+      .replace(/=3D/g, "=");
+    expect(html).toContain("Leak &lt;img src=&quot;https://evil.example/x.png&quot;&gt;");
+    expect(html).not.toContain('<img src="https://evil.example');
+    expect(html).toContain('<a href="https://aw.example.com/ui/#/incidents/inc_42">');
+    expect(html).toContain("Acknowledged by slack:U1 (amy)");
+    expect(raw.replace(/=\r?\n/g, "")).toContain(
+      "Open it in agentwatch: https://aw.example.com/ui/#/incidents/inc_42",
+    );
   });
 
   it("logs in when given credentials; wrong ones are not retried", async () => {

@@ -1,6 +1,8 @@
 /**
- * Email over SMTP (nodemailer), as Alertmanager's email receiver: one plain-text message per
- * notification, to every address of the receiver. Messages of one incident share a thread
+ * Email over SMTP (nodemailer), as Alertmanager's email receiver: one message per notification,
+ * to every address of the receiver, in plain text and HTML with the same content as Slack's
+ * (summary, agent, detector, findings, state, a link to the incident when server.external_url is
+ * set), under a subject one can triage from a phone's lock screen: severity, agent, detector first. Messages of one incident share a thread
  * (In-Reply-To and References point at the incident), so firing, updates and resolved read as
  * one conversation. SMTP says what is worth retrying: a 4xx reply, a refused or dropped
  * connection, a timeout are retried; a 5xx reply (an unknown mailbox, a refused sender) or
@@ -10,20 +12,23 @@ import { createTransport, type Transporter } from "nodemailer";
 import type { EmailReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Incident } from "../../runtime/model.ts";
-import type { AlertNotification, Notifier } from "./notifier.ts";
-import { oneLine } from "./text.ts";
+import { type AlertNotification, NO_UPDATES, type Notifier } from "./notifier.ts";
+import { incidentFacts, incidentLink, oneLine } from "./text.ts";
 
 /** Failures that the same message, sent again later, will meet again. */
 const PERMANENT_CODES = new Set(["EAUTH", "ENOAUTH", "EENVELOPE", "EMESSAGE", "EREQUIRETLS", "ECONFIG"]);
 
 export class EmailNotifier implements Notifier {
   readonly name: string;
+  readonly updatesTaken = NO_UPDATES;
   readonly #config: EmailReceiverConfig;
   readonly #transport: Transporter;
+  readonly #externalUrl: string | undefined;
 
-  constructor(config: EmailReceiverConfig) {
+  constructor(config: EmailReceiverConfig, externalUrl?: string) {
     this.name = config.name;
     this.#config = config;
+    this.#externalUrl = externalUrl;
     const [host, port] = splitHostPort(config.smarthost);
     this.#transport = createTransport({
       host,
@@ -50,7 +55,8 @@ export class EmailNotifier implements Notifier {
         from: this.#config.from,
         to: this.#config.to,
         subject: emailSubject(notification),
-        text: emailText(notification),
+        text: emailText(notification, incidentLink(this.#externalUrl, incident.id)),
+        html: emailHtml(notification, incidentLink(this.#externalUrl, incident.id)),
         inReplyTo: thread,
         references: [thread],
         headers: { "X-Agentwatch-Incident": incident.id, "X-Agentwatch-Status": notification.status },
@@ -84,10 +90,10 @@ function splitHostPort(smarthost: string): [string, number] {
 
 export function emailSubject({ status, incident }: AlertNotification): string {
   const tag = status === "resolved" ? "RESOLVED" : incident.severity.toUpperCase();
-  return oneLine(`[agentwatch] [${tag}] ${incident.title} (${incident.agent_id})`);
+  return oneLine(`[agentwatch] [${tag}] ${incident.agent_id} / ${incident.detector}: ${incident.title}`);
 }
 
-export function emailText({ status, incident }: AlertNotification): string {
+export function emailText({ status, incident }: AlertNotification, link?: string): string {
   const lines = [
     `${status === "resolved" ? "Resolved" : "Firing"}: ${oneLine(incident.title)}`,
     "",
@@ -100,18 +106,72 @@ export function emailText({ status, incident }: AlertNotification): string {
     lines.push("", "Latest findings:");
     for (const f of latest) lines.push(`  ${f.time}  ${f.detector}  ${oneLine(f.summary ?? "")}`);
   }
+  const state = stateOf(incident);
+  if (state.length > 0) lines.push("", ...state);
   lines.push("", `Incident ${incident.id}. Evidence in this message is redacted.`);
+  if (link) lines.push(`Open it in agentwatch: ${link}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The same message as HTML: every value escaped (it is the attacker's text), no remote content. */
+export function emailHtml({ status, incident }: AlertNotification, link?: string): string {
+  const resolved = status === "resolved";
+  const color = resolved ? "#2e933c" : SEVERITY_COLOR[incident.severity];
+  const rows = fields(incident)
+    .map(
+      ([name, value]) =>
+        `<tr><th align="left" style="padding:2px 12px 2px 0">${html(name)}</th><td>${html(oneLine(value))}</td></tr>`,
+    )
+    .join("");
+  const latest = incident.findings
+    .slice(-5)
+    .map(
+      (f) =>
+        `<li><code>${html(f.time)}</code> <b>${html(f.detector)}</b>: ${html(oneLine(f.summary ?? ""))}</li>`,
+    )
+    .join("");
+  const state = stateOf(incident)
+    .map((line) => `<p>${html(line)}</p>`)
+    .join("");
+  return [
+    "<!doctype html>",
+    '<html><body style="font-family:sans-serif;font-size:14px">',
+    `<h2 style="border-left:6px solid ${color};padding-left:8px">${resolved ? "Resolved" : html(incident.severity.toUpperCase())}: ${html(oneLine(incident.title))}</h2>`,
+    `<p>${html(oneLine(incident.summary))}</p>`,
+    `<table>${rows}</table>`,
+    latest ? `<h3>Latest findings</h3><ul>${latest}</ul>` : "",
+    state,
+    link ? `<p><a href="${html(link)}">Open the incident in agentwatch</a></p>` : "",
+    `<p style="color:#666">Incident <code>${html(incident.id)}</code>. Evidence in this message is redacted.</p>`,
+    "</body></html>",
+  ].join("\n");
+}
+
+const SEVERITY_COLOR = { critical: "#d7263d", warning: "#f49d37", info: "#3f88c5" } as const;
+
+function stateOf(incident: Incident): string[] {
+  return [
+    ...(incident.acknowledged_by
+      ? [`Acknowledged by ${oneLine(incident.acknowledged_by)} at ${incident.acknowledged_at ?? "?"}`]
+      : []),
+    ...(incident.status === "resolved"
+      ? [`Resolved by ${oneLine(incident.resolved_by ?? "?")} at ${incident.resolved_at ?? "?"}`]
+      : []),
+  ];
+}
+
+function html(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
 }
 
 function fields(incident: Incident): [string, string][] {
   return [
-    ["Agent", incident.agent_id],
-    ["Detector", incident.detectors?.join(", ") || incident.detector],
-    ["Severity", incident.severity],
-    ["Findings", String(incident.finding_count ?? incident.findings.length)],
-    ["Started", incident.started_at],
-    ...(incident.session_id ? ([["Session", incident.session_id]] as [string, string][]) : []),
+    ...incidentFacts(incident),
     ...Object.entries(incident.labels)
       .filter(([name]) => name !== "agent_id" && name !== "detector")
       .map(([name, value]): [string, string] => [name, String(value)]),

@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { incidentFor } from "../../../test/helpers/notifiers.ts";
-import { emailSubject, emailText } from "./email.ts";
+import { emailHtml, emailSubject, emailText } from "./email.ts";
 import type { AlertNotification } from "./notifier.ts";
 import { pagerdutyEvent } from "./pagerduty.ts";
 import { slackMessage } from "./slack.ts";
+import { slackAppMessage, threadReply } from "./slack-app.ts";
 
 const HOSTILE =
   "<!channel> <https://evil.example/reset|Reset your password>\r\nBcc: victim@example.com\u202Eevil";
@@ -32,6 +33,34 @@ describe("hostile text in notifications", () => {
     expect(message).toContain("&lt;!channel&gt; &lt;https://evil.example/reset|Reset your password&gt;");
     const text = (slackMessage(firing) as { text: string }).text;
     expect(text).not.toMatch(/[<>\r\n\u202E]/);
+  });
+
+  it("Slack app: the message, its buttons' confirm text and its thread replies neither ping nor link", () => {
+    const hostileAgent = {
+      state: "paused" as const,
+      by: HOSTILE,
+      reason: HOSTILE,
+      since: "2026-11-20T10:00:00Z",
+    };
+    const message = JSON.stringify(
+      slackAppMessage(incident, hostileAgent, { receiver: "oncall", buttons: true, link: undefined }),
+    );
+    expect(message).not.toMatch(/<!channel>|<https?:|<!here>|<@/);
+    const update = {
+      kind: "agent_paused" as const,
+      by: HOSTILE,
+      at: "2026-11-20T10:00:00Z",
+      reason: HOSTILE,
+    };
+    for (const reply of [threadReply(firing, incident), threadReply({ ...firing, update }, incident)]) {
+      expect(reply).not.toMatch(/[<>\r\n\u202E]/);
+    }
+  });
+
+  it("e-mail: the HTML part has no tag, attribute or entity the attacker wrote", () => {
+    const html = emailHtml(firing, "https://aw.example.com/ui/#/incidents/x");
+    expect(html).not.toMatch(/<!channel>|<https?:|\u202E/);
+    expect(html).toContain("&lt;!channel&gt; &lt;https://evil.example/reset|Reset your password&gt;");
   });
 
   it("e-mail: the subject is one line and no body line is written by the attacker's line breaks", () => {

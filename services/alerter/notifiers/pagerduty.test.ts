@@ -62,6 +62,23 @@ describe("pagerduty notifier", () => {
     expect(resolve).toEqual({ routing_key: "R0UT1NGKEY", event_action: "resolve", dedup_key: "inc_7" });
   });
 
+  it("acknowledges the same key when the incident is acknowledged in agentwatch, and takes no other update", async () => {
+    const pager = notifierFor(`${receiver.url}/v2/enqueue`);
+    expect([...pager.updatesTaken]).toEqual(["acknowledged"]);
+    const before = receiver.on("/v2/enqueue").length;
+    await pager.send({
+      version: "1",
+      status: "firing",
+      incident: { ...incident, status: "acknowledged" },
+      update: { kind: "acknowledged", by: "slack:U1 (amy)", at: "2026-11-20T10:01:00.000Z", reason: null },
+    });
+    const sent = receiver
+      .on("/v2/enqueue")
+      .slice(before)
+      .map((r) => JSON.parse(r.body));
+    expect(sent).toEqual([{ routing_key: "R0UT1NGKEY", event_action: "acknowledge", dedup_key: "inc_7" }]);
+  });
+
   it("retries a 5xx, not a 400 (a bad key or payload)", async () => {
     const fail = (path: string) =>
       rejection(notifierFor(`${receiver.url}${path}`).send({ version: "1", status: "firing", incident }));

@@ -1,19 +1,23 @@
 /**
  * PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/):
- * a firing notification triggers (or updates) the alert whose dedup_key is the incident id, a
- * resolved one resolves it. PagerDuty answers 202; 429 and 5xx are retried, 400 (a bad key or
+ * a firing notification triggers (or updates) the alert whose dedup_key is the incident id, an
+ * acknowledgement in agentwatch acknowledges it, a resolved one resolves it. (The other way, PagerDuty's
+ * v3 webhooks acknowledge and resolve agentwatch's incidents: services/control/pagerduty-webhook.ts.) PagerDuty answers 202; 429 and 5xx are retried, 400 (a bad key or
  * payload) is not.
  */
 import type { PagerdutyReceiverConfig } from "../../runtime/config.ts";
 import { postJson } from "../../runtime/outbound.ts";
-import type { AlertNotification, Notifier } from "./notifier.ts";
+import type { AlertNotification, IncidentUpdate, Notifier } from "./notifier.ts";
 import { oneLine } from "./text.ts";
+
+const ACKNOWLEDGED: ReadonlySet<IncidentUpdate["kind"]> = new Set(["acknowledged"]);
 
 /** PagerDuty's limit on payload.summary. */
 const MAX_SUMMARY = 1024;
 
 export class PagerdutyNotifier implements Notifier {
   readonly name: string;
+  readonly updatesTaken = ACKNOWLEDGED;
   readonly #config: PagerdutyReceiverConfig;
 
   constructor(config: PagerdutyReceiverConfig) {
@@ -31,9 +35,12 @@ export class PagerdutyNotifier implements Notifier {
 }
 
 export function pagerdutyEvent(
-  { status, incident }: AlertNotification,
+  { status, incident, update }: AlertNotification,
   routingKey: string,
 ): Record<string, unknown> {
+  if (update?.kind === "acknowledged" && status !== "resolved") {
+    return { routing_key: routingKey, event_action: "acknowledge", dedup_key: incident.id };
+  }
   if (status === "resolved") {
     return { routing_key: routingKey, event_action: "resolve", dedup_key: incident.id };
   }

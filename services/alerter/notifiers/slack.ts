@@ -4,27 +4,33 @@
  * usual outbound rules: 429 and 5xx are retried, 4xx (a revoked hook, an archived channel) is not.
  */
 import type { SlackReceiverConfig } from "../../runtime/config.ts";
+import { AgentwatchError } from "../../runtime/errors.ts";
 import { postJson } from "../../runtime/outbound.ts";
-import type { AlertNotification, Notifier } from "./notifier.ts";
-import { escapeSlack as escapeMrkdwn } from "./text.ts";
+import { type AlertNotification, NO_UPDATES, type Notifier } from "./notifier.ts";
+import { escapeSlack as escapeMrkdwn, incidentFacts } from "./text.ts";
 
 const COLOR = { critical: "#d7263d", warning: "#f49d37", info: "#3f88c5", resolved: "#2e933c" } as const;
 const MAX_FINDINGS_SHOWN = 5;
 
 export class SlackNotifier implements Notifier {
   readonly name: string;
-  readonly #config: SlackReceiverConfig;
+  readonly updatesTaken = NO_UPDATES;
+  readonly #url: NonNullable<SlackReceiverConfig["url"]>;
+  readonly #timeout: number;
 
   constructor(config: SlackReceiverConfig) {
+    if (!config.url)
+      throw new AgentwatchError("configInvalid", `receiver ${config.name}: no incoming webhook url`);
     this.name = config.name;
-    this.#config = config;
+    this.#url = config.url;
+    this.#timeout = config.timeout;
   }
 
   send(notification: AlertNotification): Promise<void> {
     return postJson(
-      this.#config.url.reveal(),
+      this.#url.reveal(),
       JSON.stringify(slackMessage(notification)),
-      this.#config.timeout,
+      this.#timeout,
       {},
       `the Slack webhook of receiver ${this.name}`,
     );
@@ -35,14 +41,10 @@ export function slackMessage({ status, incident }: AlertNotification): Record<st
   const resolved = status === "resolved";
   const tag = resolved ? "RESOLVED" : incident.severity.toUpperCase();
   const headline = `${resolved ? ":white_check_mark:" : ":rotating_light:"} [${tag}] ${escapeMrkdwn(incident.title)}`;
-  const fields = [
-    ["Agent", incident.agent_id],
-    ["Detector", incident.detector],
-    ["Severity", incident.severity],
-    ["Findings", String(incident.finding_count ?? incident.findings.length)],
-    ["Started", incident.started_at],
-    ...(incident.session_id ? [["Session", incident.session_id]] : []),
-  ].map(([title, value]) => ({ type: "mrkdwn", text: `*${title}*\n${escapeMrkdwn(String(value))}` }));
+  const fields = incidentFacts(incident).map(([title, value]) => ({
+    type: "mrkdwn",
+    text: `*${title}*\n${escapeMrkdwn(value)}`,
+  }));
   const recent = incident.findings
     .slice(-MAX_FINDINGS_SHOWN)
     .map((f) => `• ${f.time} ${escapeMrkdwn(f.detector)}: ${escapeMrkdwn(f.summary ?? "")}`)

@@ -1,3 +1,5 @@
+import type { Incident } from "../../runtime/model.ts";
+
 /**
  * Text from detectors' findings reaches people through the notifiers, and it is built from agent
  * events: an attacker writes it. Every notifier puts it through `oneLine`, so it cannot add
@@ -20,4 +22,22 @@ export function oneLine(text: string): string {
  */
 export function escapeSlack(text: string): string {
   return oneLine(text).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** The incident in the console at server.external_url, or undefined when that is not set. */
+export function incidentLink(externalUrl: string | undefined, incidentId: string): string | undefined {
+  if (!externalUrl) return undefined;
+  return `${externalUrl.replace(/\/+$/, "")}/ui/#/incidents/${encodeURIComponent(incidentId)}`;
+}
+
+/** The facts every notifier shows, in this order (Slack's fields, the e-mail's table). */
+export function incidentFacts(incident: Incident, agentNote = ""): [string, string][] {
+  return [
+    ["Agent", `${incident.agent_id}${agentNote}`],
+    ["Detector", incident.detectors?.join(", ") || incident.detector],
+    ["Severity", incident.severity],
+    ["Findings", String(incident.finding_count ?? incident.findings.length)],
+    ["Started", incident.started_at],
+    ...(incident.session_id ? ([["Session", incident.session_id]] as [string, string][]) : []),
+  ];
 }
