@@ -63,4 +63,8 @@ export interface Finding {
   title: string;
   summary: string;
   labels: Record<string, string>;
+  /** When the event that raised it arrived at the collector (set by the detector runner, not the detector). */
+  received_at?: string;
+  /** When the detector runner raised it (agentwatch's clock). */
+  detected_at?: string;
 }

@@ -7,6 +7,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { createDetectors } from "../detectors/index.ts";
+import { DEFAULT_PRICES } from "../detectors/pricing.ts";
+import { OpenIncidentsGauge, observeDetectionLatency, PausedGauge } from "./alerter/alert-metrics.ts";
 import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
 import { notifierFor } from "./alerter/notifiers/index.ts";
@@ -22,6 +24,7 @@ import { registerPagerdutyWebhook } from "./control/pagerduty-webhook.ts";
 import { PauseBook } from "./control/pause-book.ts";
 import { registerAgentRoutes } from "./control/routes.ts";
 import { registerSlackInteractions } from "./control/slack-interactions.ts";
+import { AgentMetrics } from "./detector/agent-metrics.ts";
 import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
@@ -142,16 +145,26 @@ export class Agentwatch {
       registerInvestigationRoutes(server, storage);
     }
     if (has("detector")) {
+      const detectors = createDetectors(
+        config.detectors,
+        config.agents,
+        config.agent_detectors,
+        providerSettings(config),
+      );
       const runner = new DetectorRunner({
         bus,
         storage,
-        detectors: createDetectors(
-          config.detectors,
-          config.agents,
-          config.agent_detectors,
-          providerSettings(config),
-        ),
+        detectors,
         classifier: classifierFrom(config),
+        agentMetrics: new AgentMetrics({
+          metrics,
+          agents: config.agents.map((a) => a.id),
+          detectors: [...new Set(detectors.map((d) => d.name))],
+          maxAgents: config.metrics.max_agents,
+          maxToolsPerAgent: config.metrics.max_tools_per_agent,
+          maxModelsPerAgent: config.metrics.max_models_per_agent,
+          prices: { ...DEFAULT_PRICES, ...config.detectors.spend_cap.prices },
+        }),
         metrics,
         logger,
         maxAheadMs: config.limits.max_event_time_ahead,
@@ -183,9 +196,17 @@ export class Agentwatch {
           const control = controls.get(target);
           return control && ((body) => control.send(JSON.parse(body) as ControlCommand));
         },
-        onAttempt: (delivery) => killSwitch?.onDeliveryAttempt(delivery) ?? Promise.resolve(),
+        onAttempt: async (delivery) => {
+          observeDetectionLatency(metrics, delivery);
+          await killSwitch?.onDeliveryAttempt(delivery);
+        },
       });
       let alerter: Alerter | undefined;
+      const pausedGauge = new PausedGauge(
+        metrics,
+        config.agents.map((a) => a.id),
+        config.metrics.max_agents,
+      );
       killSwitch = new KillSwitch({
         storage,
         dispatcher,
@@ -195,6 +216,7 @@ export class Agentwatch {
         audit,
         // The alerts about the agent show it paused (a Slack message edited, a Resume button).
         onChange: async (agentId, action, input, at) => {
+          pausedGauge.set(agentId, action === "pause");
           const active = (await storage.listActiveIncidents())
             .filter((s) => s.incident.agent_id === agentId)
             .map((s) => s.incident.id);
@@ -228,6 +250,28 @@ export class Agentwatch {
       });
       dispatcher.start();
       await alerter.start();
+      pausedGauge.reset(await killSwitch.list());
+      // Zeros from the start, so panels show 0 rather than no data.
+      for (const consumer of [DETECTOR_GROUP, ALERTER_GROUP, INDEXER_GROUP])
+        metrics.deadLetters.inc({ consumer }, 0);
+      for (const detector of Object.keys(config.detectors)) {
+        metrics.detectionLatency.zero({ detector });
+        metrics.notificationLatency.zero({ detector });
+      }
+      for (const receiver of config.receivers) {
+        for (const outcome of ["success", "retry", "failed"]) {
+          metrics.deliveries.inc({ kind: "alert", target: receiver.name, outcome }, 0);
+        }
+      }
+      const openGauge = new OpenIncidentsGauge({
+        storage,
+        metrics,
+        logger,
+        agents: config.agents.map((a) => a.id),
+        maxAgents: config.metrics.max_agents,
+      });
+      await openGauge.start();
+      this.#workers.push({ name: "open incidents gauge", stop: () => openGauge.stop() });
       // Stopped in reverse: the alerter first (no new notifications), then the outbox.
       this.#workers.push({ name: "dispatcher", stop: () => dispatcher.stop() });
       this.#workers.push({ name: "alerter", stop: () => alerter.stop() });

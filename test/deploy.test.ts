@@ -55,7 +55,11 @@ describe("docker-compose.yml", () => {
       expect(existsSync(resolve(ROOT, file)), file).toBe(true);
       if (/\.ya?ml$/.test(file)) expect(() => parse(read(file)), file).not.toThrow();
     }
-    const dashboards = ["dashboards/grafana/dashboards/agentwatch-overview.json"];
+    const dashboards = [
+      "dashboards/grafana/dashboards/agentwatch-overview.json",
+      "dashboards/grafana/dashboards/agentwatch-agent-security.json",
+      "dashboards/grafana/dashboards/agentwatch-fleet.json",
+    ];
     for (const file of dashboards) {
       const dashboard = JSON.parse(read(file)) as { panels: { targets: { expr: string }[] }[] };
       expect(dashboard.panels.length).toBeGreaterThan(5);

@@ -193,5 +193,7 @@ function toIncidentFinding(f: Finding): IncidentFinding {
     baseline: redactDeep(f.baseline),
     event_ids: f.event_ids,
     summary: redact(f.summary),
+    ...(f.received_at ? { received_at: f.received_at } : {}),
+    ...(f.detected_at ? { detected_at: f.detected_at } : {}),
   };
 }

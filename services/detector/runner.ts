@@ -17,6 +17,7 @@ import type { Metrics } from "../runtime/metrics.ts";
 import { EVENT_TYPES, type Finding, type IngestedEvent } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
+import type { AgentMetrics } from "./agent-metrics.ts";
 import type { InjectionClassifier } from "./classifier.ts";
 import {
   appendedByProvider,
@@ -50,6 +51,8 @@ export interface DetectorRunnerOptions {
    */
   maxAheadMs?: number;
   maxBehindMs?: number;
+  /** The per-agent security metrics (events, tokens, findings, ...), counted as events are read. */
+  agentMetrics?: AgentMetrics;
 }
 
 interface PartitionState {
@@ -78,8 +81,9 @@ interface CheckpointBody {
 }
 
 export class DetectorRunner {
-  readonly #o: Required<Omit<DetectorRunnerOptions, "classifier">> & {
+  readonly #o: Required<Omit<DetectorRunnerOptions, "classifier" | "agentMetrics">> & {
     classifier: InjectionClassifier | undefined;
+    agentMetrics?: AgentMetrics;
   };
   readonly #partitions = new Map<number, PartitionState>();
   /** Event type → the detectors that look at it. */
@@ -199,6 +203,7 @@ export class DetectorRunner {
         partition.touched.add(PROVIDER_TOTALS);
       }
       if (observed) {
+        const raisedFrom = findings.length;
         for (const detector of this.#routes.get(observed.event.type) ?? this.#o.detectors) {
           findings.push(
             ...this.#run(detector, partition, () =>
@@ -207,7 +212,12 @@ export class DetectorRunner {
           );
           partition.touched.add(detector.name);
         }
+        // When the event arrived: the alerter measures detection latency from it.
+        const receivedAt = new Date(observed.received ?? observed.time).toISOString();
+        for (let j = raisedFrom; j < findings.length; j += 1)
+          (findings[j] as Finding).received_at = receivedAt;
         this.#o.metrics.detectorEvents.inc();
+        this.#o.agentMetrics?.observe(observed.event, observed.source ?? "agent");
       }
       partition.offset = record.offset + 1;
       partition.dirty = true;
@@ -321,6 +331,9 @@ export class DetectorRunner {
 
   async #emit(findings: Finding[]): Promise<void> {
     if (findings.length === 0) return;
+    const detectedAt = new Date(this.#o.now()).toISOString();
+    for (const f of findings) f.detected_at = detectedAt;
+    this.#o.agentMetrics?.findings(findings);
     await this.#o.bus.append(
       Topics.findings,
       findings.map((f) => ({ key: f.agent_id, value: JSON.stringify(f) })),
@@ -367,6 +380,7 @@ export class DetectorRunner {
     partition.dirty = false;
     partition.lastCheckpoint = now;
     this.#o.metrics.detectorCheckpoints.inc();
+    this.#o.metrics.detectorLastCheckpoint.set(now / 1000);
   }
 }
 

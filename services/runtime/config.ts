@@ -285,6 +285,17 @@ export const configSchema = z
     providers: z.array(providerSchema).default([]),
     hooks: z.array(hookSchema).default([]),
     slack: slackSchema.optional(),
+    /**
+     * Bounds on the per-agent metrics' label values (services/detector/agent-metrics.ts): agent
+     * ids (configured agents first, the rest `_other`), and tools and models per agent.
+     */
+    metrics: z
+      .strictObject({
+        max_agents: z.number().int().min(1).max(10_000).default(100),
+        max_tools_per_agent: z.number().int().min(1).max(1000).default(20),
+        max_models_per_agent: z.number().int().min(1).max(1000).default(10),
+      })
+      .prefault({}),
     limits: z
       .strictObject({
         max_body_bytes: z

@@ -5,6 +5,9 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+/** Seconds, from a fast path (tens of milliseconds) to a slow receiver's retries (minutes). */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -174,6 +177,128 @@ export class Metrics {
     name: "agentwatch_agent_control_actions_total",
     help: "Kill-switch actions taken, by action (pause, resume).",
     labelNames: ["action"] as const,
+    registers: [this.registry],
+  });
+
+  readonly detectorLastCheckpoint = new Gauge({
+    name: "agentwatch_detector_last_checkpoint_timestamp_seconds",
+    help: "When the detector runner last wrote a state checkpoint (unix seconds); stale means detection is stuck.",
+    registers: [this.registry],
+  });
+
+  readonly openIncidentsBySeverity = new Gauge({
+    name: "agentwatch_incidents_open_by_severity",
+    help: "Incidents not resolved yet (open or acknowledged), by severity; recounted from storage every few seconds.",
+    labelNames: ["severity"] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Time from the arrival at the collector of the event that raised a finding to the first
+   * notification with that finding leaving agentwatch (the receiver took it), by detector.
+   */
+  readonly detectionLatency = new Histogram({
+    name: "agentwatch_detection_latency_seconds",
+    help: "From an event's arrival at the collector to the notification of its finding leaving agentwatch, by detector.",
+    labelNames: ["detector"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly notificationLatency = new Histogram({
+    name: "agentwatch_finding_notification_latency_seconds",
+    help: "From a finding being raised to its notification leaving agentwatch (the receiver took it), by detector.",
+    labelNames: ["detector"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  // Per agent (services/detector/agent-metrics.ts): agent ids capped by metrics.max_agents
+  // (configured agents first, the rest `_other`), tools and models capped per agent. No user,
+  // session, key or IP values are labels.
+
+  readonly agentEvents = new Counter({
+    name: "agentwatch_agent_events_total",
+    help: "Agent events run through the detectors, by agent and event type.",
+    labelNames: ["agent_id", "type"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentTokens = new Counter({
+    name: "agentwatch_agent_tokens_total",
+    help: "LLM tokens, by agent, model, direction (input, output) and source (agent: its own reports; provider: the provider's usage records).",
+    labelNames: ["agent_id", "model", "direction", "source"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentCost = new Counter({
+    name: "agentwatch_agent_cost_usd_total",
+    help: "LLM spend in US dollars (the event's cost_usd, else the price table), by agent, model and source.",
+    labelNames: ["agent_id", "model", "source"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentInjectionAttempts = new Counter({
+    name: "agentwatch_agent_injection_attempts_total",
+    help: "Prompt-injection attempts (injection_attempt findings), by agent and the text's origin (user, tool, retrieval, system).",
+    labelNames: ["agent_id", "origin"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentAuthFailures = new Counter({
+    name: "agentwatch_agent_auth_failures_total",
+    help: "Failed authentications (auth events with outcome failure), by agent.",
+    labelNames: ["agent_id"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentToolCalls = new Counter({
+    name: "agentwatch_agent_tool_calls_total",
+    help: "Tool calls, by agent and tool (tools per agent capped by metrics.max_tools_per_agent; the rest `_other`).",
+    labelNames: ["agent_id", "tool"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentErrors = new Counter({
+    name: "agentwatch_agent_errors_total",
+    help: "Errors (error events, and events with status error), by agent.",
+    labelNames: ["agent_id"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentLatency = new Histogram({
+    name: "agentwatch_agent_response_latency_seconds",
+    help: "Latency the agent reported (latency_ms of responses, tool results and usage), by agent.",
+    labelNames: ["agent_id"] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly agentSensitiveData = new Counter({
+    name: "agentwatch_agent_sensitive_data_total",
+    help: "Personal data and secrets found leaving in responses or tool arguments (pii_leak, secret_leak, canary_leak findings), by agent, detector and data type.",
+    labelNames: ["agent_id", "detector", "type"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentFindings = new Counter({
+    name: "agentwatch_agent_findings_total",
+    help: "Findings raised, by agent, detector and severity.",
+    labelNames: ["agent_id", "detector", "severity"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentOpenIncidents = new Gauge({
+    name: "agentwatch_agent_incidents_open",
+    help: "Incidents not resolved yet (open or acknowledged), by agent and severity; recounted from storage every few seconds.",
+    labelNames: ["agent_id", "severity"] as const,
+    registers: [this.registry],
+  });
+
+  readonly agentPaused = new Gauge({
+    name: "agentwatch_agent_paused",
+    help: "1 while the agent is paused by the kill switch, 0 while active.",
+    labelNames: ["agent_id"] as const,
     registers: [this.registry],
   });
 

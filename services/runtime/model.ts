@@ -49,6 +49,9 @@ export interface IncidentFinding {
   baseline: unknown;
   event_ids: string[];
   summary: string;
+  /** When its event arrived at the collector, and when it was raised (detection latency). */
+  received_at?: string;
+  detected_at?: string;
 }
 
 export interface IncidentNote {

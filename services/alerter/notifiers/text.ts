@@ -27,7 +27,9 @@ export function escapeSlack(text: string): string {
 /** The incident in the console at server.external_url, or undefined when that is not set. */
 export function incidentLink(externalUrl: string | undefined, incidentId: string): string | undefined {
   if (!externalUrl) return undefined;
-  return `${externalUrl.replace(/\/+$/, "")}/ui/#/incidents/${encodeURIComponent(incidentId)}`;
+  let base = externalUrl;
+  while (base.endsWith("/")) base = base.slice(0, -1);
+  return `${base}/ui/#/incidents/${encodeURIComponent(incidentId)}`;
 }
 
 /** The facts every notifier shows, in this order (Slack's fields, the e-mail's table). */
