@@ -1,9 +1,12 @@
-/** Investigation API (contract §4): GET /v1/events and GET /v1/audit. */
+/** Investigation API (contract §4): GET /v1/events and GET /v1/audit; and an incident's blast radius. */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { duration } from "../../lib/settings.ts";
+import { AgentwatchError } from "../runtime/errors.ts";
 import { AUDIT_ACTIONS, type AuditEntry, EVENT_TYPES } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, queryParams } from "../server.ts";
+import { blastRadius } from "./blast-radius.ts";
 
 const eventQuery = z.strictObject({
   agent_id: z.string().min(1).optional(),
@@ -23,6 +26,11 @@ const eventQuery = z.strictObject({
   cursor: z.string().min(1).optional(),
 });
 
+const blastQuery = z.strictObject({
+  /** How long before the incident started to look (the attack's preparation): default 1h, at most 7d. */
+  lookback: duration.default(3_600_000).refine((ms) => ms <= 7 * 86_400_000, "must be at most 7d"),
+});
+
 const auditQuery = z.strictObject({
   from: queryParams.time,
   to: queryParams.time,
@@ -32,6 +40,17 @@ const auditQuery = z.strictObject({
 });
 
 export function registerInvestigationRoutes(app: FastifyInstance, storage: Storage): void {
+  app.get<{ Params: { id: string } }>(
+    "/v1/incidents/:id/blast-radius",
+    { config: { permission: "read" } },
+    async (request) => {
+      const query = parseInput(blastQuery, request.query ?? {}, "query");
+      const stored = await storage.getIncident(request.params.id);
+      if (!stored) throw new AgentwatchError("notFound", `incident ${request.params.id} does not exist`);
+      return blastRadius(storage, stored.incident, { lookbackMs: query.lookback, now: Date.now() });
+    },
+  );
+
   app.get("/v1/events", { config: { permission: "read" } }, async (request) => {
     const query = parseInput(eventQuery, request.query, "query");
     const page = await storage.queryEvents(query);

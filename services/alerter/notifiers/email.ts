@@ -110,6 +110,9 @@ export function emailText({ status, incident }: AlertNotification, link?: string
   if (state.length > 0) lines.push("", ...state);
   lines.push("", `Incident ${incident.id}. Evidence in this message is redacted.`);
   if (link) lines.push(`Open it in agentwatch: ${link}`);
+  lines.push(
+    `Blast radius (sessions, users, hosts, data types, other agents): GET /v1/incidents/${incident.id}/blast-radius`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -276,7 +276,7 @@ export function slackAppMessage(
     elements: [
       {
         type: "mrkdwn",
-        text: `agentwatch incident \`${incident.id}\`${options.link ? ` · <${options.link}|Open in agentwatch>` : ""}`,
+        text: `agentwatch incident \`${incident.id}\`${options.link ? ` · <${options.link}|Open in agentwatch>` : ""} · blast radius: \`GET /v1/incidents/${incident.id}/blast-radius\``,
       },
     ],
   });

