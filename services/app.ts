@@ -39,6 +39,7 @@ import { KafkaBus } from "./runtime/bus/kafka.ts";
 import type { Config } from "./runtime/config.ts";
 import { DataDirLock } from "./runtime/data-dir-lock.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
+import { loadSigner } from "./runtime/integrity.ts";
 import { createLogger, type Logger } from "./runtime/logger.ts";
 import { Metrics } from "./runtime/metrics.ts";
 import type { AuditEntry } from "./runtime/model.ts";
@@ -142,7 +143,7 @@ export class Agentwatch {
       const indexer = new Indexer({ bus, storage, logger, metrics });
       await indexer.start();
       this.#workers.push({ name: "indexer", stop: () => indexer.stop() });
-      registerInvestigationRoutes(server, storage);
+      registerInvestigationRoutes(server, storage, loadSigner(config, logger));
     }
     if (has("detector")) {
       const detectors = createDetectors(

@@ -7,11 +7,13 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
+import { verifyBundle } from "./indexer/evidence.ts";
 import { OPERATOR_USAGE, runOperator } from "./operator-cli.ts";
 import { checkProviders } from "./providers/providers.ts";
 import { Reloader } from "./reload.ts";
 import { type Config, loadConfig, renderConfig } from "./runtime/config.ts";
 import { AgentwatchError } from "./runtime/errors.ts";
+import { loadSigner } from "./runtime/integrity.ts";
 import { createLogger } from "./runtime/logger.ts";
 import {
   exportFeedback,
@@ -59,6 +61,13 @@ const USAGE = `Usage:
       The findings operators marked as false positives (POST /v1/incidents/{id}/false-positive),
       as labelled NDJSON rows with the text they were raised on (label 0), to FILE or stdout:
       what a team retrains the injection model on with its own traffic.
+  agentwatch verify --bundle FILE [--public-key PEM_FILE]
+      Checks an incident's evidence bundle (GET /v1/incidents/{id}/evidence) offline: every
+      record's hash, the chain (a record deleted, inserted or moved), the count and the Ed25519
+      signature; with --public-key, that agentwatch's key signed it. Prints one JSON verdict
+      naming each problem's line; exits 0 when it verifies, 1 when it does not.
+  agentwatch integrity public-key [--config FILE]
+      Prints the public half of the key that signs evidence bundles (PEM), and its id.
 ${OPERATOR_USAGE}
   agentwatch --version
 
@@ -106,6 +115,24 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (verb === "simulate" && rest.length === 0) return await runSimulate(values);
+    if (verb === "verify" && rest.length === 0 && values.bundle) {
+      const trusted = values["public-key"] ? readFileSync(values["public-key"], "utf8") : undefined;
+      const verdict = verifyBundle(readFileSync(values.bundle, "utf8"), trusted);
+      process.stdout.write(`${JSON.stringify(verdict)}\n`);
+      if (verdict.ok && !trusted) {
+        process.stderr.write(
+          `verified: ${verdict.records} records of incident ${verdict.incident_id}, signed with key ${verdict.key_id}; pass --public-key with the key you trust to check whose it is\n`,
+        );
+      }
+      return verdict.ok ? 0 : 1;
+    }
+    if (command === "integrity public-key") {
+      const { config } = loadConfig(configFile);
+      const signer = loadSigner(config, createLogger("warn", "integrity"));
+      process.stdout.write(signer.publicKeyPem);
+      process.stderr.write(`key id ${signer.keyId}\n`);
+      return 0;
+    }
     if (command === "providers check") {
       const { config } = loadConfig(configFile);
       if (config.providers.length === 0) {
@@ -253,6 +280,8 @@ function parse(argv: string[]) {
       matcher: { type: "string", multiple: true },
       duration: { type: "string" },
       state: { type: "string" },
+      bundle: { type: "string" },
+      "public-key": { type: "string" },
     },
   });
 }

@@ -2,13 +2,21 @@
  * An incident's blast radius through the real process, on the embedded storage and (when
  * AW_ES_URL is set; CI starts one) on Elasticsearch: a simulated exfiltration names the session,
  * the user, the host the data went to, the tools, the kinds of data that left (never the values),
- * the other agent that served the same user from the same address, and the pause.
+ * the other agent that served the same user from the same address, and the pause. Its evidence
+ * bundle verifies offline (`agentwatch verify --bundle`) and fails, naming the line, when a record
+ * is changed, deleted or moved, or when it was signed by another key.
  */
-import { randomUUID } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
 import { bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 
+const BIN = fileURLToPath(new URL("../bin/agentwatch.js", import.meta.url));
 const elasticsearch = process.env.AW_ES_URL;
 const backends = [
   { name: "embedded storage", storage: { type: "embedded" } },
@@ -26,7 +34,7 @@ const backends = [
     : []),
 ];
 
-describe.each(backends)("blast radius on $name", ({ storage }) => {
+describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
   let aw: AgentwatchProcess;
   beforeAll(async () => {
     aw = await startAgentwatch({ config: { storage } });
@@ -182,6 +190,58 @@ describe.each(backends)("blast radius on $name", ({ storage }) => {
     const text = JSON.stringify(radius);
     expect(text).not.toContain("jane.doe@example.com");
     expect(text).not.toContain("4111");
+
+    // The evidence bundle of the same incident verifies offline, and fails when one byte changes.
+    const bundle = await (
+      await aw.fetch(`/v1/incidents/${incident.id}/evidence`, { headers: bearer(TOKENS.viewer) })
+    ).text();
+    const lines = bundle.trimEnd().split("\n");
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ kind: "header", incident_id: incident.id });
+    const kinds = lines.map((l) => JSON.parse(l).kind);
+    expect(kinds.filter((k) => k === "event")).toHaveLength(6);
+    expect(kinds).toEqual(
+      expect.arrayContaining(["incident", "audit", "agent_state", "blast_radius", "manifest"]),
+    );
+    const key = (
+      await (await aw.fetch("/v1/integrity/public-key", { headers: bearer(TOKENS.viewer) })).json()
+    ).public_key;
+    const dir = mkdtempSync(join(tmpdir(), "aw-evidence-"));
+    const keyFile = join(dir, "agentwatch.pub");
+    writeFileSync(keyFile, key);
+    const verify = (text: string, trusted = keyFile) => {
+      const file = join(dir, "bundle.ndjson");
+      writeFileSync(file, text);
+      const run = spawnSync(process.execPath, [BIN, "verify", "--bundle", file, "--public-key", trusted], {
+        encoding: "utf8",
+      });
+      return { status: run.status, verdict: JSON.parse(run.stdout) };
+    };
+    expect(verify(bundle)).toMatchObject({ status: 0, verdict: { ok: true, problems: [] } });
+    const eventLine = kinds.indexOf("event");
+    const changed = [...lines];
+    changed[eventLine] = (changed[eventLine] as string).replace("sess-", "sesz-");
+    expect(verify(`${changed.join("\n")}\n`).verdict.problems).toEqual([
+      expect.stringMatching(new RegExp(`^line ${eventLine + 1} \\(event .*\\): changed`)),
+    ]);
+    const deleted = lines.filter((_, i) => i !== eventLine);
+    expect(verify(`${deleted.join("\n")}\n`)).toMatchObject({
+      status: 1,
+      verdict: {
+        problems: expect.arrayContaining([expect.stringMatching(/^line \d+ .*the chain breaks here/)]),
+      },
+    });
+    const moved = [...lines];
+    [moved[eventLine], moved[eventLine + 1]] = [moved[eventLine + 1] as string, moved[eventLine] as string];
+    expect(verify(`${moved.join("\n")}\n`).verdict.problems[0]).toMatch(/the chain breaks here/);
+    // Re-signed by someone else's key: consistent, but not agentwatch's.
+    writeFileSync(
+      join(dir, "other.pub"),
+      generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }),
+    );
+    expect(verify(bundle, join(dir, "other.pub")).verdict.problems).toEqual([
+      expect.stringMatching(/^signature: made with key [0-9a-f]{16}, not the key given to trust/),
+    ]);
+    rmSync(dir, { recursive: true, force: true });
 
     const unknown = await aw.fetch("/v1/incidents/inc_nope/blast-radius", { headers: bearer(TOKENS.viewer) });
     expect(unknown.status).toBe(404);

@@ -1,12 +1,15 @@
 /** Investigation API (contract §4): GET /v1/events and GET /v1/audit; and an incident's blast radius. */
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { duration } from "../../lib/settings.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
+import type { Signer } from "../runtime/integrity.ts";
 import { AUDIT_ACTIONS, type AuditEntry, EVENT_TYPES } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, queryParams } from "../server.ts";
 import { blastRadius } from "./blast-radius.ts";
+import { evidenceBundle } from "./evidence.ts";
 
 const eventQuery = z.strictObject({
   agent_id: z.string().min(1).optional(),
@@ -39,7 +42,38 @@ const auditQuery = z.strictObject({
   limit: queryParams.limit(1000, 100),
 });
 
-export function registerInvestigationRoutes(app: FastifyInstance, storage: Storage): void {
+export function registerInvestigationRoutes(app: FastifyInstance, storage: Storage, signer: Signer): void {
+  app.get("/v1/integrity/public-key", { config: { permission: "read" } }, async () => ({
+    key_id: signer.keyId,
+    algorithm: "Ed25519",
+    public_key: signer.publicKeyPem,
+  }));
+
+  // The incident's evidence, one signed NDJSON bundle (evidence.ts); `agentwatch verify --bundle` checks it.
+  app.get<{ Params: { id: string } }>(
+    "/v1/incidents/:id/evidence",
+    { config: { permission: "read" } },
+    async (request, reply) => {
+      const query = parseInput(blastQuery, request.query ?? {}, "query");
+      const stored = await storage.getIncident(request.params.id);
+      if (!stored) throw new AgentwatchError("notFound", `incident ${request.params.id} does not exist`);
+      const lines = evidenceBundle(storage, stored.incident, {
+        lookbackMs: query.lookback,
+        now: Date.now(),
+        signer,
+      });
+      const body = Readable.from(
+        (async function* () {
+          for await (const line of lines) yield `${line}\n`;
+        })(),
+      );
+      return reply
+        .type("application/x-ndjson")
+        .header("content-disposition", `attachment; filename="evidence-${stored.incident.id}.ndjson"`)
+        .send(body);
+    },
+  );
+
   app.get<{ Params: { id: string } }>(
     "/v1/incidents/:id/blast-radius",
     { config: { permission: "read" } },

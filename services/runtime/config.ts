@@ -286,6 +286,16 @@ export const configSchema = z
     hooks: z.array(hookSchema).default([]),
     slack: slackSchema.optional(),
     /**
+     * The Ed25519 key that signs evidence bundles (services/runtime/integrity.ts): a PKCS#8 PEM
+     * as a secret, or a file holding one. Neither: one is made in the data dir on first use.
+     */
+    integrity: z
+      .strictObject({
+        signing_key: secret.optional(),
+        signing_key_file: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    /**
      * Bounds on the per-agent metrics' label values (services/detector/agent-metrics.ts): agent
      * ids (configured agents first, the rest `_other`), and tools and models per agent.
      */
