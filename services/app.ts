@@ -29,6 +29,7 @@ import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
+import { registerSubjectRoutes } from "./indexer/subjects.ts";
 import { createPollers, providerSettings } from "./providers/providers.ts";
 import type { Reloader } from "./reload.ts";
 import { auditWriter } from "./runtime/audit.ts";
@@ -144,6 +145,7 @@ export class Agentwatch {
       await indexer.start();
       this.#workers.push({ name: "indexer", stop: () => indexer.stop() });
       registerInvestigationRoutes(server, storage, loadSigner(config, logger));
+      registerSubjectRoutes(server, { storage, audit });
     }
     if (has("detector")) {
       const detectors = createDetectors(

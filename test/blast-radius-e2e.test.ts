@@ -4,7 +4,8 @@
  * the user, the host the data went to, the tools, the kinds of data that left (never the values),
  * the other agent that served the same user from the same address, and the pause. Its evidence
  * bundle verifies offline (`agentwatch verify --bundle`) and fails, naming the line, when a record
- * is changed, deleted or moved, or when it was signed by another key.
+ * is changed, deleted or moved, or when it was signed by another key. A data subject request
+ * exports everything about the user, then erases it (admin only, audited).
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
@@ -242,6 +243,49 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
       expect.stringMatching(/^signature: made with key [0-9a-f]{16}, not the key given to trust/),
     ]);
     rmSync(dir, { recursive: true, force: true });
+
+    // A data subject request for mallory: everything about her, then her data erased.
+    expect((await aw.fetch("/v1/subjects/mallory/export", { headers: bearer(TOKENS.viewer) })).status).toBe(
+      403,
+    );
+    const exported = (
+      await (await aw.fetch("/v1/subjects/mallory/export", { headers: bearer(TOKENS.admin) })).text()
+    )
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(
+      exported
+        .filter((l) => l.kind === "event")
+        .map((l) => l.record.id)
+        .sort(),
+    ).toEqual(["h1", "x1", "x2", "x3", "x4", "x5"]);
+    expect(exported.at(-1)).toMatchObject({ kind: "summary", events: 6, sessions: 2, truncated: false });
+    const erase = await aw.fetch("/v1/subjects/mallory", {
+      method: "DELETE",
+      headers: { ...bearer(TOKENS.admin), "content-type": "application/json" },
+      body: JSON.stringify({ reason: "erasure request #42" }),
+    });
+    expect(await erase.json()).toMatchObject({ user_id: "mallory", erased: { events: 6 }, held: [] });
+    const left = await (
+      await aw.fetch("/v1/events?user_id=mallory", { headers: bearer(TOKENS.viewer) })
+    ).json();
+    expect(left.events).toEqual([]);
+    const x4 = (
+      await (
+        await aw.fetch("/v1/events?agent_id=exfil-bot&limit=100", { headers: bearer(TOKENS.viewer) })
+      ).json()
+    ).events.find((e: Json) => e.id === "x4");
+    expect(x4).toMatchObject({ type: "tool_call", tool: { name: "http_post" }, erased: { by: "root" } });
+    expect(JSON.stringify(x4)).not.toMatch(/jane|4111|pastebin|mallory|198\.51/);
+    const audited = (
+      await (await aw.fetch("/v1/audit?action=subject_erase", { headers: bearer(TOKENS.viewer) })).json()
+    ).entries;
+    expect(audited[0]).toMatchObject({
+      actor: "root",
+      target: "subject:mallory",
+      reason: "erasure request #42",
+    });
 
     const unknown = await aw.fetch("/v1/incidents/inc_nope/blast-radius", { headers: bearer(TOKENS.viewer) });
     expect(unknown.status).toBe(404);

@@ -185,6 +185,9 @@ export const AUDIT_ACTIONS = [
   "silence_delete",
   "config_reload",
   "false_positive",
+  /** Data subject requests (GET /v1/subjects/{user_id}/export, DELETE /v1/subjects/{user_id}). */
+  "subject_export",
+  "subject_erase",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -139,6 +139,50 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect(await ids({ from: T0 + 3000, to: T0 + 6000, limit: 10 })).toEqual(["e5", "e4", "e3"]);
     });
 
+    it("erases a person's content and identifiers from their events and their sessions, keeps the rest, and says so", async () => {
+      const s = await open("events-erase");
+      await s.putEvents([
+        ingested(1, {
+          user_id: "mallory",
+          session_id: "sx",
+          source_ip: "198.51.100.23",
+          text: "my card is 4111 1111 1111 1111",
+        }),
+        ingested(2, {
+          user_id: undefined,
+          session_id: "sx",
+          type: "tool_call",
+          text: undefined,
+          tool: { name: "http_post", arguments: { body: "mallory@example.com" }, target: "paste.example" },
+        }),
+        ingested(3, { user_id: "bob", session_id: "sy", text: "bob's own words" }),
+        ingested(4, { user_id: "mallory", session_id: "sx", agent_id: "bot-b", text: "hello from bot b" }),
+      ]);
+      const erasure = { at: new Date(T0 + 60_000).toISOString(), by: "root" };
+      expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 3 });
+      const all = (await s.queryEvents({ limit: 100 })).events;
+      const byId = new Map(all.map((e) => [`${e.event.agent_id}/${e.event.id}`, e.event]));
+      expect(byId.get("bot-a/e1")).toEqual({
+        id: "e1",
+        time: new Date(T0 + 1000).toISOString(),
+        type: "prompt",
+        agent_id: "bot-a",
+        erased: erasure,
+      });
+      expect(byId.get("bot-a/e2")).toMatchObject({ tool: { name: "http_post" }, erased: erasure });
+      expect(JSON.stringify(all)).not.toMatch(
+        /mallory|4111|paste\.example|198\.51\.100\.23|hello from bot b/,
+      );
+      // Someone else's events are untouched, and nothing is found by the erased words or ids.
+      expect(byId.get("bot-a/e3")).toMatchObject({ user_id: "bob", text: "bob's own words" });
+      expect((await s.queryEvents({ user_id: "mallory", limit: 10 })).events).toEqual([]);
+      expect((await s.queryEvents({ session_id: "sx", limit: 10 })).events).toEqual([]);
+      expect((await s.queryEvents({ q: "4111", limit: 10 })).events).toEqual([]);
+      expect((await s.queryEvents({ q: "paste.example", limit: 10 })).events).toEqual([]);
+      expect((await s.queryEvents({ q: "bob's", limit: 10 })).events.map((e) => e.event.id)).toEqual(["e3"]);
+      expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 0 });
+    });
+
     it("searches text and tool fields; every word must match", async () => {
       const s = await open("events-search");
       await s.putEvents([

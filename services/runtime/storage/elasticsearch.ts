@@ -21,6 +21,7 @@
  * Search is near-real-time; reads refresh an index this process wrote to since its last refresh,
  * so a process reads its own writes. Nothing here needs ingest pipelines, ILM or painless.
  */
+
 import { Client, errors } from "@elastic/elasticsearch";
 import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
@@ -36,6 +37,7 @@ import type {
   Silence,
   StoredIncident,
 } from "../model.ts";
+import { type Erasure, eraseEvent } from "./erasure.ts";
 import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
@@ -325,6 +327,91 @@ export class ElasticsearchStorage implements Storage {
         for (const hit of response.hits.hits) out.push((hit._source as { record: IngestedEvent }).record);
       }
       return out;
+    });
+  }
+
+  async eraseSubject(userId: string, erasure: Erasure): Promise<{ events: number }> {
+    return this.#call("erase a subject's events", async () => {
+      const pattern = this.#pattern("events");
+      await this.#refreshIfDirty(pattern);
+      type Hit = { _index: string; _id: string; _source?: { record: IngestedEvent } };
+      // Rewrites matching events until none is left (an erased event no longer matches).
+      const rewrite = async (query: unknown): Promise<number> => {
+        let total = 0;
+        for (;;) {
+          const response = await this.#client.search<{ record: IngestedEvent }>({
+            index: pattern,
+            ignore_unavailable: true,
+            allow_no_indices: true,
+            size: 500,
+            query: query as never,
+            _source: ["record", "received_at", "time", "agent_id", "id", "event_key", "type"],
+          });
+          const hits = response.hits.hits as Hit[];
+          if (hits.length === 0) return total;
+          const operations = hits.flatMap((hit) => {
+            const before = hit._source?.record as IngestedEvent;
+            const after = eraseEvent(before, erasure);
+            const e = after.event;
+            return [
+              { index: { _index: hit._index, _id: hit._id } },
+              {
+                agent_id: e.agent_id,
+                id: e.id,
+                event_key: `${e.agent_id}/${e.id}`,
+                time: Date.parse(e.time),
+                received_at: after.received_at,
+                type: e.type,
+                search: searchableText(e),
+                record: after,
+              },
+            ];
+          });
+          await this.#bulk(operations, hits.length, "erased events");
+          await this.#client.indices.refresh({
+            index: pattern,
+            ignore_unavailable: true,
+            allow_no_indices: true,
+          });
+          total += hits.length;
+        }
+      };
+      // The sessions first (found through the user's own events), then the user's events.
+      const sessions = await this.#client.search({
+        index: pattern,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: 0,
+        query: { term: { user_id: userId } },
+        aggs: {
+          sessions: {
+            composite: {
+              size: 10_000,
+              sources: [
+                { agent_id: { terms: { field: "agent_id" } } },
+                { session_id: { terms: { field: "session_id" } } },
+              ],
+            },
+          },
+        },
+      });
+      const buckets =
+        (
+          sessions.aggregations?.sessions as
+            | { buckets?: { key: { agent_id: string; session_id: string } }[] }
+            | undefined
+        )?.buckets ?? [];
+      let erased = 0;
+      for (const { key } of buckets) {
+        erased += await rewrite({
+          bool: {
+            filter: [{ term: { agent_id: key.agent_id } }, { term: { session_id: key.session_id } }],
+            must_not: [{ exists: { field: "user_id" } }],
+          },
+        });
+      }
+      erased += await rewrite({ term: { user_id: userId } });
+      return { events: erased };
     });
   }
 

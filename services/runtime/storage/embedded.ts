@@ -16,6 +16,7 @@ import type {
   StoredIncident,
 } from "../model.ts";
 import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
+import { type Erasure, eraseEvent } from "./erasure.ts";
 import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
@@ -129,6 +130,52 @@ export class EmbeddedStorage implements Storage {
       }
       for (const [agentId, at] of lastSeen) seen.run(agentId, at, at);
     });
+  }
+
+  async eraseSubject(userId: string, erasure: Erasure): Promise<{ events: number }> {
+    const db = this.#require();
+    let erased = 0;
+    transaction(db, "storageUnavailable", () => {
+      const own = this.#all<{ agent_id: string; session_id: string | null }>(
+        db,
+        "SELECT DISTINCT agent_id, session_id FROM events WHERE user_id = ?",
+        [userId],
+      );
+      const rows = [
+        ...this.#all<{ seq: number; body: string }>(db, "SELECT seq, body FROM events WHERE user_id = ?", [
+          userId,
+        ]),
+        ...own
+          .filter((s) => s.session_id !== null)
+          .flatMap((s) =>
+            this.#all<{ seq: number; body: string }>(
+              db,
+              "SELECT seq, body FROM events WHERE agent_id = ? AND session_id = ? AND user_id IS NULL",
+              [s.agent_id, s.session_id],
+            ),
+          ),
+      ];
+      // The full-text index holds no content ('contentless'): an entry is removed with its text.
+      const unindex = db.prepare(
+        "INSERT INTO events_fts (events_fts, rowid, search) VALUES ('delete', ?, ?)",
+      );
+      const index = db.prepare("INSERT INTO events_fts (rowid, search) VALUES (?, ?)");
+      const update = db.prepare(
+        "UPDATE events SET body = ?, user_id = NULL, session_id = NULL WHERE seq = ?",
+      );
+      for (const row of rows) {
+        const before = JSON.parse(row.body) as IngestedEvent;
+        if ((before.event as { erased?: unknown }).erased) continue;
+        const after = eraseEvent(before, erasure);
+        const oldSearch = searchableText(before.event);
+        if (oldSearch !== "") unindex.run(row.seq, oldSearch);
+        const newSearch = searchableText(after.event);
+        if (newSearch !== "") index.run(row.seq, newSearch);
+        update.run(JSON.stringify(after), row.seq);
+        erased += 1;
+      }
+    });
+    return { events: erased };
   }
 
   async getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]> {

@@ -7,6 +7,7 @@
  * Writes resolve only when durable. Failures are AgentwatchErrors with code `storageUnavailable`
  * (retryable) unless stated otherwise.
  */
+
 import type {
   AgentState,
   AuditAction,
@@ -20,6 +21,7 @@ import type {
   Silence,
   StoredIncident,
 } from "../model.ts";
+import type { Erasure } from "./erasure.ts";
 
 export interface EventQuery {
   agent_id?: string;
@@ -72,6 +74,12 @@ export interface Storage {
   /** Stores events; an event whose (agent_id, id) is already stored is left as it is. */
   putEvents(events: IngestedEvent[]): Promise<void>;
   queryEvents(query: EventQuery): Promise<EventPage>;
+  /**
+   * Erases a person's data (erasure.ts) from every event whose user_id is theirs, and from every
+   * event of the sessions those events belong to (same agent and session). Returns how many
+   * events were erased; erasing again finds none.
+   */
+  eraseSubject(userId: string, erasure: Erasure): Promise<{ events: number }>;
   /** The stored events among these (agent_id, id) pairs, in no particular order; absent ones are left out. */
   getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]>;
 
