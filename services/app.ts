@@ -412,11 +412,20 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
 
 /** The storage the config names (also what `agentwatch export-feedback` reads). */
 export function createStorage(config: Config, logger: Logger): Storage {
-  if (config.storage.type === "embedded") return new EmbeddedStorage(config.data_dir);
+  if (config.storage.type === "embedded") {
+    const { retention_days, audit_retention_days } = config.storage;
+    return new EmbeddedStorage(
+      config.data_dir,
+      retention_days > 0
+        ? { retentionDays: retention_days, auditRetentionDays: audit_retention_days || 365_000, logger }
+        : undefined,
+    );
+  }
   return new ElasticsearchStorage({
     node: config.storage.node,
     indexPrefix: config.storage.index_prefix,
     retentionDays: config.storage.retention_days,
+    auditRetentionDays: config.storage.audit_retention_days,
     ...(config.storage.username ? { username: config.storage.username } : {}),
     ...(config.storage.password ? { password: config.storage.password } : {}),
     logger,

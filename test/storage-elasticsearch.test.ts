@@ -44,10 +44,27 @@ if (node) {
         event("old", "2026-11-01T10:00:00Z"),
         event("recent", "2026-11-19T10:00:00Z"),
       ]);
+      // The audit trail is kept longer (365 days by default) than events.
+      await storage.appendAudit({
+        id: "old-audit",
+        time: "2026-11-01T10:00:00.000Z",
+        actor: "oncall",
+        action: "pause",
+        target: "agent:bot",
+        reason: null,
+        incident_id: null,
+        details: {},
+      });
       const deleted = await storage.deleteExpired(now);
       expect(deleted).toEqual([`aw-test-${run}-retention-events-2026.11.01`]);
       const left = await storage.queryEvents({ limit: 10 });
       expect(left.events.map((e) => e.event.id)).toEqual(["recent"]);
+      const audit = await storage.queryAudit({ limit: 10 });
+      expect(audit.map((e) => e.action)).toEqual(["retention", "pause"]);
+      expect(audit[0]).toMatchObject({
+        actor: "agentwatch",
+        details: { indices: [`aw-test-${run}-retention-events-2026.11.01`], incidents: 0 },
+      });
       await storage.stop();
     });
 

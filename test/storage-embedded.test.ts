@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
 import { storageConformance } from "./conformance/storage.ts";
 
@@ -14,4 +14,93 @@ storageConformance("embedded", {
     await storage.start();
     return storage;
   },
+});
+
+describe("embedded retention", () => {
+  const now = Date.parse("2026-11-20T12:00:00Z");
+  const event = (id: string, received: string, time = received, text = "hello there") => ({
+    event: { id, time, type: "prompt" as const, agent_id: "bot", text },
+    received_at: received,
+    token: "t",
+  });
+
+  it("deletes events by arrival, findings and resolved incidents past retention_days, the audit past its own, and audits the run", async () => {
+    const storage = new EmbeddedStorage(join(root, "retention"), {
+      retentionDays: 7,
+      auditRetentionDays: 30,
+    });
+    await storage.start();
+    await storage.putEvents([
+      event("old", "2026-11-01T10:00:00Z", "2026-11-01T10:00:00Z", "forgotten words"),
+      // Dated long ago but received yesterday: it lives as long as its arrival.
+      event("backdated", "2026-11-19T10:00:00Z", "2026-10-01T10:00:00Z"),
+      event("recent", "2026-11-19T10:00:00Z"),
+    ]);
+    const audit = (id: string, time: string) =>
+      storage.appendAudit({
+        id,
+        time,
+        actor: "oncall",
+        action: "pause",
+        target: "agent:bot",
+        reason: null,
+        incident_id: null,
+        details: {},
+      });
+    await audit("audit-ancient", "2026-09-01T10:00:00.000Z");
+    await audit("audit-kept", "2026-11-01T10:00:00.000Z");
+    expect(await storage.deleteExpired(now)).toEqual({ events: 1, findings: 0, incidents: 0, audit: 1 });
+    expect((await storage.queryEvents({ limit: 10 })).events.map((e) => e.event.id).sort()).toEqual([
+      "backdated",
+      "recent",
+    ]);
+    // Its full-text entry went with it.
+    expect((await storage.queryEvents({ q: "forgotten", limit: 10 })).events).toEqual([]);
+    const trail = await storage.queryAudit({ limit: 10 });
+    expect(trail.map((e) => e.id)).toContain("audit-kept");
+    expect(trail.map((e) => e.id)).not.toContain("audit-ancient");
+    expect(trail[0]).toMatchObject({
+      actor: "agentwatch",
+      action: "retention",
+      details: { events: 1, audit: 1 },
+    });
+    // A second run deletes nothing, and says nothing.
+    expect(await storage.deleteExpired(now)).toEqual({ events: 0, findings: 0, incidents: 0, audit: 0 });
+    expect((await storage.queryAudit({ action: "retention", limit: 10 })).length).toBe(1);
+    await storage.stop();
+  });
+
+  it("keeps everything from the day before the oldest active incident began", async () => {
+    const storage = new EmbeddedStorage(join(root, "retention-active"), {
+      retentionDays: 7,
+      auditRetentionDays: 30,
+    });
+    await storage.start();
+    await storage.putEvents([event("evidence", "2026-11-01T10:00:00Z")]);
+    await storage.putIncidents([
+      {
+        incident: {
+          id: "inc_active",
+          status: "open",
+          severity: "critical",
+          detector: "exfiltration",
+          agent_id: "bot",
+          title: "t",
+          summary: "s",
+          labels: {},
+          started_at: "2026-11-01T11:00:00.000Z",
+          updated_at: "2026-11-01T11:00:00.000Z",
+          fingerprint: "f",
+          detectors: ["exfiltration"],
+          finding_count: 1,
+          findings: [],
+          notes: [],
+        },
+        notify: { last_firing_at: null, notified_findings: 0, resolved_sent: false },
+      },
+    ]);
+    expect((await storage.deleteExpired(now)).events).toBe(0);
+    expect((await storage.queryEvents({ limit: 10 })).events.map((e) => e.event.id)).toEqual(["evidence"]);
+    await storage.stop();
+  });
 });

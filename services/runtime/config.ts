@@ -246,12 +246,20 @@ const busSchema = z.discriminatedUnion("type", [embeddedBus, kafkaBus], {
   error: (issue) => (issue.code === "invalid_union" ? "type must be one of: embedded, kafka" : undefined),
 });
 
-const embeddedStorage = z.strictObject({ type: z.literal("embedded") });
+const embeddedStorage = z.strictObject({
+  type: z.literal("embedded"),
+  /** Events (by arrival), findings and resolved incidents are kept this long; 0 keeps everything. */
+  retention_days: z.number().int().min(0).default(30),
+  /** The audit trail is kept longer (0: forever). */
+  audit_retention_days: z.number().int().min(0).default(365),
+});
 const elasticsearchStorage = z.strictObject({
   type: z.literal("elasticsearch"),
   node: httpUrl,
   index_prefix: z.string().default("agentwatch"),
   retention_days: z.number().int().min(1).default(30),
+  /** The audit trail's daily indices are kept longer than events. */
+  audit_retention_days: z.number().int().min(1).default(365),
   username: z.string().optional(),
   password: secret.optional(),
 });
@@ -278,7 +286,7 @@ export const configSchema = z
       })
       .prefault({}),
     bus: busSchema.default({ type: "embedded", retention: 7 * 86_400_000 }),
-    storage: storageSchema.default({ type: "embedded" }),
+    storage: storageSchema.default({ type: "embedded", retention_days: 30, audit_retention_days: 365 }),
     auth: z.strictObject({ tokens: z.array(tokenSchema).min(1, "at least one token is required") }),
     receivers: z.array(receiverSchema).default([]),
     agents: z.array(agentSchema).default([]),

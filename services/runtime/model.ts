@@ -188,6 +188,8 @@ export const AUDIT_ACTIONS = [
   /** Data subject requests (GET /v1/subjects/{user_id}/export, DELETE /v1/subjects/{user_id}). */
   "subject_export",
   "subject_erase",
+  /** A retention run that deleted something (actor `agentwatch`; the counts in its details). */
+  "retention",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

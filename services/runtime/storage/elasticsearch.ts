@@ -22,6 +22,7 @@
  * so a process reads its own writes. Nothing here needs ingest pipelines, ILM or painless.
  */
 
+import { randomUUID } from "node:crypto";
 import { Client, errors } from "@elastic/elasticsearch";
 import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
@@ -45,6 +46,8 @@ export interface ElasticsearchStorageOptions {
   node: string;
   indexPrefix: string;
   retentionDays: number;
+  /** Audit indices are kept this long (default 365 days). */
+  auditRetentionDays?: number;
   username?: string;
   password?: Secret;
   logger: Logger;
@@ -226,12 +229,16 @@ export class ElasticsearchStorage implements Storage {
         (oldestActive.hits.hits[0]?._source as { record?: Incident } | undefined)?.record?.started_at ?? "",
       );
       if (Number.isFinite(started)) cutoff = Math.min(cutoff, started - 86_400_000);
+      // The audit trail is kept longer, whatever the incidents.
+      const auditCutoff = now - (this.#o.auditRetentionDays ?? 365) * 86_400_000;
       const indices = await this.#client.cat.indices({ index: this.#index("*"), format: "json", h: "index" });
       const expired = indices
         .map((row) => row.index as string)
         .filter((index) => {
           const m = /-(events|findings|audit)-(\d{4})\.(\d{2})\.(\d{2})$/.exec(index);
-          return m ? Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) + 86_400_000 <= cutoff : false;
+          if (!m) return false;
+          const dayEnd = Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) + 86_400_000;
+          return dayEnd <= (m[1] === "audit" ? auditCutoff : cutoff);
         });
       if (expired.length > 0) await this.#client.indices.delete({ index: expired.join(",") });
       // Resolved incidents past the retention: found, then deleted by id (the minimal distribution
@@ -249,6 +256,24 @@ export class ElasticsearchStorage implements Storage {
         delete: { _index: this.#index("incidents"), _id: h._id as string },
       }));
       if (operations.length > 0) await this.#client.bulk({ operations, refresh: true });
+      if (expired.length + operations.length > 0) {
+        // The deletion run is itself on the record, with what it deleted.
+        await this.appendAudit({
+          id: randomUUID(),
+          time: new Date(now).toISOString(),
+          actor: "agentwatch",
+          action: "retention",
+          target: "storage",
+          reason: `retention: ${this.#o.retentionDays} days, audit ${this.#o.auditRetentionDays ?? 365} days`,
+          incident_id: null,
+          details: {
+            indices: expired,
+            incidents: operations.length,
+            before: new Date(cutoff).toISOString(),
+            audit_before: new Date(auditCutoff).toISOString(),
+          },
+        });
+      }
       return expired;
     });
   }

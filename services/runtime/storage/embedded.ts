@@ -2,9 +2,11 @@
  * Embedded storage on SQLite (WAL, synchronous=FULL). Event search uses an FTS5 index over the
  * event's searchable text; pages are ordered by (event time, insertion sequence), newest first.
  */
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { AgentwatchError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type {
   AgentState,
   AuditEntry,
@@ -20,13 +22,29 @@ import { type Erasure, eraseEvent } from "./erasure.ts";
 import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
+export interface EmbeddedRetention {
+  /** Events, findings and resolved incidents older than this many days are deleted (hourly). */
+  retentionDays: number;
+  /** The audit trail is kept longer: entries older than this many days are deleted. */
+  auditRetentionDays: number;
+  sweepMs?: number;
+  logger?: Logger;
+}
+
+/** Rows deleted per transaction while applying the retention: the writers wait at most that long. */
+const RETENTION_BATCH = 5000;
+
 export class EmbeddedStorage implements Storage {
   readonly #path: string;
+  readonly #retention: EmbeddedRetention | undefined;
   #db: DatabaseSync | undefined;
   #stopped = false;
+  #sweep: NodeJS.Timeout | undefined;
 
-  constructor(dataDir: string) {
+  /** Without `retention`, nothing is ever deleted (tests, tools reading a data dir). */
+  constructor(dataDir: string, retention?: EmbeddedRetention) {
     this.#path = join(dataDir, "storage.sqlite");
+    this.#retention = retention;
   }
 
   async start(): Promise<void> {
@@ -77,12 +95,97 @@ export class EmbeddedStorage implements Storage {
       db.exec("ALTER TABLE deliveries ADD COLUMN priority INTEGER NOT NULL DEFAULT 1");
     }
     db.exec("CREATE INDEX IF NOT EXISTS deliveries_urgent ON deliveries (status, priority, next_attempt_at)");
+    // Events gained their arrival time (retention goes by it, as on Elasticsearch); older rows
+    // have none and are judged by their event time.
+    const eventColumns = db.prepare("PRAGMA table_info(events)").all() as { name: string }[];
+    if (!eventColumns.some((c) => c.name === "received"))
+      db.exec("ALTER TABLE events ADD COLUMN received INTEGER");
+    db.exec("CREATE INDEX IF NOT EXISTS events_received ON events (received)");
     this.#db = db;
+    const retention = this.#retention;
+    if (retention) {
+      this.#sweep = setInterval(() => {
+        this.deleteExpired().catch((err: unknown) =>
+          retention.logger?.error({ err }, "retention sweep failed; tried again later"),
+        );
+      }, retention.sweepMs ?? 3_600_000);
+      this.#sweep.unref();
+    }
+  }
+
+  /**
+   * Deletes events (by arrival), findings and resolved incidents older than `retentionDays`, and
+   * audit entries older than `auditRetentionDays`; never anything from the day before the oldest
+   * active incident began (its evidence). A run that deleted something is itself audited, with
+   * the counts.
+   */
+  async deleteExpired(
+    now = Date.now(),
+  ): Promise<{ events: number; findings: number; incidents: number; audit: number }> {
+    const retention = this.#retention;
+    const counts = { events: 0, findings: 0, incidents: 0, audit: 0 };
+    if (!retention) return counts;
+    const db = this.#require();
+    let cutoff = now - retention.retentionDays * 86_400_000;
+    const oldest = this.#all<{ body: string }>(
+      db,
+      "SELECT body FROM incidents WHERE status != 'resolved' ORDER BY json_extract(body, '$.started_at') LIMIT 1",
+      [],
+    )[0];
+    const started = Date.parse(
+      (oldest ? (JSON.parse(oldest.body) as { started_at?: string }).started_at : "") ?? "",
+    );
+    if (Number.isFinite(started)) cutoff = Math.min(cutoff, started - 86_400_000);
+    const auditCutoff = now - retention.auditRetentionDays * 86_400_000;
+    const cutoffIso = new Date(cutoff).toISOString();
+    const unindex = db.prepare("INSERT INTO events_fts (events_fts, rowid, search) VALUES ('delete', ?, ?)");
+    const remove = db.prepare("DELETE FROM events WHERE seq = ?");
+    for (;;) {
+      const rows = this.#all<{ seq: number; body: string }>(
+        db,
+        "SELECT seq, body FROM events WHERE received < ? OR (received IS NULL AND time < ?) LIMIT ?",
+        [cutoff, cutoff, RETENTION_BATCH],
+      );
+      if (rows.length === 0) break;
+      transaction(db, "storageUnavailable", () => {
+        for (const row of rows) {
+          // The full-text index holds no content: an entry is removed with its text.
+          const search = searchableText((JSON.parse(row.body) as IngestedEvent).event);
+          if (search !== "") unindex.run(row.seq, search);
+          remove.run(row.seq);
+        }
+      });
+      counts.events += rows.length;
+      if (rows.length < RETENTION_BATCH) break;
+    }
+    transaction(db, "storageUnavailable", () => {
+      counts.findings = Number(db.prepare("DELETE FROM findings WHERE time < ?").run(cutoffIso).changes);
+      counts.incidents = Number(
+        db.prepare("DELETE FROM incidents WHERE status = 'resolved' AND updated_at < ?").run(cutoffIso)
+          .changes,
+      );
+      counts.audit = Number(db.prepare("DELETE FROM audit WHERE time_ms < ?").run(auditCutoff).changes);
+    });
+    if (counts.events + counts.findings + counts.incidents + counts.audit > 0) {
+      await this.appendAudit({
+        id: randomUUID(),
+        time: new Date(now).toISOString(),
+        actor: "agentwatch",
+        action: "retention",
+        target: "storage",
+        reason: `retention: ${retention.retentionDays} days, audit ${retention.auditRetentionDays} days`,
+        incident_id: null,
+        details: { ...counts, before: cutoffIso, audit_before: new Date(auditCutoff).toISOString() },
+      });
+      retention.logger?.info({ ...counts }, "retention applied");
+    }
+    return counts;
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#sweep);
     this.#db?.close();
     this.#db = undefined;
   }
@@ -101,8 +204,8 @@ export class EmbeddedStorage implements Storage {
     const db = this.#require();
     transaction(db, "storageUnavailable", () => {
       const insert = db.prepare(
-        `INSERT OR IGNORE INTO events (agent_id, id, time, type, session_id, user_id, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO events (agent_id, id, time, type, session_id, user_id, body, received)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const index = db.prepare("INSERT INTO events_fts (rowid, search) VALUES (?, ?)");
       const seen = db.prepare(
@@ -120,6 +223,7 @@ export class EmbeddedStorage implements Storage {
           e.session_id ?? null,
           e.user_id ?? null,
           JSON.stringify(ingested),
+          Date.parse(ingested.received_at),
         );
         if (result.changes === 0) continue;
         const search = searchableText(e);
