@@ -141,10 +141,18 @@ export class Agentwatch {
       }
     }
     if (has("indexer")) {
-      const indexer = new Indexer({ bus, storage, logger, metrics });
+      const signer = loadSigner(config, logger);
+      const indexer = new Indexer({
+        bus,
+        storage,
+        logger,
+        metrics,
+        signer,
+        digestIntervalMs: config.integrity.digest_interval,
+      });
       await indexer.start();
       this.#workers.push({ name: "indexer", stop: () => indexer.stop() });
-      registerInvestigationRoutes(server, storage, loadSigner(config, logger));
+      registerInvestigationRoutes(server, storage, signer);
       registerSubjectRoutes(server, { storage, audit });
     }
     if (has("detector")) {

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
 import { verifyBundle } from "./indexer/evidence.ts";
+import { verifyChains } from "./indexer/verify.ts";
 import { OPERATOR_USAGE, runOperator } from "./operator-cli.ts";
 import { checkProviders } from "./providers/providers.ts";
 import { Reloader } from "./reload.ts";
@@ -61,6 +62,10 @@ const USAGE = `Usage:
       The findings operators marked as false positives (POST /v1/incidents/{id}/false-positive),
       as labelled NDJSON rows with the text they were raised on (label 0), to FILE or stdout:
       what a team retrains the injection model on with its own traffic.
+  agentwatch verify [--config FILE]
+      Recomputes the events' hash chains from storage (either backend) and prints, per chain,
+      verified, or which record (seq, agent/id) was changed, deleted, inserted or reordered;
+      checks the latest signed digest of each chain. Exits 0 when all verify, 1 when not.
   agentwatch verify --bundle FILE [--public-key PEM_FILE]
       Checks an incident's evidence bundle (GET /v1/incidents/{id}/evidence) offline: every
       record's hash, the chain (a record deleted, inserted or moved), the count and the Ed25519
@@ -125,6 +130,27 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
       return verdict.ok ? 0 : 1;
+    }
+    if (verb === "verify" && rest.length === 0 && !values.bundle) {
+      const { config } = loadConfig(configFile);
+      const logger = createLogger("warn", "verify");
+      const signer = loadSigner(config, logger);
+      const storage = createStorage(config, logger);
+      await storage.start();
+      try {
+        const report = await verifyChains(storage, signer.publicKeyPem);
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        for (const chain of report.chains) {
+          process.stderr.write(
+            `${chain.stream}: ${chain.verified ? "verified" : "FAILED"} (seq ${chain.first_seq} to ${chain.last_seq}, ${chain.records} records${chain.digest ? `, digest of ${chain.digest.time} ${chain.digest.signature}` : ""})\n`,
+          );
+          for (const problem of chain.problems) process.stderr.write(`  ${problem}\n`);
+        }
+        for (const problem of report.problems) process.stderr.write(`${problem}\n`);
+        return report.ok ? 0 : 1;
+      } finally {
+        await storage.stop();
+      }
     }
     if (command === "integrity public-key") {
       const { config } = loadConfig(configFile);

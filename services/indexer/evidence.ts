@@ -12,9 +12,9 @@
  * Ed25519 signature over `<header hash>.<final chain>.<count>`.
  *
  * So a changed record fails its own hash, and a record deleted, inserted or moved breaks the
- * chain at its place; a changed header or manifest fails the signature. What the bundle cannot
- * prove is that the records were untouched in storage before the export: that is the storage's
- * own hash chain (not built yet).
+ * chain at its place; a changed header or manifest fails the signature. That the records were
+ * untouched in storage before the export is the storage's own hash chains' job (chain.ts): each
+ * exported event carries its link there.
  */
 
 import { canonicalJson, type Signer, sha256, verifySignatureEd25519 } from "../runtime/integrity.ts";
@@ -88,7 +88,11 @@ export async function* evidenceBundle(
       ...(cursor ? { cursor } : {}),
     });
     for (const stored of page.events) {
-      yield line("event", { ...stored.event, received_at: stored.received_at });
+      yield line("event", {
+        ...stored.event,
+        received_at: stored.received_at,
+        ...(stored.chain ? { chain: stored.chain } : {}),
+      });
       events += 1;
     }
     cursor = page.next_cursor ?? undefined;

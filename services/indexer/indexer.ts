@@ -2,29 +2,53 @@
  * The indexer role: copies events from the bus into storage, where they can be searched.
  * Writes are idempotent by (agent_id, id), and the offset is committed only after the write,
  * so a crash replays the tail and still stores each event exactly once.
+ *
+ * As it stores them it links each event into its partition's hash chain (chain.ts), in offset
+ * order, and every `digestIntervalMs` signs the heads of the chains it owns (an audit entry).
  */
+import { randomUUID } from "node:crypto";
 import { type Bus, type BusRecord, type Consumer, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import { guardPoisonRecords } from "../runtime/bus/poison.ts";
+import { canonicalJson, type Signer, sha256 } from "../runtime/integrity.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { IngestedEvent } from "../runtime/model.ts";
+import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
+import { type ChainHead, digestEntry, GENESIS, linkAfter, loadHead, saveHead } from "./chain.ts";
 
 export const INDEXER_GROUP = "indexer";
+
+export interface IndexerOptions {
+  bus: Bus;
+  storage: Storage;
+  logger: Logger;
+  metrics: Metrics;
+  /** Signs the chains' heads; without it no digest is written (the chains are still linked). */
+  signer?: Signer;
+  digestIntervalMs?: number;
+}
 
 export class Indexer {
   readonly #bus: Bus;
   readonly #storage: Storage;
   readonly #logger: Logger;
   readonly #metrics: Metrics;
+  readonly #options: IndexerOptions;
+  /** The head of each owned partition's chain, as stored. */
+  readonly #heads = new Map<number, ChainHead>();
+  readonly #mutex = new Mutex();
   #consumer: Consumer | undefined;
+  #digestTimer: NodeJS.Timeout | undefined;
+  #digested = "";
 
-  constructor(options: { bus: Bus; storage: Storage; logger: Logger; metrics: Metrics }) {
+  constructor(options: IndexerOptions) {
     this.#bus = options.bus;
     this.#storage = options.storage;
     this.#logger = options.logger.child({ component: "indexer" });
     this.#metrics = options.metrics;
+    this.#options = options;
   }
 
   async start(): Promise<void> {
@@ -34,7 +58,7 @@ export class Indexer {
       maxBatchSize: 1000,
       handleBatch: guardPoisonRecords(
         async (batch) => {
-          const events: IngestedEvent[] = [];
+          const events: { record: BusRecord; ingested: IngestedEvent }[] = [];
           const dead: { record: BusRecord; reason: string }[] = [];
           for (const record of batch.records) {
             try {
@@ -42,7 +66,7 @@ export class Indexer {
               if (typeof ingested?.event?.id !== "string" || typeof ingested.event.agent_id !== "string") {
                 dead.push({ record, reason: "not an event record: no event.id or event.agent_id" });
               } else {
-                events.push(ingested);
+                events.push({ record, ingested });
               }
             } catch (err) {
               dead.push({ record, reason: `not an event record: ${(err as Error).message}` });
@@ -55,14 +79,100 @@ export class Indexer {
             );
             await sendToDeadLetter(this.#bus, this.#metrics, INDEXER_GROUP, dead);
           }
-          await this.#storage.putEvents(events);
+          await this.#mutex.run(() => this.#storeLinked(batch.partition, batch.records, events));
         },
         { bus: this.#bus, metrics: this.#metrics, logger: this.#logger, group: INDEXER_GROUP },
       ),
+      // A partition (re)assigned may have been linked further by another indexer meanwhile.
+      onAssigned: async (partition) => {
+        this.#heads.delete(partition);
+        return undefined;
+      },
     });
+    const signer = this.#options.signer;
+    if (signer) {
+      this.#digestTimer = setInterval(() => {
+        this.#digest(signer).catch((err: unknown) =>
+          this.#logger.error(
+            { err },
+            "writing the signed digest of the hash chains failed; tried again later",
+          ),
+        );
+      }, this.#options.digestIntervalMs ?? 3_600_000);
+      this.#digestTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#digestTimer);
     await this.#consumer?.stop();
+    // A last digest, so the heads stored on stop are signed.
+    if (this.#options.signer) await this.#digest(this.#options.signer).catch(() => undefined);
+  }
+
+  /**
+   * Links the batch's new events into the partition's chain and stores them, then the head.
+   * Records linked before (a replay after a crash) keep their link: one already stored at the
+   * same offset is adopted as the head; an event stored earlier at another offset is a duplicate
+   * and is not linked again.
+   */
+  async #storeLinked(
+    partition: number,
+    records: BusRecord[],
+    events: { record: BusRecord; ingested: IngestedEvent }[],
+  ): Promise<void> {
+    const stream = `events:${partition}`;
+    let head = this.#heads.get(partition) ?? (await loadHead(this.#storage, partition));
+    const fresh = events.filter((e) => e.record.offset > head.offset);
+    const stored = new Map(
+      (
+        await this.#storage.getEvents(
+          fresh.map(({ ingested }) => ({ agent_id: ingested.event.agent_id, id: ingested.event.id })),
+        )
+      ).map((e) => [`${e.event.agent_id}/${e.event.id}`, e]),
+    );
+    const toStore: IngestedEvent[] = [];
+    for (const { record, ingested } of fresh) {
+      const offset = record.offset;
+      const key = `${ingested.event.agent_id}/${ingested.event.id}`;
+      const already = stored.get(key);
+      if (already) {
+        if (already.chain?.stream === stream && already.chain.offset === offset) {
+          head = { seq: already.chain.seq, hash: already.chain.hash, offset };
+        }
+        continue;
+      }
+      const chain = linkAfter(head, stream, offset, ingested);
+      head = { seq: chain.seq, hash: chain.hash, offset };
+      stored.set(key, { ...ingested, chain });
+      toStore.push({ ...ingested, chain });
+    }
+    const last = records.at(-1)?.offset ?? head.offset;
+    head = { ...head, offset: Math.max(head.offset, last) };
+    await this.#storage.putEvents(toStore);
+    await saveHead(this.#storage, partition, head);
+    this.#heads.set(partition, head);
+  }
+
+  /** Signs the heads of the owned chains when they moved since the last digest. */
+  async #digest(signer: Signer): Promise<void> {
+    await this.#mutex.run(async () => {
+      if (this.#heads.size === 0) return;
+      const streams = Object.fromEntries([...this.#heads].map(([p, head]) => [`events:${p}`, head]));
+      const state = JSON.stringify(streams);
+      if (state === this.#digested) return;
+      const previousSaved = await this.#storage.loadCheckpoint("chain:digest", 0);
+      const previous = previousSaved ? (JSON.parse(previousSaved.state) as { hash: string }).hash : GENESIS;
+      const entry = digestEntry(signer, new Date().toISOString(), streams, previous);
+      await this.#storage.appendAudit({ id: randomUUID(), ...entry });
+      await this.#storage.saveCheckpoint({
+        consumer: "chain:digest",
+        partition: 0,
+        offset: 0,
+        state: JSON.stringify({ hash: sha256(canonicalJson(entry.details)) }),
+        saved_at: Date.now(),
+      });
+      this.#digested = state;
+    });
   }
 }

@@ -10,6 +10,7 @@ import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, queryParams } from "../server.ts";
 import { blastRadius } from "./blast-radius.ts";
 import { evidenceBundle } from "./evidence.ts";
+import { verifyChains } from "./verify.ts";
 
 const eventQuery = z.strictObject({
   agent_id: z.string().min(1).optional(),
@@ -48,6 +49,11 @@ export function registerInvestigationRoutes(app: FastifyInstance, storage: Stora
     algorithm: "Ed25519",
     public_key: signer.publicKeyPem,
   }));
+
+  // Recomputes the events' hash chains from storage (verify.ts): 200 with the report either way.
+  app.get("/v1/integrity/verify", { config: { permission: "read" } }, async () =>
+    verifyChains(storage, signer.publicKeyPem),
+  );
 
   // The incident's evidence, one signed NDJSON bundle (evidence.ts); `agentwatch verify --bundle` checks it.
   app.get<{ Params: { id: string } }>(

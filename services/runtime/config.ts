@@ -301,6 +301,8 @@ export const configSchema = z
       .strictObject({
         signing_key: secret.optional(),
         signing_key_file: z.string().min(1).optional(),
+        /** How often the indexer signs the heads of the events' hash chains (an audit entry). */
+        digest_interval: duration.prefault("1h"),
       })
       .prefault({}),
     /**

@@ -20,6 +20,23 @@ export interface IngestedEvent {
    * accepted (they are evidence) and the paused_agent_active detector judges them.
    */
   while_paused?: { since: string; delivered_at: string };
+  /** Its place in its bus partition's hash chain, set by the indexer as it stores it (services/indexer/chain.ts). */
+  chain?: ChainLink;
+}
+
+/**
+ * A stored event's link in the hash chain of its bus partition (`events:<partition>`): its
+ * position, the SHA-256 of its content (canonical JSON of the event as received, without this
+ * link), and `hash` = SHA-256 of `prev` and `content_hash`. `agentwatch verify` recomputes them.
+ */
+export interface ChainLink {
+  stream: string;
+  seq: number;
+  /** The bus offset it was read at. */
+  offset: number;
+  prev: string;
+  content_hash: string;
+  hash: string;
 }
 
 export type IncidentStatus = "open" | "acknowledged" | "resolved";
@@ -190,6 +207,8 @@ export const AUDIT_ACTIONS = [
   "subject_erase",
   /** A retention run that deleted something (actor `agentwatch`; the counts in its details). */
   "retention",
+  /** A signed digest of the hash chains' heads (services/indexer/chain.ts). */
+  "integrity_digest",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

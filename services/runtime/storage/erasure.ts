@@ -31,5 +31,11 @@ export function eraseEvent(ingested: IngestedEvent, erasure: Erasure): IngestedE
     ...(e.error?.code ? { error: { code: e.error.code } } : {}),
     erased: { at: erasure.at, by: erasure.by },
   };
-  return { event: kept, received_at: ingested.received_at, token: ingested.token };
+  // The chain link stays: the erased event still holds its place, and verify says it was erased.
+  return {
+    event: kept,
+    received_at: ingested.received_at,
+    token: ingested.token,
+    ...(ingested.chain ? { chain: ingested.chain } : {}),
+  };
 }

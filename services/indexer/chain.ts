@@ -1,0 +1,99 @@
+/**
+ * Tamper-evident events: each stored event joins the hash chain of its bus partition
+ * (`events:<partition>`), linked by the indexer as it stores it, and the chains' heads are
+ * signed at an interval (digests in the audit trail). `agentwatch verify` recomputes the chains
+ * from storage and says, per chain, verified, or which record was changed, deleted, inserted or
+ * reordered.
+ *
+ * Why per partition: one indexer at a time owns a partition and reads it in offset order, so the
+ * chain is the log's own order, the same on a replay (a crash re-links the same records the same
+ * way), and several collectors and any number of partitions need no coordination.
+ */
+import { canonicalJson, type Signer, sha256 } from "../runtime/integrity.ts";
+import type { AuditEntry, ChainLink, IngestedEvent } from "../runtime/model.ts";
+import type { Storage } from "../runtime/storage/storage.ts";
+
+export const GENESIS = "0".repeat(64);
+/** Where each partition's head is kept (the storage's checkpoints). */
+export const CHAIN_HEADS = "chain:events";
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+  /** The last bus offset linked. */
+  offset: number;
+}
+
+/** SHA-256 of the event as received (canonical JSON, without its chain link). */
+export function contentHash(ingested: IngestedEvent): string {
+  const { chain: _chain, ...content } = ingested;
+  return sha256(canonicalJson(content));
+}
+
+export function linkAfter(
+  head: ChainHead,
+  stream: string,
+  offset: number,
+  ingested: IngestedEvent,
+): ChainLink {
+  const content_hash = contentHash(ingested);
+  return {
+    stream,
+    seq: head.seq + 1,
+    offset,
+    prev: head.hash,
+    content_hash,
+    hash: sha256(`${head.hash}${content_hash}`),
+  };
+}
+
+export async function loadHead(storage: Storage, partition: number): Promise<ChainHead> {
+  const saved = await storage.loadCheckpoint(CHAIN_HEADS, partition);
+  return saved ? (JSON.parse(saved.state) as ChainHead) : { seq: 0, hash: GENESIS, offset: -1 };
+}
+
+export async function saveHead(storage: Storage, partition: number, head: ChainHead): Promise<void> {
+  await storage.saveCheckpoint({
+    consumer: CHAIN_HEADS,
+    partition,
+    offset: head.offset,
+    state: JSON.stringify(head),
+    saved_at: Date.now(),
+  });
+}
+
+/** The details of a signed digest: each chain's head, the previous digest, and the signature. */
+export interface DigestDetails {
+  streams: Record<string, ChainHead>;
+  previous: string;
+  key_id: string;
+  signature: string;
+}
+
+/** What a digest signs: its time, the heads, and the hash of the previous digest (a chain of digests). */
+export function digestPayload(time: string, streams: Record<string, ChainHead>, previous: string): string {
+  return canonicalJson({ time, streams, previous });
+}
+
+export function digestEntry(
+  signer: Signer,
+  time: string,
+  streams: Record<string, ChainHead>,
+  previous: string,
+): Omit<AuditEntry, "id"> {
+  const details: DigestDetails = {
+    streams,
+    previous,
+    key_id: signer.keyId,
+    signature: signer.sign(digestPayload(time, streams, previous)),
+  };
+  return {
+    time,
+    actor: "agentwatch",
+    action: "integrity_digest",
+    target: "events",
+    reason: null,
+    incident_id: null,
+    details: details as unknown as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Tamper-evident events through the real process: the indexer links every stored event into its
+ * partition's hash chain and signs the heads; `agentwatch verify` recomputes the chains from
+ * storage and names the record changed, deleted, inserted or reordered directly in the storage
+ * (the embedded SQLite file, and Elasticsearch's documents when AW_ES_URL is set). Erasure stays
+ * verifiable and visible.
+ */
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AgentwatchProcess,
+  eventually,
+  type Json,
+  startAgentwatch,
+  writeConfig,
+} from "./helpers/process.ts";
+import { bearer, postJson, TOKENS } from "./helpers/tokens.ts";
+
+const BIN = fileURLToPath(new URL("../bin/agentwatch.js", import.meta.url));
+const elasticsearch = process.env.AW_ES_URL;
+
+function verifyCli(configPath: string): { status: number | null; report: Json; stderr: string } {
+  const run = spawnSync(process.execPath, [BIN, "verify", "--config", configPath], { encoding: "utf8" });
+  return { status: run.status, report: JSON.parse(run.stdout || "{}"), stderr: run.stderr };
+}
+
+const problemsOf = (report: Json): string[] => [
+  ...report.problems,
+  ...report.chains.flatMap((c: Json) => c.problems as string[]),
+];
+
+async function postTraffic(aw: AgentwatchProcess): Promise<void> {
+  const events = Array.from({ length: 20 }, (_, i) => ({
+    id: `e${i}`,
+    time: new Date(Date.now() - 60_000 + i * 1000).toISOString(),
+    type: "prompt",
+    agent_id: i % 2 ? "bot-a" : "bot-b",
+    user_id: i < 4 ? "mallory" : `user-${i % 5}`,
+    text: `hello number ${i}`,
+  }));
+  const res = await aw.fetch("/v1/events", postJson(TOKENS.admin, events));
+  expect((await res.json()).accepted).toBe(20);
+}
+
+/** Verified through the API, with a signed digest of all 20. */
+async function verifiedWithDigest(aw: AgentwatchProcess): Promise<Json> {
+  return eventually(async () => {
+    const report = await (await aw.fetch("/v1/integrity/verify", { headers: bearer(TOKENS.viewer) })).json();
+    const chain = report.chains?.[0];
+    return report.ok && chain?.records === 20 && chain.digest?.seq === 20 ? report : undefined;
+  });
+}
+
+describe("hash chains on the embedded storage", () => {
+  let aw: AgentwatchProcess;
+  let dir: string;
+  beforeAll(async () => {
+    aw = await startAgentwatch({ config: { integrity: { digest_interval: "1s" } } });
+    dir = mkdtempSync(join(tmpdir(), "aw-tamper-"));
+  });
+  afterAll(async () => {
+    await aw?.stop();
+    aw?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A copy of the stopped process's data dir, tampered with by `tamper`, then verified. */
+  function tampered(name: string, tamper: (db: DatabaseSync) => void) {
+    const copy = join(dir, name);
+    cpSync(aw.dataDir, copy, { recursive: true });
+    const db = new DatabaseSync(join(copy, "storage.sqlite"));
+    tamper(db);
+    db.close();
+    return verifyCli(writeConfig(copy, { integrity: { digest_interval: "1s" } }));
+  }
+  const bodyOf = (db: DatabaseSync, id: string) =>
+    JSON.parse((db.prepare("SELECT body FROM events WHERE id = ?").get(id) as { body: string }).body);
+  const seqOf = (db: DatabaseSync, id: string): number => bodyOf(db, id).chain.seq;
+
+  it("links every event, signs the heads, and verifies; then names each kind of tampering", async () => {
+    await postTraffic(aw);
+    const report = await verifiedWithDigest(aw);
+    expect(report.chains).toEqual([
+      expect.objectContaining({
+        stream: "events:0",
+        first_seq: 1,
+        last_seq: 20,
+        verified: true,
+        digest: expect.objectContaining({ signature: "valid" }),
+      }),
+    ]);
+    // An erasure is legitimate: still verified, and visible.
+    const erase = await aw.fetch("/v1/subjects/mallory", { method: "DELETE", headers: bearer(TOKENS.admin) });
+    expect((await erase.json()).erased.events).toBe(4);
+    const afterErasure = await (
+      await aw.fetch("/v1/integrity/verify", { headers: bearer(TOKENS.viewer) })
+    ).json();
+    expect(afterErasure.ok).toBe(true);
+    expect(afterErasure.chains[0].notes).toHaveLength(4);
+    expect(afterErasure.chains[0].notes[0]).toMatch(/erased by root/);
+    await aw.stop();
+
+    const clean = verifyCli(aw.configPath);
+    expect(clean.status).toBe(0);
+    expect(clean.stderr).toMatch(/events:0: verified \(seq 1 to 20, 20 records, digest of .* valid\)/);
+
+    const changed = tampered("changed", (db) => {
+      const body = bodyOf(db, "e7");
+      body.event.text = "nothing to see here";
+      db.prepare("UPDATE events SET body = ? WHERE id = 'e7'").run(JSON.stringify(body));
+    });
+    expect(changed.status).toBe(1);
+    expect(problemsOf(changed.report)).toEqual([expect.stringMatching(/^seq \d+ \(bot-a\/e7\): changed$/)]);
+
+    let deletedSeq = 0;
+    const deleted = tampered("deleted", (db) => {
+      deletedSeq = seqOf(db, "e9");
+      db.prepare("DELETE FROM events WHERE id = 'e9'").run();
+    });
+    expect(problemsOf(deleted.report)).toEqual([`seq ${deletedSeq}: deleted`]);
+
+    const lastDeleted = tampered("last-deleted", (db) => {
+      const last = (db.prepare("SELECT id, body FROM events").all() as { id: string; body: string }[]).find(
+        (r) => JSON.parse(r.body).chain.seq === 20,
+      );
+      db.prepare("DELETE FROM events WHERE id = ?").run(last?.id as string);
+    });
+    expect(problemsOf(lastDeleted.report)).toEqual([
+      expect.stringMatching(/^seq 20 to 20: deleted \(signed in the digest of /),
+    ]);
+
+    const inserted = tampered("inserted", (db) => {
+      const forged = {
+        event: {
+          id: "forged",
+          time: new Date().toISOString(),
+          type: "prompt",
+          agent_id: "bot-a",
+          text: "I was never here",
+        },
+        received_at: new Date().toISOString(),
+        token: "ingest",
+      };
+      db.prepare(
+        "INSERT INTO events (agent_id, id, time, type, body, received) VALUES ('bot-a', 'forged', ?, 'prompt', ?, ?)",
+      ).run(Date.now(), JSON.stringify(forged), Date.now());
+    });
+    expect(problemsOf(inserted.report)).toEqual([
+      "bot-a/forged: inserted (in no chain, received after the chains began)",
+    ]);
+
+    let seqs: number[] = [];
+    const reordered = tampered("reordered", (db) => {
+      const a = bodyOf(db, "e11");
+      const b = bodyOf(db, "e12");
+      seqs = [a.chain.seq, b.chain.seq];
+      [a.chain.seq, b.chain.seq] = [b.chain.seq, a.chain.seq];
+      db.prepare("UPDATE events SET body = ? WHERE id = 'e11'").run(JSON.stringify(a));
+      db.prepare("UPDATE events SET body = ? WHERE id = 'e12'").run(JSON.stringify(b));
+    });
+    expect(reordered.status).toBe(1);
+    expect(problemsOf(reordered.report).join("\n")).toMatch(
+      /does not follow seq \d+ \(reordered or replaced\)/,
+    );
+    expect(seqs[0]).not.toBe(seqs[1]);
+  });
+});
+
+describe.skipIf(!elasticsearch)("hash chains on Elasticsearch", () => {
+  let aw: AgentwatchProcess;
+  const prefix = `aw-chain-${randomUUID().slice(0, 8)}`;
+  const storage = { type: "elasticsearch", node: elasticsearch, index_prefix: prefix };
+  beforeAll(async () => {
+    aw = await startAgentwatch({ config: { storage, integrity: { digest_interval: "1s" } } });
+  });
+  afterAll(async () => {
+    await aw?.stop();
+    aw?.cleanup();
+  });
+
+  it("verifies, then names a document changed and one deleted in Elasticsearch", async () => {
+    await postTraffic(aw);
+    await verifiedWithDigest(aw);
+    const es = elasticsearch as string;
+    const search: Json = await (
+      await fetch(`${es}/${prefix}-events-*/_search?q=id:e7`, {
+        headers: { "content-type": "application/json" },
+      })
+    ).json();
+    const hit = search.hits.hits[0];
+    const source = hit._source;
+    source.record.event.text = "nothing to see here";
+    await fetch(`${es}/${hit._index}/_doc/${encodeURIComponent(hit._id)}?refresh=true`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(source),
+    });
+    const found: Json = await (await fetch(`${es}/${prefix}-events-*/_search?q=id:e9`)).json();
+    const gone = found.hits.hits[0];
+    await fetch(`${es}/${gone._index}/_doc/${encodeURIComponent(gone._id)}?refresh=true`, {
+      method: "DELETE",
+    });
+    const { status, report } = verifyCli(aw.configPath);
+    expect(status).toBe(1);
+    const problems = problemsOf(report);
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^seq \d+ \(bot-a\/e7\): changed$/),
+        `seq ${gone._source.record.chain.seq}: deleted`,
+      ]),
+    );
+  });
+});
