@@ -11,10 +11,11 @@ import { DEFAULT_PRICES } from "../detectors/pricing.ts";
 import { OpenIncidentsGauge, observeDetectionLatency, PausedGauge } from "./alerter/alert-metrics.ts";
 import { ALERTER_GROUP, Alerter } from "./alerter/alerter.ts";
 import { DeliveryDispatcher } from "./alerter/dispatcher.ts";
+import { HoldKeeper } from "./alerter/holds.ts";
 import { notifierFor } from "./alerter/notifiers/index.ts";
 import type { AlertNotification } from "./alerter/notifiers/notifier.ts";
 import { SlackAppNotifier } from "./alerter/notifiers/slack-app.ts";
-import { registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.ts";
+import { registerHoldRoutes, registerIncidentRoutes, registerSilenceRoutes } from "./alerter/routes.ts";
 import { registerCollector } from "./collector/collector.ts";
 import { registerConsole } from "./console/routes.ts";
 import { type ControlCommand, HttpAgentControl } from "./control/agent-control.ts";
@@ -213,6 +214,7 @@ export class Agentwatch {
         },
       });
       let alerter: Alerter | undefined;
+      let holdKeeper: HoldKeeper | undefined;
       const pausedGauge = new PausedGauge(
         metrics,
         config.agents.map((a) => a.id),
@@ -228,6 +230,8 @@ export class Agentwatch {
         // The alerts about the agent show it paused (a Slack message edited, a Resume button).
         onChange: async (agentId, action, input, at) => {
           pausedGauge.set(agentId, action === "pause");
+          // Held at once (the keeper would in a few seconds anyway).
+          if (action === "pause" && input.incidentId) await holdKeeper?.refresh();
           const active = (await storage.listActiveIncidents())
             .filter((s) => s.incident.agent_id === agentId)
             .map((s) => s.incident.id);
@@ -291,6 +295,12 @@ export class Agentwatch {
       registerAgentRoutes(server, storage, killSwitch);
       // The kill switch for Alertmanager, Grafana and other alert tools (config hooks).
       registerHookRoutes(server, { hooks: config.hooks, killSwitch, alerter, storage, metrics });
+      // Evidence held when an agent is paused for an incident or an incident is critical.
+      const holds = new HoldKeeper({ storage, audit, logger, lookbackMs: config.integrity.hold_lookback });
+      holdKeeper = holds;
+      await holds.start();
+      this.#workers.push({ name: "holds", stop: () => holds.stop() });
+      registerHoldRoutes(server, storage, holds);
       // On-call acting from Slack's buttons and from PagerDuty.
       if (config.slack) {
         const apps = new Map(

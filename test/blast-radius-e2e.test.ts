@@ -266,7 +266,35 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
       headers: { ...bearer(TOKENS.admin), "content-type": "application/json" },
       body: JSON.stringify({ reason: "erasure request #42" }),
     });
-    expect(await erase.json()).toMatchObject({ user_id: "mallory", erased: { events: 6 }, held: [] });
+    // Pausing exfil-bot for the incident held its evidence: those events are kept, and listed.
+    const holds = (await (await aw.fetch("/v1/holds", { headers: bearer(TOKENS.viewer) })).json()).holds;
+    expect(holds).toEqual([
+      expect.objectContaining({
+        id: `hold_${incident.id}`,
+        agent_id: "exfil-bot",
+        released_at: null,
+        created_by: "oncall",
+      }),
+    ]);
+    const partial = await erase.json();
+    expect(partial).toMatchObject({ user_id: "mallory", erased: { events: 1 } });
+    expect(partial.held.map((h: Json) => h.id).sort()).toEqual(["x1", "x2", "x3", "x4", "x5"]);
+    expect(partial.held[0].hold).toBe(`hold_${incident.id}`);
+    // An admin releases the hold (audited); then the rest can be erased.
+    const release = (path: string, token: string) =>
+      aw.fetch(path, {
+        method: "POST",
+        headers: { ...bearer(token), "content-type": "application/json" },
+        body: JSON.stringify({ comment: "case closed" }),
+      });
+    expect((await release(`/v1/holds/hold_${incident.id}/release`, TOKENS.operator)).status).toBe(403);
+    expect(await (await release(`/v1/holds/hold_${incident.id}/release`, TOKENS.admin)).json()).toMatchObject(
+      {
+        released_by: "root",
+      },
+    );
+    const rest = await aw.fetch("/v1/subjects/mallory", { method: "DELETE", headers: bearer(TOKENS.admin) });
+    expect(await rest.json()).toMatchObject({ erased: { events: 5 }, held: [] });
     const left = await (
       await aw.fetch("/v1/events?user_id=mallory", { headers: bearer(TOKENS.viewer) })
     ).json();
@@ -281,11 +309,15 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
     const audited = (
       await (await aw.fetch("/v1/audit?action=subject_erase", { headers: bearer(TOKENS.viewer) })).json()
     ).entries;
-    expect(audited[0]).toMatchObject({
-      actor: "root",
-      target: "subject:mallory",
-      reason: "erasure request #42",
-    });
+    // Two erasures, newest first: the second, then the first with its reason and what it kept.
+    expect(audited.map((e: Json) => [e.actor, e.target, e.reason, e.details.held])).toEqual([
+      ["root", "subject:mallory", null, 0],
+      ["root", "subject:mallory", "erasure request #42", 5],
+    ]);
+    const holdTrail = (
+      await (await aw.fetch("/v1/audit?action=hold_release", { headers: bearer(TOKENS.viewer) })).json()
+    ).entries;
+    expect(holdTrail[0]).toMatchObject({ actor: "root", reason: "case closed", incident_id: incident.id });
 
     const unknown = await aw.fetch("/v1/incidents/inc_nope/blast-radius", { headers: bearer(TOKENS.viewer) });
     expect(unknown.status).toBe(404);

@@ -103,4 +103,42 @@ describe("embedded retention", () => {
     expect((await storage.queryEvents({ limit: 10 })).events.map((e) => e.event.id)).toEqual(["evidence"]);
     await storage.stop();
   });
+
+  it("keeps held events, and the held incident and its findings, past the retention", async () => {
+    const storage = new EmbeddedStorage(join(root, "retention-held"), {
+      retentionDays: 7,
+      auditRetentionDays: 30,
+    });
+    await storage.start();
+    await storage.putEvents([
+      event("held", "2026-11-01T10:00:00Z"),
+      event("not-held", "2026-11-01T10:00:00Z"),
+    ]);
+    // Only bot's events are held; "not-held" is another agent's.
+    await storage.putEvents([
+      {
+        ...event("other", "2026-11-01T10:00:00Z"),
+        event: { ...event("other", "2026-11-01T10:00:00Z").event, agent_id: "other-bot" },
+      },
+    ]);
+    await storage.putHold({
+      id: "hold_inc_old",
+      incident_id: "inc_old",
+      agent_id: "bot",
+      from: "2026-11-01T09:00:00.000Z",
+      to: "2026-11-01T12:00:00.000Z",
+      reason: "agent paused",
+      created_at: "2026-11-01T11:00:00.000Z",
+      created_by: "oncall",
+      released_at: null,
+      released_by: null,
+    });
+    const counts = await storage.deleteExpired(now);
+    expect(counts.events).toBe(1);
+    expect((await storage.queryEvents({ limit: 10 })).events.map((e) => e.event.id).sort()).toEqual([
+      "held",
+      "not-held",
+    ]);
+    await storage.stop();
+  });
 });

@@ -8,6 +8,7 @@ import type { Silence, StoredIncident } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, principalOf, queryParams } from "../server.ts";
 import type { Alerter } from "./alerter.ts";
+import type { HoldKeeper } from "./holds.ts";
 import { silenceState } from "./silences.ts";
 
 const listQuery = z.strictObject({
@@ -170,6 +171,21 @@ export function registerSilenceRoutes(app: FastifyInstance, storage: Storage, al
           body.comment ?? null,
         ),
       );
+    },
+  );
+}
+
+/** Evidence holds (holds.ts): list them; an admin releases one. */
+export function registerHoldRoutes(app: FastifyInstance, storage: Storage, holds: HoldKeeper): void {
+  app.get("/v1/holds", { config: { permission: "read" } }, async () => ({
+    holds: await storage.listHolds(),
+  }));
+  app.post<{ Params: { id: string } }>(
+    "/v1/holds/:id/release",
+    { config: { permission: "admin" } },
+    async (request) => {
+      const body = parseInput(actionBody, request.body ?? {}, "body");
+      return holds.release(request.params.id, principalOf(request).name, body.comment ?? null);
     },
   );
 }

@@ -7,7 +7,8 @@
  * - `DELETE /v1/subjects/{user_id}` (admin, `{"reason"}`): erases their content and identifiers
  *   from those events on either backend (storage/erasure.ts); each erased event says when and by
  *   whom. Incidents are security records and keep the label that names the user: the answer lists
- *   them. (Legal holds on incident evidence are not built yet: `held` is empty.)
+ *   them. Events under an evidence hold (alerter/holds.ts) are not erased: the answer lists them
+ *   in `held`, with the hold.
  *
  * Both are audited (`subject_export`, `subject_erase`) with their counts, never the data.
  */
@@ -99,7 +100,7 @@ export function registerSubjectRoutes(app: FastifyInstance, options: SubjectRout
       const body = parseInput(eraseBody, request.body ?? {}, "body");
       const actor = principalOf(request).name;
       const at = new Date().toISOString();
-      const erased = await storage.eraseSubject(user, { at, by: actor });
+      const erased = await storage.eraseSubject(user, { at, by: actor }, await storage.listHolds());
       const incidents = (await storage.listIncidents({ limit: 10_000 }))
         .filter((s) => s.incident.labels.user_id === user)
         .map((s) => s.incident.id);
@@ -109,13 +110,13 @@ export function registerSubjectRoutes(app: FastifyInstance, options: SubjectRout
         target: `subject:${user}`,
         reason: body.reason ?? null,
         incident_id: null,
-        details: { events: erased.events, incidents_kept: incidents.length },
+        details: { events: erased.events, held: erased.held.length, incidents_kept: incidents.length },
       });
       return {
         user_id: user,
         erased_at: at,
         erased: { events: erased.events },
-        held: [],
+        held: erased.held,
         incidents_kept: incidents,
       };
     },

@@ -303,6 +303,8 @@ export const configSchema = z
         signing_key_file: z.string().min(1).optional(),
         /** How often the indexer signs the heads of the events' hash chains (an audit entry). */
         digest_interval: duration.prefault("1h"),
+        /** A hold keeps the agent's events from this long before the incident's first finding. */
+        hold_lookback: duration.prefault("1h"),
       })
       .prefault({}),
     /**

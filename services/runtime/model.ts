@@ -71,6 +71,32 @@ export interface IncidentFinding {
   detected_at?: string;
 }
 
+/**
+ * Evidence preserved (services/alerter/holds.ts): the agent's events from `from` until `to`
+ * (open-ended while the incident is active), the incident and its findings, exempt from
+ * retention and erasure until an admin releases the hold.
+ */
+export interface Hold {
+  id: string;
+  incident_id: string;
+  agent_id: string;
+  from: string;
+  to: string | null;
+  reason: string;
+  created_at: string;
+  created_by: string;
+  released_at: string | null;
+  released_by: string | null;
+}
+
+/** Whether an active hold covers this event (its agent, its time). */
+export function heldBy(holds: readonly Hold[], agentId: string, time: string): Hold | undefined {
+  return holds.find(
+    (h) =>
+      h.released_at === null && h.agent_id === agentId && time >= h.from && (h.to === null || time <= h.to),
+  );
+}
+
 export interface IncidentNote {
   time: string;
   actor: string;
@@ -209,6 +235,9 @@ export const AUDIT_ACTIONS = [
   "retention",
   /** A signed digest of the hash chains' heads (services/indexer/chain.ts). */
   "integrity_digest",
+  /** Evidence held (an agent paused for an incident, a critical incident) and a hold released. */
+  "hold_place",
+  "hold_release",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -159,7 +159,7 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
         ingested(4, { user_id: "mallory", session_id: "sx", agent_id: "bot-b", text: "hello from bot b" }),
       ]);
       const erasure = { at: new Date(T0 + 60_000).toISOString(), by: "root" };
-      expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 3 });
+      expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 3, held: [] });
       const all = (await s.queryEvents({ limit: 100 })).events;
       const byId = new Map(all.map((e) => [`${e.event.agent_id}/${e.event.id}`, e.event]));
       expect(byId.get("bot-a/e1")).toEqual({
@@ -180,7 +180,38 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect((await s.queryEvents({ q: "4111", limit: 10 })).events).toEqual([]);
       expect((await s.queryEvents({ q: "paste.example", limit: 10 })).events).toEqual([]);
       expect((await s.queryEvents({ q: "bob's", limit: 10 })).events.map((e) => e.event.id)).toEqual(["e3"]);
-      expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 0 });
+      expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 0, held: [] });
+    });
+
+    it("keeps held events out of an erasure and lists them; a released hold holds nothing", async () => {
+      const s = await open("events-erase-held");
+      await s.putEvents([
+        ingested(1, { user_id: "mallory", session_id: "sx" }),
+        ingested(2, { user_id: "mallory", session_id: "sx", agent_id: "bot-b" }),
+      ]);
+      const hold = {
+        id: "hold_inc_1",
+        incident_id: "inc_1",
+        agent_id: "bot-a",
+        from: new Date(T0).toISOString(),
+        to: null,
+        reason: "agent paused",
+        created_at: new Date(T0 + 5000).toISOString(),
+        created_by: "oncall",
+        released_at: null,
+        released_by: null,
+      };
+      await s.putHold(hold);
+      expect(await s.listHolds()).toEqual([hold]);
+      const erasure = { at: new Date(T0 + 60_000).toISOString(), by: "root" };
+      expect(await s.eraseSubject("mallory", erasure, await s.listHolds())).toEqual({
+        events: 1,
+        held: [{ agent_id: "bot-a", id: "e1", hold: "hold_inc_1" }],
+      });
+      const released = { ...hold, released_at: new Date(T0 + 70_000).toISOString(), released_by: "root" };
+      await s.putHold(released);
+      expect(await s.listHolds()).toEqual([released]);
+      expect(await s.eraseSubject("mallory", erasure, await s.listHolds())).toEqual({ events: 1, held: [] });
     });
 
     it("searches text and tool fields; every word must match", async () => {

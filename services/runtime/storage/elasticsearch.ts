@@ -27,16 +27,18 @@ import { Client, errors } from "@elastic/elasticsearch";
 import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type {
-  AgentState,
-  AuditEntry,
-  Checkpoint,
-  Delivery,
-  Finding,
-  Incident,
-  IngestedEvent,
-  Silence,
-  StoredIncident,
+import {
+  type AgentState,
+  type AuditEntry,
+  type Checkpoint,
+  type Delivery,
+  type Finding,
+  type Hold,
+  heldBy,
+  type Incident,
+  type IngestedEvent,
+  type Silence,
+  type StoredIncident,
 } from "../model.ts";
 import { type Erasure, eraseEvent } from "./erasure.ts";
 import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
@@ -62,7 +64,7 @@ const DATE = { type: "date", format: "strict_date_optional_time||epoch_millis" }
 const STORED = { type: "object", enabled: false } as const;
 
 const MAPPINGS: Record<
-  Kind | "incidents" | "agents" | "deliveries" | "silences" | "checkpoints",
+  Kind | "incidents" | "agents" | "deliveries" | "silences" | "holds" | "checkpoints",
   Record<string, unknown>
 > = {
   events: {
@@ -106,6 +108,7 @@ const MAPPINGS: Record<
     record: STORED,
   },
   silences: { id: KEYWORD, created_at: DATE, record: STORED },
+  holds: { id: KEYWORD, created_at: DATE, record: STORED },
   checkpoints: { record: STORED },
 };
 
@@ -154,7 +157,7 @@ export class ElasticsearchStorage implements Storage {
           },
         });
       }
-      for (const name of ["incidents", "agents", "deliveries", "silences", "checkpoints"] as const) {
+      for (const name of ["incidents", "agents", "deliveries", "silences", "holds", "checkpoints"] as const) {
         const index = this.#index(name);
         if (await this.#client.indices.exists({ index })) continue;
         await this.#client.indices
@@ -229,6 +232,9 @@ export class ElasticsearchStorage implements Storage {
         (oldestActive.hits.hits[0]?._source as { record?: Incident } | undefined)?.record?.started_at ?? "",
       );
       if (Number.isFinite(started)) cutoff = Math.min(cutoff, started - 86_400_000);
+      // Held evidence likewise: no day from the day before the oldest active hold's start.
+      const holds = (await this.listHolds()).filter((h) => h.released_at === null);
+      for (const hold of holds) cutoff = Math.min(cutoff, Date.parse(hold.from) - 86_400_000);
       // The audit trail is kept longer, whatever the incidents.
       const auditCutoff = now - (this.#o.auditRetentionDays ?? 365) * 86_400_000;
       const indices = await this.#client.cat.indices({ index: this.#index("*"), format: "json", h: "index" });
@@ -249,7 +255,10 @@ export class ElasticsearchStorage implements Storage {
         size: 10_000,
         _source: false,
         query: {
-          bool: { filter: [{ term: { status: "resolved" } }, { range: { updated_at: { lt: cutoff } } }] },
+          bool: {
+            filter: [{ term: { status: "resolved" } }, { range: { updated_at: { lt: cutoff } } }],
+            must_not: holds.length > 0 ? [{ ids: { values: holds.map((h) => h.incident_id) } }] : [],
+          },
         },
       });
       const operations = old.hits.hits.map((h) => ({
@@ -355,10 +364,31 @@ export class ElasticsearchStorage implements Storage {
     });
   }
 
-  async eraseSubject(userId: string, erasure: Erasure): Promise<{ events: number }> {
+  async eraseSubject(
+    userId: string,
+    erasure: Erasure,
+    holds: readonly Hold[] = [],
+  ): Promise<{ events: number; held: { agent_id: string; id: string; hold: string }[] }> {
     return this.#call("erase a subject's events", async () => {
       const pattern = this.#pattern("events");
       await this.#refreshIfDirty(pattern);
+      // Held evidence is left out of every query below, and listed.
+      const active = holds.filter((h) => h.released_at === null).slice(0, 500);
+      const heldClauses = active.map((h) => ({
+        bool: {
+          filter: [
+            { term: { agent_id: h.agent_id } },
+            {
+              range: {
+                time: { gte: Date.parse(h.from), ...(h.to === null ? {} : { lte: Date.parse(h.to) }) },
+              },
+            },
+          ],
+        },
+      }));
+      const notHeld = (query: Record<string, unknown>) => ({
+        bool: { filter: [query], must_not: heldClauses },
+      });
       type Hit = { _index: string; _id: string; _source?: { record: IngestedEvent } };
       // Rewrites matching events until none is left (an erased event no longer matches).
       const rewrite = async (query: unknown): Promise<number> => {
@@ -428,15 +458,34 @@ export class ElasticsearchStorage implements Storage {
         )?.buckets ?? [];
       let erased = 0;
       for (const { key } of buckets) {
-        erased += await rewrite({
-          bool: {
-            filter: [{ term: { agent_id: key.agent_id } }, { term: { session_id: key.session_id } }],
-            must_not: [{ exists: { field: "user_id" } }],
+        erased += await rewrite(
+          notHeld({
+            bool: {
+              filter: [{ term: { agent_id: key.agent_id } }, { term: { session_id: key.session_id } }],
+              must_not: [{ exists: { field: "user_id" } }],
+            },
+          }),
+        );
+      }
+      erased += await rewrite(notHeld({ term: { user_id: userId } }));
+      const held: { agent_id: string; id: string; hold: string }[] = [];
+      if (heldClauses.length > 0) {
+        const kept = await this.#client.search<{ record: IngestedEvent }>({
+          index: pattern,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          size: 10_000,
+          query: {
+            bool: { filter: [{ term: { user_id: userId } }], should: heldClauses, minimum_should_match: 1 },
           },
         });
+        for (const hit of kept.hits.hits) {
+          const e = (hit._source as { record: IngestedEvent }).record.event;
+          const hold = heldBy(active, e.agent_id, e.time);
+          if (hold) held.push({ agent_id: e.agent_id, id: e.id, hold: hold.id });
+        }
       }
-      erased += await rewrite({ term: { user_id: userId } });
-      return { events: erased };
+      return { events: erased, held };
     });
   }
 
@@ -753,6 +802,29 @@ export class ElasticsearchStorage implements Storage {
 
   async updateDelivery(delivery: Delivery): Promise<void> {
     await this.#call("update a delivery", () => this.#writeDelivery(delivery));
+  }
+
+  async putHold(hold: Hold): Promise<void> {
+    await this.#call("write a hold", async () => {
+      await this.#client.index({
+        index: this.#index("holds"),
+        id: hold.id,
+        document: { id: hold.id, created_at: hold.created_at, record: hold },
+        refresh: true,
+      });
+    });
+  }
+
+  async listHolds(): Promise<Hold[]> {
+    return this.#call("list holds", async () => {
+      const response = await this.#client.search<{ record: Hold }>({
+        index: this.#index("holds"),
+        size: 10_000,
+        sort: [{ created_at: "desc" }, { id: "desc" }],
+        query: { match_all: {} },
+      });
+      return response.hits.hits.map((h) => (h._source as { record: Hold }).record);
+    });
   }
 
   async putSilence(silence: Silence): Promise<void> {

@@ -7,15 +7,17 @@ import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { AgentwatchError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type {
-  AgentState,
-  AuditEntry,
-  Checkpoint,
-  Delivery,
-  Finding,
-  IngestedEvent,
-  Silence,
-  StoredIncident,
+import {
+  type AgentState,
+  type AuditEntry,
+  type Checkpoint,
+  type Delivery,
+  type Finding,
+  type Hold,
+  heldBy,
+  type IngestedEvent,
+  type Silence,
+  type StoredIncident,
 } from "../model.ts";
 import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
 import { type Erasure, eraseEvent } from "./erasure.ts";
@@ -83,6 +85,8 @@ export class EmbeddedStorage implements Storage {
         last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
       CREATE INDEX IF NOT EXISTS deliveries_supersede ON deliveries (supersede_key, status);
+      CREATE TABLE IF NOT EXISTS holds (
+        id TEXT PRIMARY KEY, created_at TEXT NOT NULL, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS silences (
         id TEXT PRIMARY KEY, created_at TEXT NOT NULL, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS checkpoints (
@@ -138,13 +142,25 @@ export class EmbeddedStorage implements Storage {
     if (Number.isFinite(started)) cutoff = Math.min(cutoff, started - 86_400_000);
     const auditCutoff = now - retention.auditRetentionDays * 86_400_000;
     const cutoffIso = new Date(cutoff).toISOString();
+    // Held evidence is never deleted: the events of a held agent within the hold's time, the
+    // incident and its findings (the SQL below leaves them out).
+    const holds = (await this.listHolds()).filter((h) => h.released_at === null).slice(0, 500);
+    const heldEvents = holds.map(() => " AND NOT (agent_id = ? AND time >= ? AND time <= ?)").join("");
+    const heldEventArgs = holds.flatMap((h) => [
+      h.agent_id,
+      Date.parse(h.from),
+      h.to === null ? Number.MAX_SAFE_INTEGER : Date.parse(h.to),
+    ]);
+    const heldIncidents = holds.map((h) => h.incident_id);
+    const notHeld = (column: string) =>
+      heldIncidents.length > 0 ? ` AND ${column} NOT IN (${heldIncidents.map(() => "?").join(",")})` : "";
     const unindex = db.prepare("INSERT INTO events_fts (events_fts, rowid, search) VALUES ('delete', ?, ?)");
     const remove = db.prepare("DELETE FROM events WHERE seq = ?");
     for (;;) {
       const rows = this.#all<{ seq: number; body: string }>(
         db,
-        "SELECT seq, body FROM events WHERE received < ? OR (received IS NULL AND time < ?) LIMIT ?",
-        [cutoff, cutoff, RETENTION_BATCH],
+        `SELECT seq, body FROM events WHERE (received < ? OR (received IS NULL AND time < ?))${heldEvents} LIMIT ?`,
+        [cutoff, cutoff, ...heldEventArgs, RETENTION_BATCH],
       );
       if (rows.length === 0) break;
       transaction(db, "storageUnavailable", () => {
@@ -159,10 +175,15 @@ export class EmbeddedStorage implements Storage {
       if (rows.length < RETENTION_BATCH) break;
     }
     transaction(db, "storageUnavailable", () => {
-      counts.findings = Number(db.prepare("DELETE FROM findings WHERE time < ?").run(cutoffIso).changes);
+      counts.findings = Number(
+        db
+          .prepare(`DELETE FROM findings WHERE time < ?${notHeld("incident_id")}`)
+          .run(cutoffIso, ...heldIncidents).changes,
+      );
       counts.incidents = Number(
-        db.prepare("DELETE FROM incidents WHERE status = 'resolved' AND updated_at < ?").run(cutoffIso)
-          .changes,
+        db
+          .prepare(`DELETE FROM incidents WHERE status = 'resolved' AND updated_at < ?${notHeld("id")}`)
+          .run(cutoffIso, ...heldIncidents).changes,
       );
       counts.audit = Number(db.prepare("DELETE FROM audit WHERE time_ms < ?").run(auditCutoff).changes);
     });
@@ -236,9 +257,14 @@ export class EmbeddedStorage implements Storage {
     });
   }
 
-  async eraseSubject(userId: string, erasure: Erasure): Promise<{ events: number }> {
+  async eraseSubject(
+    userId: string,
+    erasure: Erasure,
+    holds: readonly Hold[] = [],
+  ): Promise<{ events: number; held: { agent_id: string; id: string; hold: string }[] }> {
     const db = this.#require();
     let erased = 0;
+    const held: { agent_id: string; id: string; hold: string }[] = [];
     transaction(db, "storageUnavailable", () => {
       const own = this.#all<{ agent_id: string; session_id: string | null }>(
         db,
@@ -270,6 +296,11 @@ export class EmbeddedStorage implements Storage {
       for (const row of rows) {
         const before = JSON.parse(row.body) as IngestedEvent;
         if ((before.event as { erased?: unknown }).erased) continue;
+        const hold = heldBy(holds, before.event.agent_id, before.event.time);
+        if (hold) {
+          held.push({ agent_id: before.event.agent_id, id: before.event.id, hold: hold.id });
+          continue;
+        }
         const after = eraseEvent(before, erasure);
         const oldSearch = searchableText(before.event);
         if (oldSearch !== "") unindex.run(row.seq, oldSearch);
@@ -279,7 +310,7 @@ export class EmbeddedStorage implements Storage {
         erased += 1;
       }
     });
-    return { events: erased };
+    return { events: erased, held };
   }
 
   async getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]> {
@@ -543,6 +574,24 @@ export class EmbeddedStorage implements Storage {
   async updateDelivery(delivery: Delivery): Promise<void> {
     const db = this.#require();
     transaction(db, "storageUnavailable", () => writeDelivery(db, delivery));
+  }
+
+  async putHold(hold: Hold): Promise<void> {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO holds (id, created_at, body) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
+      ).run(hold.id, hold.created_at, JSON.stringify(hold));
+    });
+  }
+
+  async listHolds(): Promise<Hold[]> {
+    return this.#all<{ body: string }>(
+      this.#require(),
+      "SELECT body FROM holds ORDER BY created_at DESC, id DESC",
+      [],
+    ).map((row) => JSON.parse(row.body) as Hold);
   }
 
   async putSilence(silence: Silence): Promise<void> {

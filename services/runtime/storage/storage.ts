@@ -16,6 +16,7 @@ import type {
   Delivery,
   EventType,
   Finding,
+  Hold,
   IncidentStatus,
   IngestedEvent,
   Silence,
@@ -79,7 +80,11 @@ export interface Storage {
    * event of the sessions those events belong to (same agent and session). Returns how many
    * events were erased; erasing again finds none.
    */
-  eraseSubject(userId: string, erasure: Erasure): Promise<{ events: number }>;
+  eraseSubject(
+    userId: string,
+    erasure: Erasure,
+    holds?: readonly Hold[],
+  ): Promise<{ events: number; held: { agent_id: string; id: string; hold: string }[] }>;
   /** The stored events among these (agent_id, id) pairs, in no particular order; absent ones are left out. */
   getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]>;
 
@@ -126,6 +131,11 @@ export interface Storage {
   /** Number of pending deliveries. */
   pendingDeliveries(): Promise<number>;
   updateDelivery(delivery: Delivery): Promise<void>;
+
+  /** Writes a hold whole (insert or replace). */
+  putHold(hold: Hold): Promise<void>;
+  /** Every hold, released ones too, newest first. */
+  listHolds(): Promise<Hold[]>;
 
   /** Writes a silence whole (insert or replace). */
   putSilence(silence: Silence): Promise<void>;
