@@ -52,7 +52,7 @@ async function postTraffic(aw: AgentwatchProcess): Promise<void> {
 async function verifiedWithDigest(aw: AgentwatchProcess): Promise<Json> {
   return eventually(async () => {
     const report = await (await aw.fetch("/v1/integrity/verify", { headers: bearer(TOKENS.viewer) })).json();
-    const chain = report.chains?.[0];
+    const chain = report.chains?.find((c: Json) => c.stream === "events:0");
     return report.ok && chain?.records === 20 && chain.digest?.seq === 20 ? report : undefined;
   });
 }
@@ -86,7 +86,12 @@ describe("hash chains on the embedded storage", () => {
   it("links every event, signs the heads, and verifies; then names each kind of tampering", async () => {
     await postTraffic(aw);
     const report = await verifiedWithDigest(aw);
-    expect(report.chains).toEqual([
+    // One chain for the events, one for the audit trail this process wrote.
+    expect(report.chains.map((c: Json) => c.stream)).toEqual([
+      expect.stringMatching(/^audit:[0-9a-f]{16}$/),
+      "events:0",
+    ]);
+    expect(report.chains.filter((c: Json) => c.stream === "events:0")).toEqual([
       expect.objectContaining({
         stream: "events:0",
         first_seq: 1,
@@ -102,8 +107,9 @@ describe("hash chains on the embedded storage", () => {
       await aw.fetch("/v1/integrity/verify", { headers: bearer(TOKENS.viewer) })
     ).json();
     expect(afterErasure.ok).toBe(true);
-    expect(afterErasure.chains[0].notes).toHaveLength(4);
-    expect(afterErasure.chains[0].notes[0]).toMatch(/erased by root/);
+    const eventsChain = afterErasure.chains.find((c: Json) => c.stream === "events:0");
+    expect(eventsChain.notes).toHaveLength(4);
+    expect(eventsChain.notes[0]).toMatch(/erased by root/);
     await aw.stop();
 
     const clean = verifyCli(aw.configPath);
@@ -154,6 +160,12 @@ describe("hash chains on the embedded storage", () => {
     expect(problemsOf(inserted.report)).toEqual([
       "bot-a/forged: inserted (in no chain, received after the chains began)",
     ]);
+
+    // The audit trail is chained too: an entry removed from it is named.
+    const auditGone = tampered("audit-deleted", (db) => {
+      db.prepare("DELETE FROM audit WHERE seq = (SELECT MIN(seq) FROM audit)").run();
+    });
+    expect(problemsOf(auditGone.report)).toEqual(["seq 1 to 1: deleted (no retention run explains it)"]);
 
     let seqs: number[] = [];
     const reordered = tampered("reordered", (db) => {

@@ -9,11 +9,11 @@
  * chain is the log's own order, the same on a replay (a crash re-links the same records the same
  * way), and several collectors and any number of partitions need no coordination.
  */
-import { canonicalJson, type Signer, sha256 } from "../runtime/integrity.ts";
+import { canonicalJson, contentHashOf, GENESIS, type Signer, sha256 } from "../runtime/integrity.ts";
 import type { AuditEntry, ChainLink, IngestedEvent } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 
-export const GENESIS = "0".repeat(64);
+export { GENESIS } from "../runtime/integrity.ts";
 /** Where each partition's head is kept (the storage's checkpoints). */
 export const CHAIN_HEADS = "chain:events";
 
@@ -26,8 +26,7 @@ export interface ChainHead {
 
 /** SHA-256 of the event as received (canonical JSON, without its chain link). */
 export function contentHash(ingested: IngestedEvent): string {
-  const { chain: _chain, ...content } = ingested;
-  return sha256(canonicalJson(content));
+  return contentHashOf(ingested);
 }
 
 export function linkAfter(

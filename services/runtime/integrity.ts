@@ -113,3 +113,12 @@ function sortKeys(value: unknown): unknown {
 export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
+
+/** The `prev` of a chain's first record. */
+export const GENESIS = "0".repeat(64);
+
+/** A record's content hash: SHA-256 of its canonical JSON without its `chain` link. */
+export function contentHashOf(record: object): string {
+  const { chain: _chain, ...content } = record as { chain?: unknown };
+  return sha256(canonicalJson(content));
+}

@@ -251,6 +251,8 @@ export interface AuditEntry {
   reason: string | null;
   incident_id: string | null;
   details: Record<string, unknown>;
+  /** Its link in the audit chain of the process that wrote it (storage/audit-chain.ts). */
+  chain?: ChainLink;
 }
 
 export type DeliveryKind = "alert" | "control";

@@ -364,7 +364,10 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect(await ids({ action: "pause" })).toEqual(["a3", "a1"]);
       expect(await ids({ actor: "oncall" })).toEqual(["a2", "a1"]);
       expect(await ids({ from: T0 + 500, to: T0 + 1500 })).toEqual(["a2"]);
-      expect((await s.queryAudit({ limit: 1 }))[0]).toEqual(entry("a3", "pause", "root", T0 + 2000));
+      // Each entry comes back as written, linked into the writer's audit chain.
+      const [newest] = await s.queryAudit({ limit: 1 });
+      expect(newest).toMatchObject(entry("a3", "pause", "root", T0 + 2000));
+      expect(newest?.chain).toMatchObject({ stream: expect.stringMatching(/^audit:/), seq: 3 });
     });
 
     it("queues deliveries: idempotent by id, superseded by key, due by time", async () => {

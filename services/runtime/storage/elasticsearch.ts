@@ -40,6 +40,7 @@ import {
   type Silence,
   type StoredIncident,
 } from "../model.ts";
+import { AuditChain } from "./audit-chain.ts";
 import { type Erasure, eraseEvent } from "./erasure.ts";
 import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
@@ -116,6 +117,7 @@ export class ElasticsearchStorage implements Storage {
   readonly #o: ElasticsearchStorageOptions;
   readonly #client: Client;
   readonly #dirty = new Set<string>();
+  readonly #auditChain = new AuditChain();
   #sweep: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -675,21 +677,23 @@ export class ElasticsearchStorage implements Storage {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.#call("append to the audit trail", async () => {
-      await this.#client.create({
-        index: this.#daily("audit", Date.parse(entry.time)),
-        id: entry.id,
-        document: {
-          id: entry.id,
-          time: Date.parse(entry.time),
-          actor: entry.actor,
-          action: entry.action,
-          target: entry.target,
-          record: entry,
-        },
-      });
-      this.#dirty.add(this.#pattern("audit"));
-    });
+    await this.#auditChain.append(entry, (linked) =>
+      this.#call("append to the audit trail", async () => {
+        await this.#client.create({
+          index: this.#daily("audit", Date.parse(linked.time)),
+          id: linked.id,
+          document: {
+            id: linked.id,
+            time: Date.parse(linked.time),
+            actor: linked.actor,
+            action: linked.action,
+            target: linked.target,
+            record: linked,
+          },
+        });
+        this.#dirty.add(this.#pattern("audit"));
+      }),
+    );
   }
 
   async queryAudit(query: AuditQuery): Promise<AuditEntry[]> {

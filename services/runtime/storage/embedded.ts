@@ -10,6 +10,7 @@ import type { Logger } from "../logger.ts";
 import {
   type AgentState,
   type AuditEntry,
+  type ChainLink,
   type Checkpoint,
   type Delivery,
   type Finding,
@@ -20,6 +21,7 @@ import {
   type StoredIncident,
 } from "../model.ts";
 import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
+import { AuditChain } from "./audit-chain.ts";
 import { type Erasure, eraseEvent } from "./erasure.ts";
 import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
@@ -39,6 +41,7 @@ const RETENTION_BATCH = 5000;
 export class EmbeddedStorage implements Storage {
   readonly #path: string;
   readonly #retention: EmbeddedRetention | undefined;
+  readonly #auditChain = new AuditChain();
   #db: DatabaseSync | undefined;
   #stopped = false;
   #sweep: NodeJS.Timeout | undefined;
@@ -105,6 +108,9 @@ export class EmbeddedStorage implements Storage {
     if (!eventColumns.some((c) => c.name === "received"))
       db.exec("ALTER TABLE events ADD COLUMN received INTEGER");
     db.exec("CREATE INDEX IF NOT EXISTS events_received ON events (received)");
+    // Audit entries gained their chain link (audit-chain.ts).
+    const auditColumns = db.prepare("PRAGMA table_info(audit)").all() as { name: string }[];
+    if (!auditColumns.some((c) => c.name === "chain")) db.exec("ALTER TABLE audit ADD COLUMN chain TEXT");
     this.#db = db;
     const retention = this.#retention;
     if (retention) {
@@ -487,22 +493,25 @@ export class EmbeddedStorage implements Storage {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    const db = this.#require();
-    transaction(db, "storageUnavailable", () => {
-      db.prepare(
-        `INSERT INTO audit (id, time, time_ms, actor, action, target, reason, incident_id, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        entry.id,
-        entry.time,
-        Date.parse(entry.time),
-        entry.actor,
-        entry.action,
-        entry.target,
-        entry.reason,
-        entry.incident_id,
-        JSON.stringify(entry.details),
-      );
+    await this.#auditChain.append(entry, async (linked) => {
+      const db = this.#require();
+      transaction(db, "storageUnavailable", () => {
+        db.prepare(
+          `INSERT INTO audit (id, time, time_ms, actor, action, target, reason, incident_id, details, chain)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          linked.id,
+          linked.time,
+          Date.parse(linked.time),
+          linked.actor,
+          linked.action,
+          linked.target,
+          linked.reason,
+          linked.incident_id,
+          JSON.stringify(linked.details),
+          linked.chain ? JSON.stringify(linked.chain) : null,
+        );
+      });
     });
   }
 
@@ -531,6 +540,7 @@ export class EmbeddedStorage implements Storage {
       reason: row.reason,
       incident_id: row.incident_id,
       details: JSON.parse(row.details) as Record<string, unknown>,
+      ...(row.chain ? { chain: JSON.parse(row.chain) as ChainLink } : {}),
     }));
   }
 
@@ -686,6 +696,7 @@ interface AuditRow {
   reason: string | null;
   incident_id: string | null;
   details: string;
+  chain: string | null;
 }
 
 function agentFromRow(row: AgentRow): AgentState {
