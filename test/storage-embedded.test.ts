@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { type ChainHead, GENESIS, linkAfter } from "../services/indexer/chain.ts";
+import { verifyChains } from "../services/indexer/verify.ts";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
 import { storageConformance } from "./conformance/storage.ts";
 
@@ -139,6 +141,33 @@ describe("embedded retention", () => {
       "held",
       "not-held",
     ]);
+    await storage.stop();
+  });
+
+  it("keeps the hash chain verifiable after a retention run, which it reports", async () => {
+    const storage = new EmbeddedStorage(join(root, "retention-chain"), {
+      retentionDays: 7,
+      auditRetentionDays: 30,
+    });
+    await storage.start();
+    let head: ChainHead = { seq: 0, hash: GENESIS, offset: -1 };
+    const linked = [
+      event("c1", "2026-11-01T10:00:00Z"),
+      event("c2", "2026-11-02T10:00:00Z"),
+      event("c3", "2026-11-19T10:00:00Z"),
+    ].map((e, i) => {
+      const chain = linkAfter(head, "events:0", i, e);
+      head = { seq: chain.seq, hash: chain.hash, offset: i };
+      return { ...e, chain };
+    });
+    await storage.putEvents(linked);
+    expect((await verifyChains(storage, undefined)).ok).toBe(true);
+    expect((await storage.deleteExpired(now)).events).toBe(2);
+    const report = await verifyChains(storage, undefined);
+    expect(report.ok).toBe(true);
+    const chain = report.chains.find((c) => c.stream === "events:0");
+    expect(chain).toMatchObject({ first_seq: 3, last_seq: 3, verified: true });
+    expect(chain?.notes).toEqual(["seq 1 to 2: deleted by retention (the audit trail holds the runs)"]);
     await storage.stop();
   });
 });
