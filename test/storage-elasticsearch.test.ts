@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../services/runtime/logger.ts";
 import { ElasticsearchStorage } from "../services/runtime/storage/elasticsearch.ts";
 import { storageConformance } from "./conformance/storage.ts";
+import { pauseEntry } from "./helpers/audit.ts";
 
 const node = process.env.AW_ES_URL;
 const run = randomUUID().slice(0, 8);
@@ -45,16 +46,7 @@ if (node) {
         event("recent", "2026-11-19T10:00:00Z"),
       ]);
       // The audit trail is kept longer (365 days by default) than events.
-      await storage.appendAudit({
-        id: "old-audit",
-        time: "2026-11-01T10:00:00.000Z",
-        actor: "oncall",
-        action: "pause",
-        target: "agent:bot",
-        reason: null,
-        incident_id: null,
-        details: {},
-      });
+      await storage.appendAudit(pauseEntry("old-audit", "2026-11-01T10:00:00.000Z"));
       const deleted = await storage.deleteExpired(now);
       expect(deleted).toEqual([`aw-test-${run}-retention-events-2026.11.01`]);
       const left = await storage.queryEvents({ limit: 10 });

@@ -6,6 +6,7 @@ import { type ChainHead, GENESIS, linkAfter } from "../services/indexer/chain.ts
 import { verifyChains } from "../services/indexer/verify.ts";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
 import { storageConformance } from "./conformance/storage.ts";
+import { pauseEntry } from "./helpers/audit.ts";
 
 const root = mkdtempSync(join(tmpdir(), "aw-storage-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -20,6 +21,12 @@ storageConformance("embedded", {
 
 describe("embedded retention", () => {
   const now = Date.parse("2026-11-20T12:00:00Z");
+  /** A started storage that keeps events 7 days and audit entries 30. */
+  const retained = async (name: string) => {
+    const storage = new EmbeddedStorage(join(root, name), { retentionDays: 7, auditRetentionDays: 30 });
+    await storage.start();
+    return storage;
+  };
   const event = (id: string, received: string, time = received, text = "hello there") => ({
     event: { id, time, type: "prompt" as const, agent_id: "bot", text },
     received_at: received,
@@ -27,28 +34,14 @@ describe("embedded retention", () => {
   });
 
   it("deletes events by arrival, findings and resolved incidents past retention_days, the audit past its own, and audits the run", async () => {
-    const storage = new EmbeddedStorage(join(root, "retention"), {
-      retentionDays: 7,
-      auditRetentionDays: 30,
-    });
-    await storage.start();
+    const storage = await retained("retention");
     await storage.putEvents([
       event("old", "2026-11-01T10:00:00Z", "2026-11-01T10:00:00Z", "forgotten words"),
       // Dated long ago but received yesterday: it lives as long as its arrival.
       event("backdated", "2026-11-19T10:00:00Z", "2026-10-01T10:00:00Z"),
       event("recent", "2026-11-19T10:00:00Z"),
     ]);
-    const audit = (id: string, time: string) =>
-      storage.appendAudit({
-        id,
-        time,
-        actor: "oncall",
-        action: "pause",
-        target: "agent:bot",
-        reason: null,
-        incident_id: null,
-        details: {},
-      });
+    const audit = (id: string, time: string) => storage.appendAudit(pauseEntry(id, time));
     await audit("audit-ancient", "2026-09-01T10:00:00.000Z");
     await audit("audit-kept", "2026-11-01T10:00:00.000Z");
     expect(await storage.deleteExpired(now)).toEqual({ events: 1, findings: 0, incidents: 0, audit: 1 });
@@ -73,11 +66,7 @@ describe("embedded retention", () => {
   });
 
   it("keeps everything from the day before the oldest active incident began", async () => {
-    const storage = new EmbeddedStorage(join(root, "retention-active"), {
-      retentionDays: 7,
-      auditRetentionDays: 30,
-    });
-    await storage.start();
+    const storage = await retained("retention-active");
     await storage.putEvents([event("evidence", "2026-11-01T10:00:00Z")]);
     await storage.putIncidents([
       {
@@ -107,11 +96,7 @@ describe("embedded retention", () => {
   });
 
   it("keeps held events, and the held incident and its findings, past the retention", async () => {
-    const storage = new EmbeddedStorage(join(root, "retention-held"), {
-      retentionDays: 7,
-      auditRetentionDays: 30,
-    });
-    await storage.start();
+    const storage = await retained("retention-held");
     await storage.putEvents([
       event("held", "2026-11-01T10:00:00Z"),
       event("not-held", "2026-11-01T10:00:00Z"),
@@ -145,11 +130,7 @@ describe("embedded retention", () => {
   });
 
   it("keeps the hash chain verifiable after a retention run, which it reports", async () => {
-    const storage = new EmbeddedStorage(join(root, "retention-chain"), {
-      retentionDays: 7,
-      auditRetentionDays: 30,
-    });
-    await storage.start();
+    const storage = await retained("retention-chain");
     let head: ChainHead = { seq: 0, hash: GENESIS, offset: -1 };
     const linked = [
       event("c1", "2026-11-01T10:00:00Z"),

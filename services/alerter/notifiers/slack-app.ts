@@ -30,7 +30,7 @@ import { AgentwatchError } from "../../runtime/errors.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { AgentState, Incident } from "../../runtime/model.ts";
 import type { AlertNotification, IncidentUpdate, Notifier } from "./notifier.ts";
-import { escapeSlack, incidentFacts, incidentLink } from "./text.ts";
+import { escapeSlack, incidentLink, slackFields, slackRecentFindings } from "./text.ts";
 
 /** What the buttons say; the interactions endpoint reads them back. */
 export const SLACK_ACTIONS = {
@@ -217,14 +217,8 @@ export function slackAppMessage(
   const tag = resolved ? "RESOLVED" : incident.severity.toUpperCase();
   const icon = resolved ? ":white_check_mark:" : SEVERITY_ICON[incident.severity];
   const title = escapeSlack(incident.title);
-  const fields = incidentFacts(incident, paused ? " (paused)" : "").map(([name, value]) => ({
-    type: "mrkdwn",
-    text: `*${name}*\n${escapeSlack(value)}`,
-  }));
-  const recent = incident.findings
-    .slice(-MAX_FINDINGS_SHOWN)
-    .map((f) => `• ${f.time} ${escapeSlack(f.detector)}: ${escapeSlack(f.summary ?? "")}`)
-    .join("\n");
+  const fields = slackFields(incident, paused ? " (paused)" : "");
+  const recent = slackRecentFindings(incident, MAX_FINDINGS_SHOWN);
   const state = stateLines(incident, agent);
   const blocks: SlackBlock[] = [
     {

@@ -7,7 +7,7 @@ import type { SlackReceiverConfig } from "../../runtime/config.ts";
 import { AgentwatchError } from "../../runtime/errors.ts";
 import { postJson } from "../../runtime/outbound.ts";
 import { type AlertNotification, NO_UPDATES, type Notifier } from "./notifier.ts";
-import { escapeSlack as escapeMrkdwn, incidentFacts } from "./text.ts";
+import { escapeSlack as escapeMrkdwn, slackFields, slackRecentFindings } from "./text.ts";
 
 const COLOR = { critical: "#d7263d", warning: "#f49d37", info: "#3f88c5", resolved: "#2e933c" } as const;
 const MAX_FINDINGS_SHOWN = 5;
@@ -41,14 +41,8 @@ export function slackMessage({ status, incident }: AlertNotification): Record<st
   const resolved = status === "resolved";
   const tag = resolved ? "RESOLVED" : incident.severity.toUpperCase();
   const headline = `${resolved ? ":white_check_mark:" : ":rotating_light:"} [${tag}] ${escapeMrkdwn(incident.title)}`;
-  const fields = incidentFacts(incident).map(([title, value]) => ({
-    type: "mrkdwn",
-    text: `*${title}*\n${escapeMrkdwn(value)}`,
-  }));
-  const recent = incident.findings
-    .slice(-MAX_FINDINGS_SHOWN)
-    .map((f) => `• ${f.time} ${escapeMrkdwn(f.detector)}: ${escapeMrkdwn(f.summary ?? "")}`)
-    .join("\n");
+  const fields = slackFields(incident);
+  const recent = slackRecentFindings(incident, MAX_FINDINGS_SHOWN);
   return {
     // The notification text (push notifications, clients without blocks).
     text: `[${tag}] ${escapeMrkdwn(incident.title)} (${escapeMrkdwn(incident.agent_id)})`,

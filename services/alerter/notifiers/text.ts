@@ -43,3 +43,19 @@ export function incidentFacts(incident: Incident, agentNote = ""): [string, stri
     ...(incident.session_id ? ([["Session", incident.session_id]] as [string, string][]) : []),
   ];
 }
+
+/** The incident's facts as Slack section fields (mrkdwn, escaped). */
+export function slackFields(incident: Incident, agentNote = ""): { type: "mrkdwn"; text: string }[] {
+  return incidentFacts(incident, agentNote).map(([name, value]) => ({
+    type: "mrkdwn",
+    text: `*${name}*\n${escapeSlack(value)}`,
+  }));
+}
+
+/** The incident's latest findings, one escaped mrkdwn line each ("" when it has none). */
+export function slackRecentFindings(incident: Incident, max: number): string {
+  return incident.findings
+    .slice(-max)
+    .map((f) => `• ${f.time} ${escapeSlack(f.detector)}: ${escapeSlack(f.summary ?? "")}`)
+    .join("\n");
+}

@@ -22,7 +22,6 @@
  * so a process reads its own writes. Nothing here needs ingest pipelines, ILM or painless.
  */
 
-import { randomUUID } from "node:crypto";
 import { Client, errors } from "@elastic/elasticsearch";
 import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
@@ -42,6 +41,7 @@ import {
 } from "../model.ts";
 import { AuditChain } from "./audit-chain.ts";
 import { type Erasure, eraseEvent } from "./erasure.ts";
+import { retentionRun } from "./retention.ts";
 import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
@@ -269,21 +269,14 @@ export class ElasticsearchStorage implements Storage {
       if (operations.length > 0) await this.#client.bulk({ operations, refresh: true });
       if (expired.length + operations.length > 0) {
         // The deletion run is itself on the record, with what it deleted.
-        await this.appendAudit({
-          id: randomUUID(),
-          time: new Date(now).toISOString(),
-          actor: "agentwatch",
-          action: "retention",
-          target: "storage",
-          reason: `retention: ${this.#o.retentionDays} days, audit ${this.#o.auditRetentionDays ?? 365} days`,
-          incident_id: null,
-          details: {
+        await this.appendAudit(
+          retentionRun(now, this.#o.retentionDays, this.#o.auditRetentionDays ?? 365, {
             indices: expired,
             incidents: operations.length,
             before: new Date(cutoff).toISOString(),
             audit_before: new Date(auditCutoff).toISOString(),
-          },
-        });
+          }),
+        );
       }
       return expired;
     });
@@ -809,37 +802,16 @@ export class ElasticsearchStorage implements Storage {
   }
 
   async putHold(hold: Hold): Promise<void> {
-    await this.#call("write a hold", async () => {
-      await this.#client.index({
-        index: this.#index("holds"),
-        id: hold.id,
-        document: { id: hold.id, created_at: hold.created_at, record: hold },
-        refresh: true,
-      });
-    });
+    // Visible at once: an erasure right after a pause must see the hold.
+    await this.#putDocument("holds", hold.id, hold.created_at, hold, true);
   }
 
   async listHolds(): Promise<Hold[]> {
-    return this.#call("list holds", async () => {
-      const response = await this.#client.search<{ record: Hold }>({
-        index: this.#index("holds"),
-        size: 10_000,
-        sort: [{ created_at: "desc" }, { id: "desc" }],
-        query: { match_all: {} },
-      });
-      return response.hits.hits.map((h) => (h._source as { record: Hold }).record);
-    });
+    return this.#listDocuments<Hold>("holds");
   }
 
   async putSilence(silence: Silence): Promise<void> {
-    await this.#call("write a silence", async () => {
-      await this.#client.index({
-        index: this.#index("silences"),
-        id: silence.id,
-        document: { id: silence.id, created_at: silence.created_at, record: silence },
-      });
-      this.#dirty.add(this.#index("silences"));
-    });
+    await this.#putDocument("silences", silence.id, silence.created_at, silence, false);
   }
 
   async getSilence(id: string): Promise<Silence | undefined> {
@@ -850,15 +822,39 @@ export class ElasticsearchStorage implements Storage {
   }
 
   async listSilences(): Promise<Silence[]> {
-    return this.#call("list silences", async () => {
-      await this.#refreshIfDirty(this.#index("silences"));
-      const response = await this.#client.search<{ record: Silence }>({
-        index: this.#index("silences"),
+    return this.#listDocuments<Silence>("silences");
+  }
+
+  /** Writes a record kept whole, by id (insert or replace); `refresh`: searchable when this resolves. */
+  #putDocument(
+    name: "holds" | "silences",
+    id: string,
+    createdAt: string,
+    record: unknown,
+    refresh: boolean,
+  ): Promise<void> {
+    return this.#call(`write to ${name}`, async () => {
+      await this.#client.index({
+        index: this.#index(name),
+        id,
+        document: { id, created_at: createdAt, record },
+        ...(refresh ? { refresh: true } : {}),
+      });
+      if (!refresh) this.#dirty.add(this.#index(name));
+    });
+  }
+
+  /** Every record of the index, newest first. */
+  #listDocuments<T>(name: "holds" | "silences"): Promise<T[]> {
+    return this.#call(`list ${name}`, async () => {
+      await this.#refreshIfDirty(this.#index(name));
+      const response = await this.#client.search<{ record: T }>({
+        index: this.#index(name),
         size: 10_000,
         sort: [{ created_at: "desc" }, { id: "desc" }],
         query: { match_all: {} },
       });
-      return response.hits.hits.map((h) => (h._source as { record: Silence }).record);
+      return response.hits.hits.map((h) => (h._source as { record: T }).record);
     });
   }
 

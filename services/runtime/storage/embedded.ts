@@ -1,8 +1,3 @@
-/**
- * Embedded storage on SQLite (WAL, synchronous=FULL). Event search uses an FTS5 index over the
- * event's searchable text; pages are ordered by (event time, insertion sequence), newest first.
- */
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { AgentwatchError } from "../errors.ts";
@@ -23,6 +18,7 @@ import {
 import { openDatabase, sqliteFailure, transaction } from "../sqlite.ts";
 import { AuditChain } from "./audit-chain.ts";
 import { type Erasure, eraseEvent } from "./erasure.ts";
+import { retentionRun } from "./retention.ts";
 import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
 
@@ -194,16 +190,13 @@ export class EmbeddedStorage implements Storage {
       counts.audit = Number(db.prepare("DELETE FROM audit WHERE time_ms < ?").run(auditCutoff).changes);
     });
     if (counts.events + counts.findings + counts.incidents + counts.audit > 0) {
-      await this.appendAudit({
-        id: randomUUID(),
-        time: new Date(now).toISOString(),
-        actor: "agentwatch",
-        action: "retention",
-        target: "storage",
-        reason: `retention: ${retention.retentionDays} days, audit ${retention.auditRetentionDays} days`,
-        incident_id: null,
-        details: { ...counts, before: cutoffIso, audit_before: new Date(auditCutoff).toISOString() },
-      });
+      await this.appendAudit(
+        retentionRun(now, retention.retentionDays, retention.auditRetentionDays, {
+          ...counts,
+          before: cutoffIso,
+          audit_before: new Date(auditCutoff).toISOString(),
+        }),
+      );
       retention.logger?.info({ ...counts }, "retention applied");
     }
     return counts;
@@ -587,31 +580,15 @@ export class EmbeddedStorage implements Storage {
   }
 
   async putHold(hold: Hold): Promise<void> {
-    const db = this.#require();
-    transaction(db, "storageUnavailable", () => {
-      db.prepare(
-        `INSERT INTO holds (id, created_at, body) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
-      ).run(hold.id, hold.created_at, JSON.stringify(hold));
-    });
+    this.#putDocument("holds", hold.id, hold.created_at, hold);
   }
 
   async listHolds(): Promise<Hold[]> {
-    return this.#all<{ body: string }>(
-      this.#require(),
-      "SELECT body FROM holds ORDER BY created_at DESC, id DESC",
-      [],
-    ).map((row) => JSON.parse(row.body) as Hold);
+    return this.#listDocuments<Hold>("holds");
   }
 
   async putSilence(silence: Silence): Promise<void> {
-    const db = this.#require();
-    transaction(db, "storageUnavailable", () => {
-      db.prepare(
-        `INSERT INTO silences (id, created_at, body) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
-      ).run(silence.id, silence.created_at, JSON.stringify(silence));
-    });
+    this.#putDocument("silences", silence.id, silence.created_at, silence);
   }
 
   async getSilence(id: string): Promise<Silence | undefined> {
@@ -620,11 +597,27 @@ export class EmbeddedStorage implements Storage {
   }
 
   async listSilences(): Promise<Silence[]> {
+    return this.#listDocuments<Silence>("silences");
+  }
+
+  /** Writes a record kept whole as JSON, by id (insert or replace). */
+  #putDocument(table: "holds" | "silences", id: string, createdAt: string, record: unknown): void {
+    const db = this.#require();
+    transaction(db, "storageUnavailable", () => {
+      db.prepare(
+        `INSERT INTO ${table} (id, created_at, body) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
+      ).run(id, createdAt, JSON.stringify(record));
+    });
+  }
+
+  /** Every record of the table, newest first. */
+  #listDocuments<T>(table: "holds" | "silences"): T[] {
     return this.#all<{ body: string }>(
       this.#require(),
-      "SELECT body FROM silences ORDER BY created_at DESC, id DESC",
+      `SELECT body FROM ${table} ORDER BY created_at DESC, id DESC`,
       [],
-    ).map((row) => JSON.parse(row.body) as Silence);
+    ).map((row) => JSON.parse(row.body) as T);
   }
 
   async loadCheckpoint(consumer: string, partition: number): Promise<Checkpoint | undefined> {
