@@ -430,6 +430,8 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
 
 /** The storage the config names (also what `agentwatch export-feedback` reads). */
 export function createStorage(config: Config, logger: Logger): Storage {
+  // The key signs the tombstones that retention and erasure leave in the hash chains.
+  const signer = loadSigner(config, logger);
   if (config.storage.type === "embedded") {
     const { retention_days, audit_retention_days } = config.storage;
     return new EmbeddedStorage(
@@ -437,6 +439,7 @@ export function createStorage(config: Config, logger: Logger): Storage {
       retention_days > 0
         ? { retentionDays: retention_days, auditRetentionDays: audit_retention_days || 365_000, logger }
         : undefined,
+      { signer },
     );
   }
   return new ElasticsearchStorage({
@@ -447,5 +450,6 @@ export function createStorage(config: Config, logger: Logger): Storage {
     ...(config.storage.username ? { username: config.storage.username } : {}),
     ...(config.storage.password ? { password: config.storage.password } : {}),
     logger,
+    signer,
   });
 }

@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { parseDuration } from "../lib/duration.ts";
 import { Agentwatch, createStorage, ROLE_NAMES, type RoleName } from "./app.ts";
 import { verifyBundle } from "./indexer/evidence.ts";
 import { verifyChains } from "./indexer/verify.ts";
@@ -62,10 +63,12 @@ const USAGE = `Usage:
       The findings operators marked as false positives (POST /v1/incidents/{id}/false-positive),
       as labelled NDJSON rows with the text they were raised on (label 0), to FILE or stdout:
       what a team retrains the injection model on with its own traffic.
-  agentwatch verify [--config FILE]
-      Recomputes the events' hash chains from storage (either backend) and prints, per chain,
-      verified, or which record (seq, agent/id) was changed, deleted, inserted or reordered;
-      checks the latest signed digest of each chain. Exits 0 when all verify, 1 when not.
+  agentwatch verify [--config FILE] [--from TIME] [--to TIME]
+      Recomputes the hash chains from storage (either backend), the events' and the audit
+      trail's, and prints, per chain, verified, or which record (seq, agent/id) was changed,
+      deleted, inserted or reordered; checks the latest signed digest of each chain and the
+      signed tombstones of retention and erasure. --from/--to (RFC 3339, or a duration ago such
+      as 24h) check only the records that arrived in that range. Exits 0 when all verify, 1 when not.
   agentwatch verify --bundle FILE [--public-key PEM_FILE]
       Checks an incident's evidence bundle (GET /v1/incidents/{id}/evidence) offline: every
       record's hash, the chain (a record deleted, inserted or moved), the count and the Ed25519
@@ -132,14 +135,31 @@ export async function main(argv: string[]): Promise<number> {
       return verdict.ok ? 0 : 1;
     }
     if (verb === "verify" && rest.length === 0 && !values.bundle) {
+      const range = {
+        ...(values.from !== undefined ? { from: timeArgument(values.from) } : {}),
+        ...(values.to !== undefined ? { to: timeArgument(values.to) } : {}),
+      };
+      if ([range.from, range.to].some((t) => t !== undefined && Number.isNaN(t))) {
+        process.stderr.write(
+          `agentwatch: --from and --to take an RFC 3339 time, epoch ms, or a duration ago such as 24h\n`,
+        );
+        return 2;
+      } else if (range.from !== undefined && range.to !== undefined && range.from >= range.to) {
+        process.stderr.write("agentwatch: --from must be before --to\n");
+        return 2;
+      }
       const { config } = loadConfig(configFile);
       const logger = createLogger("warn", "verify");
       const signer = loadSigner(config, logger);
       const storage = createStorage(config, logger);
       await storage.start();
       try {
-        const report = await verifyChains(storage, signer.publicKeyPem);
+        const report = await verifyChains(storage, signer.publicKeyPem, range);
         process.stdout.write(`${JSON.stringify(report)}\n`);
+        if (report.range)
+          process.stderr.write(
+            `arrived from ${report.range.from ?? "the start"} to ${report.range.to ?? "now"}\n`,
+          );
         for (const chain of report.chains) {
           process.stderr.write(
             `${chain.stream}: ${chain.verified ? "verified" : "FAILED"} (seq ${chain.first_seq} to ${chain.last_seq}, ${chain.records} records${chain.digest ? `, digest of ${chain.digest.time} ${chain.digest.signature}` : ""})\n`,
@@ -308,6 +328,8 @@ function parse(argv: string[]) {
       state: { type: "string" },
       bundle: { type: "string" },
       "public-key": { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
     },
   });
 }
@@ -432,4 +454,11 @@ function parseFailOn(list: string): ScanKind[] {
     );
   }
   return kinds as ScanKind[];
+}
+
+/** A time on the command line: RFC 3339, epoch ms, or a duration ago ("24h", "7d"); NaN when none. */
+function timeArgument(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const ago = parseDuration(value);
+  return ago !== undefined ? Date.now() - ago : Date.parse(value);
 }

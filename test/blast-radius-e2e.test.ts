@@ -119,6 +119,16 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
         ...mallory,
         text: "Hi again",
       },
+      // The session handed on to another agent: its events are the incident's evidence too.
+      {
+        id: "hand1",
+        time: t(6),
+        type: "prompt",
+        agent_id: "handoff-bot",
+        session_id: "sess-x",
+        origin: "system",
+        text: "Continuing the task handed over by exfil-bot.",
+      },
       {
         id: "u1",
         time: t(8),
@@ -199,7 +209,8 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
     const lines = bundle.trimEnd().split("\n");
     expect(JSON.parse(lines[0] as string)).toMatchObject({ kind: "header", incident_id: incident.id });
     const kinds = lines.map((l) => JSON.parse(l).kind);
-    expect(kinds.filter((k) => k === "event")).toHaveLength(6);
+    expect(kinds.filter((k) => k === "event")).toHaveLength(7);
+    expect(lines.some((l) => JSON.parse(l).record?.id === "hand1")).toBe(true);
     expect(kinds).toEqual(
       expect.arrayContaining(["incident", "audit", "agent_state", "blast_radius", "manifest"]),
     );
@@ -272,6 +283,7 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
       expect.objectContaining({
         id: `hold_${incident.id}`,
         agent_id: "exfil-bot",
+        sessions: ["sess-x"],
         released_at: null,
         created_by: "oncall",
       }),

@@ -25,8 +25,13 @@ import { bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 const BIN = fileURLToPath(new URL("../bin/agentwatch.js", import.meta.url));
 const elasticsearch = process.env.AW_ES_URL;
 
-function verifyCli(configPath: string): { status: number | null; report: Json; stderr: string } {
-  const run = spawnSync(process.execPath, [BIN, "verify", "--config", configPath], { encoding: "utf8" });
+function verifyCli(
+  configPath: string,
+  args: string[] = [],
+): { status: number | null; report: Json; stderr: string } {
+  const run = spawnSync(process.execPath, [BIN, "verify", "--config", configPath, ...args], {
+    encoding: "utf8",
+  });
   return { status: run.status, report: JSON.parse(run.stdout || "{}"), stderr: run.stderr };
 }
 
@@ -110,11 +115,41 @@ describe("hash chains on the embedded storage", () => {
     const eventsChain = afterErasure.chains.find((c: Json) => c.stream === "events:0");
     expect(eventsChain.notes).toHaveLength(4);
     expect(eventsChain.notes[0]).toMatch(/erased by root/);
+    const ranged = await aw.fetch(
+      `/v1/integrity/verify?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`,
+      { headers: bearer(TOKENS.viewer) },
+    );
+    expect(await ranged.json()).toMatchObject({ ok: true, range: { to: null } });
+    const backwards = await aw.fetch(
+      "/v1/integrity/verify?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
+      {
+        headers: bearer(TOKENS.viewer),
+      },
+    );
+    expect(backwards.status).toBe(400);
     await aw.stop();
 
     const clean = verifyCli(aw.configPath);
     expect(clean.status).toBe(0);
     expect(clean.stderr).toMatch(/events:0: verified \(seq 1 to 20, 20 records, digest of .* valid\)/);
+
+    // A range of arrival times: everything arrived within the last hour, nothing before 2000.
+    const lastHour = verifyCli(aw.configPath, ["--from", "1h"]);
+    expect(lastHour.status).toBe(0);
+    expect(lastHour.report.range.to).toBeNull();
+    expect(lastHour.stderr).toMatch(/^arrived from \S+ to now$/m);
+    expect(lastHour.report.chains.find((c: Json) => c.stream === "events:0")).toMatchObject({
+      first_seq: 1,
+      last_seq: 20,
+      verified: true,
+    });
+    const before2000 = verifyCli(aw.configPath, ["--to", "2000-01-01T00:00:00Z"]);
+    expect(before2000.status).toBe(0);
+    expect(before2000.report.chains).toEqual([]);
+    const nonsense = verifyCli(aw.configPath, ["--from", "last tuesday"]);
+    expect(nonsense.status).toBe(2);
+    expect(nonsense.stderr).toMatch(/--from and --to take an RFC 3339 time/);
+    expect(verifyCli(aw.configPath, ["--from", "1h", "--to", "2h"]).status).toBe(2);
 
     const changed = tampered("changed", (db) => {
       const body = bodyOf(db, "e7");
@@ -138,7 +173,7 @@ describe("hash chains on the embedded storage", () => {
       db.prepare("DELETE FROM events WHERE id = ?").run(last?.id as string);
     });
     expect(problemsOf(lastDeleted.report)).toEqual([
-      expect.stringMatching(/^seq 20 to 20: deleted \(signed in the digest of /),
+      expect.stringMatching(/^seq 20: deleted \(signed in the digest of /),
     ]);
 
     const inserted = tampered("inserted", (db) => {
@@ -163,9 +198,58 @@ describe("hash chains on the embedded storage", () => {
 
     // The audit trail is chained too: an entry removed from it is named.
     const auditGone = tampered("audit-deleted", (db) => {
-      db.prepare("DELETE FROM audit WHERE seq = (SELECT MIN(seq) FROM audit)").run();
+      db.prepare(
+        "DELETE FROM audit WHERE seq = (SELECT MIN(seq) FROM audit WHERE action NOT IN ('integrity_digest', 'tombstone'))",
+      ).run();
     });
-    expect(problemsOf(auditGone.report)).toEqual(["seq 1 to 1: deleted (no retention run explains it)"]);
+    expect(problemsOf(auditGone.report)).toEqual([
+      expect.stringMatching(/^seq \d+: deleted( \(no signed tombstone covers it\))?$/),
+    ]);
+
+    // The digests are chained and the newest is named in the checkpoints: the audit trail's end
+    // cut off, its newest digest with it, is found; so is a digest taken from the middle.
+    const auditTail = tampered("audit-tail", (db) => {
+      const digest = db
+        .prepare("SELECT seq, details FROM audit WHERE action = 'integrity_digest' ORDER BY seq DESC LIMIT 1")
+        .get() as { seq: number; details: string };
+      const heads = JSON.parse(digest.details).streams as Record<string, { seq: number }>;
+      expect(Object.keys(heads).some((k) => k.startsWith("audit:"))).toBe(true);
+      db.prepare("DELETE FROM audit WHERE seq >= ?").run(digest.seq - 1);
+    });
+    expect(problemsOf(auditTail.report)).toEqual([
+      expect.stringMatching(/^the newest digest \([0-9a-f]{16}…, named in the checkpoints\) is gone$/),
+    ]);
+    const digestGone = tampered("digest-deleted", (db) => {
+      const [, second] = db
+        .prepare("SELECT seq FROM audit WHERE action = 'integrity_digest' ORDER BY seq DESC LIMIT 2")
+        .all() as { seq: number }[];
+      db.prepare("DELETE FROM audit WHERE seq = ?").run(second?.seq as number);
+    });
+    expect(problemsOf(digestGone.report)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^digest of .*: the digest before it \([0-9a-f]{16}…\) is gone$/),
+        expect.stringMatching(/^seq \d+: deleted( \(no signed tombstone covers it\))?$/),
+      ]),
+    );
+    expect(problemsOf(digestGone.report)).toHaveLength(2);
+
+    // Blanking an event out by marking it erased is no erasure: no signed tombstone names it.
+    const fakeErasure = tampered("fake-erasure", (db) => {
+      const body = bodyOf(db, "e15");
+      body.event = {
+        id: "e15",
+        time: body.event.time,
+        type: "prompt",
+        agent_id: "bot-a",
+        erased: { at: new Date().toISOString(), by: "root" },
+      };
+      db.prepare("UPDATE events SET body = ? WHERE id = 'e15'").run(JSON.stringify(body));
+    });
+    expect(problemsOf(fakeErasure.report)).toEqual([
+      expect.stringMatching(
+        /^seq \d+ \(bot-a\/e15\): changed \(marked erased, but no signed tombstone names it\)$/,
+      ),
+    ]);
 
     let seqs: number[] = [];
     const reordered = tampered("reordered", (db) => {
@@ -196,37 +280,89 @@ describe.skipIf(!elasticsearch)("hash chains on Elasticsearch", () => {
     aw?.cleanup();
   });
 
-  it("verifies, then names a document changed and one deleted in Elasticsearch", async () => {
+  it("verifies, then names documents changed, deleted, inserted, reordered and falsely marked erased in Elasticsearch", async () => {
     await postTraffic(aw);
     await verifiedWithDigest(aw);
     const es = elasticsearch as string;
-    const search: Json = await (
-      await fetch(`${es}/${prefix}-events-*/_search?q=id:e7`, {
+    const hitOf = async (id: string): Promise<Json> =>
+      ((await (await fetch(`${es}/${prefix}-events-*/_search?q=id:${id}`)).json()) as Json).hits.hits[0];
+    const put = (hit: Json, source: Json) =>
+      fetch(`${es}/${hit._index}/_doc/${encodeURIComponent(hit._id)}?refresh=true`, {
+        method: "PUT",
         headers: { "content-type": "application/json" },
-      })
-    ).json();
-    const hit = search.hits.hits[0];
-    const source = hit._source;
-    source.record.event.text = "nothing to see here";
-    await fetch(`${es}/${hit._index}/_doc/${encodeURIComponent(hit._id)}?refresh=true`, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(source),
-    });
-    const found: Json = await (await fetch(`${es}/${prefix}-events-*/_search?q=id:e9`)).json();
-    const gone = found.hits.hits[0];
+        body: JSON.stringify(source),
+      });
+    // Changed.
+    const e7 = await hitOf("e7");
+    e7._source.record.event.text = "nothing to see here";
+    await put(e7, e7._source);
+    // Deleted.
+    const gone = await hitOf("e9");
     await fetch(`${es}/${gone._index}/_doc/${encodeURIComponent(gone._id)}?refresh=true`, {
       method: "DELETE",
     });
+    // Inserted: a document in no chain, received after the chains began.
+    const now = new Date().toISOString();
+    const forgedEvent = {
+      id: "forged",
+      time: now,
+      type: "prompt",
+      agent_id: "bot-a",
+      text: "I was never here",
+    };
+    await put(
+      { _index: e7._index, _id: "bot-a/forged" },
+      {
+        agent_id: "bot-a",
+        id: "forged",
+        event_key: "bot-a/forged",
+        time: Date.parse(now),
+        received_at: now,
+        type: "prompt",
+        search: forgedEvent.text,
+        record: { event: forgedEvent, received_at: now, token: "ingest" },
+      },
+    );
+    // Reordered: two records' positions swapped.
+    const [e11, e12] = [await hitOf("e11"), await hitOf("e12")];
+    const [seq11, seq12] = [e11._source.record.chain.seq, e12._source.record.chain.seq];
+    e11._source.record.chain.seq = seq12;
+    e12._source.record.chain.seq = seq11;
+    await put(e11, e11._source);
+    await put(e12, e12._source);
+    // Blanked out and marked erased, with no erasure behind it.
+    const e15 = await hitOf("e15");
+    const { event } = e15._source.record;
+    e15._source.record.event = {
+      id: event.id,
+      time: event.time,
+      type: event.type,
+      agent_id: event.agent_id,
+      erased: { at: now, by: "root" },
+    };
+    await put(e15, e15._source);
+
     const { status, report } = verifyCli(aw.configPath);
     expect(status).toBe(1);
     const problems = problemsOf(report);
-    expect(problems).toHaveLength(2);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^seq \d+ \(bot-a\/e7\): changed$/),
         `seq ${gone._source.record.chain.seq}: deleted`,
+        "bot-a/forged: inserted (in no chain, received after the chains began)",
+        expect.stringMatching(
+          /^seq \d+ \(bot-a\/e15\): changed \(marked erased, but no signed tombstone names it\)$/,
+        ),
       ]),
     );
+    expect(problems.join("\n")).toMatch(
+      new RegExp(
+        `seq (${seq11}|${seq12}) \\(bot-[ab]/e1[12]\\): does not follow seq \\d+ \\(reordered or replaced\\)`,
+      ),
+    );
+    // Nothing else: each tampering is named once, where it happened.
+    expect(
+      problems.filter((p) => !/e1[12]\)|seq \d+ \(bot-[ab]\/e1[12]|does not follow/.test(p)),
+    ).toHaveLength(4);
   });
 });

@@ -1,19 +1,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ChainHead, GENESIS, linkAfter } from "../services/indexer/chain.ts";
 import { verifyChains } from "../services/indexer/verify.ts";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
 import { storageConformance } from "./conformance/storage.ts";
 import { pauseEntry } from "./helpers/audit.ts";
+import { linked, OTHER_SIGNER, TEST_SIGNER } from "./helpers/chain.ts";
 
 const root = mkdtempSync(join(tmpdir(), "aw-storage-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 storageConformance("embedded", {
   async open(name) {
-    const storage = new EmbeddedStorage(join(root, name));
+    const storage = new EmbeddedStorage(join(root, name), undefined, { signer: TEST_SIGNER });
     await storage.start();
     return storage;
   },
@@ -108,10 +109,22 @@ describe("embedded retention", () => {
         event: { ...event("other", "2026-11-01T10:00:00Z").event, agent_id: "other-bot" },
       },
     ]);
+    // Another agent's event in the incident's session is held too.
+    await storage.putEvents([
+      {
+        ...event("handed-on", "2026-11-01T10:00:00Z"),
+        event: {
+          ...event("handed-on", "2026-11-01T10:00:00Z").event,
+          agent_id: "other-bot",
+          session_id: "s-inc",
+        },
+      },
+    ]);
     await storage.putHold({
       id: "hold_inc_old",
       incident_id: "inc_old",
       agent_id: "bot",
+      sessions: ["s-inc"],
       from: "2026-11-01T09:00:00.000Z",
       to: "2026-11-01T12:00:00.000Z",
       reason: "agent paused",
@@ -123,32 +136,157 @@ describe("embedded retention", () => {
     const counts = await storage.deleteExpired(now);
     expect(counts.events).toBe(1);
     expect((await storage.queryEvents({ limit: 10 })).events.map((e) => e.event.id).sort()).toEqual([
+      "handed-on",
       "held",
       "not-held",
     ]);
     await storage.stop();
   });
 
-  it("keeps the hash chain verifiable after a retention run, which it reports", async () => {
-    const storage = await retained("retention-chain");
-    let head: ChainHead = { seq: 0, hash: GENESIS, offset: -1 };
-    const linked = [
-      event("c1", "2026-11-01T10:00:00Z"),
-      event("c2", "2026-11-02T10:00:00Z"),
-      event("c3", "2026-11-19T10:00:00Z"),
-    ].map((e, i) => {
-      const chain = linkAfter(head, "events:0", i, e);
-      head = { seq: chain.seq, hash: chain.hash, offset: i };
-      return { ...e, chain };
-    });
-    await storage.putEvents(linked);
-    expect((await verifyChains(storage, undefined)).ok).toBe(true);
-    expect((await storage.deleteExpired(now)).events).toBe(2);
-    const report = await verifyChains(storage, undefined);
-    expect(report.ok).toBe(true);
+  it("leaves signed tombstones for what a retention run deletes: the chains still verify, and say so", async () => {
+    const storage = new EmbeddedStorage(
+      join(root, "retention-chain"),
+      { retentionDays: 7, auditRetentionDays: 30 },
+      { signer: TEST_SIGNER },
+    );
+    await storage.start();
+    await storage.putEvents(
+      linked([
+        event("c1", "2026-11-01T10:00:00Z"),
+        event("c2", "2026-11-02T10:00:00Z"),
+        event("c3", "2026-11-19T10:00:00Z"),
+      ]),
+    );
+    await storage.appendAudit(pauseEntry("audit-ancient", "2026-09-01T10:00:00.000Z"));
+    await storage.appendAudit(pauseEntry("audit-kept", "2026-11-19T10:00:00.000Z"));
+    expect((await verifyChains(storage, TEST_SIGNER.publicKeyPem)).ok).toBe(true);
+    expect(await storage.deleteExpired(now)).toMatchObject({ events: 2, audit: 1 });
+    const report = await verifyChains(storage, TEST_SIGNER.publicKeyPem);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, tombstones: 2 });
     const chain = report.chains.find((c) => c.stream === "events:0");
     expect(chain).toMatchObject({ first_seq: 3, last_seq: 3, verified: true });
-    expect(chain?.notes).toEqual(["seq 1 to 2: deleted by retention (the audit trail holds the runs)"]);
+    expect(chain?.notes).toEqual([
+      `seq 1 to 2: deleted by retention (signed tombstone of ${new Date(now).toISOString()})`,
+    ]);
+    // The audit trail's own chain lost its first entry the same way.
+    const audit = report.chains.find((c) => c.stream.startsWith("audit:"));
+    expect(audit?.notes).toEqual([
+      `seq 1: deleted by retention (signed tombstone of ${new Date(now).toISOString()})`,
+    ]);
+    // The tombstones and the run stay whatever the audit retention: a year later only they and
+    // newer entries are left, and the chains still verify.
+    await storage.deleteExpired(now + 400 * 86_400_000);
+    const actions = (await storage.queryAudit({ limit: 100 })).map((e) => e.action);
+    expect(actions.filter((a) => a === "tombstone").length).toBeGreaterThanOrEqual(2);
+    expect(actions).not.toContain("pause");
+    expect((await verifyChains(storage, TEST_SIGNER.publicKeyPem)).ok).toBe(true);
+    await storage.stop();
+  });
+
+  it("verifies a range of arrival times: the positions of the records that arrived in it, anchored on the one before", async () => {
+    const storage = await retained("verify-range");
+    const chain = linked(
+      ["01", "02", "03", "04", "05", "06"].map((d) => event(`r${d}`, `2026-11-${d}T10:00:00.000Z`)),
+    );
+    // The record at seq 2 was removed (never stored); the rest are intact.
+    await storage.putEvents(chain.filter((_, i) => i !== 1));
+    const day = (d: string) => Date.parse(`2026-11-${d}T00:00:00Z`);
+    const whole = await verifyChains(storage, TEST_SIGNER.publicKeyPem);
+    expect(whole.chains.find((c) => c.stream === "events:0")?.problems).toEqual(["seq 2: deleted"]);
+    // From the 4th: positions 4 to 6, anchored on seq 3, verified.
+    const later = await verifyChains(storage, TEST_SIGNER.publicKeyPem, { from: day("04") });
+    expect(later.ok).toBe(true);
+    expect(later.range).toEqual({ from: "2026-11-04T00:00:00.000Z", to: null });
+    expect(later.chains.find((c) => c.stream === "events:0")).toMatchObject({
+      first_seq: 4,
+      last_seq: 6,
+      records: 3,
+      verified: true,
+    });
+    // The 1st to the 3rd: positions 1 to 3, where seq 2 is missing.
+    const early = await verifyChains(storage, TEST_SIGNER.publicKeyPem, { from: day("01"), to: day("04") });
+    expect(early.ok).toBe(false);
+    expect(early.chains.find((c) => c.stream === "events:0")).toMatchObject({
+      first_seq: 1,
+      last_seq: 3,
+      records: 2,
+      problems: ["seq 2: deleted"],
+    });
+    // A record inside the range that no longer follows the one before it is named.
+    const db = new DatabaseSync(join(root, "verify-range", "storage.sqlite"));
+    const row = db.prepare("SELECT body FROM events WHERE id = 'r05'").get() as { body: string };
+    const body = JSON.parse(row.body);
+    body.chain.prev = "f".repeat(64);
+    db.prepare("UPDATE events SET body = ? WHERE id = 'r05'").run(JSON.stringify(body));
+    db.close();
+    const altered = await verifyChains(storage, TEST_SIGNER.publicKeyPem, { from: day("05") });
+    expect(altered.chains.find((c) => c.stream === "events:0")?.problems).toEqual([
+      "seq 5 (bot/r05): its link was altered",
+    ]);
+    await storage.stop();
+  });
+
+  it("reports a retention gap as a deletion when its tombstone is unsigned or signed by another key", async () => {
+    const unsigned = await retained("retention-unsigned");
+    await unsigned.putEvents(
+      linked([event("c1", "2026-11-01T10:00:00Z"), event("c2", "2026-11-19T10:00:00Z")]),
+    );
+    await unsigned.deleteExpired(now);
+    const report = await verifyChains(unsigned, TEST_SIGNER.publicKeyPem);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.stringMatching(/^tombstone \S+ of .*: not signed/)]);
+    expect(report.chains.find((c) => c.stream === "events:0")?.problems).toEqual([
+      "seq 1: deleted (no signed tombstone covers it)",
+    ]);
+    await unsigned.stop();
+    const signed = new EmbeddedStorage(
+      join(root, "retention-other-key"),
+      { retentionDays: 7, auditRetentionDays: 30 },
+      { signer: OTHER_SIGNER },
+    );
+    await signed.start();
+    await signed.putEvents(
+      linked([event("c1", "2026-11-01T10:00:00Z"), event("c2", "2026-11-19T10:00:00Z")]),
+    );
+    await signed.deleteExpired(now);
+    const other = await verifyChains(signed, TEST_SIGNER.publicKeyPem);
+    expect(other.problems).toEqual([expect.stringMatching(/its signature does not verify$/)]);
+    expect(other.chains.find((c) => c.stream === "events:0")?.problems).toEqual([
+      "seq 1: deleted (no signed tombstone covers it)",
+    ]);
+    await signed.stop();
+  });
+
+  it("keeps a held agent's state changes and its incident's audit entries past the audit retention", async () => {
+    const storage = await retained("retention-held-audit");
+    await storage.putHold({
+      id: "hold_inc_old",
+      incident_id: "inc_old",
+      agent_id: "bot",
+      from: "2026-09-01T09:00:00.000Z",
+      to: null,
+      reason: "agent paused",
+      created_at: "2026-09-01T11:00:00.000Z",
+      created_by: "oncall",
+      released_at: null,
+      released_by: null,
+    });
+    await storage.appendAudit(pauseEntry("held-pause", "2026-09-01T10:00:00.000Z"));
+    await storage.appendAudit({
+      ...pauseEntry("held-ack", "2026-09-01T10:30:00.000Z"),
+      action: "acknowledge",
+      target: "incident:inc_old",
+      incident_id: "inc_old",
+    });
+    await storage.appendAudit({
+      ...pauseEntry("other-agent", "2026-09-01T10:00:00.000Z"),
+      target: "agent:other",
+    });
+    expect((await storage.deleteExpired(now)).audit).toBe(1);
+    const ids = (await storage.queryAudit({ limit: 100 })).map((e) => e.id);
+    expect(ids).toEqual(expect.arrayContaining(["held-pause", "held-ack"]));
+    expect(ids).not.toContain("other-agent");
     await storage.stop();
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Evidence preserved at the moment it matters: pausing an agent for an incident (by anyone or
  * any policy), or a critical incident, places a hold on the incident's records: the agent's
- * events from `lookback` before its first finding until it is resolved (open-ended until then),
- * the incident and its findings. Held records are exempt from retention and erasure (both
- * backends) until an admin releases the hold. Placing and releasing are audited.
+ * events, and its session's events from any agent, from `lookback` before its first finding
+ * until it is resolved (open-ended until then), the incident and its findings, the audit entries
+ * about the incident and the agent's state changes (pause, resume) in that time. Held records are
+ * exempt from retention and erasure (both backends) until an admin releases the hold. Placing and
+ * releasing are audited.
  *
  * The keeper looks at the active incidents and the agents' states every few seconds (and at once
  * when the kill switch pauses), so a hold is placed whoever caused it and after a restart too;
@@ -11,7 +13,7 @@
  */
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
-import type { AuditEntry, Hold, Incident } from "../runtime/model.ts";
+import { type AuditEntry, type Hold, type Incident, incidentSessions } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 
@@ -124,6 +126,7 @@ export class HoldKeeper {
       id: holdId(incident.id),
       incident_id: incident.id,
       agent_id: incident.agent_id,
+      ...(incidentSessions(incident).length > 0 ? { sessions: incidentSessions(incident) } : {}),
       from: new Date(first - this.#o.lookbackMs).toISOString(),
       to: incident.status === "resolved" ? (incident.resolved_at ?? null) : null,
       reason,
@@ -139,7 +142,7 @@ export class HoldKeeper {
       target: `hold:${hold.id}`,
       reason,
       incident_id: incident.id,
-      details: { agent_id: hold.agent_id, from: hold.from },
+      details: { agent_id: hold.agent_id, sessions: hold.sessions ?? [], from: hold.from },
     });
     this.#o.logger.info({ hold: hold.id, agent_id: hold.agent_id, actor }, "evidence held");
   }

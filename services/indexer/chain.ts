@@ -69,6 +69,14 @@ export interface DigestDetails {
   signature: string;
 }
 
+/** A digest's own hash: what the next digest names as `previous` (and the checkpoint holds). */
+export function digestHash(details: DigestDetails): string {
+  return sha256(canonicalJson(details));
+}
+
+/** Where the newest digest's hash is kept (the storage's checkpoints). */
+export const DIGEST_CHECKPOINT = "chain:digest";
+
 /** What a digest signs: its time, the heads, and the hash of the previous digest (a chain of digests). */
 export function digestPayload(time: string, streams: Record<string, ChainHead>, previous: string): string {
   return canonicalJson({ time, streams, previous });

@@ -4,11 +4,11 @@
  *
  * Line 1 is the header (format, incident, window, when, and the signing key's public half and
  * id). Then one line per record, `{kind, sha256, chain, record}`: the incident; the agent's
- * events from `lookback` before its first finding until it was paused for it, resolved, or now
- * (its sessions' events are the agent's); the audit entries about the incident or the agent;
- * the agent's state; the blast radius. `sha256` is the hash of the record's canonical JSON
- * (keys sorted), `chain` is SHA-256 of the previous line's chain and this sha256 (the header's
- * hash starts it). The last line, the manifest, holds the count, the final chain value and an
+ * events from `lookback` before its first finding until it was paused for it, resolved, or now,
+ * and its sessions' events from other agents over that time; the audit entries about the
+ * incident or the agent; the agent's state; the blast radius. `sha256` is the hash of the
+ * record's canonical JSON (keys sorted), `chain` is SHA-256 of the previous line's chain and this
+ * sha256 (the header's hash starts it). The last line, the manifest, holds the count, the final chain value and an
  * Ed25519 signature over `<header hash>.<final chain>.<count>`.
  *
  * So a changed record fails its own hash, and a record deleted, inserted or moved breaks the
@@ -18,7 +18,7 @@
  */
 
 import { canonicalJson, type Signer, sha256, verifySignatureEd25519 } from "../runtime/integrity.ts";
-import type { AgentState, Incident } from "../runtime/model.ts";
+import { type AgentState, type Incident, incidentSessions } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { blastRadius } from "./blast-radius.ts";
 
@@ -75,32 +75,41 @@ export async function* evidenceBundle(
   };
 
   yield line("incident", incident);
-  let cursor: string | undefined;
   let events = 0;
   let truncated = false;
-  // Oldest first would need another index; pages come newest first, and the bundle keeps that order.
-  for (;;) {
-    const page = await storage.queryEvents({
-      agent_id: incident.agent_id,
-      from,
-      to,
-      limit: PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const stored of page.events) {
-      yield line("event", {
-        ...stored.event,
-        received_at: stored.received_at,
-        ...(stored.chain ? { chain: stored.chain } : {}),
+  // The agent's events, then its sessions' events from other agents (a session handed on): what
+  // the incident's hold keeps. Pages come newest first, and the bundle keeps that order.
+  const sources = [
+    { agent_id: incident.agent_id },
+    ...incidentSessions(incident).map((session_id) => ({ session_id })),
+  ];
+  for (const source of sources) {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await storage.queryEvents({
+        ...source,
+        from,
+        to,
+        limit: PAGE,
+        ...(cursor ? { cursor } : {}),
       });
-      events += 1;
+      for (const stored of page.events) {
+        if ("session_id" in source && stored.event.agent_id === incident.agent_id) continue;
+        yield line("event", {
+          ...stored.event,
+          received_at: stored.received_at,
+          ...(stored.chain ? { chain: stored.chain } : {}),
+        });
+        events += 1;
+      }
+      cursor = page.next_cursor ?? undefined;
+      if (!cursor) break;
+      if (events >= MAX_EVENTS) {
+        truncated = true;
+        break;
+      }
     }
-    cursor = page.next_cursor ?? undefined;
-    if (!cursor) break;
-    if (events >= MAX_EVENTS) {
-      truncated = true;
-      break;
-    }
+    if (truncated) break;
   }
   const audit = await storage.queryAudit({ from, to: Math.max(to, options.now + 1), limit: 1000 });
   for (const entry of audit

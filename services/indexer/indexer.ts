@@ -10,13 +10,23 @@ import { randomUUID } from "node:crypto";
 import { type Bus, type BusRecord, type Consumer, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import { guardPoisonRecords } from "../runtime/bus/poison.ts";
-import { canonicalJson, type Signer, sha256 } from "../runtime/integrity.ts";
+import type { Signer } from "../runtime/integrity.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { IngestedEvent } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
-import { type ChainHead, digestEntry, GENESIS, linkAfter, loadHead, saveHead } from "./chain.ts";
+import {
+  type ChainHead,
+  DIGEST_CHECKPOINT,
+  type DigestDetails,
+  digestEntry,
+  digestHash,
+  GENESIS,
+  linkAfter,
+  loadHead,
+  saveHead,
+} from "./chain.ts";
 
 export const INDEXER_GROUP = "indexer";
 
@@ -158,21 +168,35 @@ export class Indexer {
   async #digest(signer: Signer): Promise<void> {
     await this.#mutex.run(async () => {
       if (this.#heads.size === 0) return;
-      const streams = Object.fromEntries([...this.#heads].map(([p, head]) => [`events:${p}`, head]));
-      const state = JSON.stringify(streams);
+      // The events' chains this indexer owns, and the audit chain of its own storage (so that an
+      // audit entry cut from the trail's end is found too).
+      const streams: Record<string, ChainHead> = Object.fromEntries(
+        [...this.#heads].map(([p, head]) => [`events:${p}`, head]),
+      );
+      const withAudit = (audit: { stream: string; seq: number; hash: string }) =>
+        JSON.stringify({
+          ...streams,
+          ...(audit.seq > 0
+            ? { [audit.stream]: { seq: audit.seq, hash: audit.hash, offset: audit.seq } }
+            : {}),
+        });
+      const state = withAudit(this.#storage.auditHead());
       if (state === this.#digested) return;
-      const previousSaved = await this.#storage.loadCheckpoint("chain:digest", 0);
+      const audit = this.#storage.auditHead();
+      if (audit.seq > 0) streams[audit.stream] = { seq: audit.seq, hash: audit.hash, offset: audit.seq };
+      const previousSaved = await this.#storage.loadCheckpoint(DIGEST_CHECKPOINT, 0);
       const previous = previousSaved ? (JSON.parse(previousSaved.state) as { hash: string }).hash : GENESIS;
       const entry = digestEntry(signer, new Date().toISOString(), streams, previous);
       await this.#storage.appendAudit({ id: randomUUID(), ...entry });
       await this.#storage.saveCheckpoint({
-        consumer: "chain:digest",
+        consumer: DIGEST_CHECKPOINT,
         partition: 0,
         offset: 0,
-        state: JSON.stringify({ hash: sha256(canonicalJson(entry.details)) }),
+        state: JSON.stringify({ hash: digestHash(entry.details as unknown as DigestDetails) }),
         saved_at: Date.now(),
       });
-      this.#digested = state;
+      // The digest itself moved the audit head: unchanged from here on means nothing new to sign.
+      this.#digested = withAudit(this.#storage.auditHead());
     });
   }
 }

@@ -35,6 +35,10 @@ const blastQuery = z.strictObject({
   lookback: duration.default(3_600_000).refine((ms) => ms <= 7 * 86_400_000, "must be at most 7d"),
 });
 
+const verifyQuery = z
+  .strictObject({ from: queryParams.time, to: queryParams.time })
+  .refine((r) => r.from === undefined || r.to === undefined || r.from < r.to, "from must be before to");
+
 const auditQuery = z.strictObject({
   from: queryParams.time,
   to: queryParams.time,
@@ -51,9 +55,14 @@ export function registerInvestigationRoutes(app: FastifyInstance, storage: Stora
   }));
 
   // Recomputes the events' hash chains from storage (verify.ts): 200 with the report either way.
-  app.get("/v1/integrity/verify", { config: { permission: "read" } }, async () =>
-    verifyChains(storage, signer.publicKeyPem),
-  );
+  // `from` and `to` (RFC 3339 or epoch ms, on arrival): check the chains over that range only.
+  app.get("/v1/integrity/verify", { config: { permission: "read" } }, async (request) => {
+    const range = parseInput(verifyQuery, request.query ?? {}, "query");
+    return verifyChains(storage, signer.publicKeyPem, {
+      ...(range.from !== undefined ? { from: range.from } : {}),
+      ...(range.to !== undefined ? { to: range.to } : {}),
+    });
+  });
 
   // The incident's evidence, one signed NDJSON bundle (evidence.ts); `agentwatch verify --bundle` checks it.
   app.get<{ Params: { id: string } }>(

@@ -80,6 +80,11 @@ export interface Hold {
   id: string;
   incident_id: string;
   agent_id: string;
+  /**
+   * The incident's sessions: their events are held too in the window, whichever agent they came
+   * from (a session handed from one agent to another). Absent on holds from before.
+   */
+  sessions?: string[];
   from: string;
   to: string | null;
   reason: string;
@@ -89,11 +94,24 @@ export interface Hold {
   released_by: string | null;
 }
 
-/** Whether an active hold covers this event (its agent, its time). */
-export function heldBy(holds: readonly Hold[], agentId: string, time: string): Hold | undefined {
+/** The sessions an incident involves: its own, as correlated and as labelled. */
+export function incidentSessions(incident: Pick<Incident, "session_id" | "labels">): string[] {
+  return [...new Set([incident.session_id, incident.labels.session_id].filter((s): s is string => !!s))];
+}
+
+/** Whether an active hold covers this event (its agent or its session, its time). */
+export function heldBy(
+  holds: readonly Hold[],
+  agentId: string,
+  time: string,
+  sessionId?: string,
+): Hold | undefined {
   return holds.find(
     (h) =>
-      h.released_at === null && h.agent_id === agentId && time >= h.from && (h.to === null || time <= h.to),
+      h.released_at === null &&
+      (h.agent_id === agentId || (sessionId !== undefined && (h.sessions ?? []).includes(sessionId))) &&
+      time >= h.from &&
+      (h.to === null || time <= h.to),
   );
 }
 
@@ -235,6 +253,8 @@ export const AUDIT_ACTIONS = [
   "retention",
   /** A signed digest of the hash chains' heads (services/indexer/chain.ts). */
   "integrity_digest",
+  /** A signed tombstone: chained records a retention run deleted or an erasure emptied (storage/tombstone.ts). */
+  "tombstone",
   /** Evidence held (an agent paused for an incident, a critical incident) and a hold released. */
   "hold_place",
   "hold_release",

@@ -3,6 +3,7 @@
  * pass. `open` gives a started storage; the same `name` reaches the same stored data.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { verifyChains } from "../../services/indexer/verify.ts";
 import type {
   AgentState,
   Delivery,
@@ -12,8 +13,10 @@ import type {
   StoredIncident,
 } from "../../services/runtime/model.ts";
 import type { Storage } from "../../services/runtime/storage/storage.ts";
+import { linked, OTHER_SIGNER, TEST_SIGNER } from "../helpers/chain.ts";
 
 export interface StorageFixture {
+  /** A started storage that signs its tombstones with TEST_SIGNER. */
   open(name: string): Promise<Storage>;
 }
 
@@ -183,16 +186,66 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect(await s.eraseSubject("mallory", erasure)).toEqual({ events: 0, held: [] });
     });
 
+    it("leaves a signed tombstone for an erasure: the chain still verifies, and says who erased which records", async () => {
+      const s = await open("chain-erase");
+      await s.putEvents(
+        linked([
+          ingested(1, { user_id: "mallory", session_id: "sx" }),
+          ingested(2, { user_id: "bob", session_id: "sy" }),
+          ingested(3, { user_id: "mallory", session_id: "sx" }),
+          ingested(4, { user_id: "mallory", session_id: "sx" }),
+        ]),
+      );
+      expect((await verifyChains(s, TEST_SIGNER.publicKeyPem)).ok).toBe(true);
+      const erasure = { at: new Date(T0 + 60_000).toISOString(), by: "root" };
+      expect((await s.eraseSubject("mallory", erasure)).events).toBe(3);
+      const report = await verifyChains(s, TEST_SIGNER.publicKeyPem);
+      expect(report).toMatchObject({ ok: true, tombstones: 1 });
+      expect(report.chains.find((c) => c.stream === "events:0")?.notes).toEqual([
+        `seq 1 (bot-a/e1): erased by root at ${erasure.at}`,
+        `seq 3 (bot-a/e3): erased by root at ${erasure.at}`,
+        `seq 4 (bot-a/e4): erased by root at ${erasure.at}`,
+      ]);
+      const [tombstone] = await s.queryAudit({ action: "tombstone", limit: 10 });
+      expect(tombstone).toMatchObject({
+        actor: "root",
+        time: erasure.at,
+        details: {
+          cause: "erasure",
+          records: 3,
+          key_id: TEST_SIGNER.keyId,
+          ranges: [
+            { stream: "events:0", from_seq: 1, to_seq: 1 },
+            { stream: "events:0", from_seq: 3, to_seq: 4 },
+          ],
+        },
+      });
+      // Checked against another key, the tombstone is no one's: the erased records are changes.
+      const forged = await verifyChains(s, OTHER_SIGNER.publicKeyPem);
+      expect(forged.ok).toBe(false);
+      expect(forged.problems).toEqual([
+        `tombstone ${tombstone?.id} of ${erasure.at}: its signature does not verify`,
+      ]);
+      expect(forged.chains.find((c) => c.stream === "events:0")?.problems).toEqual([
+        "seq 1 (bot-a/e1): changed (marked erased, but no signed tombstone names it)",
+        "seq 3 (bot-a/e3): changed (marked erased, but no signed tombstone names it)",
+        "seq 4 (bot-a/e4): changed (marked erased, but no signed tombstone names it)",
+      ]);
+    });
+
     it("keeps held events out of an erasure and lists them; a released hold holds nothing", async () => {
       const s = await open("events-erase-held");
       await s.putEvents([
         ingested(1, { user_id: "mallory", session_id: "sx" }),
         ingested(2, { user_id: "mallory", session_id: "sx", agent_id: "bot-b" }),
+        // The incident's session, handed on to another agent: held with the agent's events.
+        ingested(3, { user_id: "mallory", session_id: "s-incident", agent_id: "bot-c" }),
       ]);
       const hold = {
         id: "hold_inc_1",
         incident_id: "inc_1",
         agent_id: "bot-a",
+        sessions: ["s-incident"],
         from: new Date(T0).toISOString(),
         to: null,
         reason: "agent paused",
@@ -204,14 +257,16 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       await s.putHold(hold);
       expect(await s.listHolds()).toEqual([hold]);
       const erasure = { at: new Date(T0 + 60_000).toISOString(), by: "root" };
-      expect(await s.eraseSubject("mallory", erasure, await s.listHolds())).toEqual({
-        events: 1,
-        held: [{ agent_id: "bot-a", id: "e1", hold: "hold_inc_1" }],
-      });
+      const partial = await s.eraseSubject("mallory", erasure, await s.listHolds());
+      expect(partial.events).toBe(1);
+      expect(partial.held.sort((a, b) => a.agent_id.localeCompare(b.agent_id))).toEqual([
+        { agent_id: "bot-a", id: "e1", hold: "hold_inc_1" },
+        { agent_id: "bot-c", id: "e3", hold: "hold_inc_1" },
+      ]);
       const released = { ...hold, released_at: new Date(T0 + 70_000).toISOString(), released_by: "root" };
       await s.putHold(released);
       expect(await s.listHolds()).toEqual([released]);
-      expect(await s.eraseSubject("mallory", erasure, await s.listHolds())).toEqual({ events: 1, held: [] });
+      expect(await s.eraseSubject("mallory", erasure, await s.listHolds())).toEqual({ events: 2, held: [] });
     });
 
     it("searches text and tool fields; every word must match", async () => {

@@ -14,6 +14,11 @@ export class AuditChain {
   readonly #mutex = new Mutex();
   #head = { seq: 0, hash: GENESIS };
 
+  /** The last entry linked (seq 0 before any): what the signed digests pin. */
+  get head(): { stream: string; seq: number; hash: string } {
+    return { stream: this.stream, ...this.#head };
+  }
+
   /** Links `entry` and writes it with `write`; the head moves only when the write succeeded. */
   append(entry: AuditEntry, write: (linked: AuditEntry) => Promise<void>): Promise<void> {
     return this.#mutex.run(async () => {

@@ -25,10 +25,12 @@
 import { Client, errors } from "@elastic/elasticsearch";
 import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
+import type { Signer } from "../integrity.ts";
 import type { Logger } from "../logger.ts";
 import {
   type AgentState,
   type AuditEntry,
+  type ChainLink,
   type Checkpoint,
   type Delivery,
   type Finding,
@@ -44,6 +46,7 @@ import { type Erasure, eraseEvent } from "./erasure.ts";
 import { retentionRun } from "./retention.ts";
 import { decodeEventCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
+import { INTEGRITY_ACTIONS, tombstoneEntries } from "./tombstone.ts";
 
 export interface ElasticsearchStorageOptions {
   node: string;
@@ -56,6 +59,8 @@ export interface ElasticsearchStorageOptions {
   logger: Logger;
   /** How often old daily indices are deleted (default hourly). */
   retentionSweepMs?: number;
+  /** Signs the tombstones of deletions and erasures (tombstone.ts); without it they are unsigned. */
+  signer?: Signer;
 }
 
 type Kind = "events" | "findings" | "audit";
@@ -237,8 +242,10 @@ export class ElasticsearchStorage implements Storage {
       // Held evidence likewise: no day from the day before the oldest active hold's start.
       const holds = (await this.listHolds()).filter((h) => h.released_at === null);
       for (const hold of holds) cutoff = Math.min(cutoff, Date.parse(hold.from) - 86_400_000);
-      // The audit trail is kept longer, whatever the incidents.
-      const auditCutoff = now - (this.#o.auditRetentionDays ?? 365) * 86_400_000;
+      // The audit trail is kept longer, whatever the incidents; a held agent's state changes and
+      // its incident's entries are kept too (no audit day from the day before the hold's start).
+      let auditCutoff = now - (this.#o.auditRetentionDays ?? 365) * 86_400_000;
+      for (const hold of holds) auditCutoff = Math.min(auditCutoff, Date.parse(hold.from) - 86_400_000);
       const indices = await this.#client.cat.indices({ index: this.#index("*"), format: "json", h: "index" });
       const expired = indices
         .map((row) => row.index as string)
@@ -248,6 +255,18 @@ export class ElasticsearchStorage implements Storage {
           const dayEnd = Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) + 86_400_000;
           return dayEnd <= (m[1] === "audit" ? auditCutoff : cutoff);
         });
+      // The signed tombstones of the chained records in them first: a crash between the two
+      // leaves records a tombstone names, which verify finds intact, never an unexplained gap.
+      let tombstones = 0;
+      const runBy = { actor: "agentwatch", reason: "retention", time: new Date(now).toISOString() };
+      for (const index of expired) {
+        if (/-findings-/.test(index)) continue;
+        const links = await this.#chainLinksIn(index, /-events-/.test(index) ? "event_key" : "id");
+        for (const entry of tombstoneEntries(this.#o.signer, "retention", links, runBy)) {
+          await this.appendAudit(entry);
+          tombstones += 1;
+        }
+      }
       if (expired.length > 0) await this.#client.indices.delete({ index: expired.join(",") });
       // Resolved incidents past the retention: found, then deleted by id (the minimal distribution
       // has no delete-by-query; a full one would do the same work).
@@ -273,6 +292,7 @@ export class ElasticsearchStorage implements Storage {
           retentionRun(now, this.#o.retentionDays, this.#o.auditRetentionDays ?? 365, {
             indices: expired,
             incidents: operations.length,
+            tombstones,
             before: new Date(cutoff).toISOString(),
             audit_before: new Date(auditCutoff).toISOString(),
           }),
@@ -372,7 +392,15 @@ export class ElasticsearchStorage implements Storage {
       const heldClauses = active.map((h) => ({
         bool: {
           filter: [
-            { term: { agent_id: h.agent_id } },
+            {
+              bool: {
+                should: [
+                  { term: { agent_id: h.agent_id } },
+                  ...((h.sessions ?? []).length > 0 ? [{ terms: { session_id: h.sessions ?? [] } }] : []),
+                ],
+                minimum_should_match: 1,
+              },
+            },
             {
               range: {
                 time: { gte: Date.parse(h.from), ...(h.to === null ? {} : { lte: Date.parse(h.to) }) },
@@ -399,6 +427,15 @@ export class ElasticsearchStorage implements Storage {
           });
           const hits = response.hits.hits as Hit[];
           if (hits.length === 0) return total;
+          // The signed tombstone first (storage/tombstone.ts): an erasure that then fails leaves
+          // intact events it names, never an erased one it does not.
+          const links = hits.flatMap((hit) => hit._source?.record.chain ?? []);
+          for (const entry of tombstoneEntries(this.#o.signer, "erasure", links, {
+            actor: erasure.by,
+            reason: `erasure of subject ${userId}`,
+            time: erasure.at,
+          }))
+            await this.appendAudit(entry);
           const operations = hits.flatMap((hit) => {
             const before = hit._source?.record as IngestedEvent;
             const after = eraseEvent(before, erasure);
@@ -476,7 +513,7 @@ export class ElasticsearchStorage implements Storage {
         });
         for (const hit of kept.hits.hits) {
           const e = (hit._source as { record: IngestedEvent }).record.event;
-          const hold = heldBy(active, e.agent_id, e.time);
+          const hold = heldBy(active, e.agent_id, e.time, e.session_id);
           if (hold) held.push({ agent_id: e.agent_id, id: e.id, hold: hold.id });
         }
       }
@@ -669,11 +706,44 @@ export class ElasticsearchStorage implements Storage {
     });
   }
 
+  /** The chain links of every record in an index, read by `sortField` (unique per record). */
+  async #chainLinksIn(index: string, sortField: "event_key" | "id"): Promise<ChainLink[]> {
+    await this.#client.indices.refresh({ index, ignore_unavailable: true });
+    const links: ChainLink[] = [];
+    let after: unknown[] | undefined;
+    for (;;) {
+      const page = await this.#client.search<{ record?: { chain?: ChainLink } }>({
+        index,
+        ignore_unavailable: true,
+        size: 5000,
+        _source: ["record.chain"],
+        sort: [{ [sortField]: "asc" }],
+        query: { match_all: {} },
+        ...(after ? { search_after: after as never } : {}),
+      });
+      const hits = page.hits.hits;
+      for (const hit of hits) {
+        const chain = hit._source?.record?.chain;
+        if (chain) links.push(chain);
+      }
+      if (hits.length < 5000) return links;
+      after = hits.at(-1)?.sort as unknown[];
+    }
+  }
+
+  auditHead(): { stream: string; seq: number; hash: string } {
+    return this.#auditChain.head;
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     await this.#auditChain.append(entry, (linked) =>
       this.#call("append to the audit trail", async () => {
         await this.#client.create({
-          index: this.#daily("audit", Date.parse(linked.time)),
+          // Digests and tombstones vouch for the chains: an index of their own, outside the daily
+          // ones the audit retention deletes (the audit pattern still finds them).
+          index: (INTEGRITY_ACTIONS as readonly string[]).includes(linked.action)
+            ? this.#index("audit-integrity")
+            : this.#daily("audit", Date.parse(linked.time)),
           id: linked.id,
           document: {
             id: linked.id,

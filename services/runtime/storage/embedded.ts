@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { AgentwatchError } from "../errors.ts";
+import type { Signer } from "../integrity.ts";
 import type { Logger } from "../logger.ts";
 import {
   type AgentState,
@@ -21,6 +22,7 @@ import { type Erasure, eraseEvent } from "./erasure.ts";
 import { retentionRun } from "./retention.ts";
 import { decodeCursor, encodeCursor, searchableText } from "./search.ts";
 import type { AppliedFinding, AuditQuery, EventPage, EventQuery, IncidentQuery, Storage } from "./storage.ts";
+import { INTEGRITY_ACTIONS, tombstoneEntries } from "./tombstone.ts";
 
 export interface EmbeddedRetention {
   /** Events, findings and resolved incidents older than this many days are deleted (hourly). */
@@ -37,15 +39,32 @@ const RETENTION_BATCH = 5000;
 export class EmbeddedStorage implements Storage {
   readonly #path: string;
   readonly #retention: EmbeddedRetention | undefined;
+  readonly #signer: Signer | undefined;
   readonly #auditChain = new AuditChain();
   #db: DatabaseSync | undefined;
   #stopped = false;
   #sweep: NodeJS.Timeout | undefined;
 
-  /** Without `retention`, nothing is ever deleted (tests, tools reading a data dir). */
-  constructor(dataDir: string, retention?: EmbeddedRetention) {
+  /**
+   * Without `retention`, nothing is ever deleted (tests, tools reading a data dir). `signer` signs
+   * the tombstones of deletions and erasures (tombstone.ts); without it they are written unsigned
+   * and `agentwatch verify` reports them.
+   */
+  constructor(dataDir: string, retention?: EmbeddedRetention, integrity?: { signer?: Signer }) {
     this.#path = join(dataDir, "storage.sqlite");
     this.#retention = retention;
+    this.#signer = integrity?.signer;
+  }
+
+  /** Writes the signed tombstones of chained records about to be deleted or erased. */
+  async #tombstone(
+    cause: "retention" | "erasure",
+    links: ChainLink[],
+    by: { actor: string; reason: string | null; time: string },
+  ): Promise<number> {
+    const entries = tombstoneEntries(this.#signer, cause, links, by);
+    for (const entry of entries) await this.appendAudit(entry);
+    return entries.length;
   }
 
   async start(): Promise<void> {
@@ -147,9 +166,16 @@ export class EmbeddedStorage implements Storage {
     // Held evidence is never deleted: the events of a held agent within the hold's time, the
     // incident and its findings (the SQL below leaves them out).
     const holds = (await this.listHolds()).filter((h) => h.released_at === null).slice(0, 500);
-    const heldEvents = holds.map(() => " AND NOT (agent_id = ? AND time >= ? AND time <= ?)").join("");
+    // (A NULL session would make the whole NOT(...) NULL, and keep every session-less event.)
+    const heldEvents = holds
+      .map(
+        (h) =>
+          ` AND NOT ((agent_id = ?${(h.sessions ?? []).map(() => " OR (session_id IS NOT NULL AND session_id = ?)").join("")}) AND time >= ? AND time <= ?)`,
+      )
+      .join("");
     const heldEventArgs = holds.flatMap((h) => [
       h.agent_id,
+      ...(h.sessions ?? []),
       Date.parse(h.from),
       h.to === null ? Number.MAX_SAFE_INTEGER : Date.parse(h.to),
     ]);
@@ -158,6 +184,8 @@ export class EmbeddedStorage implements Storage {
       heldIncidents.length > 0 ? ` AND ${column} NOT IN (${heldIncidents.map(() => "?").join(",")})` : "";
     const unindex = db.prepare("INSERT INTO events_fts (events_fts, rowid, search) VALUES ('delete', ?, ?)");
     const remove = db.prepare("DELETE FROM events WHERE seq = ?");
+    const runBy = { actor: "agentwatch", reason: "retention", time: new Date(now).toISOString() };
+    let tombstones = 0;
     for (;;) {
       const rows = this.#all<{ seq: number; body: string }>(
         db,
@@ -165,6 +193,10 @@ export class EmbeddedStorage implements Storage {
         [cutoff, cutoff, ...heldEventArgs, RETENTION_BATCH],
       );
       if (rows.length === 0) break;
+      // The tombstone first: should the deletion then fail, it names records still there, which
+      // verify finds intact; the other way round, a crash would leave an unexplained gap.
+      const links = rows.flatMap((row) => (JSON.parse(row.body) as IngestedEvent).chain ?? []);
+      tombstones += await this.#tombstone("retention", links, runBy);
       transaction(db, "storageUnavailable", () => {
         for (const row of rows) {
           // The full-text index holds no content: an entry is removed with its text.
@@ -187,12 +219,42 @@ export class EmbeddedStorage implements Storage {
           .prepare(`DELETE FROM incidents WHERE status = 'resolved' AND updated_at < ?${notHeld("id")}`)
           .run(cutoffIso, ...heldIncidents).changes,
       );
-      counts.audit = Number(db.prepare("DELETE FROM audit WHERE time_ms < ?").run(auditCutoff).changes);
     });
+    // The audit trail past its own retention, but never the digests and tombstones (they vouch
+    // for the chains), a held incident's entries, or a held agent's state changes in the hold.
+    const heldAudit =
+      (heldIncidents.length > 0
+        ? ` AND (incident_id IS NULL OR incident_id NOT IN (${heldIncidents.map(() => "?").join(",")}))`
+        : "") + holds.map(() => " AND NOT (target = ? AND time_ms >= ? AND time_ms <= ?)").join("");
+    const heldAuditArgs = [
+      ...heldIncidents,
+      ...holds.flatMap((h) => [
+        `agent:${h.agent_id}`,
+        Date.parse(h.from),
+        h.to === null ? Number.MAX_SAFE_INTEGER : Date.parse(h.to),
+      ]),
+    ];
+    const removeAudit = db.prepare("DELETE FROM audit WHERE seq = ?");
+    for (;;) {
+      const rows = this.#all<{ seq: number; chain: string | null }>(
+        db,
+        `SELECT seq, chain FROM audit WHERE time_ms < ? AND action NOT IN (${INTEGRITY_ACTIONS.map(() => "?").join(",")})${heldAudit} ORDER BY seq LIMIT ?`,
+        [auditCutoff, ...INTEGRITY_ACTIONS, ...heldAuditArgs, RETENTION_BATCH],
+      );
+      if (rows.length === 0) break;
+      const links = rows.flatMap((row) => (row.chain ? [JSON.parse(row.chain) as ChainLink] : []));
+      tombstones += await this.#tombstone("retention", links, runBy);
+      transaction(db, "storageUnavailable", () => {
+        for (const row of rows) removeAudit.run(row.seq);
+      });
+      counts.audit += rows.length;
+      if (rows.length < RETENTION_BATCH) break;
+    }
     if (counts.events + counts.findings + counts.incidents + counts.audit > 0) {
       await this.appendAudit(
         retentionRun(now, retention.retentionDays, retention.auditRetentionDays, {
           ...counts,
+          tombstones,
           before: cutoffIso,
           audit_before: new Date(auditCutoff).toISOString(),
         }),
@@ -262,28 +324,42 @@ export class EmbeddedStorage implements Storage {
     holds: readonly Hold[] = [],
   ): Promise<{ events: number; held: { agent_id: string; id: string; hold: string }[] }> {
     const db = this.#require();
-    let erased = 0;
     const held: { agent_id: string; id: string; hold: string }[] = [];
-    transaction(db, "storageUnavailable", () => {
-      const own = this.#all<{ agent_id: string; session_id: string | null }>(
-        db,
-        "SELECT DISTINCT agent_id, session_id FROM events WHERE user_id = ?",
-        [userId],
-      );
-      const rows = [
-        ...this.#all<{ seq: number; body: string }>(db, "SELECT seq, body FROM events WHERE user_id = ?", [
-          userId,
-        ]),
-        ...own
-          .filter((s) => s.session_id !== null)
-          .flatMap((s) =>
-            this.#all<{ seq: number; body: string }>(
-              db,
-              "SELECT seq, body FROM events WHERE agent_id = ? AND session_id = ? AND user_id IS NULL",
-              [s.agent_id, s.session_id],
-            ),
+    const own = this.#all<{ agent_id: string; session_id: string | null }>(
+      db,
+      "SELECT DISTINCT agent_id, session_id FROM events WHERE user_id = ?",
+      [userId],
+    );
+    const rows = [
+      ...this.#all<{ seq: number; body: string }>(db, "SELECT seq, body FROM events WHERE user_id = ?", [
+        userId,
+      ]),
+      ...own
+        .filter((s) => s.session_id !== null)
+        .flatMap((s) =>
+          this.#all<{ seq: number; body: string }>(
+            db,
+            "SELECT seq, body FROM events WHERE agent_id = ? AND session_id = ? AND user_id IS NULL",
+            [s.agent_id, s.session_id],
           ),
-      ];
+        ),
+    ];
+    const toErase: { seq: number; before: IngestedEvent }[] = [];
+    for (const row of rows) {
+      const before = JSON.parse(row.body) as IngestedEvent;
+      if ((before.event as { erased?: unknown }).erased) continue;
+      const hold = heldBy(holds, before.event.agent_id, before.event.time, before.event.session_id);
+      if (hold) held.push({ agent_id: before.event.agent_id, id: before.event.id, hold: hold.id });
+      else toErase.push({ seq: row.seq, before });
+    }
+    // The signed tombstone first: an erasure that then fails leaves events intact that it names,
+    // which verify accepts; an erased event no tombstone names is reported as changed.
+    await this.#tombstone(
+      "erasure",
+      toErase.flatMap(({ before }) => before.chain ?? []),
+      { actor: erasure.by, reason: `erasure of subject ${userId}`, time: erasure.at },
+    );
+    transaction(db, "storageUnavailable", () => {
       // The full-text index holds no content ('contentless'): an entry is removed with its text.
       const unindex = db.prepare(
         "INSERT INTO events_fts (events_fts, rowid, search) VALUES ('delete', ?, ?)",
@@ -292,24 +368,16 @@ export class EmbeddedStorage implements Storage {
       const update = db.prepare(
         "UPDATE events SET body = ?, user_id = NULL, session_id = NULL WHERE seq = ?",
       );
-      for (const row of rows) {
-        const before = JSON.parse(row.body) as IngestedEvent;
-        if ((before.event as { erased?: unknown }).erased) continue;
-        const hold = heldBy(holds, before.event.agent_id, before.event.time);
-        if (hold) {
-          held.push({ agent_id: before.event.agent_id, id: before.event.id, hold: hold.id });
-          continue;
-        }
+      for (const { seq, before } of toErase) {
         const after = eraseEvent(before, erasure);
         const oldSearch = searchableText(before.event);
-        if (oldSearch !== "") unindex.run(row.seq, oldSearch);
+        if (oldSearch !== "") unindex.run(seq, oldSearch);
         const newSearch = searchableText(after.event);
-        if (newSearch !== "") index.run(row.seq, newSearch);
-        update.run(JSON.stringify(after), row.seq);
-        erased += 1;
+        if (newSearch !== "") index.run(seq, newSearch);
+        update.run(JSON.stringify(after), seq);
       }
     });
-    return { events: erased, held };
+    return { events: toErase.length, held };
   }
 
   async getEvents(refs: readonly { agent_id: string; id: string }[]): Promise<IngestedEvent[]> {
@@ -483,6 +551,10 @@ export class EmbeddedStorage implements Storage {
     return this.#all<AgentRow>(this.#require(), "SELECT * FROM agents ORDER BY agent_id", []).map(
       agentFromRow,
     );
+  }
+
+  auditHead(): { stream: string; seq: number; hash: string } {
+    return this.#auditChain.head;
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

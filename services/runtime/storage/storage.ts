@@ -116,6 +116,8 @@ export interface Storage {
   listAgents(): Promise<AgentState[]>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
+  /** The head of this instance's audit chain (audit-chain.ts): what the signed digests pin. */
+  auditHead(): { stream: string; seq: number; hash: string };
   /** Newest first. */
   queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
