@@ -32,6 +32,11 @@ import {
 } from "./chain.ts";
 
 const PAGE = 1000;
+/**
+ * With a range, records are read this far on each side of it too: the anchors its first records
+ * follow (collectors' clocks and the bus's order differ by far less). Only the range is judged.
+ */
+const ANCHOR_MARGIN_MS = 5 * 60_000;
 /** Audit entries read per page (newest first). */
 const AUDIT_PAGE = 10_000;
 
@@ -102,11 +107,22 @@ export async function verifyChains(
     byStream.set(linked.link.stream, list);
   };
   const problems: string[] = [];
+  // A range reads only what arrived in it (and the margin): memory follows the range, not the store.
+  const read = {
+    ...(range.from !== undefined ? { from: range.from - ANCHOR_MARGIN_MS } : {}),
+    ...(range.to !== undefined ? { to: range.to + ANCHOR_MARGIN_MS } : {}),
+  };
   const unchainedEvents: IngestedEvent[] = [];
   let eventsBegan = Number.POSITIVE_INFINITY;
   let cursor: string | undefined;
   for (;;) {
-    const page = await storage.queryEvents({ limit: PAGE, ...(cursor ? { cursor } : {}) });
+    const page = await storage.queryEvents({
+      limit: PAGE,
+      order: "arrival",
+      ...(read.from !== undefined ? { received_from: read.from } : {}),
+      ...(read.to !== undefined ? { received_to: read.to } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
     for (const e of page.events) {
       if (!e.chain) {
         unchainedEvents.push(e);
@@ -135,7 +151,17 @@ export async function verifyChains(
     }
   }
 
-  const trail = await readAudit(storage, problems);
+  // The digests and tombstones whatever the range: they vouch for the chains.
+  const trail = await readAudit(storage, problems, read);
+  const seenAudit = new Set(trail.map((e) => e.id));
+  if (read.from !== undefined || read.to !== undefined) {
+    for (const action of ["integrity_digest", "tombstone"] as const) {
+      for (const entry of await readAudit(storage, problems, { action })) {
+        if (!seenAudit.has(entry.id)) trail.push(entry);
+        seenAudit.add(entry.id);
+      }
+    }
+  }
   const unchainedAudit: AuditEntry[] = [];
   let auditBegan = Number.POSITIVE_INFINITY;
   for (const entry of trail) {
@@ -216,7 +242,17 @@ export async function verifyChains(
     const digest = digests.find(
       (e) => (e.details as unknown as DigestDetails).streams?.[stream] !== undefined,
     );
-    chains.push(verifyChain(stream, records, tombs.get(stream) ?? [], digest, publicKeyPem, window));
+    chains.push(
+      verifyChain(
+        stream,
+        records,
+        tombs.get(stream) ?? [],
+        digest,
+        publicKeyPem,
+        window,
+        range.to === undefined,
+      ),
+    );
   }
   return {
     ok: problems.length === 0 && chains.every((c) => c.verified),
@@ -235,13 +271,22 @@ export async function verifyChains(
   };
 }
 
-/** The whole audit trail, newest first, a page at a time (pages end on a time boundary). */
-async function readAudit(storage: Storage, problems: string[]): Promise<AuditEntry[]> {
+/** The audit trail (or the part asked for), newest first, a page at a time (pages end on a time boundary). */
+async function readAudit(
+  storage: Storage,
+  problems: string[],
+  query: { from?: number; to?: number; action?: AuditEntry["action"] },
+): Promise<AuditEntry[]> {
   const all: AuditEntry[] = [];
   const seen = new Set<string>();
-  let to: number | undefined;
+  let to: number | undefined = query.to;
   for (;;) {
-    const page = await storage.queryAudit({ limit: AUDIT_PAGE, ...(to === undefined ? {} : { to }) });
+    const page = await storage.queryAudit({
+      limit: AUDIT_PAGE,
+      ...(query.from === undefined ? {} : { from: query.from }),
+      ...(query.action === undefined ? {} : { action: query.action }),
+      ...(to === undefined ? {} : { to }),
+    });
     let added = 0;
     for (const entry of page) {
       if (seen.has(entry.id)) continue;
@@ -314,6 +359,8 @@ function verifyChain(
   digest: AuditEntry | undefined,
   publicKeyPem: string | undefined,
   window: { lo: number; hi: number } | undefined,
+  /** Whether the records read reach the chain's end (no `to`): only then is its signed end checked. */
+  toEnd: boolean,
 ): ChainReport {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -394,7 +441,7 @@ function verifyChain(
     digestReport = { time: digest.time, seq: head.seq, signature: valid ? "valid" : "invalid" };
     if (!valid) problems.push(`digest of ${digest.time}: its signature does not verify`);
     // The chain's end as signed: checked when the range reaches it.
-    if (head.seq > chainLast && (!window || head.seq >= window.lo))
+    if (head.seq > chainLast && toEnd)
       gap(Math.max(chainLast + 1, window?.lo ?? 0), head.seq, ` (signed in the digest of ${digest.time})`);
     const signed = bySeq.get(head.seq)?.[0];
     if (

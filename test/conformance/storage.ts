@@ -142,6 +142,32 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       expect(await ids({ from: T0 + 3000, to: T0 + 6000, limit: 10 })).toEqual(["e5", "e4", "e3"]);
     });
 
+    it("filters events by arrival, apart from their event time", async () => {
+      const s = await open("events-arrival");
+      await s.putEvents([
+        ingested(1),
+        // Dated in the far future, received between the others.
+        { ...ingested(2), event: { ...ingested(2).event, time: "2099-01-01T00:00:00.000Z" } },
+        ingested(3),
+      ]);
+      const ids = async (query: { received_from?: number; received_to?: number }) =>
+        (await s.queryEvents({ ...query, limit: 10 })).events.map((e) => e.event.id).sort();
+      expect(await ids({ received_from: T0 + 2000 })).toEqual(["e2", "e3"]);
+      expect(await ids({ received_to: T0 + 2000 })).toEqual(["e1"]);
+      expect(await ids({ received_from: T0 + 2000, received_to: T0 + 2006 })).toEqual(["e2"]);
+      // Oldest first by arrival, a page at a time, whatever the event times.
+      const order: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await s.queryEvents({ order: "arrival", limit: 2, ...(cursor ? { cursor } : {}) });
+        order.push(...page.events.map((e) => e.event.id));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      expect(order).toEqual(["e1", "e2", "e3"]);
+      const ranged = await s.queryEvents({ order: "arrival", received_from: T0 + 2000, limit: 10 });
+      expect(ranged.events.map((e) => e.event.id)).toEqual(["e2", "e3"]);
+    });
+
     it("erases a person's content and identifiers from their events and their sessions, keeps the rest, and says so", async () => {
       const s = await open("events-erase");
       await s.putEvents([

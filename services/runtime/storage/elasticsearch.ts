@@ -529,6 +529,7 @@ export class ElasticsearchStorage implements Storage {
         if (query[field] !== undefined) filter.push({ term: { [field]: query[field] } });
       }
       filter.push(...timeRange(query.from, query.to));
+      filter.push(...timeRange(query.received_from, query.received_to, "received_at"));
       const must = query.q?.trim()
         ? [
             {
@@ -547,7 +548,10 @@ export class ElasticsearchStorage implements Storage {
         allow_no_indices: true,
         size: query.limit + 1,
         query: { bool: { filter: filter as never, must: must as never } },
-        sort: [{ time: "desc" }, { event_key: "desc" }],
+        sort:
+          query.order === "arrival"
+            ? [{ received_at: "asc" }, { event_key: "asc" }]
+            : [{ time: "desc" }, { event_key: "desc" }],
         ...(query.cursor ? { search_after: decodeEventCursor(query.cursor) } : {}),
       });
       const hits = response.hits.hits;
@@ -1054,12 +1058,12 @@ function agentFromDoc(id: string, doc: AgentDoc): AgentState {
 }
 
 /** The [from, to) filter on `time`, or nothing when neither bound is given. */
-function timeRange(from: number | undefined, to: number | undefined): unknown[] {
+function timeRange(from: number | undefined, to: number | undefined, field = "time"): unknown[] {
   if (from === undefined && to === undefined) return [];
   return [
     {
       range: {
-        time: { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) },
+        [field]: { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) },
       },
     },
   ];

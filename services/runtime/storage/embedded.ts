@@ -405,16 +405,24 @@ export class EmbeddedStorage implements Storage {
     if (query.type !== undefined) add("type = ?", query.type);
     if (query.from !== undefined) add("time >= ?", query.from);
     if (query.to !== undefined) add("time < ?", query.to);
+    if (query.received_from !== undefined) add("received >= ?", query.received_from);
+    if (query.received_to !== undefined) add("received < ?", query.received_to);
     if (query.q !== undefined && query.q.trim() !== "") {
       add("seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", ftsQuery(query.q));
     }
+    const byArrival = query.order === "arrival";
     if (query.cursor !== undefined) {
-      const [time, seq] = decodeCursor(query.cursor);
-      add("(time < ? OR (time = ? AND seq < ?))", time, time, seq);
+      const [position, seq] = decodeCursor(query.cursor);
+      // (Rows from before arrival times were kept have none: they come first, as -1.)
+      if (byArrival && position < 0) add("(received IS NOT NULL OR seq > ?)", seq);
+      // A row value: SQLite seeks the index to it rather than scanning the range from its start.
+      else if (byArrival) add("(received, seq) > (?, ?)", position, seq);
+      else add("(time < ? OR (time = ? AND seq < ?))", position, position, seq);
     }
-    const sql = `SELECT seq, time, body FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-                 ORDER BY time DESC, seq DESC LIMIT ?`;
-    const rows = this.#all<{ seq: number; time: number; body: string }>(db, sql, [
+    // By arrival: the events_received index's own order (its rowid is seq), no sorting.
+    const sql = `SELECT seq, time, received, body FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+                 ORDER BY ${byArrival ? "received, seq" : "time DESC, seq DESC"} LIMIT ?`;
+    const rows = this.#all<{ seq: number; time: number; received: number | null; body: string }>(db, sql, [
       ...params,
       query.limit + 1,
     ]);
@@ -422,7 +430,10 @@ export class EmbeddedStorage implements Storage {
     const last = page.at(-1);
     return {
       events: page.map((row) => JSON.parse(row.body) as IngestedEvent),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last.time, last.seq) : null,
+      next_cursor:
+        rows.length > query.limit && last
+          ? encodeCursor(byArrival ? (last.received ?? -1) : last.time, last.seq)
+          : null,
     };
   }
 

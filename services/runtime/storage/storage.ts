@@ -33,6 +33,15 @@ export interface EventQuery {
   from?: number;
   /** Exclusive upper bound on event time, epoch ms. */
   to?: number;
+  /** Inclusive lower bound on arrival (`received_at`), epoch ms. */
+  received_from?: number;
+  /** Exclusive upper bound on arrival, epoch ms. */
+  received_to?: number;
+  /**
+   * `time` (default): newest first by event time. `arrival`: oldest first by arrival, which a
+   * range of arrival times reads without sorting it (verify's order).
+   */
+  order?: "time" | "arrival";
   /** Free text over `text`, tool name, arguments and target, and error messages; every word must match. */
   q?: string;
   limit: number;
@@ -41,7 +50,7 @@ export interface EventQuery {
 }
 
 export interface EventPage {
-  /** Newest first (by event time). */
+  /** Newest first by event time (or oldest first by arrival: EventQuery.order). */
   events: IngestedEvent[];
   next_cursor: string | null;
 }
