@@ -79,17 +79,33 @@ try {
     globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     let peak = heapBefore;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().heapUsed);
-    }, 20);
+    // Live memory, sampled every 20 pages read (the embedded storage answers synchronously, so
+    // no timer would run meanwhile), collected first so that the pages' garbage does not count.
+    let pages = 0;
+    let sampling = 0;
+    const queryEvents: EmbeddedStorage["queryEvents"] = async (query) => {
+      pages += 1;
+      if (pages % 20 === 0) {
+        const t0 = performance.now();
+        globalThis.gc?.();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+        sampling += performance.now() - t0;
+      }
+      return storage.queryEvents(query);
+    };
+    const sampled = new Proxy(storage, {
+      get(target, property) {
+        if (property === "queryEvents") return queryEvents;
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
     const t = performance.now();
-    const report = await verifyChains(storage, signer.publicKeyPem, range);
-    const seconds = (performance.now() - t) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    const report = await verifyChains(sampled, signer.publicKeyPem, range);
+    const seconds = (performance.now() - t - sampling) / 1000;
     const records = report.chains.reduce((n, c) => n + c.records, 0);
     console.log(
-      `${label}: ${report.ok ? "verified" : "FAILED"}, ${records} records in ${seconds.toFixed(2)} s (${Math.round(records / seconds)} records/s), heap +${((peak - heapBefore) / 2 ** 20).toFixed(0)} MiB`,
+      `${label}: ${report.ok ? "verified" : "not verified"}, ${records} records in ${seconds.toFixed(2)} s (${Math.round(records / seconds)} records/s), live heap +${((peak - heapBefore) / 2 ** 20).toFixed(1)} MiB at most`,
     );
     return report;
   };

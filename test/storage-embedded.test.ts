@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import { digestEntry, GENESIS } from "../services/indexer/chain.ts";
 import { verifyChains } from "../services/indexer/verify.ts";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
+import { tombstoneEntries } from "../services/runtime/storage/tombstone.ts";
 import { storageConformance } from "./conformance/storage.ts";
 import { pauseEntry } from "./helpers/audit.ts";
 import { linked, OTHER_SIGNER, TEST_SIGNER } from "./helpers/chain.ts";
@@ -287,6 +289,128 @@ describe("embedded retention", () => {
     const ids = (await storage.queryAudit({ limit: 100 })).map((e) => e.id);
     expect(ids).toEqual(expect.arrayContaining(["held-pause", "held-ack"]));
     expect(ids).not.toContain("other-agent");
+    await storage.stop();
+  });
+});
+
+describe("verify on the embedded storage: as an attacker would try it", () => {
+  const now = Date.parse("2026-11-20T12:00:00Z");
+  const open = async (name: string) => {
+    const storage = new EmbeddedStorage(
+      join(root, name),
+      { retentionDays: 7, auditRetentionDays: 30 },
+      { signer: TEST_SIGNER },
+    );
+    await storage.start();
+    return storage;
+  };
+  const event = (i: number, received: number, agent = "bot") => ({
+    event: { id: `v${i}`, time: new Date(received).toISOString(), type: "prompt" as const, agent_id: agent },
+    received_at: new Date(received).toISOString(),
+    token: "t",
+  });
+  const eventsChain = async (storage: EmbeddedStorage) =>
+    (await verifyChains(storage, TEST_SIGNER.publicKeyPem)).chains.find((c) => c.stream === "events:0");
+
+  it("takes records that arrived out of their chain's order (collectors' clocks) as they are", async () => {
+    const storage = await open("verify-skew");
+    const t = Date.parse("2026-11-19T10:00:00Z");
+    // Linked in this order, but each pair arrived the other way round.
+    const chain = linked(Array.from({ length: 40 }, (_, i) => event(i, t + i * 10 + (i % 2 === 0 ? 15 : 0))));
+    await storage.putEvents(chain);
+    expect(await eventsChain(storage)).toMatchObject({ records: 40, verified: true, problems: [] });
+    await storage.stop();
+  });
+
+  it("sums a retention run that held records split into many ranges in one note", async () => {
+    const storage = await open("verify-fragmented");
+    const t = Date.parse("2026-11-01T10:00:00Z");
+    await storage.putEvents(
+      linked(
+        Array.from({ length: 30 }, (_, i) =>
+          event(i + 1, t + i * 1000, (i + 1) % 3 === 0 ? "held-bot" : "bot"),
+        ),
+      ),
+    );
+    await storage.putHold({
+      id: "hold_inc",
+      incident_id: "inc",
+      agent_id: "held-bot",
+      from: "2026-11-01T00:00:00.000Z",
+      to: null,
+      reason: "agent paused",
+      created_at: "2026-11-01T11:00:00.000Z",
+      created_by: "oncall",
+      released_at: null,
+      released_by: null,
+    });
+    expect((await storage.deleteExpired(now)).events).toBe(20);
+    const report = await verifyChains(storage, TEST_SIGNER.publicKeyPem);
+    expect(report.ok).toBe(true);
+    expect(report.chains.find((c) => c.stream === "events:0")).toMatchObject({
+      records: 10,
+      notes: ["20 records in 10 ranges from seq 1 to 29: deleted by retention (signed tombstones)"],
+    });
+    await storage.stop();
+  });
+
+  it("names a thousand deletions and counts the rest, rather than growing without bound", async () => {
+    const storage = await open("verify-many");
+    const t = Date.parse("2026-11-19T10:00:00Z");
+    await storage.putEvents(linked(Array.from({ length: 2500 }, (_, i) => event(i + 1, t + i))));
+    await storage.stop();
+    const db = new DatabaseSync(join(root, "verify-many", "storage.sqlite"));
+    db.exec("DELETE FROM events WHERE seq % 2 = 0");
+    db.close();
+    const reopened = await open("verify-many");
+    const chain = await eventsChain(reopened);
+    expect(chain?.verified).toBe(false);
+    expect(chain?.problems).toHaveLength(1001);
+    expect(chain?.problems[0]).toBe("seq 2: deleted");
+    // 1,249 gaps: the last record's removal needs a signed head to be seen (no digest here).
+    expect(chain?.problems.at(-1)).toBe("… and 249 more");
+    await reopened.stop();
+  });
+
+  it("finds a chain deleted whole when a digest signed it, and leaves alone records a retention run signed for but did not delete", async () => {
+    const storage = await open("verify-whole-chain");
+    const t = Date.parse("2026-11-19T10:00:00Z");
+    const stored = linked(
+      Array.from({ length: 5 }, (_, i) => event(i + 1, t + i)),
+      "events:3",
+    );
+    // A retention run that stopped after its tombstone: the records are all still there.
+    for (const entry of tombstoneEntries(
+      TEST_SIGNER,
+      "retention",
+      stored.slice(0, 3).flatMap((e) => e.chain ?? []),
+      {
+        actor: "agentwatch",
+        reason: "retention",
+        time: new Date(t + 10).toISOString(),
+      },
+    ))
+      await storage.appendAudit(entry);
+    await storage.putEvents(stored);
+    await storage.appendAudit({
+      id: "digest-1",
+      ...digestEntry(
+        TEST_SIGNER,
+        new Date(t + 20).toISOString(),
+        {
+          "events:3": { seq: 5, hash: stored[4]?.chain?.hash as string, offset: 4 },
+          "events:7": { seq: 9, hash: "a".repeat(64), offset: 8 },
+        },
+        GENESIS,
+      ),
+    });
+    const report = await verifyChains(storage, TEST_SIGNER.publicKeyPem);
+    expect(report.chains.find((c) => c.stream === "events:3")).toMatchObject({ records: 5, verified: true });
+    expect(report.chains.find((c) => c.stream === "events:7")).toMatchObject({
+      records: 0,
+      verified: false,
+      problems: [expect.stringMatching(/^seq 1 to 9: deleted \(signed in the digest of /)],
+    });
     await storage.stop();
   });
 });
