@@ -72,8 +72,11 @@ const USAGE = `Usage:
   agentwatch verify --bundle FILE [--public-key PEM_FILE]
       Checks an incident's evidence bundle (GET /v1/incidents/{id}/evidence) offline: every
       record's hash, the chain (a record deleted, inserted or moved), the count and the Ed25519
-      signature; with --public-key, that agentwatch's key signed it. Prints one JSON verdict
-      naming each problem's line; exits 0 when it verifies, 1 when it does not.
+      signature; with --public-key, that agentwatch's key signed it. Each exported event and
+      audit entry is also checked against its link in the storage's hash chain and, through the
+      bundle's chain proofs, against a signed digest: changed in storage before the export is
+      caught too. Prints one JSON verdict naming each problem's line (and how many records were
+      proven); exits 0 when it verifies, 1 when it does not.
   agentwatch integrity public-key [--config FILE]
       Prints the public half of the key that signs evidence bundles (PEM), and its id.
 ${OPERATOR_USAGE}
@@ -127,11 +130,13 @@ export async function main(argv: string[]): Promise<number> {
       const trusted = values["public-key"] ? readFileSync(values["public-key"], "utf8") : undefined;
       const verdict = verifyBundle(readFileSync(values.bundle, "utf8"), trusted);
       process.stdout.write(`${JSON.stringify(verdict)}\n`);
-      if (verdict.ok && !trusted) {
+      if (verdict.ok) {
         process.stderr.write(
-          `verified: ${verdict.records} records of incident ${verdict.incident_id}, signed with key ${verdict.key_id}; pass --public-key with the key you trust to check whose it is\n`,
+          `verified: ${verdict.records} records of incident ${verdict.incident_id}, signed with key ${verdict.key_id}; ${verdict.proven} events and audit entries proven as stored under a signed digest, ${verdict.unproven} not (yet)\n`,
         );
+        if (!trusted) process.stderr.write("pass --public-key with the key you trust to check whose it is\n");
       }
+      for (const note of verdict.notes ?? []) process.stderr.write(`  ${note}\n`);
       return verdict.ok ? 0 : 1;
     }
     if (verb === "verify" && rest.length === 0 && !values.bundle) {

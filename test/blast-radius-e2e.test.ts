@@ -3,8 +3,10 @@
  * AW_ES_URL is set; CI starts one) on Elasticsearch: a simulated exfiltration names the session,
  * the user, the host the data went to, the tools, the kinds of data that left (never the values),
  * the other agent that served the same user from the same address, and the pause. Its evidence
- * bundle verifies offline (`agentwatch verify --bundle`) and fails, naming the line, when a record
- * is changed, deleted or moved, or when it was signed by another key. A data subject request
+ * bundle verifies offline (`agentwatch verify --bundle`), every event and audit entry proven as
+ * stored under a signed digest, and fails, naming the line, when a record is changed, deleted or
+ * moved, when it was signed by another key, or when a record was changed in the storage before the
+ * export. A data subject request
  * exports everything about the user, then erases it (admin only, audited).
  */
 import { spawnSync } from "node:child_process";
@@ -12,6 +14,7 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
@@ -38,7 +41,7 @@ const backends = [
 describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
   let aw: AgentwatchProcess;
   beforeAll(async () => {
-    aw = await startAgentwatch({ config: { storage } });
+    aw = await startAgentwatch({ config: { storage, integrity: { digest_interval: "1s" } } });
   });
   afterAll(async () => {
     await aw?.stop();
@@ -203,16 +206,28 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
     expect(text).not.toContain("4111");
 
     // The evidence bundle of the same incident verifies offline, and fails when one byte changes.
-    const bundle = await (
-      await aw.fetch(`/v1/incidents/${incident.id}/evidence`, { headers: bearer(TOKENS.viewer) })
-    ).text();
+    // Once a signed digest reaches its records, each chain's proof is complete.
+    const exportBundle = async () =>
+      (await aw.fetch(`/v1/incidents/${incident.id}/evidence`, { headers: bearer(TOKENS.viewer) })).text();
+    const bundle = await eventually(async () => {
+      const text = await exportBundle();
+      const proofs = text
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.kind === "chain_proof");
+      return proofs.length > 0 && proofs.every((p) => p.record.complete) ? text : undefined;
+    });
     const lines = bundle.trimEnd().split("\n");
     expect(JSON.parse(lines[0] as string)).toMatchObject({ kind: "header", incident_id: incident.id });
     const kinds = lines.map((l) => JSON.parse(l).kind);
     expect(kinds.filter((k) => k === "event")).toHaveLength(7);
-    expect(lines.some((l) => JSON.parse(l).record?.id === "hand1")).toBe(true);
+    expect(lines.some((l) => JSON.parse(l).record?.event?.id === "hand1")).toBe(true);
     expect(kinds).toEqual(
-      expect.arrayContaining(["incident", "audit", "agent_state", "blast_radius", "manifest"]),
+      expect.arrayContaining(["incident", "audit", "chain_proof", "agent_state", "blast_radius", "manifest"]),
+    );
+    const chainedLines = lines.filter(
+      (l) => ["event", "audit"].includes(JSON.parse(l).kind) && JSON.parse(l).record.chain,
     );
     const key = (
       await (await aw.fetch("/v1/integrity/public-key", { headers: bearer(TOKENS.viewer) })).json()
@@ -228,11 +243,16 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
       });
       return { status: run.status, verdict: JSON.parse(run.stdout) };
     };
-    expect(verify(bundle)).toMatchObject({ status: 0, verdict: { ok: true, problems: [] } });
+    // Every event and chained audit entry is proven to be as stored under a signed digest.
+    expect(verify(bundle)).toMatchObject({
+      status: 0,
+      verdict: { ok: true, problems: [], proven: chainedLines.length, unproven: 0 },
+    });
     const eventLine = kinds.indexOf("event");
     const changed = [...lines];
     changed[eventLine] = (changed[eventLine] as string).replace("sess-", "sesz-");
     expect(verify(`${changed.join("\n")}\n`).verdict.problems).toEqual([
+      expect.stringMatching(new RegExp(`^line ${eventLine + 1} \\(event .*\\): not as stored`)),
       expect.stringMatching(new RegExp(`^line ${eventLine + 1} \\(event .*\\): changed`)),
     ]);
     const deleted = lines.filter((_, i) => i !== eventLine);
@@ -253,6 +273,20 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
     expect(verify(bundle, join(dir, "other.pub")).verdict.problems).toEqual([
       expect.stringMatching(/^signature: made with key [0-9a-f]{16}, not the key given to trust/),
     ]);
+
+    // Changed in storage before the export: the bundle is signed over the changed text, but the
+    // record no longer matches its link in the storage's chain, and is named.
+    await tamperStored(storage, aw, "y1", "nothing to see here");
+    const afterTamper = await exportBundle();
+    expect(afterTamper).toContain("nothing to see here");
+    const tampered = verify(afterTamper);
+    expect(tampered.status).toBe(1);
+    expect(tampered.verdict.problems).toEqual([
+      expect.stringMatching(
+        /^line \d+ \(event y1\): not as stored \(its content differs from its link in the storage's chain\)$/,
+      ),
+    ]);
+    await tamperStored(storage, aw, "y1", "What are your opening hours?");
     rmSync(dir, { recursive: true, force: true });
 
     // A data subject request for mallory: everything about her, then her data erased.
@@ -339,3 +373,27 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
     expect(bad.status).toBe(400);
   });
 });
+
+/** Rewrites an event's text directly in the storage, as someone with access to it could. */
+async function tamperStored(storage: Json, aw: AgentwatchProcess, id: string, text: string): Promise<void> {
+  if (storage.type === "embedded") {
+    const db = new DatabaseSync(join(aw.dataDir, "storage.sqlite"));
+    db.exec("PRAGMA busy_timeout = 5000");
+    const row = db.prepare("SELECT body FROM events WHERE id = ?").get(id) as { body: string };
+    const body = JSON.parse(row.body);
+    body.event.text = text;
+    db.prepare("UPDATE events SET body = ? WHERE id = ?").run(JSON.stringify(body), id);
+    db.close();
+    return;
+  }
+  const es = storage.node as string;
+  const hit = (
+    (await (await fetch(`${es}/${storage.index_prefix}-events-*/_search?q=id:${id}`)).json()) as Json
+  ).hits.hits[0];
+  hit._source.record.event.text = text;
+  await fetch(`${es}/${hit._index}/_doc/${encodeURIComponent(hit._id)}?refresh=true`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(hit._source),
+  });
+}

@@ -6,23 +6,34 @@
  * id). Then one line per record, `{kind, sha256, chain, record}`: the incident; the agent's
  * events from `lookback` before its first finding until it was paused for it, resolved, or now,
  * and its sessions' events from other agents over that time; the audit entries about the
- * incident or the agent; the agent's state; the blast radius. `sha256` is the hash of the
- * record's canonical JSON (keys sorted), `chain` is SHA-256 of the previous line's chain and this
- * sha256 (the header's hash starts it). The last line, the manifest, holds the count, the final chain value and an
- * Ed25519 signature over `<header hash>.<final chain>.<count>`.
+ * incident or the agent; the chain proofs; the agent's state; the blast radius. `sha256` is the
+ * hash of the record's canonical JSON (keys sorted), `chain` is SHA-256 of the previous line's
+ * chain and this sha256 (the header's hash starts it). The last line, the manifest, holds the
+ * count, the final chain value and an Ed25519 signature over `<header hash>.<final chain>.<count>`.
  *
  * So a changed record fails its own hash, and a record deleted, inserted or moved breaks the
- * chain at its place; a changed header or manifest fails the signature. That the records were
- * untouched in storage before the export is the storage's own hash chains' job (chain.ts): each
- * exported event carries its link there.
+ * chain at its place; a changed header or manifest fails the signature.
+ *
+ * That the records were untouched in storage before the export is shown too: events are exported
+ * as stored (`{event, received_at, token, chain}`) and audit entries with their links, so their
+ * content can be hashed against their links; and a `chain_proof` line per chain (chain-proof.ts)
+ * carries the content-free links from them to a head agentwatch signed in a digest. The
+ * verifier counts each such record `proven`, or names it.
  */
 
-import { canonicalJson, type Signer, sha256, verifySignatureEd25519 } from "../runtime/integrity.ts";
-import { type AgentState, type Incident, incidentSessions } from "../runtime/model.ts";
+import {
+  canonicalJson,
+  contentHashOf,
+  type Signer,
+  sha256,
+  verifySignatureEd25519,
+} from "../runtime/integrity.ts";
+import { type AgentState, type ChainLink, type Incident, incidentSessions } from "../runtime/model.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { blastRadius } from "./blast-radius.ts";
+import { buildProof, type ChainProof, checkProof, spansOf } from "./chain-proof.ts";
 
-export const EVIDENCE_FORMAT = "agentwatch-evidence-v1";
+export const EVIDENCE_FORMAT = "agentwatch-evidence-v2";
 /** Events exported at most; past it the manifest says `truncated`. */
 const MAX_EVENTS = 100_000;
 const PAGE = 1000;
@@ -77,6 +88,7 @@ export async function* evidenceBundle(
   yield line("incident", incident);
   let events = 0;
   let truncated = false;
+  const exported: { link: ChainLink; at: number }[] = [];
   // The agent's events, then its sessions' events from other agents (a session handed on): what
   // the incident's hold keeps. Pages come newest first, and the bundle keeps that order.
   const sources = [
@@ -95,11 +107,9 @@ export async function* evidenceBundle(
       });
       for (const stored of page.events) {
         if ("session_id" in source && stored.event.agent_id === incident.agent_id) continue;
-        yield line("event", {
-          ...stored.event,
-          received_at: stored.received_at,
-          ...(stored.chain ? { chain: stored.chain } : {}),
-        });
+        // As stored (what its chain link hashes), link included.
+        yield line("event", stored);
+        if (stored.chain) exported.push({ link: stored.chain, at: Date.parse(stored.received_at) });
         events += 1;
       }
       cursor = page.next_cursor ?? undefined;
@@ -116,7 +126,11 @@ export async function* evidenceBundle(
     .filter((e) => e.incident_id === incident.id || e.target === `agent:${incident.agent_id}`)
     .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))) {
     yield line("audit", entry);
+    if (entry.chain) exported.push({ link: entry.chain, at: Date.parse(entry.time) });
   }
+  // For each chain the records above came from: the links up to a head agentwatch signed.
+  const digests = await storage.queryAudit({ action: "integrity_digest", limit: 10_000 });
+  for (const span of spansOf(exported)) yield line("chain_proof", await buildProof(storage, span, digests));
   if (agent) yield line("agent_state", agent);
   yield line(
     "blast_radius",
@@ -138,8 +152,14 @@ export interface BundleVerdict {
   incident_id?: string;
   key_id?: string;
   records: number;
+  /** Events and audit entries shown to be what the storage chained under a signed digest. */
+  proven?: number;
+  /** Chained records no complete proof covers (not yet signed, or the proof could not be made). */
+  unproven?: number;
   /** What is wrong, each with its line number (1-based). */
   problems: string[];
+  /** What is shown but not wrong: erased content, proofs not yet possible. */
+  notes?: string[];
 }
 
 /**
@@ -175,9 +195,13 @@ export function verifyBundle(text: string, trustedPublicKeyPem?: string): Bundle
     return verdict();
   }
   const headerHash = sha256(lines[0] as string);
+  const bundleKey = String(header.public_key ?? "");
   let chain = headerHash;
   let records = 0;
   let chainBroken = false;
+  const notes: string[] = [];
+  const chained: { described: string; link: ChainLink }[] = [];
+  const proven = new Map<string, Map<number, string>>();
   for (let i = 1; i < lines.length - 1; i += 1) {
     const entry = parseLine(i);
     if (!entry) {
@@ -186,7 +210,34 @@ export function verifyBundle(text: string, trustedPublicKeyPem?: string): Bundle
     }
     records += 1;
     const recordHash = sha256(canonicalJson(entry.record));
-    const described = `line ${i + 1} (${entry.kind}${(entry.record as { id?: string } | undefined)?.id ? ` ${(entry.record as { id: string }).id}` : ""})`;
+    const record = (entry.record ?? {}) as {
+      id?: string;
+      event?: { id?: string; erased?: unknown };
+      chain?: ChainLink;
+    };
+    const id = record.event?.id ?? record.id;
+    const described = `line ${i + 1} (${entry.kind}${id ? ` ${id}` : ""})`;
+    // A chained record: its content must hash to its link (what the storage chained).
+    if ((entry.kind === "event" || entry.kind === "audit") && record.chain) {
+      const link = record.chain;
+      if (sha256(`${link.prev}${link.content_hash}`) !== link.hash)
+        problems.push(`${described}: its chain link was altered`);
+      else if (contentHashOf(record) !== link.content_hash) {
+        if (record.event?.erased) notes.push(`${described}: erased (its content is gone, its link stays)`);
+        else
+          problems.push(
+            `${described}: not as stored (its content differs from its link in the storage's chain)`,
+          );
+      }
+      chained.push({ described, link });
+    }
+    if (entry.kind === "chain_proof") {
+      const proof = record as unknown as ChainProof;
+      const checked = checkProof(proof, bundleKey);
+      if ("hashes" in checked) proven.set(proof.stream, checked.hashes);
+      else if (proof.complete) problems.push(`${described} ${proof.stream}: ${checked.problem}`);
+      else notes.push(`${proof.stream}: ${checked.problem}`);
+    }
     if (recordHash !== entry.sha256)
       problems.push(`${described}: changed (its hash does not match its content)`);
     const expected = sha256(`${chain}${String(entry.sha256)}`);
@@ -205,7 +256,7 @@ export function verifyBundle(text: string, trustedPublicKeyPem?: string): Bundle
     problems.push(`manifest: ${String(manifest.records)} records signed, ${records} found`);
   if (manifest.chain !== chain && !chainBroken)
     problems.push("manifest: the final chain value does not match the records");
-  const publicKey = String(header.public_key ?? "");
+  const publicKey = bundleKey;
   const signed = `${headerHash}.${String(manifest.chain)}.${String(manifest.records)}`;
   if (!verifySignatureEd25519(publicKey, signed, String(manifest.signature ?? ""))) {
     problems.push(
@@ -215,7 +266,23 @@ export function verifyBundle(text: string, trustedPublicKeyPem?: string): Bundle
   if (trustedPublicKeyPem !== undefined && normalizePem(trustedPublicKeyPem) !== normalizePem(publicKey)) {
     problems.push(`signature: made with key ${String(header.key_id)}, not the key given to trust`);
   }
-  return verdict({ records, incident_id: String(header.incident_id), key_id: String(header.key_id) });
+  // Each chained record against its chain's proof: in the segment agentwatch signed, or not.
+  let provenCount = 0;
+  let unproven = 0;
+  for (const { described, link } of chained) {
+    const hashes = proven.get(link.stream);
+    if (!hashes) unproven += 1;
+    else if (hashes.get(link.seq) === link.hash) provenCount += 1;
+    else problems.push(`${described}: not in the chain the digest signed (${link.stream} seq ${link.seq})`);
+  }
+  return verdict({
+    records,
+    incident_id: String(header.incident_id),
+    key_id: String(header.key_id),
+    proven: provenCount,
+    unproven,
+    notes,
+  });
 }
 
 function normalizePem(pem: string): string {
