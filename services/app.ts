@@ -28,6 +28,7 @@ import { registerSlackInteractions } from "./control/slack-interactions.ts";
 import { AgentMetrics } from "./detector/agent-metrics.ts";
 import { HttpInjectionClassifier } from "./detector/classifier.ts";
 import { DETECTOR_GROUP, DetectorRunner } from "./detector/runner.ts";
+import { AuditDigester } from "./indexer/chain.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
 import { registerSubjectRoutes } from "./indexer/subjects.ts";
@@ -155,6 +156,17 @@ export class Agentwatch {
       this.#workers.push({ name: "indexer", stop: () => indexer.stop() });
       registerInvestigationRoutes(server, storage, signer);
       registerSubjectRoutes(server, { storage, audit });
+    } else {
+      // No indexer here to sign this process's audit chain (the alerter alone, say): its own digests.
+      const digester = new AuditDigester({
+        storage,
+        signer: loadSigner(config, logger),
+        intervalMs: config.integrity.digest_interval,
+        onError: (err) =>
+          logger.error({ err }, "writing the signed digest of the audit chain failed; tried again later"),
+      });
+      digester.start();
+      this.#workers.push({ name: "audit digests", stop: () => digester.stop() });
     }
     if (has("detector")) {
       const detectors = createDetectors(

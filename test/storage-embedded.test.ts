@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { digestEntry, GENESIS } from "../services/indexer/chain.ts";
+import { AuditDigester, digestEntry, GENESIS } from "../services/indexer/chain.ts";
 import { verifyChains } from "../services/indexer/verify.ts";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
 import { tombstoneEntries } from "../services/runtime/storage/tombstone.ts";
@@ -412,5 +412,50 @@ describe("verify on the embedded storage: as an attacker would try it", () => {
       problems: [expect.stringMatching(/^seq 1 to 9: deleted \(signed in the digest of /)],
     });
     await storage.stop();
+  });
+});
+
+describe("the audit chain's own digests (a process without an indexer)", () => {
+  it("signs the audit chain's head when it moved, and verify checks it", async () => {
+    const storage = new EmbeddedStorage(join(root, "audit-digests"), undefined, { signer: TEST_SIGNER });
+    await storage.start();
+    const errors: unknown[] = [];
+    const digester = new AuditDigester({
+      storage,
+      signer: TEST_SIGNER,
+      intervalMs: 3_600_000,
+      onError: (err) => errors.push(err),
+    });
+    for (const id of ["a1", "a2", "a3"])
+      await storage.appendAudit(pauseEntry(id, "2026-11-19T10:00:00.000Z"));
+    await digester.digest();
+    await digester.digest(); // nothing new: no second digest
+    const digests = await storage.queryAudit({ action: "integrity_digest", limit: 10 });
+    expect(digests).toHaveLength(1);
+    const stream = storage.auditHead().stream;
+    expect((digests[0]?.details as { streams: Record<string, { seq: number }> }).streams[stream]?.seq).toBe(
+      3,
+    );
+    await storage.appendAudit(pauseEntry("a4", "2026-11-19T10:05:00.000Z"));
+    await digester.stop(); // a last digest on stop
+    expect(await storage.queryAudit({ action: "integrity_digest", limit: 10 })).toHaveLength(2);
+    expect(errors).toEqual([]);
+    const report = await verifyChains(storage, TEST_SIGNER.publicKeyPem);
+    expect(report.ok).toBe(true);
+    expect(report.chains.find((c) => c.stream === stream)).toMatchObject({
+      records: 6,
+      digest: { seq: 5, signature: "valid" },
+    });
+    await storage.stop();
+    // The trail's end cut off, its last digest with it: the checkpoints still name that digest.
+    const db = new DatabaseSync(join(root, "audit-digests", "storage.sqlite"));
+    db.exec("DELETE FROM audit WHERE id = 'a4' OR seq = (SELECT MAX(seq) FROM audit)");
+    db.close();
+    const reopened = new EmbeddedStorage(join(root, "audit-digests"), undefined, { signer: TEST_SIGNER });
+    await reopened.start();
+    expect((await verifyChains(reopened, TEST_SIGNER.publicKeyPem)).problems).toEqual([
+      expect.stringMatching(/^the newest digest \([0-9a-f]{16}…, named in the checkpoints\) is gone$/),
+    ]);
+    await reopened.stop();
   });
 });

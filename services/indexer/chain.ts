@@ -9,8 +9,10 @@
  * chain is the log's own order, the same on a replay (a crash re-links the same records the same
  * way), and several collectors and any number of partitions need no coordination.
  */
+import { randomUUID } from "node:crypto";
 import { canonicalJson, contentHashOf, GENESIS, type Signer, sha256 } from "../runtime/integrity.ts";
 import type { AuditEntry, ChainLink, IngestedEvent } from "../runtime/model.ts";
+import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 
 export { GENESIS } from "../runtime/integrity.ts";
@@ -103,4 +105,80 @@ export function digestEntry(
     incident_id: null,
     details: details as unknown as Record<string, unknown>,
   };
+}
+
+/** The head of a storage's audit chain as a digest names it (no record is signed before the first). */
+export function auditHeadOf(storage: Storage): Record<string, ChainHead> {
+  const audit = storage.auditHead();
+  return audit.seq > 0 ? { [audit.stream]: { seq: audit.seq, hash: audit.hash, offset: audit.seq } } : {};
+}
+
+/**
+ * Signs `streams` now: appends the digest to the audit trail, naming the newest digest before it
+ * (the checkpoints keep its hash), and makes it the newest.
+ */
+export async function appendDigest(
+  storage: Storage,
+  signer: Signer,
+  streams: Record<string, ChainHead>,
+): Promise<void> {
+  const previousSaved = await storage.loadCheckpoint(DIGEST_CHECKPOINT, 0);
+  const previous = previousSaved ? (JSON.parse(previousSaved.state) as { hash: string }).hash : GENESIS;
+  const entry = digestEntry(signer, new Date().toISOString(), streams, previous);
+  await storage.appendAudit({ id: randomUUID(), ...entry });
+  await storage.saveCheckpoint({
+    consumer: DIGEST_CHECKPOINT,
+    partition: 0,
+    offset: 0,
+    state: JSON.stringify({ hash: digestHash(entry.details as unknown as DigestDetails) }),
+    saved_at: Date.now(),
+  });
+}
+
+/**
+ * Signs the audit chain of a process that runs no indexer (the alerter alone, say): the
+ * indexer's digests sign only its own storage's audit chain. Every `intervalMs`, when the chain
+ * moved since, and once more on stop.
+ */
+export class AuditDigester {
+  readonly #storage: Storage;
+  readonly #signer: Signer;
+  readonly #intervalMs: number;
+  readonly #onError: (err: unknown) => void;
+  readonly #mutex = new Mutex();
+  #timer: NodeJS.Timeout | undefined;
+  #digested = "";
+
+  constructor(options: {
+    storage: Storage;
+    signer: Signer;
+    intervalMs: number;
+    onError: (err: unknown) => void;
+  }) {
+    this.#storage = options.storage;
+    this.#signer = options.signer;
+    this.#intervalMs = options.intervalMs;
+    this.#onError = options.onError;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.digest().catch(this.#onError), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.digest().catch(this.#onError);
+  }
+
+  /** Signs the audit chain's head if it moved since the last digest (which moves it itself). */
+  digest(): Promise<void> {
+    return this.#mutex.run(async () => {
+      const streams = auditHeadOf(this.#storage);
+      const state = JSON.stringify(streams);
+      if (Object.keys(streams).length === 0 || state === this.#digested) return;
+      await appendDigest(this.#storage, this.#signer, streams);
+      this.#digested = JSON.stringify(auditHeadOf(this.#storage));
+    });
+  }
 }

@@ -4,9 +4,9 @@
  * so a crash replays the tail and still stores each event exactly once.
  *
  * As it stores them it links each event into its partition's hash chain (chain.ts), in offset
- * order, and every `digestIntervalMs` signs the heads of the chains it owns (an audit entry).
+ * order, and every `digestIntervalMs` signs the heads of the chains it owns, and of its storage's
+ * audit chain (an audit entry).
  */
-import { randomUUID } from "node:crypto";
 import { type Bus, type BusRecord, type Consumer, Topics } from "../runtime/bus/bus.ts";
 import { sendToDeadLetter } from "../runtime/bus/dead-letter.ts";
 import { guardPoisonRecords } from "../runtime/bus/poison.ts";
@@ -16,17 +16,7 @@ import type { Metrics } from "../runtime/metrics.ts";
 import type { IngestedEvent } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
-import {
-  type ChainHead,
-  DIGEST_CHECKPOINT,
-  type DigestDetails,
-  digestEntry,
-  digestHash,
-  GENESIS,
-  linkAfter,
-  loadHead,
-  saveHead,
-} from "./chain.ts";
+import { appendDigest, auditHeadOf, type ChainHead, linkAfter, loadHead, saveHead } from "./chain.ts";
 
 export const INDEXER_GROUP = "indexer";
 
@@ -173,30 +163,11 @@ export class Indexer {
       const streams: Record<string, ChainHead> = Object.fromEntries(
         [...this.#heads].map(([p, head]) => [`events:${p}`, head]),
       );
-      const withAudit = (audit: { stream: string; seq: number; hash: string }) =>
-        JSON.stringify({
-          ...streams,
-          ...(audit.seq > 0
-            ? { [audit.stream]: { seq: audit.seq, hash: audit.hash, offset: audit.seq } }
-            : {}),
-        });
-      const state = withAudit(this.#storage.auditHead());
-      if (state === this.#digested) return;
-      const audit = this.#storage.auditHead();
-      if (audit.seq > 0) streams[audit.stream] = { seq: audit.seq, hash: audit.hash, offset: audit.seq };
-      const previousSaved = await this.#storage.loadCheckpoint(DIGEST_CHECKPOINT, 0);
-      const previous = previousSaved ? (JSON.parse(previousSaved.state) as { hash: string }).hash : GENESIS;
-      const entry = digestEntry(signer, new Date().toISOString(), streams, previous);
-      await this.#storage.appendAudit({ id: randomUUID(), ...entry });
-      await this.#storage.saveCheckpoint({
-        consumer: DIGEST_CHECKPOINT,
-        partition: 0,
-        offset: 0,
-        state: JSON.stringify({ hash: digestHash(entry.details as unknown as DigestDetails) }),
-        saved_at: Date.now(),
-      });
+      const withAudit = () => JSON.stringify({ ...streams, ...auditHeadOf(this.#storage) });
+      if (withAudit() === this.#digested) return;
+      await appendDigest(this.#storage, signer, { ...streams, ...auditHeadOf(this.#storage) });
       // The digest itself moved the audit head: unchanged from here on means nothing new to sign.
-      this.#digested = withAudit(this.#storage.auditHead());
+      this.#digested = withAudit();
     });
   }
 }
