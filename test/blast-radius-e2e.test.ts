@@ -216,8 +216,14 @@ describe.each(backends)("blast radius and evidence on $name", ({ storage }) => {
         .split("\n")
         .map((l) => JSON.parse(l))
         .filter((l) => l.kind === "chain_proof");
-      return proofs.length > 0 && proofs.every((p) => p.record.complete) ? text : undefined;
-    });
+      const incomplete = proofs.filter((p) => !p.record.complete);
+      // Thrown, so that a timeout says which proof waited and why.
+      if (proofs.length === 0 || incomplete.length > 0)
+        throw new Error(
+          `proofs incomplete: ${JSON.stringify(incomplete.map((p) => [p.record.stream, p.record.reason]))}`,
+        );
+      return text;
+    }, 60_000);
     const lines = bundle.trimEnd().split("\n");
     expect(JSON.parse(lines[0] as string)).toMatchObject({ kind: "header", incident_id: incident.id });
     const kinds = lines.map((l) => JSON.parse(l).kind);

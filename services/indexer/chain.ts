@@ -147,7 +147,8 @@ export class AuditDigester {
   readonly #onError: (err: unknown) => void;
   readonly #mutex = new Mutex();
   #timer: NodeJS.Timeout | undefined;
-  #digested = "";
+  /** The audit position the last digest took. */
+  #digested = 0;
 
   constructor(options: {
     storage: Storage;
@@ -174,11 +175,12 @@ export class AuditDigester {
   /** Signs the audit chain's head if it moved since the last digest (which moves it itself). */
   digest(): Promise<void> {
     return this.#mutex.run(async () => {
-      const streams = auditHeadOf(this.#storage);
-      const state = JSON.stringify(streams);
-      if (Object.keys(streams).length === 0 || state === this.#digested) return;
-      await appendDigest(this.#storage, this.#signer, streams);
-      this.#digested = JSON.stringify(auditHeadOf(this.#storage));
+      const head = this.#storage.auditHead();
+      if (head.seq === 0 || head.seq === this.#digested) return;
+      await appendDigest(this.#storage, this.#signer, auditHeadOf(this.#storage));
+      // The digest takes the next position: the head there means nothing new to sign. (Read
+      // after the write instead, an entry appended meanwhile would count as signed.)
+      this.#digested = head.seq + 1;
     });
   }
 }

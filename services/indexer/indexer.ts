@@ -163,11 +163,13 @@ export class Indexer {
       const streams: Record<string, ChainHead> = Object.fromEntries(
         [...this.#heads].map(([p, head]) => [`events:${p}`, head]),
       );
-      const withAudit = () => JSON.stringify({ ...streams, ...auditHeadOf(this.#storage) });
-      if (withAudit() === this.#digested) return;
+      const audit = this.#storage.auditHead();
+      if (JSON.stringify({ streams, audit: audit.seq }) === this.#digested) return;
       await appendDigest(this.#storage, signer, { ...streams, ...auditHeadOf(this.#storage) });
-      // The digest itself moved the audit head: unchanged from here on means nothing new to sign.
-      this.#digested = withAudit();
+      // The digest itself takes the next audit position: the head there, and the events' heads
+      // as they are, mean nothing new to sign. (Read after the write instead, an entry appended
+      // meanwhile would count as signed.)
+      this.#digested = JSON.stringify({ streams, audit: audit.seq + 1 });
     });
   }
 }
