@@ -5,11 +5,13 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { AuditDigester, digestEntry, GENESIS } from "../services/indexer/chain.ts";
 import { verifyChains } from "../services/indexer/verify.ts";
+import type { Signer } from "../services/runtime/integrity.ts";
 import { EmbeddedStorage } from "../services/runtime/storage/embedded.ts";
 import { tombstoneEntries } from "../services/runtime/storage/tombstone.ts";
+import { retentionConformance } from "./conformance/retention.ts";
 import { storageConformance } from "./conformance/storage.ts";
 import { pauseEntry } from "./helpers/audit.ts";
-import { linked, OTHER_SIGNER, TEST_SIGNER } from "./helpers/chain.ts";
+import { linked, TEST_SIGNER } from "./helpers/chain.ts";
 
 const root = mkdtempSync(join(tmpdir(), "aw-storage-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -22,14 +24,24 @@ storageConformance("embedded", {
   },
 });
 
+/** A started storage that keeps events 7 days and audit entries 30, signing with `signer`. */
+async function retained(name: string, signer?: Signer): Promise<EmbeddedStorage> {
+  const storage = new EmbeddedStorage(
+    join(root, name),
+    { retentionDays: 7, auditRetentionDays: 30 },
+    signer ? { signer } : undefined,
+  );
+  await storage.start();
+  return storage;
+}
+
+retentionConformance("embedded", {
+  open: retained,
+  expire: (storage, now) => (storage as EmbeddedStorage).deleteExpired(now),
+});
+
 describe("embedded retention", () => {
   const now = Date.parse("2026-11-20T12:00:00Z");
-  /** A started storage that keeps events 7 days and audit entries 30. */
-  const retained = async (name: string) => {
-    const storage = new EmbeddedStorage(join(root, name), { retentionDays: 7, auditRetentionDays: 30 });
-    await storage.start();
-    return storage;
-  };
   const event = (id: string, received: string, time = received, text = "hello there") => ({
     event: { id, time, type: "prompt" as const, agent_id: "bot", text },
     received_at: received,
@@ -145,47 +157,6 @@ describe("embedded retention", () => {
     await storage.stop();
   });
 
-  it("leaves signed tombstones for what a retention run deletes: the chains still verify, and say so", async () => {
-    const storage = new EmbeddedStorage(
-      join(root, "retention-chain"),
-      { retentionDays: 7, auditRetentionDays: 30 },
-      { signer: TEST_SIGNER },
-    );
-    await storage.start();
-    await storage.putEvents(
-      linked([
-        event("c1", "2026-11-01T10:00:00Z"),
-        event("c2", "2026-11-02T10:00:00Z"),
-        event("c3", "2026-11-19T10:00:00Z"),
-      ]),
-    );
-    await storage.appendAudit(pauseEntry("audit-ancient", "2026-09-01T10:00:00.000Z"));
-    await storage.appendAudit(pauseEntry("audit-kept", "2026-11-19T10:00:00.000Z"));
-    expect((await verifyChains(storage, TEST_SIGNER.publicKeyPem)).ok).toBe(true);
-    expect(await storage.deleteExpired(now)).toMatchObject({ events: 2, audit: 1 });
-    const report = await verifyChains(storage, TEST_SIGNER.publicKeyPem);
-    expect(report.problems).toEqual([]);
-    expect(report).toMatchObject({ ok: true, tombstones: 2 });
-    const chain = report.chains.find((c) => c.stream === "events:0");
-    expect(chain).toMatchObject({ first_seq: 3, last_seq: 3, verified: true });
-    expect(chain?.notes).toEqual([
-      `seq 1 to 2: deleted by retention (signed tombstone of ${new Date(now).toISOString()})`,
-    ]);
-    // The audit trail's own chain lost its first entry the same way.
-    const audit = report.chains.find((c) => c.stream.startsWith("audit:"));
-    expect(audit?.notes).toEqual([
-      `seq 1: deleted by retention (signed tombstone of ${new Date(now).toISOString()})`,
-    ]);
-    // The tombstones and the run stay whatever the audit retention: a year later only they and
-    // newer entries are left, and the chains still verify.
-    await storage.deleteExpired(now + 400 * 86_400_000);
-    const actions = (await storage.queryAudit({ limit: 100 })).map((e) => e.action);
-    expect(actions.filter((a) => a === "tombstone").length).toBeGreaterThanOrEqual(2);
-    expect(actions).not.toContain("pause");
-    expect((await verifyChains(storage, TEST_SIGNER.publicKeyPem)).ok).toBe(true);
-    await storage.stop();
-  });
-
   it("verifies a range of arrival times: the positions of the records that arrived in it, anchored on the one before", async () => {
     const storage = await retained("verify-range");
     const chain = linked(
@@ -229,37 +200,6 @@ describe("embedded retention", () => {
     await storage.stop();
   });
 
-  it("reports a retention gap as a deletion when its tombstone is unsigned or signed by another key", async () => {
-    const unsigned = await retained("retention-unsigned");
-    await unsigned.putEvents(
-      linked([event("c1", "2026-11-01T10:00:00Z"), event("c2", "2026-11-19T10:00:00Z")]),
-    );
-    await unsigned.deleteExpired(now);
-    const report = await verifyChains(unsigned, TEST_SIGNER.publicKeyPem);
-    expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.stringMatching(/^tombstone \S+ of .*: not signed/)]);
-    expect(report.chains.find((c) => c.stream === "events:0")?.problems).toEqual([
-      "seq 1: deleted (no signed tombstone covers it)",
-    ]);
-    await unsigned.stop();
-    const signed = new EmbeddedStorage(
-      join(root, "retention-other-key"),
-      { retentionDays: 7, auditRetentionDays: 30 },
-      { signer: OTHER_SIGNER },
-    );
-    await signed.start();
-    await signed.putEvents(
-      linked([event("c1", "2026-11-01T10:00:00Z"), event("c2", "2026-11-19T10:00:00Z")]),
-    );
-    await signed.deleteExpired(now);
-    const other = await verifyChains(signed, TEST_SIGNER.publicKeyPem);
-    expect(other.problems).toEqual([expect.stringMatching(/its signature does not verify$/)]);
-    expect(other.chains.find((c) => c.stream === "events:0")?.problems).toEqual([
-      "seq 1: deleted (no signed tombstone covers it)",
-    ]);
-    await signed.stop();
-  });
-
   it("keeps a held agent's state changes and its incident's audit entries past the audit retention", async () => {
     const storage = await retained("retention-held-audit");
     await storage.putHold({
@@ -295,15 +235,7 @@ describe("embedded retention", () => {
 
 describe("verify on the embedded storage: as an attacker would try it", () => {
   const now = Date.parse("2026-11-20T12:00:00Z");
-  const open = async (name: string) => {
-    const storage = new EmbeddedStorage(
-      join(root, name),
-      { retentionDays: 7, auditRetentionDays: 30 },
-      { signer: TEST_SIGNER },
-    );
-    await storage.start();
-    return storage;
-  };
+  const open = (name: string) => retained(name, TEST_SIGNER);
   const event = (i: number, received: number, agent = "bot") => ({
     event: { id: `v${i}`, time: new Date(received).toISOString(), type: "prompt" as const, agent_id: agent },
     received_at: new Date(received).toISOString(),
