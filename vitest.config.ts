@@ -1,4 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Every stop of an agentwatch process the tests start is timed into this file (test/helpers/
+// process.ts); the summary reporter prints the slowest.
+process.env.AW_TEST_STOP_TIMES ??= join(mkdtempSync(join(tmpdir(), "agentwatch-stops-")), "stops.jsonl");
 
 export default defineConfig({
   test: {

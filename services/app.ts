@@ -49,12 +49,20 @@ import type { AuditEntry } from "./runtime/model.ts";
 import { ElasticsearchStorage } from "./runtime/storage/elasticsearch.ts";
 import { EmbeddedStorage } from "./runtime/storage/embedded.ts";
 import type { Storage } from "./runtime/storage/storage.ts";
-import { createServer, parseInput, principalOf } from "./server.ts";
+import { closeServer, createServer, parseInput, principalOf } from "./server.ts";
 
 const reloadBody = z.strictObject({ reason: z.string().max(1024).optional() });
 
 export const ROLE_NAMES = ["collector", "detector", "alerter", "indexer"] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
+
+/** How a stop went: `clean` unless something was still running at `server.shutdown_timeout`. */
+export interface StopOutcome {
+  clean: boolean;
+  ms: number;
+  /** What the stop gave up waiting for (connections, workers, backends). */
+  waitedFor: string[];
+}
 
 export interface AppOptions {
   roles?: readonly RoleName[];
@@ -73,7 +81,7 @@ export class Agentwatch {
   #server: FastifyInstance | undefined;
   #workers: { name: string; stop(): Promise<void> }[] = [];
   #lagTimer: NodeJS.Timeout | undefined;
-  #stopping: Promise<void> | undefined;
+  #stopping: Promise<StopOutcome> | undefined;
   readonly #reloader: Reloader | undefined;
   #lock: DataDirLock | undefined;
 
@@ -376,24 +384,78 @@ export class Agentwatch {
     );
   }
 
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      this.logger.info("stopping: no new requests; finishing and committing work in hand");
-      clearInterval(this.#lagTimer);
-      await this.#server?.close();
-      for (const worker of [...this.#workers].reverse()) {
-        try {
-          await worker.stop();
-        } catch (err) {
-          this.logger.error({ err, worker: worker.name }, "a worker failed to stop cleanly");
-        }
-      }
-      await this.#storage?.stop();
-      await this.#bus?.stop();
-      this.#lock?.release();
-      this.logger.info("stopped");
-    })();
+  /**
+   * Stops taking requests, lets the requests in hand and the workers finish and commit, writes
+   * the detectors' checkpoint, and closes the backends, within `server.shutdown_timeout`: the
+   * requests in hand get up to half of it. Past the deadline it logs what it was still waiting
+   * for, closes the connections left, goes on to the next worker and still closes the backends
+   * (each still given a moment), and resolves `clean: false`. Nothing acknowledged is lost
+   * either way: an acknowledged event is in the log, and what was not committed is read again on
+   * the next start. Idempotent.
+   */
+  stop(): Promise<StopOutcome> {
+    this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  async #stop(): Promise<StopOutcome> {
+    const { logger } = this;
+    const started = Date.now();
+    const timeoutMs = this.config.server.shutdown_timeout;
+    const deadline = started + timeoutMs;
+    const waitedFor: string[] = [];
+    logger.info(
+      { shutdown_timeout_ms: timeoutMs },
+      "stopping: no new requests; finishing and committing work in hand",
+    );
+    clearInterval(this.#lagTimer);
+    if (this.#server) {
+      const drained = await closeServer(this.#server, timeoutMs / 2);
+      if (drained.forced.length > 0) {
+        waitedFor.push(`${drained.forced.length} HTTP connection(s)`);
+        logger.warn(
+          { connections: drained.forced, waited_ms: drained.ms },
+          "stopping: requests still in hand at their deadline; their connections were closed (clients retry what was not answered)",
+        );
+      }
+    }
+    for (const worker of [...this.#workers].reverse()) {
+      // Past the deadline each still gets a moment: a hung worker must not cost the others their commit.
+      const outcome = await settleWithin(worker.stop(), Math.max(100, deadline - Date.now()));
+      if (outcome === "timeout") {
+        waitedFor.push(`worker ${worker.name}`);
+        logger.warn(
+          { worker: worker.name, shutdown_timeout_ms: timeoutMs },
+          "stopping: a worker did not finish by the deadline; going on without it (what it did not commit is read again on the next start)",
+        );
+      } else if (outcome instanceof Error) {
+        logger.error({ err: outcome, worker: worker.name }, "a worker failed to stop cleanly");
+      }
+    }
+    for (const [name, backend] of [
+      ["storage", this.#storage],
+      ["bus", this.#bus],
+    ] as const) {
+      if (!backend) continue;
+      const outcome = await settleWithin(backend.stop(), Math.max(500, deadline - Date.now()));
+      if (outcome === "timeout") {
+        waitedFor.push(name);
+        logger.warn({ backend: name }, "stopping: closing a backend did not finish in time");
+      } else if (outcome instanceof Error) {
+        logger.error({ err: outcome, backend: name }, "closing a backend failed");
+      }
+    }
+    this.#lock?.release();
+    const ms = Date.now() - started;
+    if (waitedFor.length > 0) {
+      logger.error(
+        { ms, waited_for: waitedFor },
+        `stopped past the shutdown deadline, waiting for ${waitedFor.join(", ")}`,
+      );
+    } else {
+      logger.info({ ms }, "stopped");
+    }
+    return { clean: waitedFor.length === 0, ms, waitedFor };
   }
 
   async #updateLag(): Promise<void> {
@@ -464,4 +526,23 @@ export function createStorage(config: Config, logger: Logger): Storage {
     logger,
     signer,
   });
+}
+
+/** Waits for `work` at most `ms`: its error, "timeout", or "done". */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<"done" | "timeout" | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => "done" as const,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

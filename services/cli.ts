@@ -400,8 +400,15 @@ async function start(configFile: string, roles: RoleName[] | undefined): Promise
       process.exit(1);
     }
     app.logger.info({ signal }, "signal received; shutting down");
+    // The stop keeps its own deadline (server.shutdown_timeout); this is the last resort, should
+    // something it awaits never settle at all.
+    const lastResort = setTimeout(() => {
+      app.logger.error("the stop did not return; exiting without it");
+      process.exit(1);
+    }, app.config.server.shutdown_timeout + 3000);
+    lastResort.unref();
     app.stop().then(
-      () => process.exit(0),
+      (outcome) => process.exit(outcome.clean ? 0 : 1),
       (err) => {
         app.logger.error({ err }, "shutdown failed");
         process.exit(1);

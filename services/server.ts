@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { z } from "zod";
+import { ConnectionTracker, type DrainResult } from "./connections.ts";
 import { type Authenticator, hasPermission, type Permission, type Principal } from "./runtime/auth.ts";
 import { formatPath } from "./runtime/config.ts";
 import { AgentwatchError, asAgentwatchError } from "./runtime/errors.ts";
@@ -47,6 +48,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
+  connectionsOf.set(app, new ConnectionTracker(app.server));
 
   // JSON is parsed here (not by fastify) so a bad body gets the contract's error body and code.
   app.removeContentTypeParser(["application/json", "text/plain"]);
@@ -166,6 +168,19 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   return app;
+}
+
+const connectionsOf = new WeakMap<FastifyInstance, ConnectionTracker>();
+
+/**
+ * Stops taking connections and closes the server without waiting on any client (connections.ts):
+ * idle and request-less connections at once, the requests in hand given until `deadlineMs`.
+ */
+export async function closeServer(app: FastifyInstance, deadlineMs: number): Promise<DrainResult> {
+  const tracker = connectionsOf.get(app);
+  if (!tracker) throw new Error("closeServer: not a server made by createServer");
+  const [, drained] = await Promise.all([app.close(), tracker.drain(deadlineMs)]);
+  return drained;
 }
 
 export function sendError(reply: FastifyReply, error: AgentwatchError): FastifyReply {

@@ -3,71 +3,9 @@
  * the status codes of contract §1. Tokens never reach the logs; refusals are counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { event, headersFor, MATRIX_CASES, sendCase, WRONG } from "./helpers/auth-matrix.ts";
 import { type AgentwatchProcess, startAgentwatch } from "./helpers/process.ts";
 import { AGENT, TOKENS } from "./helpers/tokens.ts";
-
-type Caller = "none" | "wrong" | "ingest" | "ingestOther" | "viewer" | "operator" | "admin";
-const CALLERS: Caller[] = ["none", "wrong", "ingest", "ingestOther", "viewer", "operator", "admin"];
-const WRONG = "not-a-configured-token-at-all";
-
-interface Endpoint {
-  method: "GET" | "POST" | "DELETE";
-  path: string;
-  body?: unknown;
-  /** Status for each caller that is let through; every other authenticated caller gets 403. */
-  allowed: Partial<Record<Caller, number>>;
-}
-
-const event = { id: "e-1", time: "2026-11-20T10:00:00Z", type: "prompt", agent_id: AGENT, text: "hello" };
-const reads = (status: number) => ({ viewer: status, operator: status, admin: status });
-
-const ENDPOINTS: Endpoint[] = [
-  { method: "GET", path: "/healthz", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
-  { method: "GET", path: "/readyz", allowed: reads(200) },
-  { method: "GET", path: "/metrics", allowed: reads(200) },
-  { method: "GET", path: "/v1/whoami", allowed: reads(200) },
-  // The console's static files are public; its data comes from the routes here.
-  { method: "GET", path: "/ui/", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
-  { method: "GET", path: "/ui/console.js", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
-  { method: "POST", path: "/v1/events", body: [event], allowed: { ingest: 202, admin: 202 } },
-  { method: "GET", path: "/v1/events", allowed: reads(200) },
-  { method: "GET", path: "/v1/audit", allowed: reads(200) },
-  { method: "GET", path: "/v1/incidents", allowed: reads(200) },
-  { method: "GET", path: "/v1/incidents/inc_missing", allowed: reads(404) },
-  { method: "POST", path: "/v1/incidents/inc_missing/ack", body: {}, allowed: { operator: 404, admin: 404 } },
-  {
-    method: "POST",
-    path: "/v1/incidents/inc_missing/resolve",
-    body: {},
-    allowed: { operator: 404, admin: 404 },
-  },
-  { method: "GET", path: "/v1/silences", allowed: reads(200) },
-  { method: "GET", path: "/v1/silences/sil_missing", allowed: reads(404) },
-  { method: "POST", path: "/v1/silences", body: {}, allowed: { operator: 400, admin: 400 } },
-  { method: "DELETE", path: "/v1/silences/sil_missing", allowed: { operator: 404, admin: 404 } },
-  { method: "GET", path: "/v1/agents", allowed: reads(200) },
-  { method: "GET", path: `/v1/agents/${AGENT}`, allowed: { ...reads(200), ingest: 200 } },
-  {
-    method: "POST",
-    path: `/v1/agents/${AGENT}/pause`,
-    body: { reason: "auth matrix" },
-    allowed: { operator: 200, admin: 200 },
-  },
-  { method: "POST", path: `/v1/agents/${AGENT}/resume`, body: {}, allowed: { operator: 200, admin: 200 } },
-];
-
-function expected(endpoint: Endpoint, caller: Caller): number {
-  const allowed = endpoint.allowed[caller];
-  if (allowed !== undefined) return allowed;
-  return caller === "none" || caller === "wrong" ? 401 : 403;
-}
-
-function headersFor(caller: Caller, body: boolean): Record<string, string> {
-  const headers: Record<string, string> = body ? { "content-type": "application/json" } : {};
-  if (caller === "wrong") headers.authorization = `Bearer ${WRONG}`;
-  else if (caller !== "none") headers.authorization = `Bearer ${TOKENS[caller]}`;
-  return headers;
-}
 
 describe("auth matrix", () => {
   let aw: AgentwatchProcess;
@@ -79,18 +17,10 @@ describe("auth matrix", () => {
     aw?.cleanup();
   });
 
-  const cases = ENDPOINTS.flatMap((endpoint) =>
-    CALLERS.map((caller) => ({ endpoint, caller, status: expected(endpoint, caller) })),
-  );
-
-  it.each(cases)(
+  it.each(MATRIX_CASES)(
     "$endpoint.method $endpoint.path as $caller → $status",
     async ({ endpoint, caller, status }) => {
-      const res = await aw.fetch(endpoint.path, {
-        method: endpoint.method,
-        headers: headersFor(caller, endpoint.body !== undefined),
-        ...(endpoint.body !== undefined ? { body: JSON.stringify(endpoint.body) } : {}),
-      });
+      const res = await sendCase(aw, endpoint, caller);
       expect(res.status).toBe(status);
       if (status === 401 || status === 403) {
         const body = await res.json();

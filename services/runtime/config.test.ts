@@ -25,7 +25,7 @@ describe("config", () => {
   it("fills the documented defaults", () => {
     const config = parseConfig(minimal, {});
     expect(config.data_dir).toBe("./data");
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8080, shutdown_timeout: 5000 });
     expect(config.bus).toEqual({ type: "embedded", retention: 7 * 86_400_000 });
     expect(config.limits.max_body_bytes).toBe(1024 * 1024);
     expect(config.limits.max_events_per_request).toBe(1000);

@@ -283,6 +283,13 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** The address people reach agentwatch at (`https://agentwatch.example.com`): notifications link to the console there. */
         external_url: httpUrl.optional(),
+        /**
+         * How long a stop (SIGTERM, SIGINT, a config reload) may take: requests in hand get part
+         * of it, the workers' final commits and checkpoints the rest. Past it agentwatch logs what
+         * it was still waiting for, closes it, and exits 1. Under the 10 s a container runtime
+         * gives before SIGKILL.
+         */
+        shutdown_timeout: duration.prefault("5s"),
       })
       .prefault({}),
     bus: busSchema.default({ type: "embedded", retention: 7 * 86_400_000 }),
@@ -760,6 +767,9 @@ const DURATION_KEYS = new Set([
   "reread",
   "backfill",
   "lag",
+  "shutdown_timeout",
+  "digest_interval",
+  "hold_lookback",
 ]);
 
 /**

@@ -5,10 +5,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { expect } from "vitest";
 import { stringify } from "yaml";
 import { EmbeddedBus } from "../../services/runtime/bus/embedded.ts";
 import { createLogger } from "../../services/runtime/logger.ts";
@@ -49,12 +50,17 @@ export class AgentwatchProcess {
     this.configPath = configPath;
   }
 
-  /** Sends SIGTERM and waits for the exit code. */
+  /**
+   * Sends SIGTERM and waits for the exit code. How long each stop took is appended to the file
+   * AW_TEST_STOP_TIMES names (vitest.config.ts), and the run's summary prints the slowest.
+   */
   async stop(): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const started = Date.now();
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
+    recordStop(Date.now() - started, code as number | null);
     return code as number | null;
   }
 
@@ -81,6 +87,13 @@ export class AgentwatchProcess {
   cleanup(): void {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+function recordStop(ms: number, code: number | null): void {
+  const file = process.env.AW_TEST_STOP_TIMES;
+  if (!file) return;
+  const test = expect.getState().testPath ?? "?";
+  appendFileSync(file, `${JSON.stringify({ ms, code, test: relative(ROOT, test) })}\n`);
 }
 
 export function writeConfig(dataDir: string, overrides: Record<string, unknown> = {}): string {

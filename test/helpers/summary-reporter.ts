@@ -1,4 +1,8 @@
+import { existsSync, readFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
+
+/** A stop past this is reported (issue 27: Docker gives 10 s before SIGKILL). */
+const SLOW_STOP_MS = 5000;
 
 /** Prints one plain closing line, `tests: N passed, N failed, N skipped`, that CI tooling reads. */
 export default class SummaryReporter implements Reporter {
@@ -19,6 +23,25 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === "failed" && failedHere === 0) failedHere = 1;
       failed += failedHere;
     }
+    reportStops();
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
+}
+
+/** The slowest SIGTERM-to-exit of the agentwatch processes the tests stopped, and any past 5 s. */
+function reportStops(): void {
+  const file = process.env.AW_TEST_STOP_TIMES;
+  if (!file || !existsSync(file)) return;
+  const stops = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as { ms: number; code: number | null; test: string })
+    .sort((a, b) => b.ms - a.ms);
+  const slowest = stops[0];
+  if (!slowest) return;
+  const slow = stops.filter((s) => s.ms > SLOW_STOP_MS);
+  process.stdout.write(
+    `\nagentwatch stops: ${stops.length}, slowest ${slowest.ms} ms (${slowest.test}, exit ${slowest.code}); ${slow.length} over ${SLOW_STOP_MS} ms\n`,
+  );
+  for (const s of slow) process.stdout.write(`  slow stop: ${s.ms} ms in ${s.test} (exit ${s.code})\n`);
 }
