@@ -23,6 +23,10 @@ COPY agentwatch.example.yaml ./
 RUN mkdir -p /var/lib/agentwatch && chown node:node /var/lib/agentwatch
 USER node
 EXPOSE 8080
-HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# Healthy once ready: the data dir locked, the log and storage answering, the detectors' state
+# restored and every worker running (/readyz needs no token for the status alone).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# SIGTERM finishes and commits within server.shutdown_timeout (5s), under Docker's 10 s.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/agentwatch.js"]
 CMD ["start", "--config", "/etc/agentwatch/agentwatch.yaml"]

@@ -82,6 +82,8 @@ export class Agentwatch {
   #workers: { name: string; stop(): Promise<void> }[] = [];
   #lagTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<StopOutcome> | undefined;
+  /** Every worker runs (readiness); false again from the start of a stop. */
+  #ready = false;
   readonly #reloader: Reloader | undefined;
   #lock: DataDirLock | undefined;
 
@@ -119,25 +121,43 @@ export class Agentwatch {
     await bus.start();
     await storage.start();
 
+    const lock = this.#lock;
     const server = createServer({
       authenticator: new Authenticator(config.auth.tokens),
       metrics,
       logger,
       bodyLimit: config.limits.max_body_bytes,
+      // Ready once the data dir is locked, the log and storage are open and answer, the
+      // detectors' state is restored and every worker (consumers included) runs.
+      starting: () => !this.#ready,
       ready: async () => {
-        const checks = { bus: await bus.ready(), storage: await storage.ready() };
-        return { ready: checks.bus && checks.storage, checks };
+        const checks = {
+          ...(lock ? { data_dir_lock: lock.held } : {}),
+          bus: await bus.ready(),
+          storage: await storage.ready(),
+          workers: this.#ready,
+        };
+        return { ready: Object.values(checks).every(Boolean), checks };
       },
     });
     this.#server = server;
+    // The roles' workers, started in this order once the server listens (so /healthz answers
+    // through a long start) and stopped in the reverse order.
+    const steps: { name: string; start: () => Promise<void>; stop: () => Promise<void> }[] = [];
+    const step = (name: string, start: () => Promise<void>, stop: () => Promise<void>) => {
+      steps.push({ name, start, stop });
+    };
     const audit = auditWriter(storage);
     const has = (role: RoleName) => this.roles.includes(role);
 
     if (has("collector")) {
       // Events of a paused agent are still accepted (evidence), marked for paused_agent_active.
       const pauses = new PauseBook(storage, logger);
-      await pauses.start();
-      this.#workers.push({ name: "pauses", stop: async () => pauses.stop() });
+      step(
+        "pauses",
+        () => pauses.start(),
+        async () => pauses.stop(),
+      );
       registerCollector(server, {
         bus,
         limits: config.limits,
@@ -146,8 +166,11 @@ export class Agentwatch {
       });
       // The providers' own usage records (a key used where no agent reports it).
       for (const poller of createPollers(config, { bus, storage, logger, metrics })) {
-        await poller.start();
-        this.#workers.push({ name: "provider poller", stop: () => poller.stop() });
+        step(
+          "provider poller",
+          () => poller.start(),
+          () => poller.stop(),
+        );
       }
     }
     if (has("indexer")) {
@@ -160,8 +183,11 @@ export class Agentwatch {
         signer,
         digestIntervalMs: config.integrity.digest_interval,
       });
-      await indexer.start();
-      this.#workers.push({ name: "indexer", stop: () => indexer.stop() });
+      step(
+        "indexer",
+        () => indexer.start(),
+        () => indexer.stop(),
+      );
       registerInvestigationRoutes(server, storage, signer);
       registerSubjectRoutes(server, { storage, audit });
     } else {
@@ -173,8 +199,11 @@ export class Agentwatch {
         onError: (err) =>
           logger.error({ err }, "writing the signed digest of the audit chain failed; tried again later"),
       });
-      digester.start();
-      this.#workers.push({ name: "audit digests", stop: () => digester.stop() });
+      step(
+        "audit digests",
+        async () => digester.start(),
+        () => digester.stop(),
+      );
     }
     if (has("detector")) {
       const detectors = createDetectors(
@@ -202,8 +231,11 @@ export class Agentwatch {
         maxAheadMs: config.limits.max_event_time_ahead,
         maxBehindMs: config.limits.max_event_time_behind,
       });
-      await runner.start();
-      this.#workers.push({ name: "detector", stop: () => runner.stop() });
+      step(
+        "detector",
+        () => runner.start(),
+        () => runner.stop(),
+      );
     }
     if (has("alerter")) {
       const notifiers = new Map(
@@ -283,9 +315,6 @@ export class Agentwatch {
           await killSwitch?.pause(agentId, input);
         },
       });
-      dispatcher.start();
-      await alerter.start();
-      pausedGauge.reset(await killSwitch.list());
       // Zeros from the start, so panels show 0 rather than no data.
       for (const consumer of [DETECTOR_GROUP, ALERTER_GROUP, INDEXER_GROUP])
         metrics.deadLetters.inc({ consumer }, 0);
@@ -305,11 +334,26 @@ export class Agentwatch {
         agents: config.agents.map((a) => a.id),
         maxAgents: config.metrics.max_agents,
       });
-      await openGauge.start();
-      this.#workers.push({ name: "open incidents gauge", stop: () => openGauge.stop() });
+      step(
+        "open incidents gauge",
+        () => openGauge.start(),
+        () => openGauge.stop(),
+      );
       // Stopped in reverse: the alerter first (no new notifications), then the outbox.
-      this.#workers.push({ name: "dispatcher", stop: () => dispatcher.stop() });
-      this.#workers.push({ name: "alerter", stop: () => alerter.stop() });
+      step(
+        "dispatcher",
+        async () => dispatcher.start(),
+        () => dispatcher.stop(),
+      );
+      const startedKillSwitch = killSwitch;
+      step(
+        "alerter",
+        async () => {
+          await alerter.start();
+          pausedGauge.reset(await startedKillSwitch.list());
+        },
+        () => alerter.stop(),
+      );
       registerIncidentRoutes(server, storage, alerter);
       registerSilenceRoutes(server, storage, alerter);
       registerAgentRoutes(server, storage, killSwitch);
@@ -318,8 +362,11 @@ export class Agentwatch {
       // Evidence held when an agent is paused for an incident or an incident is critical.
       const holds = new HoldKeeper({ storage, audit, logger, lookbackMs: config.integrity.hold_lookback });
       holdKeeper = holds;
-      await holds.start();
-      this.#workers.push({ name: "holds", stop: () => holds.stop() });
+      step(
+        "holds",
+        () => holds.start(),
+        () => holds.stop(),
+      );
       registerHoldRoutes(server, storage, holds);
       // On-call acting from Slack's buttons and from PagerDuty.
       if (config.slack) {
@@ -335,7 +382,11 @@ export class Agentwatch {
           metrics,
           logger,
         });
-        this.#workers.push({ name: "slack interactions", stop: () => interactions.stop() });
+        step(
+          "slack interactions",
+          async () => undefined,
+          () => interactions.stop(),
+        );
       }
       registerPagerdutyWebhook(server, {
         receivers: config.receivers.filter((r) => r.type === "pagerduty"),
@@ -374,6 +425,15 @@ export class Agentwatch {
       throw err;
     }
     logger.info(
+      { address: `http://${this.address.host}:${this.address.port}`, workers: steps.map((s) => s.name) },
+      "listening; starting the workers (/readyz answers 503 until they run)",
+    );
+    for (const { name, start, stop } of steps) {
+      await start();
+      this.#workers.push({ name, stop });
+    }
+    this.#ready = true;
+    logger.info(
       {
         roles: this.roles,
         bus: config.bus.type,
@@ -408,6 +468,7 @@ export class Agentwatch {
       { shutdown_timeout_ms: timeoutMs },
       "stopping: no new requests; finishing and committing work in hand",
     );
+    this.#ready = false;
     clearInterval(this.#lagTimer);
     if (this.#server) {
       const drained = await closeServer(this.#server, timeoutMs / 2);

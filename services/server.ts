@@ -34,8 +34,13 @@ export interface ServerOptions {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
+  /** True while the workers are starting: every route but /healthz, /readyz and /metrics answers 503. */
+  starting?: () => boolean;
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
 }
+
+/** Routes that answer while agentwatch is starting or stopping (probes and metrics). */
+const OPERATIONS_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
 
@@ -82,6 +87,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.addHook("onRequest", async (request) => {
     const permission = request.routeOptions.config.permission;
     if (permission === undefined) return;
+    // Probes send no token: /readyz without one says only whether agentwatch is ready.
+    if (permission === "probe" && request.headers.authorization === undefined) return;
     const principal = authenticator.authenticate(request.headers.authorization);
     if (!principal) {
       const reason = request.headers.authorization === undefined ? "missing" : "invalid";
@@ -112,6 +119,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
       );
     }
     request.principal = principal;
+    if (options.starting?.() && !OPERATIONS_ROUTES.has(request.routeOptions.url ?? "")) {
+      throw new AgentwatchError(
+        "notReady",
+        "agentwatch is starting; try again in a moment (GET /readyz says when)",
+        {
+          retryAfterSeconds: 1,
+        },
+      );
+    }
   });
 
   app.addHook("onResponse", async (request, reply) => {
@@ -127,7 +143,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const failure = toAgentwatchError(error);
-    if (failure.status >= 500 && failure.code !== "logUnavailable" && failure.code !== "storageUnavailable") {
+    if (failure.code === "notReady") {
+      // Expected while starting: the client is told to retry; /readyz is the signal to watch.
+    } else if (
+      failure.status >= 500 &&
+      failure.code !== "logUnavailable" &&
+      failure.code !== "storageUnavailable"
+    ) {
       request.log.error({ err: error, url: request.url }, "request failed");
     } else if (failure.status >= 500) {
       request.log.warn({ err: error, url: request.url }, "request refused: a backend is unavailable");
@@ -156,11 +178,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
       },
     };
   });
-  app.get("/readyz", { config: { permission: "read" } }, async (_request, reply) => {
+  // Without a token (a Kubernetes probe, a Docker HEALTHCHECK): the status alone; with a reader's
+  // token, each check too.
+  app.get("/readyz", { config: { permission: "probe" } }, async (request, reply) => {
     const result = await options.ready();
+    const status = result.ready ? "ready" : "not_ready";
     return reply
       .code(result.ready ? 200 : 503)
-      .send({ status: result.ready ? "ready" : "not_ready", ...result });
+      .send(request.principal ? { status, ...result } : { status, ready: result.ready });
   });
   app.get("/metrics", { config: { permission: "read" } }, async (_request, reply) => {
     const { contentType, body } = await metrics.render();
@@ -226,6 +251,7 @@ function describe(permission: Permission): string {
       return "an ingest or admin token";
     case "read":
     case "readAgent":
+    case "probe":
       return "a viewer, operator or admin token";
     case "operate":
       return "an operator or admin token";

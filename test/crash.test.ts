@@ -6,7 +6,13 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, launch, startAgentwatch } from "./helpers/process.ts";
+import {
+  type AgentwatchProcess,
+  eventually,
+  launch,
+  startAgentwatch,
+  storedEventIds,
+} from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
 const post = (aw: AgentwatchProcess, events: unknown[]) =>
@@ -87,16 +93,7 @@ describe("crash safety (SIGKILL)", () => {
 
     // Every acknowledged event is stored, once.
     const stored = await eventually(async () => {
-      const ids: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const res = await aw.fetch(`/v1/events?type=prompt&limit=1000${cursor ? `&cursor=${cursor}` : ""}`, {
-          headers: bearer(TOKENS.viewer),
-        });
-        const page = await res.json();
-        ids.push(...page.events.map((e: { id: string }) => e.id));
-        cursor = page.next_cursor;
-      } while (cursor);
+      const ids = await storedEventIds(aw, "prompt");
       return ids.length >= acked.length ? ids : undefined;
     }, 30_000);
     expect(new Set(stored).size).toBe(stored.length);

@@ -34,7 +34,7 @@ describe("the first hour", () => {
     const second = start(first.configPath);
     expect(second.status).toBe(1);
     expect(second.stderr.trim()).toMatch(
-      /^agentwatch: data_dir .* is in use by another agentwatch \(pid \d+\); stop it first, or give this one another data_dir$/,
+      /^agentwatch: data_dir .* is in use by another agentwatch \(pid \d+, since [^)]+\); stop it first, or give this one another data_dir$/,
     );
     // A crash leaves the lock behind; the next start recognises it as stale.
     await first.kill();
@@ -60,7 +60,7 @@ describe("the first hour", () => {
         `agentwatch: 127.0.0.1:${port} is in use by another program; stop it, or set server.port`,
       );
       // The data dir was opened and closed again: its lock is released.
-      expect(() => readFileSync(join(aw.dataDir, "agentwatch.lock"))).toThrow();
+      expect(() => readFileSync(join(aw.dataDir, "agentwatch.pid"))).toThrow();
     } finally {
       blocker.close();
     }
@@ -87,8 +87,8 @@ describe("the first hour", () => {
       await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain('"agentwatch started"');
     shell.kill("SIGKILL");
-    const lock = join(aw.dataDir, "agentwatch.lock");
-    const pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
+    const lock = join(aw.dataDir, "agentwatch.pid");
+    const pid = JSON.parse(readFileSync(lock, "utf8")).pid as number;
     const stopped = Date.now() + 15_000;
     let alive = true;
     while (alive && Date.now() < stopped) {
@@ -100,7 +100,7 @@ describe("the first hour", () => {
       }
     }
     expect(alive).toBe(false);
-    expect(() => readFileSync(lock)).toThrow(); // it stopped cleanly: the lock is released
+    expect(() => readFileSync(lock)).toThrow(); // it stopped cleanly: the holder's record is gone
   });
 
   it("warns about every secret that still has its example value, hook and control secrets included", () => {

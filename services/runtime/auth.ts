@@ -23,11 +23,13 @@ export interface Principal {
  * - `operate`: acknowledge, resolve, silence, pause, resume (operator, admin).
  * - `admin`: everything.
  */
-export type Permission = "ingest" | "read" | "readAgent" | "operate" | "admin";
+/** `probe`: anyone without a token (the answer says less), or a reader's token. */
+export type Permission = "ingest" | "read" | "readAgent" | "operate" | "admin" | "probe";
 
 const ALLOWED: Record<Permission, readonly Role[]> = {
   ingest: ["ingest", "admin"],
   read: ["viewer", "operator", "admin"],
+  probe: ["viewer", "operator", "admin"],
   readAgent: ["viewer", "operator", "admin", "ingest"],
   operate: ["operator", "admin"],
   admin: ["admin"],

@@ -21,6 +21,8 @@ export const ErrorCodes = {
   // Server side.
   logUnavailable: { status: 503, retryable: true },
   storageUnavailable: { status: 503, retryable: true },
+  /** agentwatch is starting (its workers are not all running yet); GET /readyz says when. */
+  notReady: { status: 503, retryable: true },
   notImplemented: { status: 501, retryable: false },
   internal: { status: 500, retryable: false },
   // Start-up and outbound.

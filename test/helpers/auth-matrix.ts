@@ -29,7 +29,8 @@ const reads = (status: number) => ({ viewer: status, operator: status, admin: st
 
 export const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/healthz", allowed: Object.fromEntries(CALLERS.map((c) => [c, 200])) },
-  { method: "GET", path: "/readyz", allowed: reads(200) },
+  // Probes send no token: they get the status alone (a reader's token gets the checks too).
+  { method: "GET", path: "/readyz", allowed: { none: 200, ...reads(200) } },
   { method: "GET", path: "/metrics", allowed: reads(200) },
   { method: "GET", path: "/v1/whoami", allowed: reads(200) },
   // The console's static files are public; its data comes from the routes here.

@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { EmbeddedBus } from "../../services/runtime/bus/embedded.ts";
 import { createLogger } from "../../services/runtime/logger.ts";
 import { Metrics } from "../../services/runtime/metrics.ts";
-import { tokenConfig } from "./tokens.ts";
+import { TOKENS, tokenConfig } from "./tokens.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "agentwatch.js");
@@ -60,7 +60,11 @@ export class AgentwatchProcess {
     const started = Date.now();
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
-    recordStop(Date.now() - started, code as number | null);
+    // An unclean stop says what it waited for: kept with its time for the run's summary.
+    const waited = this.logs.filter(
+      (l) => /"msg":"stopping: |past the shutdown deadline/.test(l) && /"level":(40|50)/.test(l),
+    );
+    recordStop(Date.now() - started, code as number | null, waited.slice(-4));
     return code as number | null;
   }
 
@@ -89,11 +93,11 @@ export class AgentwatchProcess {
   }
 }
 
-function recordStop(ms: number, code: number | null): void {
+function recordStop(ms: number, code: number | null, waited: string[]): void {
   const file = process.env.AW_TEST_STOP_TIMES;
   if (!file) return;
   const test = expect.getState().testPath ?? "?";
-  appendFileSync(file, `${JSON.stringify({ ms, code, test: relative(ROOT, test) })}\n`);
+  appendFileSync(file, `${JSON.stringify({ ms, code, test: relative(ROOT, test), waited })}\n`);
 }
 
 export function writeConfig(dataDir: string, overrides: Record<string, unknown> = {}): string {
@@ -180,6 +184,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+/** The ids of every stored event of `type`, page after page (a viewer's read). */
+export async function storedEventIds(aw: AgentwatchProcess, type: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res: TestResponse = await aw.fetch(
+      `/v1/events?type=${type}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`,
+      { headers: { authorization: `Bearer ${TOKENS.viewer}` } },
+    );
+    const page = await res.json();
+    ids.push(...page.events.map((e: { id: string }) => e.id));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return ids;
 }
 
 export interface KafkaRoles {

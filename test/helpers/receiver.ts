@@ -12,6 +12,8 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+  /** The status it was answered with. */
+  answered?: number;
 }
 
 /** Whether the request carries a valid agentwatch signature for `secret` (contract §5). */
@@ -47,14 +49,15 @@ export class Receiver {
           at: Date.now(),
         };
         const answer = () => {
-          this.requests.push(request);
           res.statusCode = this.status.get(request.path) ?? 200;
+          const received = { ...request, answered: res.statusCode };
+          this.requests.push(received);
           for (const [name, value] of Object.entries(this.headers.get(request.path) ?? {}))
             res.setHeader(name, value);
           res.end("ok");
           this.#waiters = this.#waiters.filter((w) => {
-            if (!w.predicate(request)) return true;
-            w.resolve(request);
+            if (!w.predicate(received)) return true;
+            w.resolve(received);
             return false;
           });
         };

@@ -35,7 +35,7 @@ function reportStops(): void {
   const stops = readFileSync(file, "utf8")
     .split("\n")
     .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as { ms: number; code: number | null; test: string })
+    .map((line) => JSON.parse(line) as { ms: number; code: number | null; test: string; waited?: string[] })
     .sort((a, b) => b.ms - a.ms);
   const slowest = stops[0];
   if (!slowest) return;
@@ -44,4 +44,10 @@ function reportStops(): void {
     `\nagentwatch stops: ${stops.length}, slowest ${slowest.ms} ms (${slowest.test}, exit ${slowest.code}); ${slow.length} over ${SLOW_STOP_MS} ms\n`,
   );
   for (const s of slow) process.stdout.write(`  slow stop: ${s.ms} ms in ${s.test} (exit ${s.code})\n`);
+  // Every unclean stop, with what it waited for (its log lines).
+  for (const s of stops.filter((s) => s.code !== 0 && (s.waited?.length ?? 0) > 0)) {
+    process.stdout.write(
+      `  unclean stop in ${s.test}:\n${(s.waited ?? []).map((l) => `    ${l.slice(0, 600)}`).join("\n")}\n`,
+    );
+  }
 }

@@ -309,6 +309,10 @@ class KafkaBusConsumer implements Consumer {
       // A member that died (SIGKILL) holds its partitions until its session times out: keep that short.
       sessionTimeout: 10_000,
       heartbeatInterval: 2_000,
+      // How long the broker holds a fetch that finds nothing new (kafkajs' default is 5 s). A stop
+      // waits for the fetch in flight, and the whole stop has server.shutdown_timeout (5 s) for
+      // every consumer: half a second bounds each consumer's share, at two idle fetches a second.
+      maxWaitTimeInMs: 500,
     });
   }
 
