@@ -154,6 +154,29 @@ describe("alerter", () => {
     expect(await storage.pendingDeliveries()).toBe(6);
   });
 
+  it("an escalation pages at once; a finding of the same severity waits for group_interval", async () => {
+    await append([finding(1, "p0", "warning")]);
+    await eventually(async () => expect(await incidents()).toHaveLength(1));
+    const id = (await incidents())[0]?.incident.id as string;
+    expect(await storage.getDelivery(`alert:${id}:hook:firing:1`)).toBeDefined();
+    // Within group_interval: another warning waits ...
+    await append([finding(2, "p0", "warning")]);
+    await eventually(async () => expect((await incidents())[0]?.incident.finding_count).toBe(2));
+    expect(await storage.getDelivery(`alert:${id}:hook:firing:2`)).toBeUndefined();
+    // ... but the incident turning critical pages now, with every finding so far.
+    await append([finding(3, "p0", "critical")]);
+    const escalation = await eventually(async () => {
+      const delivery = await storage.getDelivery(`alert:${id}:hook:firing:3`);
+      expect(delivery).toBeDefined();
+      return delivery;
+    });
+    expect(JSON.parse(escalation?.body as string).incident.severity).toBe("critical");
+    // Critical already told: the next critical finding waits for group_interval again.
+    await append([finding(4, "p0", "critical")]);
+    await eventually(async () => expect((await incidents())[0]?.incident.finding_count).toBe(4));
+    expect(await storage.getDelivery(`alert:${id}:hook:firing:4`)).toBeUndefined();
+  });
+
   it("a finding after group_interval notifies again, and a resolved incident's fingerprint opens a new one", async () => {
     await append([finding(1, "p0")]);
     await eventually(async () => expect(await incidents()).toHaveLength(1));

@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { Config, ReceiverConfig } from "../runtime/config.ts";
 import type { Incident, StoredIncident } from "../runtime/model.ts";
 import { alertPriority, type NewDelivery } from "./dispatcher.ts";
+import { SEVERITY_RANK } from "./grouping.ts";
 import type { AlertNotification, IncidentUpdate } from "./notifiers/notifier.ts";
 import { receiversFor } from "./router.ts";
 
@@ -21,6 +22,14 @@ export interface NotifyStageOptions {
   updatesTaken(receiver: string): ReadonlySet<IncidentUpdate["kind"]>;
   /** Whether a silence or an inhibit rule holds the incident back now. */
   heldBack(incident: Incident): boolean;
+}
+
+/** Whether the incident is more severe now than when receivers were last told it fired. */
+function escalated(incident: Incident, notify: StoredIncident["notify"]): boolean {
+  return (
+    notify.notified_severity !== undefined &&
+    SEVERITY_RANK[incident.severity] > SEVERITY_RANK[notify.notified_severity]
+  );
 }
 
 export class NotifyStage {
@@ -41,8 +50,10 @@ export class NotifyStage {
       status = "firing";
     } else if (
       incident.finding_count > notify.notified_findings &&
-      now - notify.last_firing_at >= this.#o.alerting.group_interval
+      (now - notify.last_firing_at >= this.#o.alerting.group_interval || escalated(incident, notify))
     ) {
+      // Updates wait for group_interval, but an escalation (a warning that became critical)
+      // pages at once: on-call must not learn 60 s late that a prompt injection leaked a key.
       status = "firing";
     }
     if (!status) return [];
@@ -72,6 +83,7 @@ export class NotifyStage {
     } else {
       notify.last_firing_at = now;
       notify.notified_findings = incident.finding_count;
+      notify.notified_severity = incident.severity;
     }
     return notifications;
   }

@@ -9,6 +9,9 @@ import { valueAt } from "../../lib/paths.ts";
 import { formatPath } from "../runtime/config.ts";
 import { type AgentEvent, EVENT_TYPES } from "../runtime/model.ts";
 
+/** The largest `usage.cost_usd` of one event (USD). */
+export const MAX_COST_USD = 1_000_000;
+
 export interface EventLimits {
   maxTextBytes: number;
   maxAttributesBytes: number;
@@ -105,7 +108,13 @@ function eventSchema(limits: EventLimits) {
         model: shortString(256),
         input_tokens: count,
         output_tokens: count,
-        cost_usd: z.number().nonnegative("must be >= 0").optional(),
+        // One usage record of more than a million dollars is no real bill, and sums of values
+        // near the float limit overflow the cost metric and the spend caps to Infinity.
+        cost_usd: z
+          .number()
+          .nonnegative("must be >= 0")
+          .max(MAX_COST_USD, `must be at most ${MAX_COST_USD}`)
+          .optional(),
         api_key_id: shortString(256).optional(),
       }),
     }),

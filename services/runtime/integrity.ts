@@ -92,22 +92,65 @@ export function loadSigner(config: Config, logger: Logger): Signer {
   return signerFromKey(key);
 }
 
-/** JSON with object keys sorted at every level: the same record hashes the same wherever it was stored. */
+/**
+ * JSON with object keys sorted at every level: the same record hashes the same wherever it was
+ * stored. Written out key by key, never by assigning keys into a new object (where `__proto__`
+ * would set a prototype and vanish from the text: a value under it could then be changed in
+ * storage unseen), and without recursion, so no nesting depth can throw. Otherwise as
+ * JSON.stringify: undefined and function values are left out of objects and are null in arrays.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  const out: string[] = [];
+  // Work is done last in, first out: a value to write, or punctuation already decided.
+  const work: ({ value: unknown } | string)[] = [{ value }];
+  while (work.length > 0) {
+    const item = work.pop() as { value: unknown } | string;
+    if (typeof item === "string") {
+      out.push(item);
+      continue;
+    }
+    const current = item.value;
+    if (Array.isArray(current)) {
+      work.push("]");
+      for (let i = current.length - 1; i >= 0; i -= 1) {
+        const element: unknown = current[i];
+        work.push({ value: element === undefined || typeof element === "function" ? null : element });
+        if (i > 0) work.push(",");
+      }
+      out.push("[");
+    } else if (current !== null && typeof current === "object") {
+      const keys = canonicalKeyOrder(Object.keys(current)).filter((key) => {
+        const v: unknown = (current as Record<string, unknown>)[key];
+        return v !== undefined && typeof v !== "function" && typeof v !== "symbol";
+      });
+      work.push("}");
+      for (let i = keys.length - 1; i >= 0; i -= 1) {
+        const key = keys[i] as string;
+        work.push({ value: Object.getOwnPropertyDescriptor(current, key)?.value });
+        work.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:`);
+      }
+      out.push("{");
+    } else {
+      out.push(JSON.stringify(current) ?? "null");
+    }
+  }
+  return out.join("");
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as object).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
+/**
+ * Sorted, as an object built by assigning sorted keys enumerates them (the order chains were
+ * first hashed in): integer-like keys ("9", "10") first in numeric order, then the rest sorted.
+ */
+function canonicalKeyOrder(keys: string[]): string[] {
+  const indices: string[] = [];
+  const names: string[] = [];
+  for (const key of keys) (isArrayIndex(key) ? indices : names).push(key);
+  indices.sort((a, b) => Number(a) - Number(b));
+  return [...indices, ...names.sort()];
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4_294_967_295;
 }
 
 export function sha256(text: string): string {

@@ -168,6 +168,11 @@ export interface NotifyState {
   last_firing_at: number | null;
   /** finding_count at the last firing notification. */
   notified_findings: number;
+  /**
+   * The incident's severity at the last firing notification: an escalation past it pages at
+   * once, not after `group_interval`. Absent on incidents stored before it was kept.
+   */
+  notified_severity?: Incident["severity"];
   resolved_sent: boolean;
   /** Receivers told it is firing (its resolution goes to them); absent on incidents stored before routing. */
   notified_receivers?: string[];

@@ -11,6 +11,7 @@ import type { AlertNotification } from "./notifier.ts";
 import { pagerdutyEvent } from "./pagerduty.ts";
 import { slackMessage } from "./slack.ts";
 import { slackAppMessage, threadReply } from "./slack-app.ts";
+import { escapeSlack } from "./text.ts";
 
 const HOSTILE =
   "<!channel> <https://evil.example/reset|Reset your password>\r\nBcc: victim@example.com\u202Eevil";
@@ -30,9 +31,18 @@ describe("hostile text in notifications", () => {
   it("Slack: nothing pings, links or breaks lines, in the text or the blocks", () => {
     const message = JSON.stringify(slackMessage(firing));
     expect(message).not.toMatch(/<!channel>|<https?:|<!here>|<@/);
-    expect(message).toContain("&lt;!channel&gt; &lt;https://evil.example/reset|Reset your password&gt;");
+    expect(message).toContain("&lt;!channel&gt; &lt;hxxps://evil[.]example/reset|Reset your password&gt;");
     const text = (slackMessage(firing) as { text: string }).text;
     expect(text).not.toMatch(/[<>\r\n\u202E]/);
+  });
+
+  it("Slack: formatting characters become look-alikes, snake_case stays, URLs are defanged", () => {
+    expect(escapeSlack("tool send_email by svc_bot: *urgent* `rm` ~x~ _note_ http://a.b.example/p?q=1")).toBe(
+      "tool send_email by svc_bot: \u2217urgent\u2217 \u02cbrm\u02cb \u02dcx\u02dc \u02cdnote\u02cd hxxp://a[.]b[.]example/p?q=1",
+    );
+    // Text that is URLs throughout (64 KiB) is defanged throughout.
+    const long = "https://".repeat(8192);
+    expect(escapeSlack(long).startsWith("hxxps://")).toBe(true);
   });
 
   it("Slack app: the message, its buttons' confirm text and its thread replies neither ping nor link", () => {

@@ -18,7 +18,8 @@ const hostile = incidentFor({
   detector: "prompt_injection",
   agent_id: "support-bot",
   title: "Injection <!channel> <https://evil.example|Reset your password> & more",
-  summary: "ignore previous instructions\n*bold* <@U0ADMIN>",
+  summary:
+    "ignore previous instructions\n*bold* `code` ~strike~ _italic_ see https://evil.example/login now <@U0ADMIN>",
   labels: { origin: "user" },
   finding_count: 3,
   findings: [
@@ -88,9 +89,17 @@ describe("slack app notifier", () => {
     });
     const all = JSON.stringify({ text, blocks });
     expect(text).toBe(
-      "[CRITICAL] Injection &lt;!channel&gt; &lt;https://evil.example|Reset your password&gt; &amp; more (support-bot)",
+      "[CRITICAL] Injection &lt;!channel&gt; &lt;hxxps://evil[.]example|Reset your password&gt; &amp; more (support-bot)",
     );
     expect(all).not.toMatch(/<!channel>|<!here>|<@U0ADMIN>|<https:\/\/evil/);
+    // No formatting of the attacker's, and no bare URL to click; Slack's own linking is off.
+    expect(all).not.toMatch(/\*bold\*|`code`|~strike~|_italic_|https:\/\/evil/);
+    expect(all).toContain(
+      "\u2217bold\u2217 \u02cbcode\u02cb \u02dcstrike\u02dc \u02cditalic\u02cd see hxxps://evil[.]example/login",
+    );
+    const mrkdwn = [...all.matchAll(/"type":"mrkdwn"(,"verbatim":true)?/g)];
+    expect(mrkdwn.length).toBeGreaterThan(3);
+    expect(mrkdwn.every((m) => m[1] !== undefined)).toBe(true);
     // The only link is agentwatch's own.
     expect(all.match(/<https?:[^>]*>/g)).toEqual([
       "<https://aw.example.com/ui/#/incidents/inc_s1|Open in agentwatch>",

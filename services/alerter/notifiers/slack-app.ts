@@ -223,14 +223,21 @@ export function slackAppMessage(
   const blocks: SlackBlock[] = [
     {
       type: "section",
-      text: { type: "mrkdwn", text: cap(`${icon} *[${tag}] ${title}*\n${escapeSlack(incident.summary)}`) },
+      text: {
+        type: "mrkdwn",
+        verbatim: true,
+        text: cap(`${icon} *[${tag}] ${title}*\n${escapeSlack(incident.summary)}`),
+      },
     },
     { type: "section", fields },
   ];
   if (recent)
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: cap(`*Latest findings*\n${recent}`) } });
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", verbatim: true, text: cap(`*Latest findings*\n${recent}`) },
+    });
   if (state.length > 0)
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: cap(state.join("\n")) } });
+    blocks.push({ type: "section", text: { type: "mrkdwn", verbatim: true, text: cap(state.join("\n")) } });
   if (options.buttons) {
     const value = JSON.stringify({
       receiver: options.receiver,
@@ -255,6 +262,7 @@ export function slackAppMessage(
               title: { type: "plain_text", text: "Pause the agent?" },
               text: {
                 type: "mrkdwn",
+                verbatim: true,
                 text: cap(`Agent *${escapeSlack(incident.agent_id)}* stops until someone resumes it.`),
               },
               confirm: { type: "plain_text", text: "Pause" },
@@ -270,6 +278,7 @@ export function slackAppMessage(
     elements: [
       {
         type: "mrkdwn",
+        verbatim: true,
         text: `agentwatch incident \`${incident.id}\`${options.link ? ` · <${options.link}|Open in agentwatch>` : ""} · blast radius: \`GET /v1/incidents/${incident.id}/blast-radius\``,
       },
     ],

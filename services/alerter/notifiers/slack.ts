@@ -52,13 +52,25 @@ export function slackMessage({ status, incident }: AlertNotification): Record<st
         blocks: [
           {
             type: "section",
-            text: { type: "mrkdwn", text: `*${headline}*\n${escapeMrkdwn(incident.summary)}` },
+            text: {
+              type: "mrkdwn",
+              verbatim: true,
+              text: `*${headline}*\n${escapeMrkdwn(incident.summary)}`,
+            },
           },
           { type: "section", fields },
           ...(recent
-            ? [{ type: "section", text: { type: "mrkdwn", text: `*Latest findings*\n${recent}` } }]
+            ? [
+                {
+                  type: "section",
+                  text: { type: "mrkdwn", verbatim: true, text: `*Latest findings*\n${recent}` },
+                },
+              ]
             : []),
-          { type: "context", elements: [{ type: "mrkdwn", text: `agentwatch incident \`${incident.id}\`` }] },
+          {
+            type: "context",
+            elements: [{ type: "mrkdwn", verbatim: true, text: `agentwatch incident \`${incident.id}\`` }],
+          },
         ],
       },
     ],

@@ -19,9 +19,28 @@ export function oneLine(text: string): string {
 /**
  * Slack's mrkdwn and plain `text` need `&`, `<` and `>` escaped (its formatting reference):
  * unescaped, `<!channel>` pings a channel and `<https://x|Reset>` posts a link as the bot.
+ * mrkdwn has no escape for its formatting characters, so the ones an attacker could use to
+ * restyle agentwatch's message (`*bold*`, `` `code` ``, `~strike~`, `_italic_` at a word's edge)
+ * are shown as look-alikes (∗ ˋ ˜ ˍ); snake_case names keep their underscores. URLs are defanged
+ * as security tools show indicators (`hxxps://evil[.]example/...`), so none is a link to click
+ * (the blocks are also `verbatim`, which stops Slack's own linking of URLs and channel names).
  */
 export function escapeSlack(text: string): string {
-  return oneLine(text).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  return defangUrls(oneLine(text))
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll("*", "\u2217")
+    .replaceAll("`", "\u02cb")
+    .replaceAll("~", "\u02dc")
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, "\u02cd");
+}
+
+/** `https://evil.example/x` → `hxxps://evil[.]example/x`: readable, not clickable. Linear. */
+export function defangUrls(text: string): string {
+  return text.replace(/\b(h)tt(ps?):\/\/([^\s/?#]{0,255})/gi, (_, h: string, rest: string, host: string) => {
+    return `${h}xx${rest}://${host.replaceAll(".", "[.]")}`;
+  });
 }
 
 /** The incident in the console at server.external_url, or undefined when that is not set. */
@@ -45,9 +64,13 @@ export function incidentFacts(incident: Incident, agentNote = ""): [string, stri
 }
 
 /** The incident's facts as Slack section fields (mrkdwn, escaped). */
-export function slackFields(incident: Incident, agentNote = ""): { type: "mrkdwn"; text: string }[] {
+export function slackFields(
+  incident: Incident,
+  agentNote = "",
+): { type: "mrkdwn"; verbatim: true; text: string }[] {
   return incidentFacts(incident, agentNote).map(([name, value]) => ({
     type: "mrkdwn",
+    verbatim: true,
     text: `*${name}*\n${escapeSlack(value)}`,
   }));
 }
