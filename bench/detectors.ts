@@ -16,6 +16,7 @@ import type { Detector, ObservedEvent } from "../detectors/types.ts";
 import { routeByType } from "../services/detector/runner.ts";
 import { parseConfig } from "../services/runtime/config.ts";
 import type { AgentEvent } from "../services/runtime/model.ts";
+import { hostileTextReport } from "./hostile-text.ts";
 
 const { values } = parseArgs({
   options: { events: { type: "string", default: "300000" }, entities: { type: "string", default: "100000" } },
@@ -367,3 +368,10 @@ bytesPerEntity(
     process.exitCode = 1;
   }
 }
+
+// The worst a text can cost each content detector, beside an ordinary text (bench/hostile-text.ts).
+const hostile = hostileTextReport();
+console.log("hostile text, per detector (µs per KiB; ordinary text beside the worst hostile one):");
+for (const line of hostile.lines) console.log(line);
+for (const failure of hostile.failures) console.error(`FAIL ${failure}`);
+if (hostile.failures.length > 0) process.exitCode = 1;

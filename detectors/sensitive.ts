@@ -174,6 +174,13 @@ const RULES: Rule[] = [
 /** Phone numbers come last: a number that is a card, an SSN or an IBAN is that (phone.ts). */
 const PHONE_RULE = { type: "phone", category: "pii" } as const;
 
+/** What a scan found, and whether a scanner's budget ran out before the end of the text. */
+export interface SensitiveScan {
+  matches: SensitiveMatch[];
+  /** Part of the text was not read for phone numbers (phone.ts's budget): reported, never silent. */
+  truncated: boolean;
+}
+
 /**
  * Every sensitive span in `text`, earliest first, without overlaps (the earlier rule wins).
  * Phone numbers without a country code are read in `phoneRegions` (pii_leak.phone_regions).
@@ -182,11 +189,20 @@ export function findSensitive(
   text: string,
   phoneRegions: readonly string[] = DEFAULT_PHONE_REGIONS,
 ): SensitiveMatch[] {
+  return scanSensitive(text, phoneRegions).matches;
+}
+
+/** findSensitive, saying whether the scan was truncated. */
+export function scanSensitive(
+  text: string,
+  phoneRegions: readonly string[] = DEFAULT_PHONE_REGIONS,
+): SensitiveScan {
   // pii_leak and secret_leak scan the same texts one after the other: recent answers are kept.
   const cacheKey = phoneRegions === DEFAULT_PHONE_REGIONS ? text : `${phoneRegions.join(",")}\u0000${text}`;
   const known = RECENT.get(cacheKey);
   if (known) return known;
   const found: SensitiveMatch[] = [];
+  let truncated = false;
   // Which characters a match already took: a new match overlapping one is dropped. (Comparing
   // each match with every earlier one was quadratic: 64 KiB of SSNs took half a second.)
   const taken = new Uint8Array(text.length);
@@ -208,16 +224,18 @@ export function findSensitive(
   }
   // Not gated on a run of three digits: "01 42 68 53 00" has none.
   if (HAS_DIGIT.test(text)) {
-    for (const [start, end] of findPhones(text, phoneRegions, (start, end) => !free(start, end))) {
+    const phones = findPhones(text, phoneRegions, (start, end) => !free(start, end));
+    truncated = phones.truncated;
+    for (const [start, end] of phones.spans) {
       if (!free(start, end)) continue;
       take({ ...PHONE_RULE, start, end });
     }
   }
   found.sort((a, b) => a.start - b.start);
-  const frozen = Object.freeze(found) as SensitiveMatch[];
+  const scan = Object.freeze({ matches: Object.freeze(found) as SensitiveMatch[], truncated });
   if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value as string);
-  RECENT.set(cacheKey, frozen);
-  return frozen;
+  RECENT.set(cacheKey, scan);
+  return scan;
 }
 
 /** The spans of a rule's pattern in `text` (its `group` when it has one). */
@@ -268,7 +286,7 @@ export function* findEmails(text: string): Iterable<[number, number]> {
 }
 
 /** The last few texts scanned and what was found (insertion-ordered, so the oldest goes first). */
-const RECENT = new Map<string, SensitiveMatch[]>();
+const RECENT = new Map<string, SensitiveScan>();
 
 /**
  * The redaction used everywhere evidence is shown or stored in alerts: each sensitive span

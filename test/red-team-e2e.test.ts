@@ -5,7 +5,10 @@
  * - every byte of a stored event is covered by its hash: a value under `__proto__` or
  *   `constructor` changed in storage is named by `agentwatch verify`;
  * - a `cost_usd` near the float limit is refused, so the cost metric never becomes +Inf;
- * - Slack shows no formatting or link the attacker wrote: `*bold*`, backticks, bare URLs.
+ * - Slack shows no formatting or link the attacker wrote: `*bold*`, backticks, bare URLs;
+ * - text made to cost the phone scanner is read within a budget, and what is not read is said
+ *   (`scan_truncated`), while a number before the decoys is still found. (The speed figures are
+ *   printed by npm run bench:hostile-ingest and bench:detectors.)
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -189,6 +192,31 @@ describe("Slack shows what the attacker wrote as text", () => {
     const blocks = JSON.stringify(posted.args.blocks);
     expect(blocks.match(/"type":"mrkdwn"/g)?.length).toBe(
       blocks.match(/"type":"mrkdwn","verbatim":true/g)?.length,
+    );
+  });
+});
+
+describe("text made to cost the scanners", () => {
+  it("reads a phone number before a thousand decoys, and says the rest was not read (scan_truncated)", async () => {
+    const aw = await start({});
+    const decoys = Array.from(
+      { length: 1000 },
+      (_, i) => `(${String(i).padStart(3, "0")}) ${i % 7}1-(0`,
+    ).join(" ");
+    const leak = event("decoys-1", { type: "response", text: `Call me on +44 20 7946 0958. ${decoys}` });
+    expect((await aw.fetch("/v1/events", postJson(TOKENS.ingest, [leak]))).status).toBe(202);
+    // The session's incident holds both findings: the phone leak and the truncated scan.
+    const findings: Json[] = await eventually(async () => {
+      const found: Json[] = (
+        await (await aw.fetch(`/v1/incidents?agent_id=${AGENT}`, { headers: bearer(TOKENS.viewer) })).json()
+      ).incidents.flatMap((i: Json) => i.findings);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(findings.map((f) => f.summary)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/put \d+ phone into its response/),
+        expect.stringMatching(/more phone-like numbers than pii_leak reads.*\(scan_truncated\)/),
+      ]),
     );
   });
 });
