@@ -13,29 +13,43 @@ import {
   injectionDataset,
   type LabelledText,
   loadPresidio,
+  type PresidioDocument,
   scoreClassifier,
   scorePii,
 } from "../detectors/evaluate.ts";
 import { classifyInjection, type Origin } from "../detectors/injection.ts";
 import { loadInjectionModel } from "../detectors/injection-model.ts";
+import { numberDenseDocuments } from "../detectors/number-dense.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 import { hardNegatives } from "../scripts/injection-negatives.ts";
 
 const datasets = datasetsDir();
-const documents = loadPresidio(`${datasets}/presidio/generated_large.json`);
-console.log(`PII on presidio/generated_large.json (${documents.length} documents), span overlap:`);
-console.log("type          labelled  found  true+  false+  false-  precision  recall");
-for (const [type, s] of Object.entries(scorePii(documents))) {
-  const labelled = s.truePositives + s.falseNegatives;
-  const found = s.truePositives + s.falsePositives;
-  console.log(
-    `${type.padEnd(13)} ${String(labelled).padStart(8)}  ${String(found).padStart(5)}  ${String(s.truePositives).padStart(5)}  ${String(
-      s.falsePositives,
-    ).padStart(
-      6,
-    )}  ${String(s.falseNegatives).padStart(6)}  ${s.precision.toFixed(3).padStart(9)}  ${s.recall.toFixed(3).padStart(6)}`,
-  );
+/** Span-level scores per type, one line each. */
+function printPii(title: string, docs: PresidioDocument[], types?: string[]): void {
+  console.log(`${title}, span overlap:`);
+  console.log("type          labelled  found  true+  false+  false-  precision  recall");
+  for (const [type, s] of Object.entries(scorePii(docs))) {
+    if (types && !types.includes(type)) continue;
+    const labelled = s.truePositives + s.falseNegatives;
+    const found = s.truePositives + s.falsePositives;
+    console.log(
+      `${type.padEnd(13)} ${String(labelled).padStart(8)}  ${String(found).padStart(5)}  ${String(s.truePositives).padStart(5)}  ${String(
+        s.falsePositives,
+      ).padStart(
+        6,
+      )}  ${String(s.falseNegatives).padStart(6)}  ${s.precision.toFixed(3).padStart(9)}  ${s.recall.toFixed(3).padStart(6)}`,
+    );
+  }
 }
+
+const documents = loadPresidio(`${datasets}/presidio/generated_large.json`);
+printPii(`PII on presidio/generated_large.json (${documents.length} documents)`, documents);
+const dense = numberDenseDocuments();
+printPii(
+  `\nPII on the number-dense set (detectors/number-dense.ts: ${dense.length} generated invoices, logs, tables, tickets full of other numbers)`,
+  dense,
+  ["phone", "credit_card"],
+);
 
 const texts = readFileSync(`${datasets}/alpaca/seed_tasks.jsonl`, "utf8")
   .split("\n")

@@ -13,8 +13,10 @@
  * MAX_US_PER_KIB: every detector's cost must be linear in bytes with a small constant,
  * whatever the text.
  */
+
 import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
+import { seededRandom } from "../lib/random.ts";
 import { parseConfig } from "../services/runtime/config.ts";
 import type { AgentEvent } from "../services/runtime/model.ts";
 
@@ -34,18 +36,9 @@ const config = parseConfig(
   {},
 );
 
-/** A deterministic generator: the same texts every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /** 64 KiB from a piece maker, pieces unique (a counter and random digits in each). */
 function fill(make: (i: number, r: () => number) => string, seed: number): string {
-  const r = random(seed);
+  const r = seededRandom(seed);
   let out = "";
   for (let i = 0; out.length < SIZE; i += 1) out += make(i, r);
   return out.slice(0, SIZE);

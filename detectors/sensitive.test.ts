@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../lib/random.ts";
 import { datasetsDir, loadPresidio, scorePii } from "./evaluate.ts";
+import { numberDenseDocuments } from "./number-dense.ts";
 import { findEmails, findSensitive, luhnValid, redact, redactedExcerpt, validIban } from "./sensitive.ts";
 
 const DATASETS = datasetsDir();
@@ -153,6 +154,32 @@ describe("quality on the development data (../shared/datasets)", () => {
     const scores = scorePii(loadPresidio(`${DATASETS}/presidio/generated_large.json`));
     expect(scores.phone.precision).toBeGreaterThanOrEqual(0.9);
     expect(scores.phone.recall).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("phones in documents dense in other numbers: precision >= 0.95 and recall >= 0.90; cards recall >= 0.98", () => {
+    const documents = numberDenseDocuments();
+    expect(documents.length).toBe(1200);
+    const scores = scorePii(documents);
+    expect(scores.phone.truePositives + scores.phone.falseNegatives).toBeGreaterThan(300);
+    expect(scores.phone.precision).toBeGreaterThanOrEqual(0.95);
+    expect(scores.phone.recall).toBeGreaterThanOrEqual(0.9);
+    expect(scores.credit_card.recall).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it("phones: not order, tracking or reference numbers, versions or decimals, even beside a phone word", () => {
+    const phones = (text: string) =>
+      findSensitive(text)
+        .filter((m) => m.type === "phone")
+        .map((m) => text.slice(m.start, m.end));
+    expect(phones("Order 114-3338173 ships soon; reference 6351-6970-8794; policy 678 524 522.")).toEqual([]);
+    expect(phones("account 42646251, Fax 0161 496 0000")).toEqual(["0161 496 0000"]);
+    expect(phones("version 20.3.135, mobile +44 7700 900123; at 85.986206, 0.656707")).toEqual([
+      "+44 7700 900123",
+    ]);
+    expect(phones("Emergency number 212-418-3734 any time, or reach us at 0117 496 0123.")).toEqual([
+      "212-418-3734",
+      "0117 496 0123",
+    ]);
   });
 
   it("phones: international and local forms, extensions; not dates, times, IPs, flat numbers, sums or bare ids", () => {

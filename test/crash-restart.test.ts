@@ -9,6 +9,7 @@
  * a zombie, or a live process that is not agentwatch, never blocks a start; a second live
  * agentwatch is refused in one line naming the first.
  */
+
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../lib/random.ts";
 import {
   type AgentwatchProcess,
   eventually,
@@ -33,15 +35,6 @@ const BIN = resolve(import.meta.dirname, "..", "bin", "agentwatch.js");
 const STRADDLE_ROUND = Math.min(3, ROUNDS - 1);
 /** The round whose crash falls while a notification waits in the outbox for its receiver. */
 const QUEUED_ROUND = Math.min(6, ROUNDS - 1);
-
-/** A small deterministic generator, so a failing round can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const post = (aw: AgentwatchProcess, events: unknown[]) =>
   aw.fetch("/v1/events", {
@@ -151,7 +144,7 @@ describe("crash and restart (SIGKILL, restarted 100 ms later)", () => {
         detectors: { auth_bruteforce: { threshold: 20, window: "1h" } },
       },
     });
-    const next = random(29);
+    const next = seededRandom(29);
     const acked = new Set<string>();
     const readyMs: number[] = [];
     let queuedIncident: string | undefined;
