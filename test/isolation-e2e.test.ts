@@ -93,6 +93,69 @@ describe("row 1: one agent's flood of distinct entities never evicts another age
   });
 });
 
+describe("row 1: one agent's flood of distinct users and keys never evicts another agent's spend", () => {
+  const setup = agentwatchWithReceiver(() => ({
+    detectors: { spend_cap: { daily_cap_usd: { agent: 5000, user: 20, key: 500 }, forecast: false } },
+  }));
+  const usage = (agent: string, id: string, cost: number, user: string | undefined, key: string) => ({
+    id,
+    time: new Date().toISOString(),
+    type: "llm_usage",
+    agent_id: agent,
+    ...(user ? { user_id: user } : {}),
+    usage: {
+      provider: "openai",
+      model: "gpt-4o",
+      input_tokens: 10,
+      output_tokens: 1,
+      cost_usd: cost,
+      api_key_id: key,
+    },
+  });
+
+  it("after A's 52,000 usage events with distinct user and key ids, B's per-user and per-key caps still fire on B", async () => {
+    const { aw } = setup;
+    await post(aw, TOKENS.ingestOther, [usage(B, "b-use-1", 15, "carol", "key-of-b")]);
+    await post(aw, TOKENS.ingestOther, [usage(B, "b-use-2", 435, undefined, "key-of-b")]);
+    const flood = 52_000;
+    for (let from = 0; from < flood; from += 1000) {
+      await post(
+        aw,
+        TOKENS.ingest,
+        Array.from({ length: 1000 }, (_, j) =>
+          usage(A, `a-use-${from + j}`, 0.0001, `u-${from + j}`, `k-${from + j}`),
+        ),
+      );
+    }
+    await eventually(async () =>
+      (await metric(aw, /^agentwatch_detector_events_total (\d+)/m)) >= flood + 2 ? true : undefined,
+    );
+    await eventually(async () =>
+      (await metric(aw, /^agentwatch_detector_evictions_total\{detector="spend_cap"\} (\d+)/m)) > 0
+        ? true
+        : undefined,
+    );
+
+    await post(aw, TOKENS.ingestOther, [
+      usage(B, "b-use-3", 6, "carol", "key-of-b"),
+      usage(B, "b-use-4", 60, "carol", "key-of-b"),
+    ]);
+    const caps = await eventually(async () => {
+      const found = (await incidentsOf(aw, B)).filter((i) => i.detector === "spend_cap");
+      return found.length === 2 ? found : undefined;
+    });
+    expect(caps.map((i: Json) => i.labels.user_id ?? i.labels.api_key_id).sort()).toEqual([
+      "carol",
+      "key-of-b",
+    ]);
+    const floods = await eventually(async () => {
+      const found = (await incidentsOf(aw, A)).filter((i) => i.detector === "entity_flood");
+      return found.length > 0 ? found : undefined;
+    });
+    expect(floods.every((i: Json) => i.agent_id === A)).toBe(true);
+  });
+});
+
 describe("row 2: a key id named by one agent's token counts for that agent", () => {
   const setup = agentwatchWithReceiver((receiver) => ({
     agents: [controlledAgent(receiver, A), controlledAgent(receiver, B, "/control-other")],
