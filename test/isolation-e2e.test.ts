@@ -226,6 +226,52 @@ describe("row 2: a key id named by one agent's token counts for that agent", () 
   });
 });
 
+describe("row 2: a key configured as shared by two agents", () => {
+  const setup = agentwatchWithReceiver((receiver) => ({
+    agents: [controlledAgent(receiver, A), controlledAgent(receiver, B, "/control-other")],
+    alerting: { auto_pause: [{ name: "spend", matchers: [{ name: "detector", value: "spend_cap" }] }] },
+    detectors: {
+      spend_cap: {
+        daily_cap_usd: { agent: 5000, user: 0, key: 500 },
+        forecast: false,
+        shared_keys: [{ id: "team-key", agents: [A, B] }],
+      },
+    },
+  }));
+
+  it("is capped on both agents' spend; the finding names both, and the pause follows only the agent whose usage crossed the cap", async () => {
+    const { aw, receiver } = setup;
+    const usage = (agent: string, id: string, cost: number) => ({
+      id,
+      time: new Date().toISOString(),
+      type: "llm_usage",
+      agent_id: agent,
+      usage: {
+        provider: "openai",
+        model: "gpt-4o",
+        input_tokens: 10,
+        output_tokens: 1,
+        cost_usd: cost,
+        api_key_id: "team-key",
+      },
+    });
+    await post(aw, TOKENS.ingestOther, [usage(B, "b-team", 450)]);
+    await post(aw, TOKENS.ingest, [usage(A, "a-team", 60)]);
+    const capped = await eventually(async () =>
+      (await incidentsOf(aw, A)).find((i) => i.detector === "spend_cap"),
+    );
+    expect(capped.labels).toMatchObject({ api_key_id: "team-key", agents: `${B},${A}` });
+    expect(capped.findings[0].observed).toEqual({
+      spent_usd_today: 510,
+      spent_usd_by_agent: { [B]: 450, [A]: 60 },
+    });
+    const pause = await receiver.waitFor((r) => r.path === "/control");
+    expect(JSON.parse(pause.body)).toMatchObject({ action: "pause", agent_id: A });
+    expect(await incidentsOf(aw, B)).toEqual([]);
+    expect(receiver.on("/control-other")).toEqual([]);
+  });
+});
+
 describe("row 3: a hold covers the incident's own agent's records", () => {
   const setup = agentwatchWithReceiver();
 
