@@ -5,12 +5,12 @@
  *
  * Prints events/s through every detector for events without text (usage, auth, tool calls)
  * and with 1 KiB of text (prompts, responses, tool results), ns/event per detector, and the
- * serialized state per tracked entity with 100,000 entities (users and keys for token_spike,
+ * serialized state per tracked entity with 100,000 entities offered by 20 agents (users and keys for token_spike,
  * principals for auth_bruteforce, users for message_rate). Targets (issue 3): ≥ 1,000,000
  * events/s without text, ≥ 100,000 events/s with 1 KiB text, ≤ 1 KiB of state per entity.
  */
 import { parseArgs } from "node:util";
-import { MAX_ENTITIES } from "../detectors/baselines.ts";
+import { DEFAULT_ENTITY_BUDGET } from "../detectors/entity-budget.ts";
 import { createDetectors } from "../detectors/index.ts";
 import type { Detector, ObservedEvent } from "../detectors/types.ts";
 import { routeByType } from "../services/detector/runner.ts";
@@ -172,7 +172,10 @@ function bytesPerEntity(
     `  ${name}: ${entities.toLocaleString("en")} entities, ${Math.round(bytes / entities)} bytes/entity (serialized)`,
   );
 }
-console.log(`state with ${entityCount.toLocaleString("en")} entities:`);
+// Spread over agents: one agent holds at most max_entities_per_agent of a table (issue 30), a
+// table about max_entities (agents past their share get no new one).
+const STATE_AGENTS = 20;
+console.log(`state with ${entityCount.toLocaleString("en")} entities offered by ${STATE_AGENTS} agents:`);
 bytesPerEntity(
   "token_spike",
   (i) => ({
@@ -180,7 +183,7 @@ bytesPerEntity(
       id: `s${i}`,
       time: new Date(T0 + i).toISOString(),
       type: "llm_usage",
-      agent_id: "agent-1",
+      agent_id: `agent-${i % STATE_AGENTS}`,
       user_id: `user-${i}`,
       usage: {
         provider: "openai",
@@ -204,7 +207,7 @@ bytesPerEntity(
       id: `a${i}`,
       time: new Date(T0 + i).toISOString(),
       type: "auth",
-      agent_id: "agent-1",
+      agent_id: `agent-${i % STATE_AGENTS}`,
       auth: { outcome: "failure", principal: `p${i}` },
     },
     time: T0 + i,
@@ -218,7 +221,7 @@ bytesPerEntity(
       id: `m${i}`,
       time: new Date(T0 + i).toISOString(),
       type: "prompt",
-      agent_id: "agent-1",
+      agent_id: `agent-${i % STATE_AGENTS}`,
       user_id: `user-${i}`,
       text: "hi",
     },
@@ -299,10 +302,12 @@ bytesPerEntity(
   }
 }
 
-// A flood of distinct users (a script posting a new user_id per event): the entity tables stay
-// at their cap (MAX_ENTITIES per table) once the runner ticks, whatever the flood's size.
+// A flood of distinct users (a script posting a new user_id per event): the flooding agent's
+// entities stay within its budget (max_entities_per_agent per table, issue 30) once the runner
+// ticks, whatever the flood's size.
 {
-  const flood = Math.max(3 * MAX_ENTITIES, entityCount);
+  const perAgent = DEFAULT_ENTITY_BUDGET.perAgent;
+  const flood = Math.max(3 * DEFAULT_ENTITY_BUDGET.total, entityCount);
   const detector = createDetectors(config.detectors).find((d) => d.name === "token_spike") as Detector;
   const state = detector.initialState() as { entities: Record<string, Record<string, unknown>> };
   for (let i = 0; i < flood; i += 1) {
@@ -330,10 +335,10 @@ bytesPerEntity(
   const users = Object.keys(state.entities.user ?? {}).length;
   const keys = Object.keys(state.entities.key ?? {}).length;
   console.log(
-    `flood of ${flood.toLocaleString("en")} distinct users and keys: ${users.toLocaleString("en")} users, ${keys.toLocaleString("en")} keys kept (cap ${MAX_ENTITIES.toLocaleString("en")}), state ${(Buffer.byteLength(JSON.stringify(state)) / 1048576).toFixed(1)} MiB`,
+    `flood of ${flood.toLocaleString("en")} distinct users and keys: ${users.toLocaleString("en")} users, ${keys.toLocaleString("en")} keys kept (budget ${perAgent.toLocaleString("en")} per agent and table), state ${(Buffer.byteLength(JSON.stringify(state)) / 1048576).toFixed(1)} MiB`,
   );
-  if (users > MAX_ENTITIES || keys > MAX_ENTITIES) {
-    console.error("FAIL: the entity cap did not hold");
+  if (users > perAgent || keys > perAgent) {
+    console.error("FAIL: the per-agent entity budget did not hold");
     process.exitCode = 1;
   }
 }

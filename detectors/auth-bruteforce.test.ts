@@ -104,4 +104,35 @@ describe("auth_bruteforce", () => {
     for (let i = 0; i < 5000; i += 1) detector.update(state, auth(i, T0 + i, { principal: "flood" }));
     expect(state.entities["bot|principal:flood"]?.failures.length).toBeLessThanOrEqual(200);
   });
+
+  it("27,000 failures of one agent with distinct principals and IPs never evict another agent's: its 10th failure still pages, and the flood is a finding of its own", () => {
+    const shipped = authBruteforce({ threshold: 10, windowMs: 5 * 60_000, severity: "critical" });
+    const state = shipped.initialState();
+    const of = (agent: string, i: number, at: number, principal: string, ip: string) => {
+      const observed = auth(i, at, { principal, ip });
+      return { ...observed, event: { ...observed.event, agent_id: agent }, received: at };
+    };
+    for (let i = 0; i < 9; i += 1) shipped.update(state, of("victim", i, T0 + i, "admin", "198.51.100.7"));
+    const raised = [];
+    for (let i = 0; i < 27_000; i += 1) {
+      const at = T0 + 1000 + i / 10; // 2.7 s of flood, ticks once a second
+      raised.push(
+        ...shipped.update(
+          state,
+          of("attacker", 100 + i, at, `p${i}`, `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`),
+        ),
+      );
+      if (i % 10_000 === 9_999) shipped.tick?.(state, at);
+    }
+    shipped.tick?.(state, T0 + 4000);
+    expect(raised.map((f) => [f.detector, f.agent_id, f.key])).toEqual([
+      ["entity_flood", "attacker", "auth_bruteforce:principals_and_ips"],
+    ]);
+    expect(raised[0]?.observed).toMatchObject({ new_entities: 1000, window_seconds: 600 });
+    const tenth = shipped.update(state, of("victim", 9, T0 + 5000, "admin", "198.51.100.7"));
+    expect(tenth.map((f) => [f.detector, f.agent_id, f.key])).toEqual([
+      ["auth_bruteforce", "victim", "principal:admin"],
+      ["auth_bruteforce", "victim", "ip:198.51.100.7"],
+    ]);
+  });
 });

@@ -8,7 +8,16 @@
 import { z } from "zod";
 import type { Severity } from "../lib/settings.ts";
 import { duration, severity } from "../lib/settings.ts";
-import { countEntities, evictIdle } from "./baselines.ts";
+import { countEntities } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
@@ -17,8 +26,8 @@ export interface AuthBruteforceOptions {
   threshold: number;
   windowMs: number;
   severity: Severity;
-  /** Entities kept at most (principals and IPs); the least recently seen go first. */
-  maxEntities?: number;
+  /** Principals and IPs kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
+  budget?: EntityBudget;
 }
 
 interface Entity {
@@ -35,7 +44,12 @@ interface Entity {
 
 export interface AuthBruteforceState {
   entities: Record<string, Entity>;
+  /** The per-agent budget of `entities` (absent in checkpoints from before budgets). */
+  ledgers?: Record<string, AgentLedger>;
 }
+
+/** The table's name in `entity_flood` findings. */
+const TABLE = "principals_and_ips";
 
 /** Evidence ids kept in a finding. */
 const MAX_EVIDENCE = 20;
@@ -44,11 +58,13 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
   const name = "auth_bruteforce";
   // Failures kept per entity: enough to show the count well past the threshold, bounded.
   const maxKept = Math.max(options.threshold * 2, 200);
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const where = { detector: name, table: TABLE };
 
   return {
     name,
     eventTypes: ["auth"],
-    initialState: () => ({ entities: newRecord() }),
+    initialState: () => ({ entities: newRecord(), ledgers: newRecord() }),
 
     update(state, { event, time, received }) {
       if (event.type !== "auth" || event.auth?.outcome !== "failure") return [];
@@ -61,6 +77,13 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
       for (const [kind, value] of targets) {
         if (value === undefined) continue;
         const key = `${event.agent_id}|${kind}:${value}`;
+        if (state.entities[key] === undefined) {
+          // A new principal or IP counts against its own agent's budget only (issue 30).
+          state.ledgers ??= newRecord();
+          const at = { seen, time, eventId: event.id };
+          if (!admitEntity(ledgerOf(state.ledgers, TABLE), budget, where, event.agent_id, at, findings))
+            continue;
+        }
         state.entities[key] ??= {
           agent_id: event.agent_id,
           kind,
@@ -92,7 +115,16 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
     tick(state, now) {
       // An entity quiet for a window has nothing left in it (by arrival time: an event dated
       // ahead cannot keep it, nor make others look idle).
-      evictIdle(state.entities, now, options.windowMs, options.maxEntities);
+      state.ledgers ??= newRecord();
+      settleTable(
+        state.entities,
+        ledgerOf(state.ledgers, TABLE),
+        budget,
+        now,
+        options.windowMs,
+        (e) => e.agent_id,
+        (e) => e.last_seen ?? 0,
+      );
       return [];
     },
   };
@@ -149,8 +181,15 @@ export const authBruteforceDefinition = defineDetector("auth_bruteforce", {
     window: duration.prefault("5m"),
     severity: severity.default("critical"),
   }),
-  create: (s) =>
+  create: (s, { all }) =>
     s.enabled
-      ? [authBruteforce({ threshold: s.threshold, windowMs: s.window, severity: s.severity }) as Detector]
+      ? [
+          authBruteforce({
+            threshold: s.threshold,
+            windowMs: s.window,
+            severity: s.severity,
+            budget: budgetFrom(all),
+          }) as Detector,
+        ]
       : [],
 });

@@ -22,6 +22,15 @@ import {
   newCountSpike,
   observeCount,
 } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
@@ -35,8 +44,8 @@ export interface AuthFailureRateOptions {
   /** ...and this many MADs above the agent's usual window. */
   rateRobustZ: number;
   severity: Severity;
-  /** Subjects (and agents) kept at most; the least recently seen go first. */
-  maxEntities?: number;
+  /** Subjects kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
+  budget?: EntityBudget;
 }
 
 /** Names (principals or IPs) with the time each was last seen failing; bounded. */
@@ -56,7 +65,12 @@ interface Subject {
 export interface AuthFailureRateState {
   subjects: Record<string, Subject>;
   agents: Record<string, CountSpike & { last_seen?: number }>;
+  /** The per-agent budget of `subjects` (absent in checkpoints from before budgets). */
+  ledgers?: Record<string, AgentLedger>;
 }
+
+/** The table's name in `entity_flood` findings. */
+const TABLE = "principals_and_ips";
 
 export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthFailureRateState> {
   const name = "auth_failure_rate";
@@ -69,6 +83,8 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
     robustZ: options.rateRobustZ,
     minSpreadShare: 0.2,
   };
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const where = { detector: name, table: TABLE };
 
   const finding = (
     event: AgentEvent,
@@ -108,8 +124,8 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
     return true;
   };
 
-  const subjectFor = (state: AuthFailureRateState, key: string, agentId: string): Subject => {
-    state.subjects[key] ??= {
+  const newSubject = (state: AuthFailureRateState, key: string, agentId: string): Subject => {
+    state.subjects[key] = {
       agent_id: agentId,
       others: newRecord(),
       oldest_other: Number.MAX_SAFE_INTEGER,
@@ -123,7 +139,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
   return {
     name,
     eventTypes: ["auth"],
-    initialState: () => ({ subjects: newRecord(), agents: newRecord() }),
+    initialState: () => ({ subjects: newRecord(), agents: newRecord(), ledgers: newRecord() }),
 
     update(state, { event, time, received }) {
       if (event.type !== "auth" || !event.auth) return [];
@@ -137,7 +153,16 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
       if (ip !== undefined) subjects.push(["ip", ip, principal]);
 
       for (const [kind, value, other] of subjects) {
-        const subject = subjectFor(state, `${event.agent_id}|${kind}:${value}`, event.agent_id);
+        const key = `${event.agent_id}|${kind}:${value}`;
+        let subject = state.subjects[key];
+        if (subject === undefined) {
+          // A new principal or IP counts against its own agent's budget only (issue 30).
+          state.ledgers ??= newRecord();
+          const at = { seen, time, eventId: event.id };
+          if (!admitEntity(ledgerOf(state.ledgers, TABLE), budget, where, event.agent_id, at, findings))
+            continue;
+          subject = newSubject(state, key, event.agent_id);
+        }
         subject.last_seen = Math.max(subject.last_seen, seen);
         prune(subject, windowStart);
         if (outcome === "failure") {
@@ -221,14 +246,18 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
     size: (state) => countEntities(state.subjects) + countEntities(state.agents),
 
     tick(state, now) {
-      evictIdle(state.subjects, now, options.windowMs, options.maxEntities);
-      // Agents' failure-rate baselines are kept a week after their last failure.
-      evictIdle(
-        state.agents as Record<string, { last_seen: number }>,
+      state.ledgers ??= newRecord();
+      settleTable(
+        state.subjects,
+        ledgerOf(state.ledgers, TABLE),
+        budget,
         now,
-        7 * 86_400_000,
-        options.maxEntities,
+        options.windowMs,
+        (s) => s.agent_id,
+        (s) => s.last_seen,
       );
+      // Agents' failure-rate baselines are kept a week after their last failure (one per agent).
+      evictIdle(state.agents as Record<string, { last_seen: number }>, now, 7 * 86_400_000);
       return [];
     },
   };
@@ -275,7 +304,7 @@ export const authFailureRateDefinition = defineDetector("auth_failure_rate", {
     rate_robust_z: z.number().positive().default(6),
     severity: severity.default("warning"),
   }),
-  create: (s) =>
+  create: (s, { all }) =>
     s.enabled
       ? [
           authFailureRate({
@@ -285,6 +314,7 @@ export const authFailureRateDefinition = defineDetector("auth_failure_rate", {
             rateMinFailures: s.rate_min_failures,
             rateRobustZ: s.rate_robust_z,
             severity: s.severity,
+            budget: budgetFrom(all),
           }) as Detector,
         ]
       : [],

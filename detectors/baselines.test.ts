@@ -168,8 +168,9 @@ describe("entity caps (a flood of distinct values)", () => {
     );
   });
 
-  it("a detector flooded with distinct users and keys stays at the cap once it ticks", async () => {
+  it("a detector flooded with distinct users by one agent keeps that agent within its budget, never evicts another's, and says so once", async () => {
     const { MAX_ENTITIES } = await import("./baselines.ts");
+    const { DEFAULT_ENTITY_BUDGET } = await import("./entity-budget.ts");
     const { tokenSpike } = await import("./token-spike.ts");
     const detector = tokenSpike({
       minTokensPerMinute: 10_000,
@@ -181,25 +182,33 @@ describe("entity caps (a flood of distinct values)", () => {
     });
     const state = detector.initialState();
     const T = Date.parse("2026-11-20T10:00:00Z");
+    const usage = (agent: string, user: string, i: number) => ({
+      event: {
+        id: `f${i}`,
+        time: new Date(T).toISOString(),
+        type: "llm_usage" as const,
+        agent_id: agent,
+        user_id: user,
+        usage: { provider: "openai", model: "gpt-4o", input_tokens: 1, output_tokens: 1 },
+      },
+      time: T,
+      received: T + i,
+    });
+    detector.update(state, usage("victim", "carol", 0));
     const flood = MAX_ENTITIES + 5000;
-    for (let i = 0; i < flood; i += 1) {
-      detector.update(state, {
-        event: {
-          id: `f${i}`,
-          time: new Date(T).toISOString(),
-          type: "llm_usage",
-          agent_id: "bot",
-          user_id: `u${i}`,
-          usage: { provider: "openai", model: "gpt-4o", input_tokens: 1, output_tokens: 1 },
-        },
-        time: T,
-        received: T + i,
-      });
+    const raised = [];
+    for (let i = 1; i <= flood; i += 1) {
+      raised.push(...detector.update(state, usage("bot", `u${i}`, i)));
+      if (i % 10_000 === 0) detector.tick?.(state, T + i);
     }
-    expect(detector.size?.(state)).toBe(flood + 1); // users + the agent, until the tick
     detector.tick?.(state, T + flood);
-    expect(Object.keys(state.entities.user)).toHaveLength(MAX_ENTITIES);
-    expect(state.entities.user[`bot|u${flood - 1}`]).toBeDefined(); // the newest are kept
-    expect(state.entities.user["bot|u0"]).toBeUndefined();
+    const perAgent = DEFAULT_ENTITY_BUDGET.perAgent;
+    const bots = Object.keys(state.entities.user).filter((k) => k.startsWith("bot|"));
+    expect(bots.length).toBeLessThanOrEqual(perAgent);
+    expect(state.entities.user["victim|carol"]).toBeDefined();
+    expect(state.entities.user["bot|u1"]).toBeUndefined(); // its own oldest went first
+    expect(raised.map((f) => [f.detector, f.agent_id, f.key])).toEqual([
+      ["entity_flood", "bot", "token_spike:users"],
+    ]);
   });
 });

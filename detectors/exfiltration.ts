@@ -15,15 +15,22 @@ import type { Severity } from "../lib/settings.ts";
 import { duration, severity } from "../lib/settings.ts";
 import {
   countEntities,
-  evictIdle,
-  evictOldest,
-  MAX_ENTITIES,
   newRobustWindow,
   pushRobust,
   type RobustWindow,
   robustMedian,
   robustSpread,
 } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  agentOfKey,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -78,6 +85,8 @@ export interface ExfiltrationOptions {
   largeAbsoluteBytes: number;
   largeRobustZ: number;
   largeMinRatio: number;
+  /** Tools and cooldowns kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
+  budget?: EntityBudget;
   cooldownMs: number;
   entityTtlMs: number;
   severity: Severity;
@@ -96,12 +105,18 @@ interface ToolSizes {
 }
 
 export interface ExfiltrationState {
+  /** By `agent|tool`. */
   tools: Record<string, ToolSizes>;
+  /** By `agent|finding key`: when it last alerted. */
   alerted: Record<string, number>;
+  /** Per-agent budgets of `tools` and `alerted` (absent in checkpoints from before budgets). */
+  ledgers?: Record<string, AgentLedger>;
 }
 
 export function exfiltration(options: ExfiltrationOptions): Detector<ExfiltrationState> {
   const name = "exfiltration";
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const where = { detector: name, table: "tools" };
   const drop = new Set(options.dropHosts.map((h) => h.toLowerCase()));
   /** Whether `host` or one of its parent domains is a drop host: a few set lookups, not a scan of the list. */
   const isDropHost = (host: string): boolean => {
@@ -129,7 +144,7 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
   return {
     name,
     eventTypes: ["tool_call"],
-    initialState: () => ({ tools: newRecord(), alerted: newRecord() }),
+    initialState: () => ({ tools: newRecord(), alerted: newRecord(), ledgers: newRecord() }),
 
     update(state, { event, time, received }) {
       if (event.type !== "tool_call" || !event.tool) return [];
@@ -204,6 +219,11 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
         const key = `${event.agent_id}|${tool}`;
         let history = state.tools[key];
         if (history === undefined) {
+          // A new tool name counts against its own agent's budget only (issue 30).
+          state.ledgers ??= newRecord();
+          const at = { seen, time, eventId: event.id };
+          if (!admitEntity(ledgerOf(state.ledgers, "tools"), budget, where, event.agent_id, at, findings))
+            return findings;
           history = { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
           state.tools[key] = history;
         }
@@ -235,12 +255,28 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
     size: (state) => countEntities(state.tools) + countEntities(state.alerted),
 
     tick(state, now) {
-      evictIdle(state.tools, now, options.entityTtlMs);
-      for (const [key, at] of Object.entries(state.alerted)) {
-        if (at <= now - options.cooldownMs) delete state.alerted[key];
-      }
-      const alerted = Object.keys(state.alerted).length;
-      if (alerted > MAX_ENTITIES) evictOldest(state.alerted, alerted - MAX_ENTITIES, (at) => at);
+      state.ledgers ??= newRecord();
+      const seenOf = (t: ToolSizes) => t.last_seen;
+      settleTable(
+        state.tools,
+        ledgerOf(state.ledgers, "tools"),
+        budget,
+        now,
+        options.entityTtlMs,
+        (_, key) => agentOfKey(key),
+        seenOf,
+      );
+      // Cooldowns past their time are dropped; a flood of findings of one agent drops its own oldest only.
+      const alerted = ledgerOf(state.ledgers, "alerted");
+      settleTable(
+        state.alerted,
+        alerted,
+        budget,
+        now,
+        options.cooldownMs,
+        (_, key) => agentOfKey(key),
+        (at) => at,
+      );
       return [];
     },
   };
@@ -314,7 +350,7 @@ export const exfiltrationDefinition = defineDetector("exfiltration", {
     entity_ttl: duration.prefault("7d"),
     severity: severity.default("warning"),
   }),
-  create: (s, { agents }) => {
+  create: (s, { agents, all }) => {
     if (!s.enabled) return [];
     // Allowlists looked up by the agent id of each event: a record without prototype (record.ts).
     const allowlists = newRecord<string[]>();
@@ -331,6 +367,7 @@ export const exfiltrationDefinition = defineDetector("exfiltration", {
         cooldownMs: s.cooldown,
         entityTtlMs: s.entity_ttl,
         severity: s.severity,
+        budget: budgetFrom(all),
       }) as Detector,
     ];
   },

@@ -10,18 +10,28 @@ import { severity } from "../lib/settings.ts";
 import {
   addSliding,
   countEntities,
-  evictIdle,
   newSlidingCounter,
   type SlidingCounter,
   slidingTotal,
 } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import { type Detector, defineDetector } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface MessageRateOptions {
   maxPerHour: number;
   severity: Severity;
+  /** Users kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
+  budget?: EntityBudget;
 }
 
 const HOUR = 3_600_000;
@@ -39,20 +49,32 @@ interface UserEntity {
 
 export interface MessageRateState {
   users: Record<string, UserEntity>;
+  /** The per-agent budget of `users` (absent in checkpoints from before budgets). */
+  ledgers?: Record<string, AgentLedger>;
 }
 
 export function messageRate(options: MessageRateOptions): Detector<MessageRateState> {
   const name = "message_rate";
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const where = { detector: name, table: "users" };
   return {
     name,
     eventTypes: ["prompt"],
-    initialState: () => ({ users: newRecord() }),
+    initialState: () => ({ users: newRecord(), ledgers: newRecord() }),
 
     update(state, { event, time, received }) {
       if (event.type !== "prompt" || event.user_id === undefined) return [];
       if (event.origin !== undefined && event.origin !== "user") return [];
       const seen = received ?? time; // agentwatch's clock: eviction goes by it, never by event time
       const key = `${event.agent_id}|user:${event.user_id}`;
+      const raised: Finding[] = [];
+      if (state.users[key] === undefined) {
+        // A new user counts against its own agent's budget only (issue 30).
+        state.ledgers ??= newRecord();
+        const at = { seen, time, eventId: event.id };
+        if (!admitEntity(ledgerOf(state.ledgers, "users"), budget, where, event.agent_id, at, raised))
+          return raised;
+      }
       state.users[key] ??= {
         agent_id: event.agent_id,
         user_id: event.user_id,
@@ -67,10 +89,11 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
       user.recent.push(event.id);
       if (user.recent.length > 5) user.recent.shift();
       const count = slidingTotal(user.counter);
-      if (count <= options.maxPerHour) return [];
-      if (user.last_alert !== null && time - user.last_alert < HOUR) return [];
+      if (count <= options.maxPerHour) return raised;
+      if (user.last_alert !== null && time - user.last_alert < HOUR) return raised;
       user.last_alert = time;
       return [
+        ...raised,
         {
           id: findingId(name, key, event.id),
           detector: name,
@@ -94,7 +117,17 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
 
     tick(state, now) {
       // A user quiet for an hour has nothing left in the window (by arrival time, see evictIdle).
-      evictIdle(state.users, now, HOUR);
+      state.ledgers ??= newRecord();
+      const ledger = ledgerOf(state.ledgers, "users");
+      settleTable(
+        state.users,
+        ledger,
+        budget,
+        now,
+        HOUR,
+        (u) => u.agent_id,
+        (u) => u.last_seen,
+      );
       return [];
     },
   };
@@ -108,6 +141,14 @@ export const messageRateDefinition = defineDetector("message_rate", {
     max_per_hour: z.number().int().min(1).default(60),
     severity: severity.default("warning"),
   }),
-  create: (s) =>
-    s.enabled ? [messageRate({ maxPerHour: s.max_per_hour, severity: s.severity }) as Detector] : [],
+  create: (s, { all }) =>
+    s.enabled
+      ? [
+          messageRate({
+            maxPerHour: s.max_per_hour,
+            severity: s.severity,
+            budget: budgetFrom(all),
+          }) as Detector,
+        ]
+      : [],
 });

@@ -71,7 +71,8 @@ describe("which source counts", () => {
     expect(Object.keys(state.entities.agent)).toEqual(["support-bot"]);
     spike.update(state, usage({ time: T0, tokens: 500, key: "key-support", provider: true }));
     expect(Object.keys(state.entities.key)).toHaveLength(1);
-    expect(Object.keys(state.entities.fleet_key)).toEqual(["key-support"]);
+    // A key no configuration shares has no fleet view (issue 30): it is support-bot's own.
+    expect(Object.keys(state.entities.fleet_key)).toEqual([]);
     // The provider's record added nothing to the agent or the user: the same tokens, once each.
     expect(state.entities.agent["support-bot"]?.minute.count).toBe(500);
 
@@ -87,7 +88,7 @@ describe("which source counts", () => {
     caps.update(spend, usage({ time: T0, tokens: 1_000_000, key: "key-support", user: "u1" }));
     caps.update(spend, usage({ time: T0, tokens: 1_000_000, key: "key-support", provider: true }));
     expect(spend.entities.agent["support-bot"]?.usd).toBeCloseTo(2.5);
-    expect(spend.entities.key["key-support"]?.usd).toBeCloseTo(2.5);
+    expect(spend.entities.key["support-bot|key-support"]?.usd).toBeCloseTo(2.5);
 
     // Without a provider read, the agents' reports count for keys too (as before).
     const plain = spikeDetector([]);

@@ -9,6 +9,7 @@ import { authBruteforceDefinition } from "./auth-bruteforce.ts";
 import { authFailureRateDefinition } from "./auth-failure-rate.ts";
 import { canaryLeakDefinition } from "./canary-leak.ts";
 import { piiLeakDefinition, secretLeakDefinition } from "./data-leak.ts";
+import { entityFloodDefinition } from "./entity-budget.ts";
 import { errorRateDefinition } from "./error-rate.ts";
 import { exfiltrationDefinition } from "./exfiltration.ts";
 import { injectionAttemptDefinition, injectionRateDefinition } from "./injection-detector.ts";
@@ -42,6 +43,7 @@ export const DETECTOR_DEFINITIONS = [
   unattributedUsageDefinition,
   unknownKeyDefinition,
   pausedAgentActiveDefinition,
+  entityFloodDefinition,
 ] as const satisfies readonly DetectorDefinition[];
 
 type Definitions = (typeof DETECTOR_DEFINITIONS)[number];

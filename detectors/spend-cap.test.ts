@@ -105,17 +105,76 @@ describe("spend_cap", () => {
     expect(state.unpriced).toBe(1); // openai/unknown-model has no price and no cost_usd
   });
 
-  it("a key's cap counts every agent's spend and goes to the agent that spent the most, not the one whose event crossed it", () => {
+  it("a key named by another agent's event counts for the sender: one agent's token never raises a cap on the key's owner", () => {
     const state = detector.initialState();
     const at = DAY0 + 10 * HOUR;
-    // alpha spends most of key K's $50; beta's small event crosses the cap.
+    // victim spends $45 of its key K; attacker's token posts K with a large cost.
+    detector.update(state, usage(at, 45, { agent: "victim", key: "K" }));
+    const findings = detector.update(state, usage(at + 1000, 60, { agent: "attacker", key: "K" }));
+    expect(findings.map((f) => f.agent_id)).toEqual(findings.map(() => "attacker"));
+    const cap = findings.filter((f) => f.key.startsWith("cap:"));
+    expect(cap.map((f) => [f.key, f.agent_id])).toEqual([["cap:key:K", "attacker"]]);
+    expect(cap[0]?.labels).toEqual({ api_key_id: "K" });
+    expect(state.entities.key["victim|K"]?.usd).toBe(45);
+    expect(state.entities.key["attacker|K"]?.usd).toBe(60);
+  });
+
+  it("a configured shared key sums its agents' own spends; the finding goes to the agent whose event crossed the cap and names every agent", () => {
+    const shared = spendCap({
+      caps: { agent: 1000, user: 20, key: 50 },
+      agentCaps: {},
+      prices: DEFAULT_PRICES,
+      forecast: false,
+      forecastSeverity: "warning",
+      sharedKeys: new Map([["K", ["alpha", "beta"]]]),
+    });
+    const state = shared.initialState();
+    const at = DAY0 + 10 * HOUR;
     const findings = [
-      ...detector.update(state, usage(at, 45, { agent: "alpha", key: "K" })),
-      ...detector.update(state, usage(at + 1000, 6, { agent: "beta", key: "K" })),
+      ...shared.update(state, usage(at, 45, { agent: "alpha", key: "K" })),
+      // gamma does not share K: its event counts for its own entry, not the shared view.
+      ...shared.update(state, usage(at + 500, 40, { agent: "gamma", key: "K" })),
+      ...shared.update(state, usage(at + 1000, 6, { agent: "beta", key: "K" })),
     ];
     const cap = findings.filter((f) => f.key === "cap:key:K");
     expect(cap).toHaveLength(1);
-    expect(cap[0]?.agent_id).toBe("alpha");
-    expect(cap[0]?.labels).toEqual({ api_key_id: "K", agents: "alpha,beta" });
+    expect(cap[0]?.agent_id).toBe("beta");
+    expect(cap[0]?.labels).toEqual({ api_key_id: "K", agents: "alpha,beta", shared: "true" });
+    expect(cap[0]?.observed).toEqual({ spent_usd_today: 51, spent_usd_by_agent: { alpha: 45, beta: 6 } });
+    // Later events of the same day raise no second cap finding.
+    expect(shared.update(state, usage(at + 2000, 6, { agent: "alpha", key: "K" }))).toEqual([]);
+  });
+
+  it("one agent's flood of users evicts only its own, is an entity_flood finding once an hour, and another agent's user cap still fires", () => {
+    const budgeted = spendCap({
+      caps: { agent: 0, user: 20, key: 0 },
+      agentCaps: {},
+      prices: DEFAULT_PRICES,
+      forecast: false,
+      forecastSeverity: "warning",
+      budget: {
+        perAgent: 100,
+        total: 150,
+        flood: { enabled: true, threshold: 50, windowMs: 600_000, cooldownMs: HOUR, severity: "warning" },
+      },
+    });
+    const state = budgeted.initialState();
+    const at = DAY0 + 10 * HOUR;
+    budgeted.update(state, usage(at, 15, { agent: "victim", user: "carol" }));
+    const flood = [];
+    for (let i = 0; i < 1000; i += 1) {
+      flood.push(...budgeted.update(state, { ...usage(at + i, 0.01, { agent: "attacker", user: `u${i}` }) }));
+      if (i % 100 === 99) budgeted.tick?.(state, at + i);
+    }
+    expect(flood.map((f) => [f.detector, f.agent_id, f.key])).toEqual([
+      ["entity_flood", "attacker", "spend_cap:users"],
+    ]);
+    expect(flood[0]?.observed).toMatchObject({ new_entities: 50 });
+    expect(
+      Object.keys(state.entities.user).filter((k) => k.startsWith("attacker|")).length,
+    ).toBeLessThanOrEqual(100);
+    expect(state.entities.user["victim|carol"]?.usd).toBe(15);
+    const capped = budgeted.update(state, usage(at + 5000, 6, { agent: "victim", user: "carol" }));
+    expect(capped.map((f) => [f.key, f.agent_id])).toEqual([["cap:user:carol", "victim"]]);
   });
 });

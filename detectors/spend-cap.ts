@@ -4,17 +4,20 @@
  * last hour, continued to midnight, would cross the cap (and a quarter of it is already spent),
  * it says when. Each (entity, day) raises at most one forecast and one cap finding.
  *
- * A key's cap is on the key's whole spend (the provider bills the key, whoever uses it), so a
- * key is counted over every agent; its findings are attributed to the agent that spent the most
- * on it today, never simply to whichever agent's event crossed the line (one agent's token must
- * not raise a cap, and an auto-pause, on another), and name every agent involved.
+ * A key named by an event counts for the agent that sent it (issue 30): `usage.api_key_id` is a
+ * value the agent writes, so one agent's token posting another agent's key id spends against its
+ * own `agent|key` entry and raises findings (and auto-pauses) on itself only, never on the
+ * key's owner. A key really shared by several agents (configured: `spend_cap.shared_keys`, or a
+ * key listed for several agents in `providers[].keys`) is judged on the sum of those agents'
+ * own entries (a view computed from per-agent state, nothing stored across agents): its finding
+ * goes to the agent whose event crossed the line and names every agent whose events moved it.
+ * Users and keys are budgeted per agent (entity-budget.ts).
  */
 
 import { z } from "zod";
 import type { Severity } from "../lib/settings.ts";
 import { severity } from "../lib/settings.ts";
 import {
-  addShare,
   addSliding,
   countEntities,
   evictIdle,
@@ -22,11 +25,20 @@ import {
   type SlidingCounter,
   slidingTotal,
 } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { costOf, DEFAULT_PRICES, type Price } from "./pricing.ts";
 import { newRecord } from "./record.ts";
-import { type Detector, defineDetector, type Finding } from "./types.ts";
+import { type Detector, type DetectorContext, defineDetector, type Finding } from "./types.ts";
 
 export interface SpendCapOptions {
   /**
@@ -42,6 +54,10 @@ export interface SpendCapOptions {
   prices: Record<string, Price>;
   forecast: boolean;
   forecastSeverity: Severity;
+  /** Key id → the agents configured to share it (their spends on it are summed). */
+  sharedKeys?: ReadonlyMap<string, readonly string[]>;
+  /** Users and keys kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
+  budget?: EntityBudget;
 }
 
 const DAY = 86_400_000;
@@ -60,26 +76,38 @@ interface Spend {
   recent: string[];
   /** Arrival time of its last usage event (agentwatch's clock), for eviction. */
   last_seen: number;
-  /** Keys only: USD per agent today (the largest MAX_KEY_AGENTS). */
-  agents?: Record<string, number>;
+  /** The agent whose events it counts (users and keys are per agent). */
+  agent_id: string;
 }
 
-const MAX_KEY_AGENTS = 16;
+/** A shared key's day, judged over its agents' own entries: one forecast and one cap finding a day. */
+interface SharedDay {
+  forecast_day: number;
+  cap_day: number;
+}
 
 export interface SpendCapState {
   entities: Record<Kind, Record<string, Spend>>;
   /** Usage events with no cost and no price: visible in the checkpoint, and in findings' evidence. */
   unpriced: number;
+  /** Per-agent budgets of the user and key tables. */
+  ledgers?: Record<string, AgentLedger>;
+  /** Configured shared keys' findings of the day (bounded by the configuration). */
+  shared?: Record<string, SharedDay>;
 }
 
 export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
   const name = "spend_cap";
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const sharedKeys = options.sharedKeys ?? new Map<string, readonly string[]>();
   return {
     name,
     eventTypes: ["llm_usage"],
     initialState: () => ({
       entities: { agent: newRecord(), user: newRecord(), key: newRecord(), workspace: newRecord() },
       unpriced: 0,
+      ledgers: newRecord(),
+      shared: newRecord(),
     }),
 
     update(state, observed) {
@@ -119,12 +147,21 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
                 ? options.caps.key
                 : options.caps.workspace;
         if (value === undefined || !cap) continue;
-        // Agents and keys by their own id (no key string built per event); users by agent and id.
+        // Agents and workspaces by their own id (no key string built per event); users and keys by
+        // the sending agent and id: a key named by an event counts for the agent that sent it.
         state.entities[kind] ??= newRecord(); // absent in checkpoints from before workspaces
         const group = state.entities[kind];
-        const entityKey = kind === "user" ? userKey(event.agent_id, value) : value;
+        const perAgent = k === 1 || k === 2;
+        const entityKey = perAgent ? userKey(event.agent_id, value) : value;
         let spend = group[entityKey];
         if (spend === undefined) {
+          if (perAgent) {
+            state.ledgers ??= newRecord();
+            const at = { seen: received ?? time, time, eventId: event.id };
+            const where = { detector: name, table: `${kind}s` };
+            if (!admitEntity(ledgerOf(state.ledgers, kind), budget, where, event.agent_id, at, findings))
+              continue;
+          }
           spend = {
             day,
             usd: 0,
@@ -133,6 +170,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
             cap_day: 0,
             recent: [],
             last_seen: 0,
+            agent_id: event.agent_id,
           };
           group[entityKey] = spend;
         }
@@ -140,18 +178,31 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         if (day > spend.day) {
           spend.day = day;
           spend.usd = 0;
-          if (spend.agents) spend.agents = newRecord();
         } else if (day < spend.day) {
           continue; // a late event of a finished day: that day was judged already
         }
         spend.usd += cost;
-        if (kind === "key") {
-          spend.agents ??= newRecord();
-          addShare(spend.agents, event.agent_id, cost, MAX_KEY_AGENTS);
-        }
         addSliding(spend.hour, time, HOUR, Math.round(cost * 100));
         spend.recent.push(event.id);
         if (spend.recent.length > 10) spend.recent.shift();
+        const sharers = k === 2 ? sharedKeys.get(value) : undefined;
+        if (sharers?.includes(event.agent_id)) {
+          const finding = judgeSharedKey(
+            name,
+            options,
+            state,
+            group,
+            value,
+            sharers,
+            cap,
+            spend,
+            event.agent_id,
+            time,
+            event.id,
+          );
+          if (finding) findings.push(finding);
+          continue;
+        }
         if (spend.usd >= cap && spend.cap_day !== day) {
           spend.cap_day = day;
           findings.push({
@@ -199,7 +250,26 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
     tick(state, now) {
       // Days end: entities with no usage arriving today or yesterday are forgotten. By arrival
       // time: one event dated in a later day must not make every other entity's day look over.
-      for (const kind of KINDS) evictIdle(state.entities[kind], now, DAY);
+      // Users and keys also keep their agent's budget: a flood drops its own agent's oldest only.
+      state.ledgers ??= newRecord();
+      for (const kind of KINDS) {
+        const group = state.entities[kind];
+        if (group === undefined) continue;
+        if (kind === "user" || kind === "key") {
+          const ledger = ledgerOf(state.ledgers, kind);
+          settleTable(
+            group,
+            ledger,
+            budget,
+            now,
+            DAY,
+            (e) => e.agent_id,
+            (e) => e.last_seen ?? 0,
+          );
+        } else {
+          evictIdle(group, now, DAY);
+        }
+      }
       return [];
     },
   };
@@ -234,8 +304,6 @@ function findingBase(
   time: number,
   spend: Spend,
 ) {
-  // A key's finding goes to the agent that spent the most on it today, and names them all.
-  const shares = spend.agents ? Object.entries(spend.agents).sort((a, b) => b[1] - a[1]) : [];
   const labels: Record<string, string> =
     kind === "key"
       ? { api_key_id: value }
@@ -244,14 +312,115 @@ function findingBase(
         : kind === "workspace"
           ? { workspace_id: value }
           : {};
-  if (shares.length > 0) labels.agents = shares.map(([id]) => id).join(",");
   return {
     detector,
-    agent_id: shares[0]?.[0] ?? agentId,
+    // The sending agent: users and keys are its own entries, so their findings are its own.
+    agent_id: agentId,
     time: new Date(time).toISOString(),
     event_ids: [...spend.recent],
     labels,
   };
+}
+
+/**
+ * A configured shared key: today's spend is the sum of its agents' own entries (read, never
+ * written: each agent's entry moves only with its own events). The finding goes to `agentId`,
+ * whose event this is (its traffic crossed the line), and names every agent that spent on it today.
+ */
+function judgeSharedKey(
+  detector: string,
+  options: SpendCapOptions,
+  state: SpendCapState,
+  keys: Record<string, Spend>,
+  keyId: string,
+  sharers: readonly string[],
+  cap: number,
+  own: Spend,
+  agentId: string,
+  time: number,
+  eventId: string,
+): Finding | undefined {
+  const day = own.day;
+  const byAgent: [string, number][] = [];
+  let total = 0;
+  for (const sharer of sharers) {
+    const entry = keys[userKey(sharer, keyId)];
+    if (entry === undefined || entry.day !== day || entry.usd <= 0) continue;
+    byAgent.push([sharer, round(entry.usd)]);
+    total += entry.usd;
+  }
+  byAgent.sort((a, b) => b[1] - a[1]);
+  state.shared ??= newRecord();
+  state.shared[keyId] ??= { forecast_day: 0, cap_day: 0 };
+  const shared = state.shared[keyId];
+  const labels = { api_key_id: keyId, agents: byAgent.map(([id]) => id).join(","), shared: "true" };
+  const subject = `shared API key ${keyId} (${byAgent.map(([id]) => id).join(", ")})`;
+  const base = {
+    detector,
+    agent_id: agentId,
+    time: new Date(time).toISOString(),
+    event_ids: [...own.recent],
+    labels,
+  };
+  if (total >= cap) {
+    if (shared.cap_day === day) return undefined;
+    shared.cap_day = day;
+    return {
+      ...base,
+      id: findingId(detector, `key:${keyId}|shared|cap`, eventId),
+      key: `cap:key:${keyId}`,
+      severity: "critical",
+      score: 1,
+      observed: { spent_usd_today: round(total), spent_usd_by_agent: Object.fromEntries(byAgent) },
+      baseline: { cap_usd: cap },
+      title: `Spend cap reached: ${subject}, crossed by ${agentId}`,
+      summary: `${subject} spent $${round(total)} today (UTC), over its daily cap of $${cap}; ${agentId}'s usage crossed it`,
+    };
+  }
+  if (!options.forecast || shared.forecast_day === day || total < cap / 4) return undefined;
+  // The sender's own burn rate: the share of the projection its traffic is responsible for.
+  const perHour = slidingTotal(own.hour) / 100;
+  const projected = total + (perHour * (day + DAY - time)) / HOUR;
+  if (projected < cap || perHour <= 0) return undefined;
+  shared.forecast_day = day;
+  return {
+    ...base,
+    id: findingId(detector, `key:${keyId}|shared|forecast`, eventId),
+    key: `forecast:key:${keyId}`,
+    severity: options.forecastSeverity,
+    score: Math.min(1, total / cap),
+    observed: {
+      spent_usd_today: round(total),
+      spent_usd_by_agent: Object.fromEntries(byAgent),
+      usd_last_hour: round(perHour),
+      projected_usd_today: round(projected),
+    },
+    baseline: { cap_usd: cap },
+    title: `Spend forecast over the cap: ${subject}, driven by ${agentId}`,
+    summary: `${subject} spent $${round(total)} today; at ${agentId}'s rate of $${round(perHour)} an hour it reaches its $${cap} cap before midnight UTC`,
+  };
+}
+
+/**
+ * The configured shared keys (key id → agents): `spend_cap.shared_keys`, and any key that
+ * `providers[].keys` lists for more than one agent.
+ */
+export function sharedKeysOf(
+  configured: readonly { id: string; agents: readonly string[] }[],
+  providers: DetectorContext["providers"],
+): Map<string, readonly string[]> {
+  const agents = new Map<string, Set<string>>();
+  for (const { id, agents: ids } of configured) for (const a of ids) addTo(agents, id, a);
+  const listed = new Map<string, Set<string>>();
+  for (const provider of providers) for (const { id, agent } of provider.keys) addTo(listed, id, agent);
+  for (const [id, ids] of listed) if (ids.size > 1) for (const a of ids) addTo(agents, id, a);
+  return new Map([...agents].map(([id, ids]) => [id, [...ids]]));
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key) ?? new Set();
+  set.add(value);
+  map.set(key, set);
 }
 
 const priceSchema = z.strictObject({
@@ -276,10 +445,24 @@ export const spendCapDefinition = defineDetector("spend_cap", {
     /** Warn when the last hour's burn rate would cross the cap before midnight UTC. */
     forecast: z.boolean().default(true),
     forecast_severity: severity.default("warning"),
+    /**
+     * API keys several agents really share: their spend is summed for the key cap, and its
+     * finding goes to the agent whose usage crossed it, naming every agent that spent on it. A
+     * key not listed here (nor for several agents in `providers[].keys`) counts per agent.
+     */
+    shared_keys: z
+      .array(
+        z.strictObject({
+          id: z.string().min(1).max(256),
+          agents: z.array(z.string().min(1).max(128)).min(2).max(64),
+        }),
+      )
+      .max(1000)
+      .default([]),
     /** `provider/model` → USD per million tokens; merged over the built-in table. */
     prices: z.record(z.string().regex(/^[^/]+\/.+$/, "keys are provider/model"), priceSchema).default({}),
   }),
-  create: (s, { agents, providers }) => {
+  create: (s, { agents, providers, all }) => {
     if (!s.enabled) return [];
     // Per-agent caps looked up by the agent id of each event: a record without prototype (record.ts).
     const agentCaps = newRecord<number>();
@@ -292,6 +475,8 @@ export const spendCapDefinition = defineDetector("spend_cap", {
         forecast: s.forecast,
         forecastSeverity: s.forecast_severity,
         providerTypes: new Set(providers.map((p) => p.type)),
+        sharedKeys: sharedKeysOf(s.shared_keys, providers),
+        budget: budgetFrom(all),
       }) as Detector,
     ];
   },

@@ -131,23 +131,78 @@ describe("token_spike", () => {
     });
   });
 
-  it("keeps a key's baseline per agent: one agent's usage never raises a spike on another; the fleet view names every agent", () => {
-    const state = detector.initialState();
+  it("keeps a key's baseline per agent: one agent's usage never raises a spike on another; a configured shared key's view names every agent", () => {
+    const shared = tokenSpike({ ...options, sharedKeys: new Map([["K", ["alpha", "beta"]]]) });
+    const state = shared.initialState();
+    const trainShared = (agent: string) => {
+      for (let m = 0; m < 60; m += 1)
+        shared.update(state, usage(T0 + m * MIN + 1000, 3000, { key: "K", agent }));
+    };
     // Two agents share key K, each with its usual ~3000 tokens a minute.
-    for (const agent of ["alpha", "beta"]) train(state, T0, 60, () => 3000, { key: "K", agent });
-    // An attacker posting with beta's token floods K: beta's own key spikes, alpha's does not.
+    trainShared("alpha");
+    trainShared("beta");
+    // beta floods K: beta's own key spikes, alpha's does not; the shared view goes to beta.
     const at = T0 + 61 * MIN;
     const findings = [0, 1, 2].flatMap((i) => [
-      ...detector.update(state, usage(at + i * 1000, 1000, { key: "K", agent: "alpha" })),
-      ...detector.update(state, usage(at + i * 1000 + 500, 20_000, { key: "K", agent: "beta" })),
+      ...shared.update(state, usage(at + i * 1000, 1000, { key: "K", agent: "alpha" })),
+      ...shared.update(state, usage(at + i * 1000 + 500, 20_000, { key: "K", agent: "beta" })),
     ]);
     const perAgent = findings.filter((f) => f.key === "key:K");
     expect(perAgent.map((f) => f.agent_id)).toEqual(["beta"]);
     const fleet = findings.filter((f) => f.key === "fleet_key:K");
     expect(fleet).toHaveLength(1);
-    expect(fleet[0]?.agent_id).toBe("beta"); // the agent that used the most of it
+    expect(fleet[0]?.agent_id).toBe("beta"); // whose event made the spike
     expect(fleet[0]?.labels).toEqual({ api_key_id: "K", agents: "beta,alpha" });
     expect(fleet[0]?.title).toBe("Token spike: API key K across 2 agents (alpha, beta)");
     expect(findings.some((f) => f.agent_id === "alpha")).toBe(false);
+  });
+
+  it("a key not configured as shared has no fleet view: another agent naming it moves only its own entry", () => {
+    const state = detector.initialState();
+    train(state, T0, 60, () => 3000, { key: "K", agent: "victim" });
+    const at = T0 + 61 * MIN;
+    const findings = [0, 1, 2].flatMap((i) =>
+      detector.update(state, usage(at + i * 1000, 50_000, { key: "K", agent: "attacker" })),
+    );
+    expect(findings.some((f) => f.agent_id === "victim")).toBe(false);
+    expect(state.entities.fleet_key).toEqual({});
+    expect(state.entities.key["victim|K"]?.minute.count).toBe(3000);
+  });
+
+  it("one agent's flood of users stays within its own budget and never evicts another agent's baseline", () => {
+    const budgeted = tokenSpike({
+      ...options,
+      budget: {
+        perAgent: 50,
+        total: 80,
+        flood: {
+          enabled: true,
+          threshold: 40,
+          windowMs: 10 * MIN,
+          cooldownMs: 60 * MIN,
+          severity: "warning",
+        },
+      },
+    });
+    const state = budgeted.initialState();
+    for (let m = 0; m < 40; m += 1)
+      budgeted.update(state, usage(T0 + m * MIN, 500, { agent: "victim", user: "carol" }));
+    const at = T0 + 41 * MIN;
+    const raised = [];
+    for (let i = 0; i < 500; i += 1) {
+      raised.push(
+        ...budgeted.update(state, {
+          ...usage(at + i, 10, { agent: "attacker", user: `u${i}` }),
+          received: at + i,
+        }),
+      );
+      if (i % 50 === 49) budgeted.tick?.(state, at + i);
+    }
+    expect(raised.map((f) => [f.detector, f.agent_id, f.key])).toEqual([
+      ["entity_flood", "attacker", "token_spike:users"],
+    ]);
+    expect(state.entities.user["victim|carol"]?.minutes).toBe(39);
+    const users = Object.keys(state.entities.user);
+    expect(users.filter((u) => u.startsWith("attacker|")).length).toBeLessThanOrEqual(50);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * token_spike: tokens per minute (input + output of `llm_usage` events) per agent, per user and
  * per `api_key_id`, against what is normal for that entity. Users and keys are per agent: one
- * agent's events can never raise a spike (or an auto-pause) on another agent. A key is also
- * watched fleet-wide (`fleet_key`), summed over every agent that uses it, and its finding names
- * every agent involved and is attributed to the one that used the most of it that minute. A stolen key, a runaway loop or a
+ * agent's events can never raise a spike (or an auto-pause) on another agent, and a flood of
+ * them evicts only its own agent's (entity-budget.ts). A key configured as shared by several
+ * agents (`spend_cap.shared_keys`, or listed for several agents in `providers[].keys`) is also
+ * watched over those agents (`fleet_key`): only their events move it, and its finding goes to the
+ * agent whose event made the spike, naming every agent involved (issue 30). A stolen key, a runaway loop or a
  * prompt-stuffing user shows as a minute far above the entity's usual active minute.
  *
  * The baseline of a user or key is the median and MAD of its last 32 active minutes (robust: one
@@ -33,9 +35,19 @@ import {
   type TumblingCounter,
   updateEwma,
 } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
+import { sharedKeysOf } from "./spend-cap.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface TokenSpikeOptions {
@@ -55,6 +67,10 @@ export interface TokenSpikeOptions {
   /** Entities unseen this long are forgotten. */
   entityTtlMs: number;
   severity: Severity;
+  /** Key id → the agents configured to share it: their usage is also judged together (fleet_key). */
+  sharedKeys?: ReadonlyMap<string, readonly string[]>;
+  /** Users and keys kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
+  budget?: EntityBudget;
 }
 
 const MINUTE = 60_000;
@@ -91,15 +107,20 @@ interface Entity {
 
 export interface TokenSpikeState {
   entities: Record<Kind, Record<string, Entity>>;
+  /** Per-agent budgets of the user and key tables. */
+  ledgers?: Record<string, AgentLedger>;
 }
 
 export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState> {
   const name = "token_spike";
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const sharedKeys = options.sharedKeys ?? new Map<string, readonly string[]>();
   return {
     name,
     eventTypes: ["llm_usage"],
     initialState: () => ({
       entities: { agent: newRecord(), user: newRecord(), key: newRecord(), fleet_key: newRecord() },
+      ledgers: newRecord(),
     }),
 
     update(state, observed) {
@@ -120,6 +141,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         const value: string | undefined =
           k === 0 ? event.agent_id : k === 1 ? event.user_id : event.usage.api_key_id;
         if (value === undefined) continue;
+        // A fleet view only for a key configured as shared, and only the sharing agents' events.
+        if (k === 3 && !sharedKeys.get(value)?.includes(event.agent_id)) continue;
         // Agents and fleet keys are looked up by their own id (no key string built per event);
         // users and keys by agent and id.
         state.entities[kind] ??= newRecord(); // absent in checkpoints from before fleet keys
@@ -128,6 +151,14 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         const key = k === 1 || k === 2 ? userKey(event.agent_id, value) : value;
         let entity = group[key];
         if (entity === undefined) {
+          if (k === 1 || k === 2) {
+            // A new user or key counts against its own agent's budget only.
+            state.ledgers ??= newRecord();
+            const at = { seen, time, eventId: event.id };
+            const where = { detector: name, table: `${kind}s` };
+            if (!admitEntity(ledgerOf(state.ledgers, kind), budget, where, event.agent_id, at, findings))
+              continue;
+          }
           entity = newEntity(kind, event.agent_id, value);
           group[key] = entity;
         }
@@ -143,7 +174,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         if (time < entity.minute.window_start) continue; // a late event of a closed minute: learned, not judged
         entity.recent.push(event.id);
         if (entity.recent.length > 5) entity.recent.shift();
-        const finding = judge(name, options, entity, event.id, time);
+        const finding = judge(name, options, entity, event.id, event.agent_id, time);
         if (finding) findings.push(finding);
       }
       return findings;
@@ -152,8 +183,25 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
     size: (state) => KINDS.reduce((n, kind) => n + countEntities(state.entities[kind] ?? {}), 0),
 
     tick(state, now) {
-      for (const kind of KINDS)
-        if (state.entities[kind]) evictIdle(state.entities[kind], now, options.entityTtlMs);
+      state.ledgers ??= newRecord();
+      for (const kind of KINDS) {
+        const group = state.entities[kind];
+        if (group === undefined) continue;
+        if (kind === "user" || kind === "key") {
+          const ledger = ledgerOf(state.ledgers, kind);
+          settleTable(
+            group,
+            ledger,
+            budget,
+            now,
+            options.entityTtlMs,
+            (e) => e.agent_id,
+            (e) => e.last_seen,
+          );
+        } else {
+          evictIdle(group, now, options.entityTtlMs);
+        }
+      }
       return [];
     },
   };
@@ -199,6 +247,7 @@ function judge(
   options: TokenSpikeOptions,
   entity: Entity,
   eventId: string,
+  sender: string,
   time: number,
 ): Finding | undefined {
   const observed = entity.minute.count;
@@ -217,9 +266,10 @@ function judge(
   if (z < options.robustZ || ratio < options.minRatio) return undefined;
   entity.alerted_minute = entity.minute.window_start;
   const subject = describe(entity);
-  // A fleet key's finding goes to the agent that used the most of it this minute, and names all.
+  // A shared key's finding goes to the agent whose event made the spike (never to whichever used
+  // the most: that would let one agent's traffic page another), and names every agent involved.
   const shares = entity.agents ? Object.entries(entity.agents).sort((a, b) => b[1] - a[1]) : [];
-  const agentId = shares[0]?.[0] ?? entity.agent_id;
+  const agentId = entity.kind === "fleet_key" ? sender : entity.agent_id;
   const labels: Record<string, string> = {
     [entity.kind === "key" || entity.kind === "fleet_key" ? "api_key_id" : `${entity.kind}_id`]: entity.value,
   };
@@ -275,7 +325,7 @@ export const tokenSpikeDefinition = defineDetector("token_spike", {
     entity_ttl: duration.prefault("7d"),
     severity: severity.default("warning"),
   }),
-  create: (s, { providers }) =>
+  create: (s, { providers, all }) =>
     s.enabled
       ? [
           tokenSpike({
@@ -286,6 +336,12 @@ export const tokenSpikeDefinition = defineDetector("token_spike", {
             warmupMinutes: s.warmup_minutes,
             entityTtlMs: s.entity_ttl,
             severity: s.severity,
+            sharedKeys: sharedKeysOf(
+              (all.spend_cap as { shared_keys?: { id: string; agents: string[] }[] } | undefined)
+                ?.shared_keys ?? [],
+              providers,
+            ),
+            budget: budgetFrom(all),
           }) as Detector,
         ]
       : [],

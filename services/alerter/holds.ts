@@ -1,7 +1,8 @@
 /**
  * Evidence preserved at the moment it matters: pausing an agent for an incident (by anyone or
  * any policy), or a critical incident, places a hold on the incident's records: the agent's
- * events, and its session's events from any agent, from `lookback` before its first finding
+ * events (its own only: sessions are per agent, and another agent's events under the same
+ * session id are not this incident's evidence, issue 30), from `lookback` before its first finding
  * until it is resolved (open-ended until then), the incident and its findings, the audit entries
  * about the incident and the agent's state changes (pause, resume) in that time. Held records are
  * exempt from retention and erasure (both backends) until an admin releases the hold. Placing and

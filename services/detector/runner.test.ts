@@ -68,11 +68,11 @@ describe("detector runner checkpoints", () => {
         }),
       })),
     );
-  const start = async () => {
+  const start = async (detectors: Detector[] = [counter("prompts", "prompt"), counter("logins", "auth")]) => {
     const runner = new DetectorRunner({
       bus,
       storage,
-      detectors: [counter("prompts", "prompt"), counter("logins", "auth")],
+      detectors,
       metrics,
       logger,
       checkpointIntervalMs: 0,
@@ -93,7 +93,7 @@ describe("detector runner checkpoints", () => {
     await eventually(async () => ((await saved())?.states?.prompts?.count === 3 ? true : undefined));
     await runner.stop();
     expect(await saved()).toEqual({
-      version: 1,
+      version: 2,
       states: {
         prompts: { count: 3, ids: ["p1", "p2", "p3"] },
         logins: { count: 1, ids: ["a1"] },
@@ -111,6 +111,33 @@ describe("detector runner checkpoints", () => {
       prompts: { count: 3, ids: ["p1", "p2", "p3"] },
       logins: { count: 2, ids: ["a1", "a2"] },
       _provider_usage: { counted: {}, newest: 0 },
+    });
+  });
+
+  it("restores a version 1 checkpoint, except spend_cap and token_spike, whose keys counted across agents: they start fresh", async () => {
+    const old = { count: 7, ids: ["old"] };
+    await storage.saveCheckpoint({
+      consumer: DETECTOR_GROUP,
+      partition: 0,
+      offset: 0,
+      state: JSON.stringify({ version: 1, states: { prompts: old, spend_cap: old, token_spike: old } }),
+      saved_at: Date.now(),
+    });
+    const runner = await start([
+      counter("prompts", "prompt"),
+      counter("spend_cap", "prompt"),
+      counter("token_spike", "prompt"),
+    ]);
+    await append("prompt", ["p1"]);
+    await eventually(async () => ((await saved())?.states?.prompts?.count === 8 ? true : undefined));
+    await runner.stop();
+    expect(await saved()).toMatchObject({
+      version: 2,
+      states: {
+        prompts: { count: 8, ids: ["old", "p1"] },
+        spend_cap: { count: 1, ids: ["p1"] },
+        token_spike: { count: 1, ids: ["p1"] },
+      },
     });
   });
 });

@@ -28,7 +28,15 @@ import {
 } from "./provider-usage.ts";
 
 export const DETECTOR_GROUP = "detector";
-const CHECKPOINT_VERSION = 1;
+/**
+ * 2 (issue 30): users' and keys' tables carry per-agent budgets (`ledgers`, recounted at the first
+ * tick when absent), and spend_cap's and token_spike's keys count for the sending agent (keys by
+ * `agent|key`, fleet views only for shared keys). A version 1 checkpoint is restored except for
+ * the detectors in FRESH_SINCE_V1, which start fresh (logged): their old key entries would count
+ * one agent's spend for another.
+ */
+const CHECKPOINT_VERSION = 2;
+const FRESH_SINCE_V1: ReadonlySet<string> = new Set(["spend_cap", "token_spike"]);
 /** Checkpoints come no more often than this many times what the last one cost (see #checkpoint). */
 const CHECKPOINT_COST_FACTOR = 20;
 
@@ -150,10 +158,21 @@ export class DetectorRunner {
     if (checkpoint) {
       // Restored records get no prototype, as fresh ones (detectors/record.ts): event values are keys.
       saved = JSON.parse(checkpoint.state, reviveState) as CheckpointBody;
-      if (saved.version !== CHECKPOINT_VERSION) {
-        throw new Error(
-          `detector checkpoint version ${saved.version} is not supported (expected ${CHECKPOINT_VERSION})`,
+      if (saved.version === 1) {
+        const fresh = Object.keys(saved.states).filter((name) => FRESH_SINCE_V1.has(name));
+        for (const name of fresh) delete saved.states[name];
+        this.#o.logger.warn(
+          { partition, detectors: fresh },
+          "detector checkpoint of version 1: these detectors' state counted keys across agents and starts fresh",
         );
+      } else if (saved.version !== CHECKPOINT_VERSION) {
+        // A checkpoint of a later version (a downgrade): its states are not ours to read. The
+        // offset still holds (no event is counted twice); the baselines are learned again.
+        this.#o.logger.error(
+          { partition, version: saved.version, expected: CHECKPOINT_VERSION },
+          "detector checkpoint of an unknown version: every detector starts fresh",
+        );
+        saved.states = {};
       }
     }
     for (const detector of this.#o.detectors) {

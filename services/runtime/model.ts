@@ -99,19 +99,16 @@ export function incidentSessions(incident: Pick<Incident, "session_id" | "labels
   return [...new Set([incident.session_id, incident.labels.session_id].filter((s): s is string => !!s))];
 }
 
-/** Whether an active hold covers this event (its agent or its session, its time). */
-export function heldBy(
-  holds: readonly Hold[],
-  agentId: string,
-  time: string,
-  sessionId?: string,
-): Hold | undefined {
+/**
+ * Whether an active hold covers this event: its agent's, within its time. Sessions are per agent:
+ * a session id is a value the agent writes, so another agent's events naming the same session
+ * (one ingest token posting under another agent's session id) are never held by it (issue 30).
+ * A hold's `sessions` say which conversation the incident was about; they widen nothing.
+ */
+export function heldBy(holds: readonly Hold[], agentId: string, time: string): Hold | undefined {
   return holds.find(
     (h) =>
-      h.released_at === null &&
-      (h.agent_id === agentId || (sessionId !== undefined && (h.sessions ?? []).includes(sessionId))) &&
-      time >= h.from &&
-      (h.to === null || time <= h.to),
+      h.released_at === null && h.agent_id === agentId && time >= h.from && (h.to === null || time <= h.to),
   );
 }
 

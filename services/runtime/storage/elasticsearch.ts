@@ -391,16 +391,9 @@ export class ElasticsearchStorage implements Storage {
       const active = holds.filter((h) => h.released_at === null).slice(0, 500);
       const heldClauses = active.map((h) => ({
         bool: {
+          // The hold's own agent's events only: sessions are per agent (model.ts heldBy).
           filter: [
-            {
-              bool: {
-                should: [
-                  { term: { agent_id: h.agent_id } },
-                  ...((h.sessions ?? []).length > 0 ? [{ terms: { session_id: h.sessions ?? [] } }] : []),
-                ],
-                minimum_should_match: 1,
-              },
-            },
+            { term: { agent_id: h.agent_id } },
             {
               range: {
                 time: { gte: Date.parse(h.from), ...(h.to === null ? {} : { lte: Date.parse(h.to) }) },
@@ -513,7 +506,7 @@ export class ElasticsearchStorage implements Storage {
         });
         for (const hit of kept.hits.hits) {
           const e = (hit._source as { record: IngestedEvent }).record.event;
-          const hold = heldBy(active, e.agent_id, e.time, e.session_id);
+          const hold = heldBy(active, e.agent_id, e.time);
           if (hold) held.push({ agent_id: e.agent_id, id: e.id, hold: hold.id });
         }
       }

@@ -166,16 +166,10 @@ export class EmbeddedStorage implements Storage {
     // Held evidence is never deleted: the events of a held agent within the hold's time, the
     // incident and its findings (the SQL below leaves them out).
     const holds = (await this.listHolds()).filter((h) => h.released_at === null).slice(0, 500);
-    // (A NULL session would make the whole NOT(...) NULL, and keep every session-less event.)
-    const heldEvents = holds
-      .map(
-        (h) =>
-          ` AND NOT ((agent_id = ?${(h.sessions ?? []).map(() => " OR (session_id IS NOT NULL AND session_id = ?)").join("")}) AND time >= ? AND time <= ?)`,
-      )
-      .join("");
+    // The hold's own agent's events only: sessions are per agent (model.ts heldBy).
+    const heldEvents = holds.map(() => " AND NOT (agent_id = ? AND time >= ? AND time <= ?)").join("");
     const heldEventArgs = holds.flatMap((h) => [
       h.agent_id,
-      ...(h.sessions ?? []),
       Date.parse(h.from),
       h.to === null ? Number.MAX_SAFE_INTEGER : Date.parse(h.to),
     ]);
@@ -348,7 +342,7 @@ export class EmbeddedStorage implements Storage {
     for (const row of rows) {
       const before = JSON.parse(row.body) as IngestedEvent;
       if ((before.event as { erased?: unknown }).erased) continue;
-      const hold = heldBy(holds, before.event.agent_id, before.event.time, before.event.session_id);
+      const hold = heldBy(holds, before.event.agent_id, before.event.time);
       if (hold) held.push({ agent_id: before.event.agent_id, id: before.event.id, hold: hold.id });
       else toErase.push({ seq: row.seq, before });
     }
