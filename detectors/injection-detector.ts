@@ -17,10 +17,19 @@ import {
   type CountSpike,
   type CountSpikeOptions,
   countEntities,
-  evictIdle,
   newCountSpike,
   observeCount,
 } from "./baselines.ts";
+import {
+  type AgentLedger,
+  admitEntity,
+  agentOfKey,
+  budgetFrom,
+  DEFAULT_ENTITY_BUDGET,
+  type EntityBudget,
+  ledgerOf,
+  settleTable,
+} from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
 import { type InjectionModel, loadInjectionModel } from "./injection-model.ts";
@@ -40,6 +49,8 @@ export interface InjectionOptions {
   allow?: { phrases: readonly string[]; sha256: readonly string[] };
   /** The learned stage (injection-model.ts), read beside the rules; without it, the rules alone. */
   model?: InjectionModel;
+  /** Per-agent entity budgets of the rate counters (entity-budget.ts); the shipped defaults when absent. */
+  budget?: EntityBudget;
 }
 
 /** The allowlist as the detector uses it: one case-insensitive literal alternation, a set of digests. */
@@ -63,6 +74,8 @@ type Counter = CountSpike & { last_seen: number; recent: string[] };
 
 export interface InjectionState {
   counters: Record<string, Counter>;
+  /** Per-agent ledger of `counters` (absent in checkpoints from before budgets: recounted at the tick). */
+  ledgers?: Record<string, AgentLedger>;
 }
 
 /** The text an event brings to the model, and where it came from, if it is one we judge. */
@@ -84,10 +97,12 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
   // A user without history usually sends no attempts at all: no warm-up, the minimum count still applies.
   const userRateOptions: CountSpikeOptions = { ...rateOptions, warmupWindows: 0 };
   const allowlist = compileAllowlist(options.allow);
+  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const where = { detector: "injection_rate", table: "counters" };
   return {
     name: "injection",
     eventTypes: ["prompt", "tool_result"],
-    initialState: () => ({ counters: newRecord() }),
+    initialState: () => ({ counters: newRecord(), ledgers: newRecord() }),
 
     update(state, { event, time, signals, received }) {
       const input = injectionInput(event);
@@ -133,6 +148,15 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
         if (event.user_id) subjects.push(["user", event.user_id]);
         for (const [kind, value] of subjects) {
           const key = `${event.agent_id}|${kind}:${value}`;
+          if (state.counters[key] === undefined) {
+            // A new user counts against its own agent's budget only (issue 30).
+            state.ledgers ??= newRecord();
+            const at = { seen, time, eventId: event.id };
+            if (
+              !admitEntity(ledgerOf(state.ledgers, "counters"), budget, where, event.agent_id, at, findings)
+            )
+              continue;
+          }
           const counter = state.counters[key] ?? { ...newCountSpike(), last_seen: 0, recent: [] };
           state.counters[key] = counter;
           counter.last_seen = Math.max(counter.last_seen, seen);
@@ -169,7 +193,16 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
     size: (state) => countEntities(state.counters),
 
     tick(state, now) {
-      evictIdle(state.counters, now, options.entityTtlMs);
+      state.ledgers ??= newRecord();
+      settleTable(
+        state.counters,
+        ledgerOf(state.ledgers, "counters"),
+        budget,
+        now,
+        options.entityTtlMs,
+        (_, key) => agentOfKey(key),
+        (c) => c.last_seen,
+      );
       return [];
     },
   };
@@ -230,6 +263,7 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
           severity: rate.severity,
         },
         entityTtlMs: 7 * 86_400_000,
+        budget: budgetFrom(all),
         allow: attempt.allow,
         ...(attempt.model ? { model: loadInjectionModel() } : {}),
       }) as Detector,
