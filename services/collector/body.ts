@@ -1,23 +1,17 @@
 /** Turns a POST /v1/events body (object, array or NDJSON) into items to validate. */
 import { AgentwatchError } from "../runtime/errors.ts";
+import { NdjsonBody } from "./ndjson.ts";
 
 export type BodyItem = { ok: true; value: unknown } | { ok: false; error: string };
 
-/** `body` is what the content-type parser produced: parsed JSON, or the NDJSON text. */
-export function bodyItems(body: unknown, ndjson: boolean, maxEvents: number): BodyItem[] {
+/**
+ * `body` is what the content-type parser produced: parsed JSON, or the NDJSON lines already read
+ * and bounded as they arrived (ndjson.ts).
+ */
+export function bodyItems(body: unknown, maxEvents: number): BodyItem[] {
   let items: BodyItem[];
-  if (ndjson) {
-    items = [];
-    const lines = String(body ?? "").split("\n");
-    lines.forEach((line, i) => {
-      const trimmed = line.trim();
-      if (trimmed === "") return;
-      try {
-        items.push({ ok: true, value: JSON.parse(trimmed) });
-      } catch (err) {
-        items.push({ ok: false, error: `line ${i + 1} is not valid JSON: ${(err as Error).message}` });
-      }
-    });
+  if (body instanceof NdjsonBody) {
+    items = body.items;
   } else if (Array.isArray(body)) {
     items = body.map((value) => ({ ok: true, value }));
   } else if (body !== null && typeof body === "object") {

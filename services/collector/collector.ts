@@ -4,7 +4,8 @@
  * limit, and appends the valid events to the bus. It answers 202 only after the bus said the
  * events are durable; when the bus cannot take them, 503 with Retry-After and nothing accepted.
  */
-import type { FastifyInstance } from "fastify";
+import type { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayActForAgent } from "../runtime/auth.ts";
 import { type Bus, Topics } from "../runtime/bus/bus.ts";
 import type { Config } from "../runtime/config.ts";
@@ -14,6 +15,7 @@ import type { AgentEvent, IngestedEvent } from "../runtime/model.ts";
 import { NDJSON_TYPES, principalOf } from "../server.ts";
 import { bodyItems } from "./body.ts";
 import { EventValidator } from "./event-schema.ts";
+import { readNdjson } from "./ndjson.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
 export interface Rejection {
@@ -44,10 +46,20 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     maxTextBytes: limits.max_text_bytes,
     maxAttributesBytes: limits.max_attributes_bytes,
     maxToolArgumentsBytes: limits.max_tool_arguments_bytes,
+    maxEventBytes: limits.max_event_bytes,
     maxAheadMs: limits.max_event_time_ahead,
     maxBehindMs: limits.max_event_time_behind,
   });
   const limiter = new RateLimiter(limits.events_per_second, limits.burst_events);
+
+  app.addContentTypeParser(NDJSON_TYPES, async (request: FastifyRequest, payload: Readable) => {
+    const declared = Number(request.headers["content-length"]);
+    return readNdjson(payload, Number.isFinite(declared) ? declared : undefined, {
+      maxBodyBytes: limits.max_body_bytes,
+      maxEvents: limits.max_events_per_request,
+      maxLineBytes: limits.max_event_bytes,
+    });
+  });
 
   app.addHook("onResponse", async (request, reply) => {
     if (request.routeOptions.url === "/v1/events" && request.method === "POST") {
@@ -55,97 +67,110 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     }
   });
 
-  app.post("/v1/events", { config: { permission: "ingest" } }, async (request, reply) => {
-    const principal = principalOf(request);
-    const contentType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-    const items = bodyItems(request.body, NDJSON_TYPES.includes(contentType), limits.max_events_per_request);
+  const overRate = (tokenName: string, retryAfterSeconds: number) =>
+    new AgentwatchError(
+      "rateLimited",
+      `token "${tokenName}" is over its rate of ${limits.events_per_second} events/s; retry after ${retryAfterSeconds} s`,
+      { retryAfterSeconds },
+    );
 
-    const rejected: Rejection[] = [];
-    const valid: { index: number; event: AgentEvent }[] = [];
-    let forbidden = 0;
-    const arrival = now();
-    items.forEach((item, index) => {
-      if (!item.ok) {
-        rejected.push({ index, error: item.error });
-        return;
-      }
-      const id = idOf(item.value);
-      const result = validator.validate(item.value, arrival);
-      if (!result.ok) {
-        rejected.push({ index, ...(id ? { id } : {}), error: result.error });
-      } else if (!mayActForAgent(principal, result.event.agent_id)) {
-        forbidden += 1;
-        rejected.push({
-          index,
-          id: result.event.id,
-          error: `agent_id: token "${principal.name}" may not post events for agent ${result.event.agent_id}`,
+  // A token whose bucket is empty is refused before its body is read (and its connection closed,
+  // server.ts): a flood costs the reading and parsing of nothing.
+  const refuseWhenEmpty = async (request: FastifyRequest) => {
+    const waitSeconds = limiter.emptyFor(principalOf(request).name, now());
+    if (waitSeconds !== undefined) throw overRate(principalOf(request).name, waitSeconds);
+  };
+
+  app.post(
+    "/v1/events",
+    { config: { permission: "ingest" }, preParsing: refuseWhenEmpty },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const items = bodyItems(request.body, limits.max_events_per_request);
+
+      // Every event in the body is charged, valid or not, before any is validated: validation is
+      // the work a flood of invalid events would otherwise get for free.
+      const allowance = limiter.take(principal.name, items.length, now());
+      if (!allowance.allowed) throw overRate(principal.name, allowance.retryAfterSeconds);
+
+      const rejected: Rejection[] = [];
+      const valid: { index: number; event: AgentEvent }[] = [];
+      let forbidden = 0;
+      const arrival = now();
+      items.forEach((item, index) => {
+        if (!item.ok) {
+          rejected.push({ index, error: item.error });
+          return;
+        }
+        const id = idOf(item.value);
+        const result = validator.validate(item.value, arrival);
+        if (!result.ok) {
+          rejected.push({ index, ...(id ? { id } : {}), error: result.error });
+        } else if (!mayActForAgent(principal, result.event.agent_id)) {
+          forbidden += 1;
+          rejected.push({
+            index,
+            id: result.event.id,
+            error: `agent_id: token "${principal.name}" may not post events for agent ${result.event.agent_id}`,
+          });
+        } else {
+          valid.push({ index, event: result.event });
+        }
+      });
+
+      if (valid.length === 0) {
+        metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
+        if (forbidden > 0 && forbidden === rejected.length) {
+          throw new AgentwatchError(
+            "forbidden",
+            `token "${principal.name}" may not post events for these agents`,
+            {
+              details: { rejected },
+            },
+          );
+        }
+        throw new AgentwatchError("noValidEvents", "no event in the body is valid; see details.rejected", {
+          details: { rejected },
         });
-      } else {
-        valid.push({ index, event: result.event });
       }
-    });
 
-    if (valid.length === 0) {
-      metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
-      if (forbidden > 0 && forbidden === rejected.length) {
+      const receivedAt = new Date(now()).toISOString();
+      let results: Awaited<ReturnType<Bus["append"]>>;
+      try {
+        results = await bus.append(
+          Topics.events,
+          valid.map(({ event }) => ({
+            key: event.agent_id,
+            // agent_id cannot contain "/", so the pair is unambiguous; scoping ids by agent keeps one
+            // agent's token from suppressing another agent's events by reusing their ids.
+            dedupeId: `${event.agent_id}/${event.id}`,
+            value: JSON.stringify({
+              event,
+              received_at: receivedAt,
+              token: principal.name,
+              ...withPause(options.pauseOf?.(event.agent_id)),
+            } satisfies IngestedEvent),
+          })),
+        );
+      } catch (err) {
+        const cause = err instanceof AgentwatchError ? err.message : String(err);
         throw new AgentwatchError(
-          "forbidden",
-          `token "${principal.name}" may not post events for these agents`,
+          "logUnavailable",
+          `the event log cannot take writes now (${cause}); retry later`,
           {
-            details: { rejected },
+            retryAfterSeconds: 1,
+            cause: err,
           },
         );
       }
-      throw new AgentwatchError("noValidEvents", "no event in the body is valid; see details.rejected", {
-        details: { rejected },
-      });
-    }
-
-    const allowance = limiter.take(principal.name, valid.length, now());
-    if (!allowance.allowed) {
-      throw new AgentwatchError(
-        "rateLimited",
-        `token "${principal.name}" is over its rate of ${limits.events_per_second} events/s; retry after ${allowance.retryAfterSeconds} s`,
-        { retryAfterSeconds: allowance.retryAfterSeconds },
-      );
-    }
-
-    const receivedAt = new Date(now()).toISOString();
-    let results: Awaited<ReturnType<Bus["append"]>>;
-    try {
-      results = await bus.append(
-        Topics.events,
-        valid.map(({ event }) => ({
-          key: event.agent_id,
-          // agent_id cannot contain "/", so the pair is unambiguous; scoping ids by agent keeps one
-          // agent's token from suppressing another agent's events by reusing their ids.
-          dedupeId: `${event.agent_id}/${event.id}`,
-          value: JSON.stringify({
-            event,
-            received_at: receivedAt,
-            token: principal.name,
-            ...withPause(options.pauseOf?.(event.agent_id)),
-          } satisfies IngestedEvent),
-        })),
-      );
-    } catch (err) {
-      const cause = err instanceof AgentwatchError ? err.message : String(err);
-      throw new AgentwatchError(
-        "logUnavailable",
-        `the event log cannot take writes now (${cause}); retry later`,
-        {
-          retryAfterSeconds: 1,
-          cause: err,
-        },
-      );
-    }
-    const duplicates = results.filter((r) => r.duplicate).length;
-    const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, rejected };
-    metrics.ingestEvents.inc({ outcome: "accepted" }, answer.accepted);
-    if (duplicates > 0) metrics.ingestEvents.inc({ outcome: "duplicate" }, duplicates);
-    if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
-    return reply.code(202).send(answer);
-  });
+      const duplicates = results.filter((r) => r.duplicate).length;
+      const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, rejected };
+      metrics.ingestEvents.inc({ outcome: "accepted" }, answer.accepted);
+      if (duplicates > 0) metrics.ingestEvents.inc({ outcome: "duplicate" }, duplicates);
+      if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
+      return reply.code(202).send(answer);
+    },
+  );
 }
 
 function idOf(value: unknown): string | undefined {
