@@ -154,13 +154,15 @@ export class ConnectionTracker {
     if (this.#draining) closeAfterAnswer(response);
     // Answered before the body came (refused before reading it): the rest of the body is not
     // waited for. The answer said `Connection: close` (server.ts); the socket goes once it is sent.
+    // The socket as it is now: by 'finish' the request may be detached from it (request.socket null).
+    const socket = request.socket;
     response.once("finish", () => {
-      if (!request.complete) closeSoon(request.socket);
+      if (!request.complete) closeSoon(socket);
     });
     // 'close' comes after the answer was written, or when the connection died first.
     response.once("close", () => {
       tracked.requests.delete(inHand);
-      if (this.#draining && tracked.requests.size === 0) endThenClose(request.socket);
+      if (this.#draining && tracked.requests.size === 0) endThenClose(socket);
     });
   }
 
@@ -190,8 +192,8 @@ function endThenClose(socket: Socket): void {
  * Sends what is written and closes; destroyed after REFUSED_FLUSH_MS at the latest, so a client
  * that neither reads its answer nor sends the rest of its body holds nothing.
  */
-function closeSoon(socket: Socket): void {
-  if (socket.destroyed) return;
+function closeSoon(socket: Socket | null): void {
+  if (!socket || socket.destroyed) return;
   const timer = setTimeout(() => socket.destroy(), REFUSED_FLUSH_MS);
   timer.unref();
   socket.end(() => {

@@ -135,9 +135,10 @@ describe("row 1: a client cannot hold the listener", () => {
         (await aw.fetch("/healthz").catch(() => undefined))?.status === 200 ? true : undefined,
       ),
     ).toBe(true);
+    // At least the extra one: a probe above may also have come before the server saw the others go.
     expect(
       await metricValue(aw, /agentwatch_http_connections_refused_total\{reason="per_address_limit"\} (\d+)/),
-    ).toBe(1);
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("holds headers, bodies and idle keep-alives to their deadlines (server.*_timeout)", async () => {

@@ -13,6 +13,8 @@ export function bodyItems(body: unknown, maxEvents: number): BodyItem[] {
   if (body instanceof NdjsonBody) {
     items = body.items;
   } else if (Array.isArray(body)) {
+    // Counted before anything is made per element: a 1 MiB array can hold 350,000 of them.
+    if (body.length > maxEvents) throw tooMany(body.length, maxEvents);
     items = body.map((value) => ({ ok: true, value }));
   } else if (body !== null && typeof body === "object") {
     items = [{ ok: true, value: body }];
@@ -25,11 +27,13 @@ export function bodyItems(body: unknown, maxEvents: number): BodyItem[] {
   if (items.length === 0) {
     throw new AgentwatchError("noValidEvents", "the body contains no events");
   }
-  if (items.length > maxEvents) {
-    throw new AgentwatchError(
-      "tooManyEvents",
-      `the body has ${items.length} events; at most ${maxEvents} are accepted per request: split it`,
-    );
-  }
+  if (items.length > maxEvents) throw tooMany(items.length, maxEvents);
   return items;
+}
+
+function tooMany(count: number, maxEvents: number): AgentwatchError {
+  return new AgentwatchError(
+    "tooManyEvents",
+    `the body has ${count} events; at most ${maxEvents} are accepted per request (limits.max_events_per_request): split it`,
+  );
 }

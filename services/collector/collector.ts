@@ -54,11 +54,19 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
 
   app.addContentTypeParser(NDJSON_TYPES, async (request: FastifyRequest, payload: Readable) => {
     const declared = Number(request.headers["content-length"]);
-    return readNdjson(payload, Number.isFinite(declared) ? declared : undefined, {
-      maxBodyBytes: limits.max_body_bytes,
-      maxEvents: limits.max_events_per_request,
-      maxLineBytes: limits.max_event_bytes,
-    });
+    try {
+      return await readNdjson(payload, Number.isFinite(declared) ? declared : undefined, {
+        maxBodyBytes: limits.max_body_bytes,
+        maxEvents: limits.max_events_per_request,
+        maxLineBytes: limits.max_event_bytes,
+      });
+    } catch (err) {
+      // The events read before the refusal were parsed: they cost the token as any others.
+      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+        limiter.take(principalOf(request).name, limits.max_events_per_request, now());
+      }
+      throw err;
+    }
   });
 
   app.addHook("onResponse", async (request, reply) => {
@@ -86,7 +94,16 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     { config: { permission: "ingest" }, preParsing: refuseWhenEmpty },
     async (request, reply) => {
       const principal = principalOf(request);
-      const items = bodyItems(request.body, limits.max_events_per_request);
+      let items: ReturnType<typeof bodyItems>;
+      try {
+        items = bodyItems(request.body, limits.max_events_per_request);
+      } catch (err) {
+        // A refused array was parsed whole: it costs the token as many events as a full request.
+        if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+          limiter.take(principal.name, limits.max_events_per_request, now());
+        }
+        throw err;
+      }
 
       // Every event in the body is charged, valid or not, before any is validated: validation is
       // the work a flood of invalid events would otherwise get for free.
