@@ -13,6 +13,7 @@
  * The speed side (200 held sockets, the NDJSON flood, /healthz meanwhile) is bench/listener.ts.
  */
 import { once } from "node:events";
+import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
@@ -225,6 +226,49 @@ describe("row 3: NDJSON is bounded while it is read", () => {
     expect(await closedByServer(connection)).toBe(true);
     expect(connection.received()).toMatch(/^HTTP\/1\.1 413 /);
     expect(connection.received()).toContain('"code":"too_many_events"');
+  });
+
+  it("refuses four concurrent bodies of half a million near-empty lines with 413, and keeps serving", async () => {
+    const aw = await start();
+    const { hostname, port } = new URL(aw.url);
+    // As many `1` lines as the default body limit (1 MiB) allows: 524,287.
+    const body = Buffer.from("1\n".repeat(Math.floor((1024 * 1024 - 1) / 2)));
+    const post = () =>
+      new Promise<number | "closed">((resolve) => {
+        const req = httpRequest(
+          {
+            host: hostname,
+            port: Number(port),
+            method: "POST",
+            path: "/v1/events",
+            agent: false,
+            headers: {
+              ...bearer(TOKENS.ingest),
+              "content-type": "application/x-ndjson",
+              "content-length": String(body.length),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        // The server may close before the client has sent it all: refused either way.
+        req.on("error", () => resolve("closed"));
+        req.end(body);
+      });
+    for (let round = 0; round < 3; round += 1) {
+      const answers = await Promise.all([post(), post(), post(), post()]);
+      expect(
+        answers.every((a) => a === 413 || a === "closed"),
+        String(answers),
+      ).toBe(true);
+      expect(answers).toContain(413);
+    }
+    expect((await aw.fetch("/healthz")).status).toBe(200);
+    const ok = await aw.fetch("/v1/events", postJson(TOKENS.ingest, [event("after-the-floods")]));
+    expect(ok.status).toBe(202);
+    expect(aw.child?.exitCode).toBe(null);
   });
 
   it("rejects a line longer than limits.max_event_bytes as it reads it, and accepts the lines beside it", async () => {
