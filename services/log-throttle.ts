@@ -4,6 +4,9 @@
  * The next line written for a key says how many were held back since the last one. Keys are a
  * small fixed set (the reasons), so the map stays small.
  */
+/** How often a refused request (no or a wrong token or signature) may be logged, per reason. */
+export const REFUSAL_LOG_INTERVAL_MS = 5000;
+
 export class LogThrottle {
   readonly #intervalMs: number;
   readonly #now: () => number;

@@ -12,7 +12,7 @@ import Fastify, {
 } from "fastify";
 import { z } from "zod";
 import { ConnectionTracker, type DrainResult } from "./connections.ts";
-import { LogThrottle } from "./log-throttle.ts";
+import { LogThrottle, REFUSAL_LOG_INTERVAL_MS } from "./log-throttle.ts";
 import { type Authenticator, hasPermission, type Permission, type Principal } from "./runtime/auth.ts";
 import { type Config, formatPath, serverSchema } from "./runtime/config.ts";
 import { AgentwatchError, asAgentwatchError } from "./runtime/errors.ts";
@@ -68,9 +68,6 @@ const MAX_PARAM_LENGTH = 1024;
  */
 const DEADLINE_CHECK_INTERVAL_MS = 1000;
 
-/** At most one "authentication failed" line per reason this often; the metric counts each one. */
-const AUTH_FAILURE_LOG_INTERVAL_MS = 5000;
-
 export function createServer(options: ServerOptions): FastifyInstance {
   const { authenticator, metrics } = options;
   const listener = options.listener ?? serverSchema.parse({});
@@ -99,7 +96,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
       onRefused: () => metrics.connectionsRefused.inc({ reason: "per_address_limit" }),
     }),
   );
-  const authFailureLog = new LogThrottle(AUTH_FAILURE_LOG_INTERVAL_MS);
+  // At most one "authentication failed" line per reason every 5 s; the metric counts each one.
+  const authFailureLog = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
 
   // JSON is parsed here (not by fastify) so a bad body gets the contract's error body and code.
   app.removeContentTypeParser(["application/json", "text/plain"]);
@@ -147,7 +145,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
             ip: request.ip,
             // How many failures for this reason went unlogged since this reason's last line.
             suppressed: admitted.suppressed,
-            throttle_ms: AUTH_FAILURE_LOG_INTERVAL_MS,
+            throttle_ms: REFUSAL_LOG_INTERVAL_MS,
           },
           "authentication failed",
         );
