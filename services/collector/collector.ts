@@ -89,105 +89,102 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     if (waitSeconds !== undefined) throw overRate(principalOf(request).name, waitSeconds);
   };
 
-  app.post(
-    "/v1/events",
-    { config: { permission: "ingest" }, preParsing: refuseWhenEmpty },
-    async (request, reply) => {
-      const principal = principalOf(request);
-      let items: ReturnType<typeof bodyItems>;
-      try {
-        items = bodyItems(request.body, limits.max_events_per_request);
-      } catch (err) {
-        // A refused array was parsed whole: it costs the token as many events as a full request.
-        if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
-          limiter.take(principal.name, limits.max_events_per_request, now());
-        }
-        throw err;
+  const route = { config: { permission: "ingest" as const }, preParsing: refuseWhenEmpty };
+  app.post("/v1/events", route, async (request, reply) => {
+    const principal = principalOf(request);
+    let items: ReturnType<typeof bodyItems>;
+    try {
+      items = bodyItems(request.body, limits.max_events_per_request);
+    } catch (err) {
+      // A refused array was parsed whole: it costs the token as many events as a full request.
+      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+        limiter.take(principal.name, limits.max_events_per_request, now());
       }
+      throw err;
+    }
 
-      // Every event in the body is charged, valid or not, before any is validated: validation is
-      // the work a flood of invalid events would otherwise get for free.
-      const allowance = limiter.take(principal.name, items.length, now());
-      if (!allowance.allowed) throw overRate(principal.name, allowance.retryAfterSeconds);
+    // Every event in the body is charged, valid or not, before any is validated: validation is
+    // the work a flood of invalid events would otherwise get for free.
+    const allowance = limiter.take(principal.name, items.length, now());
+    if (!allowance.allowed) throw overRate(principal.name, allowance.retryAfterSeconds);
 
-      const rejected: Rejection[] = [];
-      const valid: { index: number; event: AgentEvent }[] = [];
-      let forbidden = 0;
-      const arrival = now();
-      items.forEach((item, index) => {
-        if (!item.ok) {
-          rejected.push({ index, error: item.error });
-          return;
-        }
-        const id = idOf(item.value);
-        const result = validator.validate(item.value, arrival);
-        if (!result.ok) {
-          rejected.push({ index, ...(id ? { id } : {}), error: result.error });
-        } else if (!mayActForAgent(principal, result.event.agent_id)) {
-          forbidden += 1;
-          rejected.push({
-            index,
-            id: result.event.id,
-            error: `agent_id: token "${principal.name}" may not post events for agent ${result.event.agent_id}`,
-          });
-        } else {
-          valid.push({ index, event: result.event });
-        }
-      });
-
-      if (valid.length === 0) {
-        metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
-        if (forbidden > 0 && forbidden === rejected.length) {
-          throw new AgentwatchError(
-            "forbidden",
-            `token "${principal.name}" may not post events for these agents`,
-            {
-              details: { rejected },
-            },
-          );
-        }
-        throw new AgentwatchError("noValidEvents", "no event in the body is valid; see details.rejected", {
-          details: { rejected },
+    const rejected: Rejection[] = [];
+    const valid: { index: number; event: AgentEvent }[] = [];
+    let forbidden = 0;
+    const arrival = now();
+    items.forEach((item, index) => {
+      if (!item.ok) {
+        rejected.push({ index, error: item.error });
+        return;
+      }
+      const id = idOf(item.value);
+      const result = validator.validate(item.value, arrival);
+      if (!result.ok) {
+        rejected.push({ index, ...(id ? { id } : {}), error: result.error });
+      } else if (!mayActForAgent(principal, result.event.agent_id)) {
+        forbidden += 1;
+        rejected.push({
+          index,
+          id: result.event.id,
+          error: `agent_id: token "${principal.name}" may not post events for agent ${result.event.agent_id}`,
         });
+      } else {
+        valid.push({ index, event: result.event });
       }
+    });
 
-      const receivedAt = new Date(now()).toISOString();
-      let results: Awaited<ReturnType<Bus["append"]>>;
-      try {
-        results = await bus.append(
-          Topics.events,
-          valid.map(({ event }) => ({
-            key: event.agent_id,
-            // agent_id cannot contain "/", so the pair is unambiguous; scoping ids by agent keeps one
-            // agent's token from suppressing another agent's events by reusing their ids.
-            dedupeId: `${event.agent_id}/${event.id}`,
-            value: JSON.stringify({
-              event,
-              received_at: receivedAt,
-              token: principal.name,
-              ...withPause(options.pauseOf?.(event.agent_id)),
-            } satisfies IngestedEvent),
-          })),
-        );
-      } catch (err) {
-        const cause = err instanceof AgentwatchError ? err.message : String(err);
+    if (valid.length === 0) {
+      metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
+      if (forbidden > 0 && forbidden === rejected.length) {
         throw new AgentwatchError(
-          "logUnavailable",
-          `the event log cannot take writes now (${cause}); retry later`,
+          "forbidden",
+          `token "${principal.name}" may not post events for these agents`,
           {
-            retryAfterSeconds: 1,
-            cause: err,
+            details: { rejected },
           },
         );
       }
-      const duplicates = results.filter((r) => r.duplicate).length;
-      const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, rejected };
-      metrics.ingestEvents.inc({ outcome: "accepted" }, answer.accepted);
-      if (duplicates > 0) metrics.ingestEvents.inc({ outcome: "duplicate" }, duplicates);
-      if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
-      return reply.code(202).send(answer);
-    },
-  );
+      throw new AgentwatchError("noValidEvents", "no event in the body is valid; see details.rejected", {
+        details: { rejected },
+      });
+    }
+
+    const receivedAt = new Date(now()).toISOString();
+    let results: Awaited<ReturnType<Bus["append"]>>;
+    try {
+      results = await bus.append(
+        Topics.events,
+        valid.map(({ event }) => ({
+          key: event.agent_id,
+          // agent_id cannot contain "/", so the pair is unambiguous; scoping ids by agent keeps one
+          // agent's token from suppressing another agent's events by reusing their ids.
+          dedupeId: `${event.agent_id}/${event.id}`,
+          value: JSON.stringify({
+            event,
+            received_at: receivedAt,
+            token: principal.name,
+            ...withPause(options.pauseOf?.(event.agent_id)),
+          } satisfies IngestedEvent),
+        })),
+      );
+    } catch (err) {
+      const cause = err instanceof AgentwatchError ? err.message : String(err);
+      throw new AgentwatchError(
+        "logUnavailable",
+        `the event log cannot take writes now (${cause}); retry later`,
+        {
+          retryAfterSeconds: 1,
+          cause: err,
+        },
+      );
+    }
+    const duplicates = results.filter((r) => r.duplicate).length;
+    const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, rejected };
+    metrics.ingestEvents.inc({ outcome: "accepted" }, answer.accepted);
+    if (duplicates > 0) metrics.ingestEvents.inc({ outcome: "duplicate" }, duplicates);
+    if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
+    return reply.code(202).send(answer);
+  });
 }
 
 function idOf(value: unknown): string | undefined {
