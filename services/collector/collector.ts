@@ -63,7 +63,7 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     } catch (err) {
       // The events read before the refusal were parsed: they cost the token as any others.
       if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
-        limiter.take(principalOf(request).name, limits.max_events_per_request, now());
+        limiter.spend(principalOf(request).name, limits.max_events_per_request, now());
       }
       throw err;
     }
@@ -98,7 +98,7 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     } catch (err) {
       // A refused array was parsed whole: it costs the token as many events as a full request.
       if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
-        limiter.take(principal.name, limits.max_events_per_request, now());
+        limiter.spend(principal.name, limits.max_events_per_request, now());
       }
       throw err;
     }

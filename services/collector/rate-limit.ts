@@ -33,6 +33,19 @@ export class RateLimiter {
   }
 
   /**
+   * Charges work already done for a request that is refused anyway (too many events): takes
+   * `cost`, or what is left when that is less, so a stream of such refusals empties the bucket
+   * and the next request is refused before its body is read.
+   */
+  spend(key: string, cost: number, now: number): void {
+    const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, at: now };
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#rate);
+    bucket.at = now;
+    bucket.tokens = Math.max(0, bucket.tokens - cost);
+    this.#buckets.set(key, bucket);
+  }
+
+  /**
    * When `key`'s bucket has not even one event left: the seconds until it has; undefined
    * otherwise. Takes nothing (the request's cost is known only once its body is read).
    */
