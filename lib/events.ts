@@ -16,6 +16,9 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** An agent id as the contract allows it (§2): in events, in `agents[].id` and in the API's paths. */
+export const AGENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** An agent event as accepted by the collector (contract §2). Unknown top-level fields are kept. */
 export interface AgentEvent {
   id: string;

@@ -127,6 +127,7 @@ export class Agentwatch {
       metrics,
       logger,
       bodyLimit: config.limits.max_body_bytes,
+      listener: config.server,
       // Ready once the data dir is locked, the log and storage are open and answer, the
       // detectors' state is restored and every worker (consumers included) runs.
       starting: () => !this.#ready,

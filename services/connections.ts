@@ -14,6 +14,12 @@
  * `drain()` closes every connection with no request in hand at once, lets the requests in hand
  * finish and closes their connection after the answer (`Connection: close`), and at the
  * deadline closes whatever is left, saying what it was.
+ *
+ * Against clients that hold the listener (issue 30) it also caps the connections one client
+ * address may have open (`maxPerAddress`; further ones are closed as they open), and closes a
+ * connection whose request was answered before its body had come (a 401, 413 or 429 refused
+ * before reading it): Node would keep reading, and discarding, the rest of a declared body for
+ * as long as the client takes to send it, or never send it.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -28,7 +34,22 @@ interface InHand {
 interface Tracked {
   requests: Set<InHand>;
   opened: number;
+  address: string;
 }
+
+export interface ConnectionLimits {
+  /** Open connections one client address may have; 0: no cap. */
+  maxPerAddress?: number;
+  /** Told of each connection closed as it opened because its address had `maxPerAddress` open. */
+  onRefused?: (address: string) => void;
+  now?: () => number;
+}
+
+/**
+ * How long a refused request's connection may take to flush its answer before it is destroyed:
+ * the answer is a few hundred bytes, so only a client that stopped reading waits this long.
+ */
+const REFUSED_FLUSH_MS = 1000;
 
 /** What a drain left behind at its deadline (empty when everything finished in time). */
 export interface DrainResult {
@@ -40,13 +61,18 @@ export interface DrainResult {
 
 export class ConnectionTracker {
   readonly #connections = new Map<Socket, Tracked>();
+  readonly #perAddress = new Map<string, number>();
+  readonly #maxPerAddress: number;
+  readonly #onRefused: (address: string) => void;
   readonly #now: () => number;
   /** Resolved when the last connection closes. */
   #waiters: (() => void)[] = [];
   #draining = false;
 
-  constructor(server: Server, now: () => number = Date.now) {
-    this.#now = now;
+  constructor(server: Server, limits: ConnectionLimits = {}) {
+    this.#now = limits.now ?? Date.now;
+    this.#maxPerAddress = limits.maxPerAddress ?? 0;
+    this.#onRefused = limits.onRefused ?? (() => undefined);
     server.on("connection", (socket: Socket) => this.#add(socket));
     server.on("request", (request: IncomingMessage, response: ServerResponse) =>
       this.#onRequest(request, response),
@@ -96,9 +122,21 @@ export class ConnectionTracker {
       socket.destroy();
       return;
     }
-    this.#connections.set(socket, { requests: new Set(), opened: this.#now() });
+    const address = socket.remoteAddress ?? "unknown";
+    const open = this.#perAddress.get(address) ?? 0;
+    if (this.#maxPerAddress > 0 && open >= this.#maxPerAddress) {
+      // Closed before Node reads a byte from it: the client holds neither a parser nor a timer.
+      socket.destroy();
+      this.#onRefused(address);
+      return;
+    }
+    this.#perAddress.set(address, open + 1);
+    this.#connections.set(socket, { requests: new Set(), opened: this.#now(), address });
     socket.once("close", () => {
       this.#connections.delete(socket);
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
       this.#changed();
     });
   }
@@ -114,10 +152,17 @@ export class ConnectionTracker {
     };
     tracked.requests.add(inHand);
     if (this.#draining) closeAfterAnswer(response);
+    // Answered before the body came (refused before reading it): the rest of the body is not
+    // waited for. The answer said `Connection: close` (server.ts); the socket goes once it is sent.
+    // The socket as it is now: by 'finish' the request may be detached from it (request.socket null).
+    const socket = request.socket;
+    response.once("finish", () => {
+      if (!request.complete) closeSoon(socket);
+    });
     // 'close' comes after the answer was written, or when the connection died first.
     response.once("close", () => {
       tracked.requests.delete(inHand);
-      if (this.#draining && tracked.requests.size === 0) endThenClose(request.socket);
+      if (this.#draining && tracked.requests.size === 0) endThenClose(socket);
     });
   }
 
@@ -141,4 +186,18 @@ function closeAfterAnswer(response: ServerResponse): void {
 function endThenClose(socket: Socket): void {
   if (socket.destroyed) return;
   socket.end(() => socket.destroy());
+}
+
+/**
+ * Sends what is written and closes; destroyed after REFUSED_FLUSH_MS at the latest, so a client
+ * that neither reads its answer nor sends the rest of its body holds nothing.
+ */
+function closeSoon(socket: Socket | null): void {
+  if (!socket || socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), REFUSED_FLUSH_MS);
+  timer.unref();
+  socket.end(() => {
+    clearTimeout(timer);
+    socket.destroy();
+  });
 }

@@ -12,8 +12,9 @@ import Fastify, {
 } from "fastify";
 import { z } from "zod";
 import { ConnectionTracker, type DrainResult } from "./connections.ts";
+import { LogThrottle, REFUSAL_LOG_INTERVAL_MS } from "./log-throttle.ts";
 import { type Authenticator, hasPermission, type Permission, type Principal } from "./runtime/auth.ts";
-import { formatPath } from "./runtime/config.ts";
+import { type Config, formatPath, serverSchema } from "./runtime/config.ts";
 import { AgentwatchError, asAgentwatchError } from "./runtime/errors.ts";
 import type { Logger } from "./runtime/logger.ts";
 import type { Metrics } from "./runtime/metrics.ts";
@@ -34,6 +35,15 @@ export interface ServerOptions {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
+  /** Deadlines and the per-address connection cap (config `server`; its defaults when absent). */
+  listener?: Pick<
+    Config["server"],
+    | "headers_timeout"
+    | "request_timeout"
+    | "keep_alive_timeout"
+    | "connection_timeout"
+    | "max_connections_per_address"
+  >;
   /** True while the workers are starting: every route but /healthz, /readyz and /metrics answers 503. */
   starting?: () => boolean;
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
@@ -44,16 +54,50 @@ const OPERATIONS_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
 
+/**
+ * Route parameters may be this long. Fastify's default (100) answered 414 for valid agent ids of
+ * 101-128 characters (the contract allows 128), so the kill switch could not reach them; longer
+ * values reach the routes, which answer 400 or 404 naming the problem. The whole URL is bounded
+ * by Node's header limit (16 KiB) anyway.
+ */
+const MAX_PARAM_LENGTH = 1024;
+
+/**
+ * How often Node checks the header and request deadlines: its default, 30 s, would let a 10 s
+ * deadline run to 40 s. The check walks the connections that are still receiving a request.
+ */
+const DEADLINE_CHECK_INTERVAL_MS = 1000;
+
 export function createServer(options: ServerOptions): FastifyInstance {
   const { authenticator, metrics } = options;
+  const listener = options.listener ?? serverSchema.parse({});
   const app = Fastify({
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     // Per-request logs would flood at ingest rates; latency and status go to metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Deadlines (config server.*, see config.ts): fastify sets these on Node's server itself.
+    connectionTimeout: listener.connection_timeout,
+    keepAliveTimeout: listener.keep_alive_timeout,
+    requestTimeout: listener.request_timeout,
+    http: {
+      headersTimeout: listener.headers_timeout,
+      requestTimeout: listener.request_timeout,
+      keepAliveTimeout: listener.keep_alive_timeout,
+      connectionsCheckingInterval: DEADLINE_CHECK_INTERVAL_MS,
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
-  connectionsOf.set(app, new ConnectionTracker(app.server));
+  connectionsOf.set(
+    app,
+    new ConnectionTracker(app.server, {
+      maxPerAddress: listener.max_connections_per_address,
+      onRefused: () => metrics.connectionsRefused.inc({ reason: "per_address_limit" }),
+    }),
+  );
+  // At most one "authentication failed" line per reason every 5 s; the metric counts each one.
+  const authFailureLog = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
 
   // JSON is parsed here (not by fastify) so a bad body gets the contract's error body and code.
   app.removeContentTypeParser(["application/json", "text/plain"]);
@@ -80,9 +124,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     (req as { rawBody?: string }).rawBody = text;
     done(null, Object.fromEntries(new URLSearchParams(text)));
   });
-  app.addContentTypeParser(NDJSON_TYPES, { parseAs: "string" }, (_req, body, done) =>
-    done(null, String(body)),
-  );
+  // NDJSON (POST /v1/events) is read as a stream by the collector, bounded while it arrives.
 
   app.addHook("onRequest", async (request) => {
     const permission = request.routeOptions.config.permission;
@@ -93,10 +135,21 @@ export function createServer(options: ServerOptions): FastifyInstance {
     if (!principal) {
       const reason = request.headers.authorization === undefined ? "missing" : "invalid";
       metrics.authFailures.inc({ reason });
-      request.log.warn(
-        { reason, method: request.method, url: request.routeOptions.url, ip: request.ip },
-        "authentication failed",
-      );
+      const admitted = authFailureLog.admit(reason);
+      if (admitted) {
+        request.log.warn(
+          {
+            reason,
+            method: request.method,
+            url: request.routeOptions.url,
+            ip: request.ip,
+            // How many failures for this reason went unlogged since this reason's last line.
+            suppressed: admitted.suppressed,
+            throttle_ms: REFUSAL_LOG_INTERVAL_MS,
+          },
+          "authentication failed",
+        );
+      }
       throw new AgentwatchError(
         "unauthorized",
         reason === "missing"
@@ -128,6 +181,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
         },
       );
     }
+  });
+
+  // A request answered before its body came (refused before reading it: 401, 403, 413, 415,
+  // 429, not_ready) closes its connection: Node would otherwise keep reading and discarding the
+  // rest of the declared body, as slowly as the client likes (connections.ts destroys the
+  // socket once the answer is out). An unauthenticated client keeps no connection either.
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (!request.raw.complete || reply.statusCode === 401) reply.header("connection", "close");
+    return payload;
   });
 
   app.addHook("onResponse", async (request, reply) => {

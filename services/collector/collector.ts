@@ -4,7 +4,8 @@
  * limit, and appends the valid events to the bus. It answers 202 only after the bus said the
  * events are durable; when the bus cannot take them, 503 with Retry-After and nothing accepted.
  */
-import type { FastifyInstance } from "fastify";
+import type { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayActForAgent } from "../runtime/auth.ts";
 import { type Bus, Topics } from "../runtime/bus/bus.ts";
 import type { Config } from "../runtime/config.ts";
@@ -14,6 +15,7 @@ import type { AgentEvent, IngestedEvent } from "../runtime/model.ts";
 import { NDJSON_TYPES, principalOf } from "../server.ts";
 import { bodyItems } from "./body.ts";
 import { EventValidator } from "./event-schema.ts";
+import { readNdjson } from "./ndjson.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
 export interface Rejection {
@@ -44,10 +46,28 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     maxTextBytes: limits.max_text_bytes,
     maxAttributesBytes: limits.max_attributes_bytes,
     maxToolArgumentsBytes: limits.max_tool_arguments_bytes,
+    maxEventBytes: limits.max_event_bytes,
     maxAheadMs: limits.max_event_time_ahead,
     maxBehindMs: limits.max_event_time_behind,
   });
   const limiter = new RateLimiter(limits.events_per_second, limits.burst_events);
+
+  app.addContentTypeParser(NDJSON_TYPES, async (request: FastifyRequest, payload: Readable) => {
+    const declared = Number(request.headers["content-length"]);
+    try {
+      return await readNdjson(payload, Number.isFinite(declared) ? declared : undefined, {
+        maxBodyBytes: limits.max_body_bytes,
+        maxEvents: limits.max_events_per_request,
+        maxLineBytes: limits.max_event_bytes,
+      });
+    } catch (err) {
+      // The events read before the refusal were parsed: they cost the token as any others.
+      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+        limiter.spend(principalOf(request).name, limits.max_events_per_request, now());
+      }
+      throw err;
+    }
+  });
 
   app.addHook("onResponse", async (request, reply) => {
     if (request.routeOptions.url === "/v1/events" && request.method === "POST") {
@@ -55,10 +75,38 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     }
   });
 
-  app.post("/v1/events", { config: { permission: "ingest" } }, async (request, reply) => {
+  const overRate = (tokenName: string, retryAfterSeconds: number) =>
+    new AgentwatchError(
+      "rateLimited",
+      `token "${tokenName}" is over its rate of ${limits.events_per_second} events/s; retry after ${retryAfterSeconds} s`,
+      { retryAfterSeconds },
+    );
+
+  // A token whose bucket is empty is refused before its body is read (and its connection closed,
+  // server.ts): a flood costs the reading and parsing of nothing.
+  const refuseWhenEmpty = async (request: FastifyRequest) => {
+    const waitSeconds = limiter.emptyFor(principalOf(request).name, now());
+    if (waitSeconds !== undefined) throw overRate(principalOf(request).name, waitSeconds);
+  };
+
+  const route = { config: { permission: "ingest" as const }, preParsing: refuseWhenEmpty };
+  app.post("/v1/events", route, async (request, reply) => {
     const principal = principalOf(request);
-    const contentType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-    const items = bodyItems(request.body, NDJSON_TYPES.includes(contentType), limits.max_events_per_request);
+    let items: ReturnType<typeof bodyItems>;
+    try {
+      items = bodyItems(request.body, limits.max_events_per_request);
+    } catch (err) {
+      // A refused array was parsed whole: it costs the token as many events as a full request.
+      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+        limiter.spend(principal.name, limits.max_events_per_request, now());
+      }
+      throw err;
+    }
+
+    // Every event in the body is charged, valid or not, before any is validated: validation is
+    // the work a flood of invalid events would otherwise get for free.
+    const allowance = limiter.take(principal.name, items.length, now());
+    if (!allowance.allowed) throw overRate(principal.name, allowance.retryAfterSeconds);
 
     const rejected: Rejection[] = [];
     const valid: { index: number; event: AgentEvent }[] = [];
@@ -99,15 +147,6 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
       throw new AgentwatchError("noValidEvents", "no event in the body is valid; see details.rejected", {
         details: { rejected },
       });
-    }
-
-    const allowance = limiter.take(principal.name, valid.length, now());
-    if (!allowance.allowed) {
-      throw new AgentwatchError(
-        "rateLimited",
-        `token "${principal.name}" is over its rate of ${limits.events_per_second} events/s; retry after ${allowance.retryAfterSeconds} s`,
-        { retryAfterSeconds: allowance.retryAfterSeconds },
-      );
     }
 
     const receivedAt = new Date(now()).toISOString();

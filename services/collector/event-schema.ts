@@ -5,6 +5,7 @@
 
 import { isIP } from "node:net";
 import { z } from "zod";
+import { AGENT_ID_PATTERN } from "../../lib/events.ts";
 import { valueAt } from "../../lib/paths.ts";
 import { formatPath } from "../runtime/config.ts";
 import { type AgentEvent, EVENT_TYPES } from "../runtime/model.ts";
@@ -17,6 +18,11 @@ export interface EventLimits {
   maxAttributesBytes: number;
   /** `tool.arguments` as JSON, in UTF-8 bytes (detectors scan it whole). */
   maxToolArgumentsBytes: number;
+  /**
+   * The whole event as JSON, undeclared fields included (limits.max_event_bytes): the per-field
+   * limits bound what agentwatch reads, this bounds what it stores. None when absent.
+   */
+  maxEventBytes?: number;
   /** How far `time` may be ahead of, or behind, the arrival time (ms). */
   maxAheadMs: number;
   maxBehindMs: number;
@@ -60,7 +66,7 @@ function eventSchema(limits: EventLimits) {
     time: z
       .string()
       .refine((s) => parseRfc3339(s) !== undefined, "must be an RFC 3339 timestamp with a time zone"),
-    agent_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must match [A-Za-z0-9._:-]{1,128}"),
+    agent_id: z.string().regex(AGENT_ID_PATTERN, "must match [A-Za-z0-9._:-]{1,128}"),
     session_id: shortString(256).optional(),
     user_id: shortString(256).optional(),
     source_ip: z
@@ -73,6 +79,9 @@ function eventSchema(limits: EventLimits) {
         `is larger than the limit of ${limits.maxAttributesBytes} bytes`,
       )
       .optional(),
+    // Declared for prompt, response and tool_result, but any event may carry a `text` (an auth
+    // event's text was stored and indexed at any size): the limit holds whatever the type.
+    text: text.optional(),
   };
   const tool = z.looseObject({
     name: shortString(256),
@@ -167,6 +176,16 @@ export class EventValidator {
         ok: false,
         error: `type: must be one of ${EVENT_TYPES.join(", ")} (got ${JSON.stringify(type)})`,
       };
+    }
+    const maxEventBytes = this.#limits.maxEventBytes;
+    if (maxEventBytes !== undefined) {
+      const bytes = Buffer.byteLength(JSON.stringify(input), "utf8");
+      if (bytes > maxEventBytes) {
+        return {
+          ok: false,
+          error: `the event is ${bytes} bytes as JSON, larger than the limit of ${maxEventBytes} bytes for one event (limits.max_event_bytes)`,
+        };
+      }
     }
     const result = this.#schema.safeParse(input);
     if (result.success) {

@@ -18,6 +18,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Alerter } from "../alerter/alerter.ts";
 import { oneLine } from "../alerter/notifiers/text.ts";
+import { LogThrottle, REFUSAL_LOG_INTERVAL_MS } from "../log-throttle.ts";
 import type { PagerdutyReceiverConfig } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -67,6 +68,7 @@ export function registerPagerdutyWebhook(app: FastifyInstance, options: Pagerdut
   if (signed.length === 0) return;
   const logger = options.logger.child({ component: "pagerduty-webhook" });
   const handled = new Set<string>();
+  const refusalLog = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
 
   app.post("/v1/pagerduty/webhook", async (request): Promise<PagerdutyWebhookAnswer> => {
     const header = request.headers[PAGERDUTY_SIGNATURE_HEADER];
@@ -80,7 +82,14 @@ export function registerPagerdutyWebhook(app: FastifyInstance, options: Pagerdut
     );
     if (!receiver) {
       options.metrics.authFailures.inc({ reason: "pagerduty" });
-      logger.warn({ ip: request.ip }, "PagerDuty webhook refused: no valid signature");
+      // Anyone can post here: at most one line every few seconds, the metric counts each.
+      const admitted = refusalLog.admit("pagerduty");
+      if (admitted) {
+        logger.warn(
+          { ip: request.ip, suppressed: admitted.suppressed },
+          "PagerDuty webhook refused: no valid signature",
+        );
+      }
       throw new AgentwatchError(
         "unauthorized",
         `not signed by PagerDuty: ${PAGERDUTY_SIGNATURE_HEADER} must hold v1=<HMAC-SHA256 of the body> with a pagerduty receiver's webhook_secret`,

@@ -1,6 +1,7 @@
 /** Kill-switch API (contract §3). */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { AGENT_ID_PATTERN } from "../../lib/events.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { parseInput, principalOf } from "../server.ts";
@@ -31,8 +32,9 @@ export function registerAgentRoutes(app: FastifyInstance, storage: Storage, kill
     "/v1/agents/:agent_id",
     { config: { permission: "readAgent" } },
     async (request) => {
-      const view = await killSwitch.get(request.params.agent_id);
-      if (!view) throw new AgentwatchError("notFound", `agent ${request.params.agent_id} is not known`);
+      const agentId = validAgentId(request.params.agent_id);
+      const view = await killSwitch.get(agentId);
+      if (!view) throw new AgentwatchError("notFound", `agent ${agentId} is not known`);
       return view;
     },
   );
@@ -43,7 +45,7 @@ export function registerAgentRoutes(app: FastifyInstance, storage: Storage, kill
     async (request) => {
       const body = parseInput(pauseBody, request.body, "body");
       await requireIncident(storage, body.incident_id);
-      return killSwitch.pause(request.params.agent_id, {
+      return killSwitch.pause(validAgentId(request.params.agent_id), {
         actor: principalOf(request).name,
         reason: body.reason,
         incidentId: body.incident_id ?? null,
@@ -57,12 +59,24 @@ export function registerAgentRoutes(app: FastifyInstance, storage: Storage, kill
     async (request) => {
       const body = parseInput(resumeBody, request.body, "body");
       await requireIncident(storage, body.incident_id);
-      return killSwitch.resume(request.params.agent_id, {
+      return killSwitch.resume(validAgentId(request.params.agent_id), {
         actor: principalOf(request).name,
         reason: body.reason || null,
         incidentId: body.incident_id ?? null,
       });
     },
+  );
+}
+
+/**
+ * An agent id from a path, as the contract allows it: every valid id reaches its agent (up to 128
+ * characters, server.ts), anything else is a 400 that says why rather than a pause of nothing.
+ */
+function validAgentId(agentId: string): string {
+  if (AGENT_ID_PATTERN.test(agentId)) return agentId;
+  throw new AgentwatchError(
+    "invalidRequest",
+    `agent id ${JSON.stringify(agentId.length > 140 ? `${agentId.slice(0, 128)}...` : agentId)} (${agentId.length} characters) is not valid: agent ids match [A-Za-z0-9._:-]{1,128}`,
   );
 }
 

@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { Alerter } from "../alerter/alerter.ts";
 import { SLACK_ACTIONS, type SlackAction, type SlackAppNotifier } from "../alerter/notifiers/slack-app.ts";
 import { oneLine } from "../alerter/notifiers/text.ts";
+import { LogThrottle, REFUSAL_LOG_INTERVAL_MS } from "../log-throttle.ts";
 import type { Config } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -84,6 +85,7 @@ export function registerSlackInteractions(
   const logger = options.logger.child({ component: "slack-interactions" });
   const seen = new Map<string, number>();
   const working = new Set<Promise<void>>();
+  const refusalLog = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
 
   app.post("/v1/slack/interactions", async (request, reply) => {
     const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -98,10 +100,14 @@ export function registerSlackInteractions(
     });
     if (!authentic || replayed(seen, signature as string, now())) {
       options.metrics.authFailures.inc({ reason: "slack" });
-      logger.warn(
-        { ip: request.ip, replay: authentic },
-        "Slack interaction refused: bad, stale or replayed signature",
-      );
+      // Anyone can post here: at most one line every few seconds, the metric counts each.
+      const admitted = refusalLog.admit("slack");
+      if (admitted) {
+        logger.warn(
+          { ip: request.ip, replay: authentic, suppressed: admitted.suppressed },
+          "Slack interaction refused: bad, stale or replayed signature",
+        );
+      }
       throw new AgentwatchError(
         "unauthorized",
         `not signed by Slack: ${SLACK_SIGNATURE_HEADER} must be v0=<HMAC-SHA256 of "v0:<${SLACK_TIMESTAMP_HEADER}>:<body>"> with the signing secret, from the last 5 minutes, used once`,

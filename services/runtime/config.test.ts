@@ -25,11 +25,21 @@ describe("config", () => {
   it("fills the documented defaults", () => {
     const config = parseConfig(minimal, {});
     expect(config.data_dir).toBe("./data");
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8080, shutdown_timeout: 5000 });
+    expect(config.server).toEqual({
+      host: "127.0.0.1",
+      port: 8080,
+      shutdown_timeout: 5000,
+      headers_timeout: 10_000,
+      request_timeout: 30_000,
+      keep_alive_timeout: 5000,
+      connection_timeout: 120_000,
+      max_connections_per_address: 256,
+    });
     expect(config.bus).toEqual({ type: "embedded", retention: 7 * 86_400_000 });
     expect(config.limits.max_body_bytes).toBe(1024 * 1024);
     expect(config.limits.max_events_per_request).toBe(1000);
     expect(config.limits.max_tool_arguments_bytes).toBe(64 * 1024);
+    expect(config.limits.max_event_bytes).toBe(256 * 1024);
     expect(config.limits.max_event_time_ahead).toBe(5 * 60_000);
     expect(config.limits.max_event_time_behind).toBe(30 * 86_400_000);
     expect(config.detectors.auth_bruteforce).toEqual({
@@ -103,6 +113,20 @@ describe("config", () => {
     expect(config.data_dir).toBe("/srv/aw/data");
     expect(config.log.level).toBe("warn");
     expect(config.server.host).toBe("${literal}");
+  });
+
+  it("checks the listener's deadlines (issue 30): none may be 0, the headers' within the request's", () => {
+    const found = problems({
+      server: { headers_timeout: "1m", request_timeout: "30s", keep_alive_timeout: 0 },
+      limits: { max_event_bytes: 10 },
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "server.headers_timeout: must not be longer than server.request_timeout (the headers are part of the request)",
+        "server.keep_alive_timeout: must be more than 0",
+        expect.stringMatching(/^limits\.max_event_bytes: /),
+      ]),
+    );
   });
 
   it("reports every problem at once, with its key path", () => {

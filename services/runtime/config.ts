@@ -274,24 +274,63 @@ const storageSchema = z.discriminatedUnion("type", [embeddedStorage, elasticsear
  */
 export const detectorsSchema = detectorsSettings;
 
+/** Where agentwatch listens, and the listener's deadlines and caps. */
+export const serverSchema = z
+  .strictObject({
+    host: z.string().default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** The address people reach agentwatch at (`https://agentwatch.example.com`): notifications link to the console there. */
+    external_url: httpUrl.optional(),
+    /**
+     * How long a stop (SIGTERM, SIGINT, a config reload) may take: requests in hand get part
+     * of it, the workers' final commits and checkpoints the rest. Past it agentwatch logs what
+     * it was still waiting for, closes it, and exits 1. Under the 10 s a container runtime
+     * gives before SIGKILL.
+     */
+    shutdown_timeout: duration.prefault("5s"),
+    /**
+     * Deadlines against clients that hold the listener (issue 30). A client that sends its
+     * headers slowly, or a body slowly, or nothing at all, holds a socket and a file
+     * descriptor. `headers_timeout`: the whole header block must arrive within it (an honest
+     * client sends it in one packet). `request_timeout`: the whole request, body included;
+     * 30 s lets the largest body (limits.max_body_bytes, 1 MiB) arrive at ~35 KB/s.
+     * `keep_alive_timeout`: an idle keep-alive connection is closed after it (Node's own
+     * default; behind a load balancer set it above the balancer's idle timeout, 60 s on AWS,
+     * or the balancer sees resets). `connection_timeout`: a socket with no traffic either way
+     * for this long is closed, whatever it is doing; above the slowest answer agentwatch
+     * gives (an append waits at most bus.append_timeout, 8 s; an export or search a little more).
+     */
+    headers_timeout: duration.prefault("10s"),
+    request_timeout: duration.prefault("30s"),
+    keep_alive_timeout: duration.prefault("5s"),
+    connection_timeout: duration.prefault("2m"),
+    /**
+     * Open connections from one client address (loopback included); further ones are closed
+     * at once and counted (agentwatch_http_connections_refused_total). A client that needs
+     * more than this is better served by keep-alive; a load balancer in front (one address)
+     * needs this raised, or 0 (no cap).
+     */
+    max_connections_per_address: z.number().int().min(0).default(256),
+  })
+  .superRefine((server, ctx) => {
+    for (const key of ["headers_timeout", "request_timeout", "keep_alive_timeout"] as const) {
+      // 0 is "no deadline" to Node: the very thing these keys are there to prevent.
+      if (server[key] <= 0) ctx.addIssue({ code: "custom", path: [key], message: "must be more than 0" });
+    }
+    // Node refuses a header deadline past the request deadline (the headers are part of it).
+    if (server.request_timeout > 0 && server.headers_timeout > server.request_timeout) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["headers_timeout"],
+        message: "must not be longer than server.request_timeout (the headers are part of the request)",
+      });
+    }
+  });
+
 export const configSchema = z
   .strictObject({
     data_dir: z.string().default("./data"),
-    server: z
-      .strictObject({
-        host: z.string().default("127.0.0.1"),
-        port: z.number().int().min(0).max(65535).default(8080),
-        /** The address people reach agentwatch at (`https://agentwatch.example.com`): notifications link to the console there. */
-        external_url: httpUrl.optional(),
-        /**
-         * How long a stop (SIGTERM, SIGINT, a config reload) may take: requests in hand get part
-         * of it, the workers' final commits and checkpoints the rest. Past it agentwatch logs what
-         * it was still waiting for, closes it, and exits 1. Under the 10 s a container runtime
-         * gives before SIGKILL.
-         */
-        shutdown_timeout: duration.prefault("5s"),
-      })
-      .prefault({}),
+    server: serverSchema.prefault({}),
     bus: busSchema.default({ type: "embedded", retention: 7 * 86_400_000 }),
     storage: storageSchema.default({ type: "embedded", retention_days: 30, audit_retention_days: 365 }),
     auth: z.strictObject({ tokens: z.array(tokenSchema).min(1, "at least one token is required") }),
@@ -359,6 +398,16 @@ export const configSchema = z
         /** Sustained events per second per token; a burst of `burst_events` is allowed on top. */
         events_per_second: z.number().min(1).default(10_000),
         burst_events: z.number().int().min(1).default(50_000),
+        /**
+         * One event as JSON, every field included (undeclared ones too): the per-field limits
+         * bound the fields agentwatch reads; this bounds what it stores. An NDJSON line longer
+         * than this is rejected as it is read, without being buffered.
+         */
+        max_event_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024),
       })
       .prefault({}),
     detectors: detectorsSchema,
@@ -768,6 +817,10 @@ const DURATION_KEYS = new Set([
   "backfill",
   "lag",
   "shutdown_timeout",
+  "headers_timeout",
+  "request_timeout",
+  "keep_alive_timeout",
+  "connection_timeout",
   "digest_interval",
   "hold_lookback",
 ]);

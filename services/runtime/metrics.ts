@@ -61,6 +61,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new Counter({
+    name: "agentwatch_http_connections_refused_total",
+    help: "Connections closed as they opened: the client address already had server.max_connections_per_address open.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
   readonly busLag = new Gauge({
     name: "agentwatch_bus_consumer_lag_records",
     help: "Records appended to a topic that a consumer group has not committed yet.",
