@@ -114,6 +114,19 @@ describe("detector runner checkpoints", () => {
     });
   });
 
+  it("reads the log from its start when there is no checkpoint, even past the group's committed offset", async () => {
+    // A process killed before its first checkpoint had committed its batches to the log: the
+    // events it had counted must be counted again, not skipped.
+    await append("auth", ["a1", "a2", "a3"]);
+    bus.commit(DETECTOR_GROUP, Topics.events, 3);
+    expect(await storage.loadCheckpoint(DETECTOR_GROUP, 0)).toBeUndefined();
+    const runner = await start();
+    await append("auth", ["a4"]);
+    await eventually(async () => ((await saved())?.states?.logins?.count === 4 ? true : undefined));
+    await runner.stop();
+    expect((await saved()).states.logins.ids).toEqual(["a1", "a2", "a3", "a4"]);
+  });
+
   it("restores a version 1 checkpoint, except spend_cap and token_spike, whose keys counted across agents: they start fresh", async () => {
     const old = { count: 7, ids: ["old"] };
     await storage.saveCheckpoint({

@@ -191,7 +191,10 @@ export class DetectorRunner {
       { partition, offset: checkpoint?.offset ?? null },
       checkpoint ? "restored detector state from checkpoint" : "no detector checkpoint; starting fresh",
     );
-    return checkpoint?.offset;
+    // No checkpoint: the state reflects no event, so the log is read from its start. (Resuming at
+    // the group's committed offset instead lost what a process killed before its first
+    // checkpoint had counted: a brute force straddling that crash never paged.)
+    return checkpoint?.offset ?? 0;
   }
 
   async #handle(batch: RecordBatch): Promise<void> {
