@@ -220,3 +220,53 @@ describe("text made to cost the scanners", () => {
     );
   });
 });
+
+describe("events nested deep", () => {
+  it("rejects the deep event alone, with its path, and keeps the valid ones beside it (never a 500 or a 503)", async () => {
+    const aw = await start({});
+    const now = new Date().toISOString();
+    const valid = (id: string) =>
+      `{"id":"${id}","time":"${now}","type":"prompt","agent_id":"${AGENT}","session_id":"s-deep","text":"hello"}`;
+    const cases = [
+      // A tool call whose arguments nest 10,000 deep (a 60 KB body): it used to answer 500, losing the two valid events.
+      `{"id":"deep-args","time":"${now}","type":"tool_call","agent_id":"${AGENT}","tool":{"name":"x","arguments":{"a":${"[".repeat(10_000)}1${"]".repeat(10_000)}}}}`,
+      // attributes 4,000 deep within their 8 KiB: accepted, then dead-lettered by the indexer (acknowledged, never stored).
+      `{"id":"deep-attrs","time":"${now}","type":"prompt","agent_id":"${AGENT}","text":"x","attributes":{"a":${"[".repeat(4000)}1${"]".repeat(4000)}}}`,
+      // An undeclared field 4,400 deep: it answered 503, so clients retried it for ever.
+      `{"id":"deep-unknown","time":"${now}","type":"prompt","agent_id":"${AGENT}","text":"x","zzz":${"[".repeat(4400)}1${"]".repeat(4400)}}`,
+    ];
+    for (const [i, deep] of cases.entries()) {
+      const res = await aw.fetch("/v1/events", {
+        method: "POST",
+        headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
+        body: `[${valid(`before-${i}`)},${deep},${valid(`after-${i}`)}]`,
+      });
+      expect(res.status).toBe(202);
+      const body = await res.json();
+      expect(body.accepted).toBe(2);
+      expect(body.rejected).toEqual([
+        {
+          index: 1,
+          id: expect.stringMatching(/^deep-/),
+          error: expect.stringMatching(/nests deeper than 64 levels/),
+        },
+      ]);
+    }
+    // Alone, the deep event is a 400 (no valid event), never acknowledged.
+    const alone = await aw.fetch("/v1/events", {
+      method: "POST",
+      headers: { ...bearer(TOKENS.ingest), "content-type": "application/json" },
+      body: cases[1] as string,
+    });
+    expect(alone.status).toBe(400);
+    const stored = await eventually(async () => {
+      const res = await aw.fetch(`/v1/events?agent_id=${AGENT}&session_id=s-deep&limit=100`, {
+        headers: bearer(TOKENS.viewer),
+      });
+      const ids = ((await res.json()).events as Json[]).map((e) => e.id as string).sort();
+      return ids.length >= 6 ? ids : undefined;
+    });
+    expect(stored).toEqual(["after-0", "after-1", "after-2", "before-0", "before-1", "before-2"]);
+    expect(aw.logged(/dead-letter|dead letter/)).toEqual([]);
+  });
+});

@@ -47,6 +47,7 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     maxAttributesBytes: limits.max_attributes_bytes,
     maxToolArgumentsBytes: limits.max_tool_arguments_bytes,
     maxEventBytes: limits.max_event_bytes,
+    maxJsonDepth: limits.max_json_depth,
     maxAheadMs: limits.max_event_time_ahead,
     maxBehindMs: limits.max_event_time_behind,
   });

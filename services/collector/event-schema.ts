@@ -23,6 +23,8 @@ export interface EventLimits {
    * limits bound what agentwatch reads, this bounds what it stores. None when absent.
    */
   maxEventBytes?: number;
+  /** How deep objects and arrays may nest anywhere in an event (limits.max_json_depth); 64 when absent. */
+  maxJsonDepth?: number;
   /** How far `time` may be ahead of, or behind, the arrival time (ms). */
   maxAheadMs: number;
   maxBehindMs: number;
@@ -149,6 +151,51 @@ function eventSchema(limits: EventLimits) {
   ]);
 }
 
+/** limits.max_json_depth's default: far deeper than any real event, far shallower than the stack. */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/**
+ * The path of the first place where `value` nests deeper than `max` levels, or undefined: an
+ * iterative walk (no recursion, whatever the depth), that stops at the first such place.
+ */
+export function deeperThan(value: unknown, max: number): string | undefined {
+  // Each node keeps its parent and its key, so only the reported path is ever written out.
+  interface Node {
+    value: unknown;
+    depth: number;
+    parent: Node | undefined;
+    key: string | number;
+  }
+  const stack: Node[] = [{ value, depth: 0, parent: undefined, key: "" }];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node;
+    const current = node.value;
+    if (current === null || typeof current !== "object") continue;
+    if (node.depth + 1 > max) return pathOf(node);
+    if (Array.isArray(current)) {
+      for (let i = 0; i < current.length; i += 1) {
+        if (current[i] !== null && typeof current[i] === "object")
+          stack.push({ value: current[i], depth: node.depth + 1, parent: node, key: i });
+      }
+    } else {
+      for (const key of Object.keys(current)) {
+        const child: unknown = Object.getOwnPropertyDescriptor(current, key)?.value;
+        if (child !== null && typeof child === "object")
+          stack.push({ value: child, depth: node.depth + 1, parent: node, key });
+      }
+    }
+  }
+  return undefined;
+
+  function pathOf(node: Node): string {
+    const keys: (string | number)[] = [];
+    for (let n: Node | undefined = node; n?.parent !== undefined; n = n.parent) keys.push(n.key);
+    keys.reverse();
+    const path = keys.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+    return path === "" ? "(the event)" : path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  }
+}
+
 export type EventValidation = { ok: true; event: AgentEvent } | { ok: false; error: string };
 
 export class EventValidator {
@@ -175,6 +222,16 @@ export class EventValidator {
       return {
         ok: false,
         error: `type: must be one of ${EVENT_TYPES.join(", ")} (got ${JSON.stringify(type)})`,
+      };
+    }
+    // Before anything walks the event recursively (JSON.stringify, the schema): an event nested
+    // thousands deep overflowed the stack, and the whole request answered 500 (issue 26, 30).
+    const maxDepth = this.#limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    const deepAt = deeperThan(input, maxDepth);
+    if (deepAt !== undefined) {
+      return {
+        ok: false,
+        error: `${deepAt}: nests deeper than ${maxDepth} levels of objects and arrays (limits.max_json_depth)`,
       };
     }
     const maxEventBytes = this.#limits.maxEventBytes;

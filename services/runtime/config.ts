@@ -408,6 +408,11 @@ export const configSchema = z
           .int()
           .min(1024)
           .default(256 * 1024),
+        /**
+         * How deep objects and arrays may nest anywhere in one event (tool arguments, attributes,
+         * undeclared fields): deeper, that event is rejected with the path, the rest accepted.
+         */
+        max_json_depth: z.number().int().min(8).max(512).default(64),
       })
       .prefault({}),
     detectors: detectorsSchema,
