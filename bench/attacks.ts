@@ -16,3 +16,27 @@ export function bruteForceFailures(
     auth: { outcome: "failure", principal },
   }));
 }
+
+/** One `llm_usage` event of `agentId` on API key `keyId` costing `costUsd` (a spend-cap case). */
+export function usageOnKey(
+  agentId: string,
+  id: string,
+  costUsd: number,
+  keyId: string,
+  tokens: { input: number; output: number } = { input: 1000, output: 100 },
+): Record<string, unknown> {
+  return {
+    id,
+    time: new Date().toISOString(),
+    type: "llm_usage",
+    agent_id: agentId,
+    usage: {
+      provider: "openai",
+      model: "gpt-4o",
+      input_tokens: tokens.input,
+      output_tokens: tokens.output,
+      cost_usd: costUsd,
+      api_key_id: keyId,
+    },
+  };
+}

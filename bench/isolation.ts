@@ -22,6 +22,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { startAgentwatch } from "../test/helpers/process.ts";
 import { AGENT, OTHER_AGENT, TOKENS } from "../test/helpers/tokens.ts";
+import { usageOnKey } from "./attacks.ts";
 
 const { values } = parseArgs({
   options: {
@@ -153,20 +154,7 @@ try {
   if (!floodIncident) problems.push("A's flood raised no entity_flood incident");
 
   // 2. A's usage on B's key; then B's pii_leak.
-  const usage = (agent: string, id: string, cost: number) => ({
-    id,
-    time: new Date().toISOString(),
-    type: "llm_usage",
-    agent_id: agent,
-    usage: {
-      provider: "openai",
-      model: "gpt-4o",
-      input_tokens: 1000,
-      output_tokens: 100,
-      cost_usd: cost,
-      api_key_id: "key-of-b",
-    },
-  });
+  const usage = (agent: string, id: string, cost: number) => usageOnKey(agent, id, cost, "key-of-b");
   // B's own spend stays under a quarter of every cap (no forecast of its own).
   await post(TOKENS.ingestOther, [usage(B, "b-use", 40)]);
   await post(TOKENS.ingest, [usage(A, "a-use-1", 300), usage(A, "a-use-2", 300)]);

@@ -20,6 +20,7 @@
 
 import { z } from "zod";
 import { duration, type Severity, severity } from "../lib/settings.ts";
+import { evictIdle } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { defineDetector, type Finding } from "./types.ts";
@@ -241,6 +242,38 @@ export function settleTable<T>(
     if (windowOver && quiet) delete ledger.floods[agent];
   }
   return dropped;
+}
+
+/**
+ * The tick of a detector whose entities are grouped by kind (`agent`, `user`, `key`, ...): the
+ * budgeted kinds (users, keys: values any event names) settle against their ledger, the others
+ * (one entry per agent or workspace) are only dropped when idle for `ttlMs`.
+ */
+export function settleKinds<T extends { agent_id: string; last_seen?: number }>(
+  groups: Partial<Record<string, Record<string, T>>>,
+  ledgers: Record<string, AgentLedger>,
+  budgeted: readonly string[],
+  budget: EntityBudget,
+  now: number,
+  ttlMs: number,
+): void {
+  for (const kind in groups) {
+    const group = groups[kind];
+    if (group === undefined) continue;
+    if (budgeted.includes(kind)) {
+      settleTable(
+        group,
+        ledgerOf(ledgers, kind),
+        budget,
+        now,
+        ttlMs,
+        (e) => e.agent_id,
+        (e) => e.last_seen ?? 0,
+      );
+    } else {
+      evictIdle(group as Record<string, T & { last_seen: number }>, now, ttlMs);
+    }
+  }
 }
 
 /** The agent of a table key built as `agent|...` (agent ids never contain `|`). */

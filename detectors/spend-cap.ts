@@ -20,7 +20,6 @@ import { severity } from "../lib/settings.ts";
 import {
   addSliding,
   countEntities,
-  evictIdle,
   newSlidingCounter,
   type SlidingCounter,
   slidingTotal,
@@ -32,7 +31,7 @@ import {
   DEFAULT_ENTITY_BUDGET,
   type EntityBudget,
   ledgerOf,
-  settleTable,
+  settleKinds,
 } from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
@@ -252,24 +251,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       // time: one event dated in a later day must not make every other entity's day look over.
       // Users and keys also keep their agent's budget: a flood drops its own agent's oldest only.
       state.ledgers ??= newRecord();
-      for (const kind of KINDS) {
-        const group = state.entities[kind];
-        if (group === undefined) continue;
-        if (kind === "user" || kind === "key") {
-          const ledger = ledgerOf(state.ledgers, kind);
-          settleTable(
-            group,
-            ledger,
-            budget,
-            now,
-            DAY,
-            (e) => e.agent_id,
-            (e) => e.last_seen ?? 0,
-          );
-        } else {
-          evictIdle(group, now, DAY);
-        }
-      }
+      settleKinds(state.entities, state.ledgers, ["user", "key"], budget, now, DAY);
       return [];
     },
   };

@@ -23,7 +23,6 @@ import {
   addTumbling,
   countEntities,
   type Ewma,
-  evictIdle,
   newRobustWindow,
   newSeasonalProfile,
   pushRobust,
@@ -42,7 +41,7 @@ import {
   DEFAULT_ENTITY_BUDGET,
   type EntityBudget,
   ledgerOf,
-  settleTable,
+  settleKinds,
 } from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
@@ -184,24 +183,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
 
     tick(state, now) {
       state.ledgers ??= newRecord();
-      for (const kind of KINDS) {
-        const group = state.entities[kind];
-        if (group === undefined) continue;
-        if (kind === "user" || kind === "key") {
-          const ledger = ledgerOf(state.ledgers, kind);
-          settleTable(
-            group,
-            ledger,
-            budget,
-            now,
-            options.entityTtlMs,
-            (e) => e.agent_id,
-            (e) => e.last_seen,
-          );
-        } else {
-          evictIdle(group, now, options.entityTtlMs);
-        }
-      }
+      settleKinds(state.entities, state.ledgers, ["user", "key"], budget, now, options.entityTtlMs);
       return [];
     },
   };

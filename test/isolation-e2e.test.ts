@@ -9,6 +9,7 @@
  * 3. A posting a secret under B's session id holds A's records only: B's user can be erased.
  */
 import { describe, expect, it } from "vitest";
+import { usageOnKey } from "../bench/attacks.ts";
 import { type AgentwatchProcess, eventually, type Json } from "./helpers/process.ts";
 import { AGENT, bearer, OTHER_AGENT, postJson, TOKENS } from "./helpers/tokens.ts";
 import { agentwatchWithReceiver, controlledAgent } from "./helpers/with-receiver.ts";
@@ -172,20 +173,7 @@ describe("row 2: a key id named by one agent's token counts for that agent", () 
     detectors: { spend_cap: { daily_cap_usd: { agent: 5000, user: 0, key: 500 }, forecast: false } },
   }));
 
-  const usage = (agent: string, id: string, cost: number) => ({
-    id,
-    time: new Date().toISOString(),
-    type: "llm_usage",
-    agent_id: agent,
-    usage: {
-      provider: "openai",
-      model: "gpt-4o",
-      input_tokens: 1000,
-      output_tokens: 100,
-      cost_usd: cost,
-      api_key_id: "key-of-b",
-    },
-  });
+  const usage = (agent: string, id: string, cost: number) => usageOnKey(agent, id, cost, "key-of-b");
 
   it("A's usage on B's key raises the cap, and the pause, on A; B is neither paged, paused nor inhibited", async () => {
     const { aw, receiver } = setup;
@@ -241,20 +229,8 @@ describe("row 2: a key configured as shared by two agents", () => {
 
   it("is capped on both agents' spend; the finding names both, and the pause follows only the agent whose usage crossed the cap", async () => {
     const { aw, receiver } = setup;
-    const usage = (agent: string, id: string, cost: number) => ({
-      id,
-      time: new Date().toISOString(),
-      type: "llm_usage",
-      agent_id: agent,
-      usage: {
-        provider: "openai",
-        model: "gpt-4o",
-        input_tokens: 10,
-        output_tokens: 1,
-        cost_usd: cost,
-        api_key_id: "team-key",
-      },
-    });
+    const usage = (agent: string, id: string, cost: number) =>
+      usageOnKey(agent, id, cost, "team-key", { input: 10, output: 1 });
     await post(aw, TOKENS.ingestOther, [usage(B, "b-team", 450)]);
     await post(aw, TOKENS.ingest, [usage(A, "a-team", 60)]);
     const capped = await eventually(async () =>

@@ -16,22 +16,11 @@ import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AgentwatchProcess, eventually, startAgentwatch } from "./helpers/process.ts";
+import { type AgentwatchProcess, eventually, processes } from "./helpers/process.ts";
 import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 
-const started: AgentwatchProcess[] = [];
-afterEach(async () => {
-  for (const aw of started.splice(0)) {
-    await aw.kill();
-    aw.cleanup();
-  }
-});
-
-async function start(config: Record<string, unknown> = {}): Promise<AgentwatchProcess> {
-  const aw = await startAgentwatch({ config: { agents: [{ id: AGENT }], ...config } });
-  started.push(aw);
-  return aw;
-}
+const { start, cleanup } = processes({ agents: [{ id: AGENT }] });
+afterEach(cleanup);
 
 interface RawConnection {
   socket: Socket;

@@ -17,32 +17,15 @@ import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "./helpers/fake-slack.ts";
-import {
-  type AgentwatchProcess,
-  eventually,
-  type Json,
-  startAgentwatch,
-  writeConfig,
-} from "./helpers/process.ts";
+import { eventually, type Json, processes, writeConfig } from "./helpers/process.ts";
 import { Receiver } from "./helpers/receiver.ts";
 import { AGENT, bearer, postJson, TOKENS } from "./helpers/tokens.ts";
 
 const BIN = resolve(import.meta.dirname, "..", "bin", "agentwatch.js");
 const SECRET = "ghp_Q8x2Lm4Nv6Bc1Zr7Tk9Wd3Fh5Jp0Ys2Ua4Ei";
 
-const started: AgentwatchProcess[] = [];
-afterAll(async () => {
-  for (const aw of started) {
-    await aw.stop();
-    aw.cleanup();
-  }
-});
-
-async function start(config: Record<string, unknown>): Promise<AgentwatchProcess> {
-  const aw = await startAgentwatch({ config: { agents: [{ id: AGENT }], ...config } });
-  started.push(aw);
-  return aw;
-}
+const { start, cleanup } = processes({ agents: [{ id: AGENT }] });
+afterAll(cleanup);
 
 const event = (id: string, fields: Record<string, unknown>) => ({
   id,

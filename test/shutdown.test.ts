@@ -10,22 +10,11 @@ import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { MATRIX_CASES, sendCase } from "./helpers/auth-matrix.ts";
-import { type AgentwatchProcess, eventually, freePort, launch, startAgentwatch } from "./helpers/process.ts";
+import { type AgentwatchProcess, eventually, freePort, launch, processes } from "./helpers/process.ts";
 import { AGENT, TOKENS } from "./helpers/tokens.ts";
 
-const started: AgentwatchProcess[] = [];
-afterEach(async () => {
-  for (const aw of started.splice(0)) {
-    await aw.kill();
-    aw.cleanup();
-  }
-});
-
-async function start(config: Record<string, unknown> = {}): Promise<AgentwatchProcess> {
-  const aw = await startAgentwatch({ config: { agents: [{ id: AGENT }], ...config } });
-  started.push(aw);
-  return aw;
-}
+const { start, cleanup } = processes({ agents: [{ id: AGENT }] });
+afterEach(cleanup);
 
 /** A connection that sends nothing, as an HTTP client's spare connection or a browser's preconnect. */
 async function silentConnection(aw: AgentwatchProcess): Promise<Socket> {

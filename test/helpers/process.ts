@@ -248,6 +248,30 @@ export async function startKafkaRoles(options: {
   };
 }
 
+/**
+ * The processes a test file starts: `start` merges its config over `base`; `cleanup` (in an
+ * afterEach or afterAll) kills every one started since and removes its folder.
+ */
+export function processes(base: Record<string, unknown> = {}): {
+  start(config?: Record<string, unknown>): Promise<AgentwatchProcess>;
+  cleanup(): Promise<void>;
+} {
+  const started: AgentwatchProcess[] = [];
+  return {
+    async start(config = {}) {
+      const aw = await startAgentwatch({ config: { ...base, ...config } });
+      started.push(aw);
+      return aw;
+    },
+    async cleanup() {
+      for (const aw of started.splice(0)) {
+        await aw.kill();
+        aw.cleanup();
+      }
+    },
+  };
+}
+
 /** A port nothing listens on now: one the system handed out, then released. */
 export async function freePort(): Promise<number> {
   const server = createNetServer();
