@@ -21,17 +21,14 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { classifyInjection, type Origin } from "../detectors/injection.ts";
 import {
-  BITS,
   decodeModel,
   encodeModel,
   featurize,
   type ModelFile,
-  modelMargin,
   modelReading,
-  type SparseVector,
 } from "../detectors/injection-model.ts";
-import { seededRandom } from "../lib/random.ts";
 import { benignRequests, everydayTriggerWords, ordinaryTriggerWords } from "./injection-negatives.ts";
+import { trainWeights } from "./injection-training.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DATA = resolve(ROOT, "../shared/datasets/injection-train");
@@ -87,45 +84,7 @@ const calibration = docs.filter((_, i) => i % 5 === 0).map((row) => ({ ...row, k
 const started = performance.now();
 const features = train.map((row) => featurize(row.text));
 const positives = train.filter((r) => r.label === 1).length;
-const classWeight = { 1: train.length / (2 * positives), 0: train.length / (2 * (train.length - positives)) };
-
-const size = 1 << BITS;
-const weights = new Float32Array(size);
-const squared = new Float64Array(size); // AdaGrad's sum of squared gradients
-let bias = 0;
-let biasSquared = 0;
-const random = seededRandom(SETTINGS.seed);
-const order = train.map((_, i) => i);
-for (let epoch = 0; epoch < SETTINGS.epochs; epoch += 1) {
-  // Fisher-Yates with the seeded generator: the same order every run.
-  for (let i = order.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
-  }
-  let loss = 0;
-  for (const i of order) {
-    const row = train[i] as Row;
-    const x = features[i] as SparseVector;
-    const z = modelMargin({ bias, weights, threshold: 0 }, x);
-    const p = 1 / (1 + Math.exp(-z));
-    const w = classWeight[row.label];
-    loss += -w * (row.label === 1 ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
-    const g = w * (p - row.label);
-    for (let k = 0; k < x.indices.length; k += 1) {
-      const index = x.indices[k] as number;
-      const grad = g * (x.values[k] as number) + SETTINGS.l2 * (weights[index] as number);
-      squared[index] = (squared[index] as number) + grad * grad;
-      weights[index] =
-        (weights[index] as number) -
-        (SETTINGS.learningRate * grad) / Math.sqrt((squared[index] as number) + 1e-8);
-    }
-    biasSquared += g * g;
-    bias -= (SETTINGS.learningRate * g) / Math.sqrt(biasSquared + 1e-8);
-  }
-  console.error(
-    `epoch ${epoch + 1}/${SETTINGS.epochs}: weighted log loss ${(loss / train.length).toFixed(4)}`,
-  );
-}
+const { weights, bias } = trainWeights(train, features, SETTINGS, (line) => console.error(line));
 
 // The model as shipped (int8 weights): the threshold and figures are those of what is shipped.
 const shipped = decodeModel({ ...encodeModel(weights, bias, 0.5), valid: {}, training: {} } as ModelFile);
