@@ -51,13 +51,13 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  // Instruction override ("disregard the typo in my last message" is not one).
+  // Instruction override ("disregard the typo in my last message", "ignore the error message" are not one).
   {
     name: "override",
     hints: ["ignore", "disregard", "forget", "skip", "override", "bypass", "abandon", "drop"],
     weight: 0.9,
     pattern:
-      /\b(?:ignore|disregard|forget|skip|override|bypass|abandon|drop)\b(?![^.\n]{0,40}\b(?:typos?|mistakes?|misspellings?|spelling)\b)[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|initial|original|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context|messages?|commands?|constraints|programming)\b/i,
+      /\b(?:ignore|disregard|forget|skip|override|bypass|abandon|drop)\b(?![^.\n]{0,40}\b(?:typos?|mistakes?|misspellings?|spelling)\b)[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|your|the|initial|original|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context|(?<!\b(?:error|warning|exception|log|status|commit|spam|e-?mail|text|chat|notification)\s)messages?|commands?|constraints|programming)\b/i,
   },
   {
     name: "override",
@@ -83,7 +83,7 @@ const RULES: Rule[] = [
     hints: ["prompt", "instruction", "system message", "developer"],
     weight: 0.85,
     pattern:
-      /\b(?:reveal|print|show|display|output|repeat|recite|leak|tell me|give me|what (?:is|are|was|were))\b[^.\n?]{0,40}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:your|the) (?:original |initial |secret )?instructions|developer (?:message|prompt))/i,
+      /\b(?:reveal|print|show|display|output|repeat|recite|leak|tell me|give me|what (?:is|are|was|were))\b[^.\n?]{0,40}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:your|the) (?:original |initial |secret )?instructions(?!\s+(?:for|on|about)\s+(?!(?:this|the|our|these)\s+(?:conversation|chat|session|prompt)\b)(?:the\s+|a\s+|an\s+|my\s+)?[a-z])|developer (?:message|prompt))/i,
   },
   // The same asked in code: console.log(systemPrompt), print(self.system_prompt).
   {
@@ -105,7 +105,7 @@ const RULES: Rule[] = [
     hints: ["anything now", "developer mode", "jailbreak", "god", "unrestricted", "evil"],
     weight: 0.9,
     pattern:
-      /\b(?:do anything now|developer mode (?:enabled|on|activated)|jailbreak(?:ed|ing)? (?:mode|prompt)|god ?mode|unrestricted mode|evil (?:mode|assistant|confidant))\b/i,
+      /\b(?:do anything now|developer mode (?:enabled|activated|on\b(?!\s+(?:my|your|the|a|an|this|his|her|our)\b))|jailbreak(?:ed|ing)? (?:mode|prompt)|god ?mode|unrestricted mode|evil (?:mode|assistant|confidant))\b/i,
   },
   // DAN in capitals and in context: "Dan" is also a name.
   {

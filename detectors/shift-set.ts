@@ -2146,7 +2146,9 @@ const tidy = (text: string): string =>
   text
     .replaceAll("%%%", "```")
     .replace(/(\S) {2,}(?=[.,!?;:])/g, "$1")
-    .replace(/ +$/gm, "")
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
     .trim();
 
 const norm = (text: string): string => text.trim().toLowerCase();
