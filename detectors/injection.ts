@@ -258,6 +258,35 @@ const RULES: Rule[] = [
       /\b(?:ai|assistant|chatbot|language model|llm|model|bot|gpt|claude)\b[,:]?\s+(?:please\s+)?(?:ignore|you (?:must|should|will|are)|do not|don't|always|never|stop|instead|now)\b/i,
   },
   {
+    // Content that turns to the assistant reading it ("Note to the AI:", "Dear assistant,", "If
+    // you are an AI model", "AI assistant reading this:"): an instruction addressed to the
+    // assistant inside content is the attack, whatever it then asks (issue 21). A speaker label
+    // of a transcript ("Assistant:" at a line's start) is no address: the forms need a greeting
+    // or a "note to" ending in a colon or comma ("Note to the AI:", not "note to the AI team"), an
+    // "if you are", or the assistant named as the reader.
+    name: "addresses_assistant",
+    hints: [
+      "assistant",
+      "chatbot",
+      "llm",
+      "language model",
+      "agent",
+      "copilot",
+      "summari",
+      "model",
+      "ai ",
+      "ai,",
+      "ai:",
+      "ai.",
+      "a.i",
+      "bot",
+    ],
+    weight: 0.8,
+    externalOnly: true,
+    pattern:
+      /\b(?:dear|hey|hi|hello|attention|note (?:to|for)|message (?:to|for)|(?:important |special |additional |hidden )?instructions? (?:to|for)|important (?:note )?(?:to|for))\s+(?:the |any |an? |all |you,? )?(?:ai|a\.i\.|assistants?|chatbots?|llms?|language models?|ai models?|ai agents?|agents?|copilots?|summari[sz]ers?|models?|bots?)(?=\s*[:,!\-–—])|\bif you are (?:an? |the )?(?:ai|a\.i\.|assistant|chatbot|llm|large language model|language model|ai model|ai agent|model|bot)\b|\b(?:ai|assistant|llm|agent|summari[sz]er|chatbot|model|bot)s? (?:that is |who is |currently )?(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|handling|reviewing|ingesting) (?:this|these|the following|it)\b/i,
+  },
+  {
     name: "addresses_assistant",
     hints: ["when you", "when the", "respond", "reply", "answer", "write"],
     weight: 0.6,
