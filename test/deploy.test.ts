@@ -4,7 +4,7 @@
  * that the production config passes agentwatch's own validation, and the image's shape.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -166,7 +166,10 @@ describe("supervisor examples", () => {
     const dir = mkdtempSync(join(tmpdir(), "agentwatch-unit-"));
     try {
       const file = join(dir, "agentwatch.service");
-      writeFileSync(file, unit.replaceAll("/opt/agentwatch/node_modules/.bin/node", process.execPath));
+      // A link to this machine's node: systemd splits ExecStart at spaces, and the checkout's path may have some.
+      const node = join(dir, "node");
+      symlinkSync(process.execPath, node);
+      writeFileSync(file, unit.replaceAll("/opt/agentwatch/node_modules/.bin/node", node));
       const verify = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
       expect(verify.error, "systemd-analyze (Debian's systemd) is needed").toBeUndefined();
       expect(`${verify.stdout}${verify.stderr}`.trim()).toBe("");
