@@ -64,7 +64,11 @@ describe.skipIf(!CHROMIUM)(
 
     async function signIn(token: string): Promise<void> {
       await page.goto(`${aw.url}/ui/`);
+      // The page shows one or the other once it has settled (a token kept from an earlier test
+      // is checked first): asking before then raced it.
+      await page.locator("#token:visible, #sign-out:visible").first().waitFor();
       if (await page.locator("#sign-out").isVisible()) await page.click("#sign-out");
+      await page.locator("#token").waitFor({ state: "visible" });
       await page.fill("#token", token);
       await page.click("#sign-in button[type=submit]");
       await page.locator("#who").filter({ hasText: "(" }).waitFor();
