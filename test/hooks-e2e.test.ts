@@ -4,7 +4,9 @@
  * pauses the agent its labels name; a signed hook resumes on resolve when told to; refused calls
  * change nothing.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -227,7 +229,13 @@ describe("kill-switch hooks", () => {
         ).entries;
         expect(audit.some((e) => e.action === "pause" && e.target === `agent:${AGENT}`)).toBe(true);
       } finally {
+        // Alertmanager writes its state as it stops: its folder goes once it has exited.
+        const exited =
+          alertmanager.exitCode === null && alertmanager.signalCode === null
+            ? once(alertmanager, "exit")
+            : undefined;
         alertmanager.kill("SIGTERM");
+        await exited;
         rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -31,7 +31,7 @@ describe("config", () => {
       shutdown_timeout: 5000,
       headers_timeout: 10_000,
       request_timeout: 30_000,
-      keep_alive_timeout: 5000,
+      keep_alive_timeout: 65_000,
       connection_timeout: 120_000,
       max_connections_per_address: 256,
     });

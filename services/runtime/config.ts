@@ -294,15 +294,18 @@ export const serverSchema = z
      * descriptor. `headers_timeout`: the whole header block must arrive within it (an honest
      * client sends it in one packet). `request_timeout`: the whole request, body included;
      * 30 s lets the largest body (limits.max_body_bytes, 1 MiB) arrive at ~35 KB/s.
-     * `keep_alive_timeout`: an idle keep-alive connection is closed after it (Node's own
-     * default; behind a load balancer set it above the balancer's idle timeout, 60 s on AWS,
-     * or the balancer sees resets). `connection_timeout`: a socket with no traffic either way
+     * `keep_alive_timeout`: an idle keep-alive connection is closed after it. Above the 60 s
+     * idle timeout of common load balancers, and far above clients' own reuse windows (undici
+     * gives a socket up after 4 s): a client must always give a socket up before the server
+     * closes it, or a request sent just then meets a closed socket ("other side closed"; at
+     * 5 s, one CI run in six saw it). Idle sockets cost an attacker nothing he could not have
+     * by reconnecting: max_connections_per_address bounds them, and a stop closes them at once. `connection_timeout`: a socket with no traffic either way
      * for this long is closed, whatever it is doing; above the slowest answer agentwatch
      * gives (an append waits at most bus.append_timeout, 8 s; an export or search a little more).
      */
     headers_timeout: duration.prefault("10s"),
     request_timeout: duration.prefault("30s"),
-    keep_alive_timeout: duration.prefault("5s"),
+    keep_alive_timeout: duration.prefault("65s"),
     connection_timeout: duration.prefault("2m"),
     /**
      * Open connections from one client address (loopback included); further ones are closed
