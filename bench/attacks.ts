@@ -40,3 +40,33 @@ export function usageOnKey(
     },
   };
 }
+
+/**
+ * The alerting of the isolation cases: a spend_cap incident pauses its agent (an auto-pause
+ * policy) and mutes that agent's pii_leak (an inhibit rule), so a finding wrongly put on another
+ * agent would pause and blind it.
+ */
+export function spendPauseAndInhibit(): Record<string, unknown> {
+  return {
+    auto_pause: [{ name: "spend", matchers: [{ name: "detector", value: "spend_cap" }] }],
+    inhibit_rules: [
+      {
+        source_matchers: [{ name: "detector", value: "spend_cap" }],
+        target_matchers: [{ name: "detector", value: "pii_leak" }],
+        equal: ["agent_id"],
+      },
+    ],
+  };
+}
+
+/** A response of `agentId` that leaks a card number (a pii_leak finding), in session `sessionId`. */
+export function cardLeak(agentId: string, id: string, sessionId: string): Record<string, unknown> {
+  return {
+    id,
+    time: new Date().toISOString(),
+    type: "response",
+    agent_id: agentId,
+    session_id: sessionId,
+    text: "Card on file: 4111 1111 1111 1111",
+  };
+}

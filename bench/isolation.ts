@@ -22,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { startAgentwatch } from "../test/helpers/process.ts";
 import { AGENT, OTHER_AGENT, TOKENS } from "../test/helpers/tokens.ts";
-import { usageOnKey } from "./attacks.ts";
+import { cardLeak, spendPauseAndInhibit, usageOnKey } from "./attacks.ts";
 
 const { values } = parseArgs({
   options: {
@@ -62,16 +62,7 @@ const aw = await startAgentwatch({
       { id: A, control: { url: `${base}/control-a`, secret: "bench-control-secret-01" } },
       { id: B, control: { url: `${base}/control-b`, secret: "bench-control-secret-01" } },
     ],
-    alerting: {
-      auto_pause: [{ name: "spend", matchers: [{ name: "detector", value: "spend_cap" }] }],
-      inhibit_rules: [
-        {
-          source_matchers: [{ name: "detector", value: "spend_cap" }],
-          target_matchers: [{ name: "detector", value: "pii_leak" }],
-          equal: ["agent_id"],
-        },
-      ],
-    },
+    alerting: spendPauseAndInhibit(),
   },
 });
 
@@ -159,16 +150,7 @@ try {
   await post(TOKENS.ingestOther, [usage(B, "b-use", 40)]);
   await post(TOKENS.ingest, [usage(A, "a-use-1", 300), usage(A, "a-use-2", 300)]);
   const aPaused = await waitFor(() => received.find((r) => r.path === "/control-a"));
-  await post(TOKENS.ingestOther, [
-    {
-      id: "b-leak",
-      time: new Date().toISOString(),
-      type: "response",
-      agent_id: B,
-      session_id: "b-session",
-      text: "Card on file: 4111 1111 1111 1111",
-    },
-  ]);
+  await post(TOKENS.ingestOther, [cardLeak(B, "b-leak", "b-session")]);
   const bLeakAlert = await waitFor(() => alertFor(B, "pii_leak"));
   const bIncidents: { detector: string }[] = (await get(`/v1/incidents?agent_id=${B}`)).incidents;
   const raisedByA = bIncidents.filter((i) => i.detector !== "auth_bruteforce" && i.detector !== "pii_leak");

@@ -16,7 +16,7 @@
  * (benign FPR <= 1% on every family, recall >= 0.80 on every attack family). Informational: it
  * exits 0 whatever the figures; it says plainly which families miss.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { classifyInjection } from "../detectors/injection.ts";
@@ -30,6 +30,7 @@ import {
   DEFAULT_TRAINING,
   flagsAt,
   originOf,
+  readRows,
   shippedModel,
   type TrainingRow,
   trainWeights,
@@ -42,19 +43,12 @@ const { values } = parseArgs({
 });
 const settings = { ...DEFAULT_TRAINING, ...(values.epochs ? { epochs: Number(values.epochs) } : {}) };
 
-function readJsonl(path: string): TrainingRow[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TrainingRow);
-}
-
 /** Every labelled row the shipped model could learn from, with its family. */
 const OWN = "agentwatch";
 const rows: (TrainingRow & { family: string })[] = [
-  ...readJsonl(join(SHARED, "injection-train/train.jsonl")),
-  ...readJsonl(join(SHARED, "injection-train/valid.jsonl")),
-  ...readJsonl(join(SHARED, "injection-extra/extra.jsonl")).map((r) => ({
+  ...readRows(join(SHARED, "injection-train/train.jsonl")),
+  ...readRows(join(SHARED, "injection-train/valid.jsonl")),
+  ...readRows(join(SHARED, "injection-extra/extra.jsonl")).map((r) => ({
     ...r,
     kind: r.kind ?? (r.label === 1 ? "jailbreak" : "benign_prompt"),
   })),
@@ -67,7 +61,7 @@ const rows: (TrainingRow & { family: string })[] = [
     }),
   ),
   // agentwatch's own collection of package documentation (scripts/collect-benign-docs.ts): one family.
-  ...readJsonl(join(ROOT, "scripts/training/benign-docs.jsonl")).map((r) => ({
+  ...readRows(join(ROOT, "scripts/training/benign-docs.jsonl")).map((r) => ({
     ...r,
     kind: "benign_docs",
     source: `${OWN}:benign-docs (${r.source})`,

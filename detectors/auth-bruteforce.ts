@@ -9,15 +9,7 @@ import { z } from "zod";
 import type { Severity } from "../lib/settings.ts";
 import { duration, severity } from "../lib/settings.ts";
 import { countEntities } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleTable,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
@@ -58,8 +50,7 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
   const name = "auth_bruteforce";
   // Failures kept per entity: enough to show the count well past the threshold, bounded.
   const maxKept = Math.max(options.threshold * 2, 200);
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
-  const where = { detector: name, table: TABLE };
+  const budgets = new TableBudgets(name, options.budget);
 
   return {
     name,
@@ -79,10 +70,8 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
         const key = `${event.agent_id}|${kind}:${value}`;
         if (state.entities[key] === undefined) {
           // A new principal or IP counts against its own agent's budget only (issue 30).
-          state.ledgers ??= newRecord();
           const at = { seen, time, eventId: event.id };
-          if (!admitEntity(ledgerOf(state.ledgers, TABLE), budget, where, event.agent_id, at, findings))
-            continue;
+          if (!budgets.admit(state, TABLE, event.agent_id, at, findings)) continue;
         }
         state.entities[key] ??= {
           agent_id: event.agent_id,
@@ -115,15 +104,14 @@ export function authBruteforce(options: AuthBruteforceOptions): Detector<AuthBru
     tick(state, now) {
       // An entity quiet for a window has nothing left in it (by arrival time: an event dated
       // ahead cannot keep it, nor make others look idle).
-      state.ledgers ??= newRecord();
-      settleTable(
+      budgets.settle(
+        state,
+        TABLE,
         state.entities,
-        ledgerOf(state.ledgers, TABLE),
-        budget,
         now,
         options.windowMs,
-        (e) => e.agent_id,
         (e) => e.last_seen ?? 0,
+        (e) => e.agent_id,
       );
       return [];
     },

@@ -22,15 +22,7 @@ import {
   newCountSpike,
   observeCount,
 } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleTable,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
@@ -83,8 +75,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
     robustZ: options.rateRobustZ,
     minSpreadShare: 0.2,
   };
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
-  const where = { detector: name, table: TABLE };
+  const budgets = new TableBudgets(name, options.budget);
 
   const finding = (
     event: AgentEvent,
@@ -157,10 +148,8 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
         let subject = state.subjects[key];
         if (subject === undefined) {
           // A new principal or IP counts against its own agent's budget only (issue 30).
-          state.ledgers ??= newRecord();
           const at = { seen, time, eventId: event.id };
-          if (!admitEntity(ledgerOf(state.ledgers, TABLE), budget, where, event.agent_id, at, findings))
-            continue;
+          if (!budgets.admit(state, TABLE, event.agent_id, at, findings)) continue;
           subject = newSubject(state, key, event.agent_id);
         }
         subject.last_seen = Math.max(subject.last_seen, seen);
@@ -246,15 +235,14 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
     size: (state) => countEntities(state.subjects) + countEntities(state.agents),
 
     tick(state, now) {
-      state.ledgers ??= newRecord();
-      settleTable(
+      budgets.settle(
+        state,
+        TABLE,
         state.subjects,
-        ledgerOf(state.ledgers, TABLE),
-        budget,
         now,
         options.windowMs,
-        (s) => s.agent_id,
         (s) => s.last_seen,
+        (s) => s.agent_id,
       );
       // Agents' failure-rate baselines are kept a week after their last failure (one per agent).
       evictIdle(state.agents as Record<string, { last_seen: number }>, now, 7 * 86_400_000);

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { admitEntity, type EntityBudget, newLedger, settleTable } from "./entity-budget.ts";
+import { smallBudget } from "../test/helpers/budgets.ts";
+import { admitEntity, newLedger, settleTable } from "./entity-budget.ts";
 import { newRecord } from "./record.ts";
 import type { Finding } from "./types.ts";
 
 const HOUR = 3_600_000;
-const budget: EntityBudget = {
-  perAgent: 10,
-  total: 20,
-  flood: { enabled: true, threshold: 5, windowMs: 600_000, cooldownMs: HOUR, severity: "warning" },
-};
+const budget = smallBudget(10, 20, 5);
 const where = { detector: "auth_bruteforce", table: "principals_and_ips" };
 
 interface Entity {

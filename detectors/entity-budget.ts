@@ -276,6 +276,69 @@ export function settleKinds<T extends { agent_id: string; last_seen?: number }>(
   }
 }
 
+/** A detector's state that keeps the ledgers of its budgeted tables (absent in checkpoints from before budgets). */
+export interface BudgetedState {
+  ledgers?: Record<string, AgentLedger>;
+}
+
+/**
+ * One detector's budgeted tables, each by the name of its ledger in the state: `admit` a new
+ * entity of an agent (counting a flood), `settle` a table at the tick. It holds the budget and
+ * the detector's name the flood finding gives, so a detector says only which table and whose.
+ */
+export class TableBudgets {
+  readonly detector: string;
+  readonly budget: EntityBudget;
+
+  constructor(detector: string, budget: EntityBudget = DEFAULT_ENTITY_BUDGET) {
+    this.detector = detector;
+    this.budget = budget;
+  }
+
+  /**
+   * Whether `agentId` may add one entity to the table whose ledger is `ledger` (admitEntity);
+   * the flood finding names the table `shownAs` (users, keys, ...), the ledger's name by default.
+   */
+  admit(
+    state: BudgetedState,
+    ledger: string,
+    agentId: string,
+    at: { seen: number; time: number; eventId: string },
+    findings: Finding[],
+    shownAs = ledger,
+  ): boolean {
+    state.ledgers ??= newRecord();
+    const where = { detector: this.detector, table: shownAs };
+    return admitEntity(ledgerOf(state.ledgers, ledger), this.budget, where, agentId, at, findings);
+  }
+
+  /** The tick's upkeep of one table (settleTable); entities' agents from their `agent|...` keys by default. */
+  settle<T>(
+    state: BudgetedState,
+    ledger: string,
+    entities: Record<string, T>,
+    now: number,
+    ttlMs: number,
+    seenOf: (entity: T) => number,
+    agentOf: (entity: T, key: string) => string = (_, key) => agentOfKey(key),
+  ): number {
+    state.ledgers ??= newRecord();
+    return settleTable(entities, ledgerOf(state.ledgers, ledger), this.budget, now, ttlMs, agentOf, seenOf);
+  }
+
+  /** The tick of entities grouped by kind (settleKinds). */
+  settleKinds<T extends { agent_id: string; last_seen?: number }>(
+    state: BudgetedState,
+    groups: Partial<Record<string, Record<string, T>>>,
+    budgeted: readonly string[],
+    now: number,
+    ttlMs: number,
+  ): void {
+    state.ledgers ??= newRecord();
+    settleKinds(groups, state.ledgers, budgeted, this.budget, now, ttlMs);
+  }
+}
+
 /** The agent of a table key built as `agent|...` (agent ids never contain `|`). */
 export function agentOfKey(key: string): string {
   const bar = key.indexOf("|");

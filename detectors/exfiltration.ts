@@ -21,16 +21,7 @@ import {
   robustMedian,
   robustSpread,
 } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  agentOfKey,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleTable,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { argumentsJson } from "./event-text.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -115,8 +106,7 @@ export interface ExfiltrationState {
 
 export function exfiltration(options: ExfiltrationOptions): Detector<ExfiltrationState> {
   const name = "exfiltration";
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
-  const where = { detector: name, table: "tools" };
+  const budgets = new TableBudgets(name, options.budget);
   const drop = new Set(options.dropHosts.map((h) => h.toLowerCase()));
   /** Whether `host` or one of its parent domains is a drop host: a few set lookups, not a scan of the list. */
   const isDropHost = (host: string): boolean => {
@@ -220,10 +210,8 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
         let history = state.tools[key];
         if (history === undefined) {
           // A new tool name counts against its own agent's budget only (issue 30).
-          state.ledgers ??= newRecord();
           const at = { seen, time, eventId: event.id };
-          if (!admitEntity(ledgerOf(state.ledgers, "tools"), budget, where, event.agent_id, at, findings))
-            return findings;
+          if (!budgets.admit(state, "tools", event.agent_id, at, findings)) return findings;
           history = { sizes: newRobustWindow(), seen: 0, last_seen: 0 };
           state.tools[key] = history;
         }
@@ -255,28 +243,9 @@ export function exfiltration(options: ExfiltrationOptions): Detector<Exfiltratio
     size: (state) => countEntities(state.tools) + countEntities(state.alerted),
 
     tick(state, now) {
-      state.ledgers ??= newRecord();
-      const seenOf = (t: ToolSizes) => t.last_seen;
-      settleTable(
-        state.tools,
-        ledgerOf(state.ledgers, "tools"),
-        budget,
-        now,
-        options.entityTtlMs,
-        (_, key) => agentOfKey(key),
-        seenOf,
-      );
+      budgets.settle(state, "tools", state.tools, now, options.entityTtlMs, (t) => t.last_seen);
       // Cooldowns past their time are dropped; a flood of findings of one agent drops its own oldest only.
-      const alerted = ledgerOf(state.ledgers, "alerted");
-      settleTable(
-        state.alerted,
-        alerted,
-        budget,
-        now,
-        options.cooldownMs,
-        (_, key) => agentOfKey(key),
-        (at) => at,
-      );
+      budgets.settle(state, "alerted", state.alerted, now, options.cooldownMs, (at) => at);
       return [];
     },
   };

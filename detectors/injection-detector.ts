@@ -20,16 +20,7 @@ import {
   newCountSpike,
   observeCount,
 } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  agentOfKey,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleTable,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
 import { type InjectionModel, loadInjectionModel } from "./injection-model.ts";
@@ -97,8 +88,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
   // A user without history usually sends no attempts at all: no warm-up, the minimum count still applies.
   const userRateOptions: CountSpikeOptions = { ...rateOptions, warmupWindows: 0 };
   const allowlist = compileAllowlist(options.allow);
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
-  const where = { detector: "injection_rate", table: "counters" };
+  const budgets = new TableBudgets("injection_rate", options.budget);
   return {
     name: "injection",
     eventTypes: ["prompt", "tool_result"],
@@ -150,12 +140,8 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           const key = `${event.agent_id}|${kind}:${value}`;
           if (state.counters[key] === undefined) {
             // A new user counts against its own agent's budget only (issue 30).
-            state.ledgers ??= newRecord();
             const at = { seen, time, eventId: event.id };
-            if (
-              !admitEntity(ledgerOf(state.ledgers, "counters"), budget, where, event.agent_id, at, findings)
-            )
-              continue;
+            if (!budgets.admit(state, "counters", event.agent_id, at, findings)) continue;
           }
           const counter = state.counters[key] ?? { ...newCountSpike(), last_seen: 0, recent: [] };
           state.counters[key] = counter;
@@ -193,16 +179,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
     size: (state) => countEntities(state.counters),
 
     tick(state, now) {
-      state.ledgers ??= newRecord();
-      settleTable(
-        state.counters,
-        ledgerOf(state.ledgers, "counters"),
-        budget,
-        now,
-        options.entityTtlMs,
-        (_, key) => agentOfKey(key),
-        (c) => c.last_seen,
-      );
+      budgets.settle(state, "counters", state.counters, now, options.entityTtlMs, (c) => c.last_seen);
       return [];
     },
   };

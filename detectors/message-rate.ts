@@ -14,15 +14,7 @@ import {
   type SlidingCounter,
   slidingTotal,
 } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleTable,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
@@ -55,8 +47,7 @@ export interface MessageRateState {
 
 export function messageRate(options: MessageRateOptions): Detector<MessageRateState> {
   const name = "message_rate";
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
-  const where = { detector: name, table: "users" };
+  const budgets = new TableBudgets(name, options.budget);
   return {
     name,
     eventTypes: ["prompt"],
@@ -70,10 +61,8 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
       const raised: Finding[] = [];
       if (state.users[key] === undefined) {
         // A new user counts against its own agent's budget only (issue 30).
-        state.ledgers ??= newRecord();
         const at = { seen, time, eventId: event.id };
-        if (!admitEntity(ledgerOf(state.ledgers, "users"), budget, where, event.agent_id, at, raised))
-          return raised;
+        if (!budgets.admit(state, "users", event.agent_id, at, raised)) return raised;
       }
       state.users[key] ??= {
         agent_id: event.agent_id,
@@ -117,16 +106,14 @@ export function messageRate(options: MessageRateOptions): Detector<MessageRateSt
 
     tick(state, now) {
       // A user quiet for an hour has nothing left in the window (by arrival time, see evictIdle).
-      state.ledgers ??= newRecord();
-      const ledger = ledgerOf(state.ledgers, "users");
-      settleTable(
+      budgets.settle(
+        state,
+        "users",
         state.users,
-        ledger,
-        budget,
         now,
         HOUR,
-        (u) => u.agent_id,
         (u) => u.last_seen,
+        (u) => u.agent_id,
       );
       return [];
     },

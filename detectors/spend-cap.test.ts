@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "../services/runtime/model.ts";
+import { smallBudget } from "../test/helpers/budgets.ts";
 import { costOf, DEFAULT_PRICES, priceFor } from "./pricing.ts";
 import { spendCap } from "./spend-cap.ts";
 
@@ -152,11 +153,7 @@ describe("spend_cap", () => {
       prices: DEFAULT_PRICES,
       forecast: false,
       forecastSeverity: "warning",
-      budget: {
-        perAgent: 100,
-        total: 150,
-        flood: { enabled: true, threshold: 50, windowMs: 600_000, cooldownMs: HOUR, severity: "warning" },
-      },
+      budget: smallBudget(100, 150, 50),
     });
     const state = budgeted.initialState();
     const at = DAY0 + 10 * HOUR;

@@ -24,15 +24,7 @@ import {
   type SlidingCounter,
   slidingTotal,
 } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleKinds,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { costOf, DEFAULT_PRICES, type Price } from "./pricing.ts";
@@ -97,7 +89,7 @@ export interface SpendCapState {
 
 export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
   const name = "spend_cap";
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const budgets = new TableBudgets(name, options.budget);
   const sharedKeys = options.sharedKeys ?? new Map<string, readonly string[]>();
   return {
     name,
@@ -155,11 +147,8 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
         let spend = group[entityKey];
         if (spend === undefined) {
           if (perAgent) {
-            state.ledgers ??= newRecord();
             const at = { seen: received ?? time, time, eventId: event.id };
-            const where = { detector: name, table: `${kind}s` };
-            if (!admitEntity(ledgerOf(state.ledgers, kind), budget, where, event.agent_id, at, findings))
-              continue;
+            if (!budgets.admit(state, kind, event.agent_id, at, findings, `${kind}s`)) continue;
           }
           spend = {
             day,
@@ -250,8 +239,7 @@ export function spendCap(options: SpendCapOptions): Detector<SpendCapState> {
       // Days end: entities with no usage arriving today or yesterday are forgotten. By arrival
       // time: one event dated in a later day must not make every other entity's day look over.
       // Users and keys also keep their agent's budget: a flood drops its own agent's oldest only.
-      state.ledgers ??= newRecord();
-      settleKinds(state.entities, state.ledgers, ["user", "key"], budget, now, DAY);
+      budgets.settleKinds(state, state.entities, ["user", "key"], now, DAY);
       return [];
     },
   };

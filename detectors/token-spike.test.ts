@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "../services/runtime/model.ts";
+import { smallBudget } from "../test/helpers/budgets.ts";
 import { type TokenSpikeState, tokenSpike } from "./token-spike.ts";
 
 const T0 = Date.parse("2026-11-16T00:00:00Z"); // a Monday, 00:00 UTC
@@ -172,17 +173,7 @@ describe("token_spike", () => {
   it("one agent's flood of users stays within its own budget and never evicts another agent's baseline", () => {
     const budgeted = tokenSpike({
       ...options,
-      budget: {
-        perAgent: 50,
-        total: 80,
-        flood: {
-          enabled: true,
-          threshold: 40,
-          windowMs: 10 * MIN,
-          cooldownMs: 60 * MIN,
-          severity: "warning",
-        },
-      },
+      budget: smallBudget(50, 80, 40),
     });
     const state = budgeted.initialState();
     for (let m = 0; m < 40; m += 1)

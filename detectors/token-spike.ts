@@ -34,15 +34,7 @@ import {
   type TumblingCounter,
   updateEwma,
 } from "./baselines.ts";
-import {
-  type AgentLedger,
-  admitEntity,
-  budgetFrom,
-  DEFAULT_ENTITY_BUDGET,
-  type EntityBudget,
-  ledgerOf,
-  settleKinds,
-} from "./entity-budget.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -112,7 +104,7 @@ export interface TokenSpikeState {
 
 export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState> {
   const name = "token_spike";
-  const budget = options.budget ?? DEFAULT_ENTITY_BUDGET;
+  const budgets = new TableBudgets(name, options.budget);
   const sharedKeys = options.sharedKeys ?? new Map<string, readonly string[]>();
   return {
     name,
@@ -152,11 +144,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         if (entity === undefined) {
           if (k === 1 || k === 2) {
             // A new user or key counts against its own agent's budget only.
-            state.ledgers ??= newRecord();
             const at = { seen, time, eventId: event.id };
-            const where = { detector: name, table: `${kind}s` };
-            if (!admitEntity(ledgerOf(state.ledgers, kind), budget, where, event.agent_id, at, findings))
-              continue;
+            if (!budgets.admit(state, kind, event.agent_id, at, findings, `${kind}s`)) continue;
           }
           entity = newEntity(kind, event.agent_id, value);
           group[key] = entity;
@@ -182,8 +171,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
     size: (state) => KINDS.reduce((n, kind) => n + countEntities(state.entities[kind] ?? {}), 0),
 
     tick(state, now) {
-      state.ledgers ??= newRecord();
-      settleKinds(state.entities, state.ledgers, ["user", "key"], budget, now, options.entityTtlMs);
+      budgets.settleKinds(state, state.entities, ["user", "key"], now, options.entityTtlMs);
       return [];
     },
   };

@@ -5,6 +5,7 @@
  * epochs, no clock or randomness otherwise. Logistic regression with AdaGrad and L2, classes
  * weighted to balance (see scripts/train-injection.ts for why it is written by hand).
  */
+import { readFileSync } from "node:fs";
 import { classifyInjection, type Origin } from "../detectors/injection.ts";
 import {
   BITS,
@@ -39,6 +40,14 @@ export const DEFAULT_TRAINING: TrainingSettings = {
   seed: 20261201,
   targetFpr: 0.01,
 };
+
+/** Labelled rows of a JSONL file (`{"text", "label", "kind", "source"}` a line). */
+export function readRows(path: string): TrainingRow[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TrainingRow);
+}
 
 /** Weights and bias of the logistic regression over `features` (one per row), as trained. */
 export function trainWeights(

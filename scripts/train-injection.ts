@@ -16,44 +16,27 @@
  * TensorFlow.js) work on dense matrices, and 2^18 hashed features times 11,000 texts are not a
  * dense matrix; this is 30 lines of arithmetic, checked by the test against the figures it prints.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { classifyInjection, type Origin } from "../detectors/injection.ts";
-import {
-  decodeModel,
-  encodeModel,
-  featurize,
-  type ModelFile,
-  modelReading,
-} from "../detectors/injection-model.ts";
+import { encodeModel, featurize, type ModelFile, modelReading } from "../detectors/injection-model.ts";
 import { benignRequests, everydayTriggerWords, ordinaryTriggerWords } from "./injection-negatives.ts";
-import { trainWeights } from "./injection-training.ts";
+import {
+  DEFAULT_TRAINING,
+  flagsAt,
+  originOf,
+  readRows,
+  shippedModel,
+  type TrainingRow,
+  trainWeights,
+} from "./injection-training.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DATA = resolve(ROOT, "../shared/datasets/injection-train");
 const OUT = join(ROOT, "detectors/models/injection-model.json");
-const SETTINGS = {
-  epochs: Number(process.env.EPOCHS ?? 20),
-  learningRate: Number(process.env.LR ?? 0.2),
-  l2: Number(process.env.L2 ?? 1e-4),
-  seed: 20261201,
-  targetFpr: 0.01,
-};
-
-interface Row {
-  text: string;
-  label: 0 | 1;
-  kind: string;
-  source: string;
-}
-
-function read(file: string): Row[] {
-  return readFileSync(join(DATA, file), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Row);
-}
+const SETTINGS = DEFAULT_TRAINING;
+type Row = TrainingRow;
+const read = (file: string): Row[] => readRows(join(DATA, file));
 
 // The public rows, and agentwatch's own benign requests (injection-negatives.ts: the public
 // benign prompts are mostly questions, and imperative requests looked like attacks without them).
@@ -61,12 +44,7 @@ const OWN_SOURCE = "agentwatch:scripts/injection-negatives.ts";
 const extra = parseArgs({ options: { extra: { type: "string", multiple: true } } }).values.extra ?? [];
 const train = [
   ...read("train.jsonl"),
-  ...extra.flatMap((file) =>
-    readFileSync(file, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Row),
-  ),
+  ...extra.flatMap((file) => readRows(file)),
   ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords()].map(
     (text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE }),
   ),
@@ -75,10 +53,7 @@ const valid = read("valid.jsonl");
 // Benign documentation that uses the words attacks use the ordinary way (collect-benign-docs.ts):
 // every fifth row (by position in the file, which is sorted by digest) is held out of training
 // to choose the threshold with, as a third benign source beside the valid split's two.
-const docs = readFileSync(join(ROOT, "scripts/training/benign-docs.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((line) => JSON.parse(line) as Row);
+const docs = readRows(join(ROOT, "scripts/training/benign-docs.jsonl"));
 train.push(...docs.filter((_, i) => i % 5 !== 0));
 const calibration = docs.filter((_, i) => i % 5 === 0).map((row) => ({ ...row, kind: "benign_docs" }));
 const started = performance.now();
@@ -87,7 +62,7 @@ const positives = train.filter((r) => r.label === 1).length;
 const { weights, bias } = trainWeights(train, features, SETTINGS, (line) => console.error(line));
 
 // The model as shipped (int8 weights): the threshold and figures are those of what is shipped.
-const shipped = decodeModel({ ...encodeModel(weights, bias, 0.5), valid: {}, training: {} } as ModelFile);
+const shipped = shippedModel(weights, bias);
 // Read as the detector reads it: the whole text and its windows, the strongest reading.
 const scored = [...valid, ...calibration].map((row) => ({
   row,
@@ -106,15 +81,10 @@ const thresholdFor = (kind: string) => {
   return (margins[allowed] as number) + 1e-6;
 };
 const BENIGN_KINDS = ["benign_prompt", "benign_content", "benign_docs"];
-const originOf = (kind: string): Origin =>
-  kind === "benign_content" || kind === "indirect_injection" || kind === "benign_docs" ? "tool" : "user";
 const combinedHolds = (at: number) =>
   BENIGN_KINDS.every((kind) => {
     const rows = scored.filter((s) => s.row.kind === kind);
-    const model = { ...shipped, threshold: 1 / (1 + Math.exp(-at)) };
-    const flagged = rows.filter(
-      (s) => classifyInjection(s.row.text, originOf(kind), model).score >= 0.5,
-    ).length;
+    const flagged = rows.filter((s) => flagsAt(shipped, at, s.row.text, originOf(kind))).length;
     return flagged <= Math.floor(rows.length * SETTINGS.targetFpr);
   });
 let low = Math.max(...BENIGN_KINDS.map(thresholdFor));

@@ -9,7 +9,7 @@
  * 3. A posting a secret under B's session id holds A's records only: B's user can be erased.
  */
 import { describe, expect, it } from "vitest";
-import { usageOnKey } from "../bench/attacks.ts";
+import { cardLeak, spendPauseAndInhibit, usageOnKey } from "../bench/attacks.ts";
 import { type AgentwatchProcess, eventually, type Json } from "./helpers/process.ts";
 import { AGENT, bearer, OTHER_AGENT, postJson, TOKENS } from "./helpers/tokens.ts";
 import { agentwatchWithReceiver, controlledAgent } from "./helpers/with-receiver.ts";
@@ -45,6 +45,21 @@ function authFailure(agent: string, id: string, principal: string, ip: string, a
   };
 }
 
+/**
+ * Every one of `events` read by the detectors, and a tick since has settled `detector`'s tables
+ * (it evicted the flooding agent's own oldest entities).
+ */
+async function floodSettled(aw: AgentwatchProcess, events: number, detector: string): Promise<void> {
+  await eventually(async () =>
+    (await metric(aw, /^agentwatch_detector_events_total (\d+)/m)) >= events ? true : undefined,
+  );
+  const evictions = new RegExp(
+    `^agentwatch_detector_evictions_total\\{detector="${detector}"\\} (\\d+)`,
+    "m",
+  );
+  await eventually(async () => ((await metric(aw, evictions)) > 0 ? true : undefined));
+}
+
 describe("row 1: one agent's flood of distinct entities never evicts another agent's state", () => {
   const setup = agentwatchWithReceiver();
 
@@ -67,14 +82,7 @@ describe("row 1: one agent's flood of distinct entities never evicts another age
       );
     }
     // Every event was read, and a tick has since settled the tables (it evicts: A's own oldest).
-    await eventually(async () =>
-      (await metric(aw, /^agentwatch_detector_events_total (\d+)/m)) >= flood + 9 ? true : undefined,
-    );
-    await eventually(async () =>
-      (await metric(aw, /^agentwatch_detector_evictions_total\{detector="auth_bruteforce"\} (\d+)/m)) > 0
-        ? true
-        : undefined,
-    );
+    await floodSettled(aw, flood + 9, "auth_bruteforce");
 
     await post(aw, TOKENS.ingestOther, [authFailure(B, "b-fail-9", "admin", "198.51.100.7")]);
     const paged = await eventually(async () =>
@@ -128,14 +136,7 @@ describe("row 1: one agent's flood of distinct users and keys never evicts anoth
         ),
       );
     }
-    await eventually(async () =>
-      (await metric(aw, /^agentwatch_detector_events_total (\d+)/m)) >= flood + 2 ? true : undefined,
-    );
-    await eventually(async () =>
-      (await metric(aw, /^agentwatch_detector_evictions_total\{detector="spend_cap"\} (\d+)/m)) > 0
-        ? true
-        : undefined,
-    );
+    await floodSettled(aw, flood + 2, "spend_cap");
 
     await post(aw, TOKENS.ingestOther, [
       usage(B, "b-use-3", 6, "carol", "key-of-b"),
@@ -160,16 +161,7 @@ describe("row 1: one agent's flood of distinct users and keys never evicts anoth
 describe("row 2: a key id named by one agent's token counts for that agent", () => {
   const setup = agentwatchWithReceiver((receiver) => ({
     agents: [controlledAgent(receiver, A), controlledAgent(receiver, B, "/control-other")],
-    alerting: {
-      auto_pause: [{ name: "spend", matchers: [{ name: "detector", value: "spend_cap" }] }],
-      inhibit_rules: [
-        {
-          source_matchers: [{ name: "detector", value: "spend_cap" }],
-          target_matchers: [{ name: "detector", value: "pii_leak" }],
-          equal: ["agent_id"],
-        },
-      ],
-    },
+    alerting: spendPauseAndInhibit(),
     detectors: { spend_cap: { daily_cap_usd: { agent: 5000, user: 0, key: 500 }, forecast: false } },
   }));
 
@@ -191,16 +183,7 @@ describe("row 2: a key id named by one agent's token counts for that agent", () 
     expect(JSON.parse(pause.body)).toMatchObject({ action: "pause", agent_id: A });
 
     // B's next pii_leak is notified: no spend_cap incident of B inhibits it.
-    await post(aw, TOKENS.ingestOther, [
-      {
-        id: "b-leak",
-        time: new Date().toISOString(),
-        type: "response",
-        agent_id: B,
-        session_id: "b-session",
-        text: "Card on file: 4111 1111 1111 1111",
-      },
-    ]);
+    await post(aw, TOKENS.ingestOther, [cardLeak(B, "b-leak", "b-session")]);
     const alert = await receiver.waitFor(
       (r) => r.path === "/alerts" && JSON.parse(r.body).incident.agent_id === B,
     );
