@@ -347,8 +347,8 @@ bytesPerEntity(
 // model alone as the detector reads a text (whole and in windows), and the whole classifier
 // (rules, decoding and model) for comparison.
 {
-  const { loadInjectionModel, modelReading } = await import("../detectors/injection-model.ts");
-  const { classifyInjection } = await import("../detectors/injection.ts");
+  const { loadInjectionModel, modelReading } = await import("../detectors/injection/model.ts");
+  const { classifyInjection } = await import("../detectors/injection/index.ts");
   const model = loadInjectionModel();
   const texts = Array.from({ length: 2000 }, (_, i) => `${i} ${TEXT_1K}`.slice(0, 1024));
   const rate = (judge: (text: string) => number) => {

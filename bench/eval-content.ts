@@ -17,8 +17,8 @@ import {
   scoreClassifier,
   scorePii,
 } from "../detectors/evaluate.ts";
-import { classifyInjection, type Origin } from "../detectors/injection.ts";
-import { loadInjectionModel } from "../detectors/injection-model.ts";
+import { classifyInjection, type Origin } from "../detectors/injection/index.ts";
+import { loadInjectionModel } from "../detectors/injection/model.ts";
 import { numberDenseDocuments } from "../detectors/number-dense.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 import { hardNegatives } from "../scripts/injection-negatives.ts";

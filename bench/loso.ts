@@ -6,7 +6,7 @@
  * chosen on them (rules and model together flag at most 1% of each held-in family's benign rows
  * kept out of training for it); then the family left out is scored: its benign rows' false-
  * positive rate, its attacks' recall. The valid split comes from the same sources as the training
- * split and cannot show this. Also the shift set (detectors/shift-set.ts, written for this and
+ * split and cannot show this. Also the shift set (detectors/injection/shift-set.ts, written for this and
  * never trained on), scored with the shipped model, when it exists.
  *
  *   npm run eval            (eval-content, then this)
@@ -19,8 +19,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { classifyInjection } from "../detectors/injection.ts";
-import { featurize, loadInjectionModel, type SparseVector } from "../detectors/injection-model.ts";
+import { classifyInjection } from "../detectors/injection/index.ts";
+import { featurize, loadInjectionModel, type SparseVector } from "../detectors/injection/model.ts";
 import {
   benignRequests,
   everydayTriggerWords,
@@ -185,7 +185,7 @@ console.log(
 );
 
 // The shift set: written for this, never trained on, scored with the shipped model as shipped.
-const shiftModule = join(ROOT, "detectors/shift-set.ts");
+const shiftModule = join(ROOT, "detectors/injection/shift-set.ts");
 const { shiftSet } = existsSync(shiftModule)
   ? ((await import(shiftModule)) as {
       shiftSet?: () => { text: string; label: 0 | 1; origin: "user" | "tool"; family: string }[];
@@ -202,7 +202,9 @@ if (typeof shiftSet === "function") {
     if (flagged) entry.flagged += 1;
     byFamily.set(row.family, entry);
   }
-  console.log(`\nshift set (detectors/shift-set.ts, ${set.length} rows, never trained on), shipped model:`);
+  console.log(
+    `\nshift set (detectors/injection/shift-set.ts, ${set.length} rows, never trained on), shipped model:`,
+  );
   for (const [family, e] of [...byFamily].sort()) {
     console.log(
       `  ${family.padEnd(24)} ${e.label === 1 ? `recall ${(e.flagged / e.n).toFixed(3)}` : `false-positive rate ${((100 * e.flagged) / e.n).toFixed(2)}%`} of ${e.n}`,

@@ -12,7 +12,7 @@ import { piiLeakDefinition, secretLeakDefinition } from "./data-leak.ts";
 import { entityFloodDefinition } from "./entity-budget.ts";
 import { errorRateDefinition } from "./error-rate.ts";
 import { exfiltrationDefinition } from "./exfiltration.ts";
-import { injectionAttemptDefinition, injectionRateDefinition } from "./injection-detector.ts";
+import { injectionAttemptDefinition, injectionRateDefinition } from "./injection/index.ts";
 import { latencyDefinition } from "./latency.ts";
 import { messageRateDefinition } from "./message-rate.ts";
 import { pausedAgentActiveDefinition } from "./paused-agent.ts";

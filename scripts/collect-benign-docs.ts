@@ -22,7 +22,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { classifyInjection } from "../detectors/injection.ts";
+import { classifyInjection } from "../detectors/injection/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const MODULES = join(ROOT, "node_modules");

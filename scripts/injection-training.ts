@@ -6,7 +6,7 @@
  * weighted to balance (see scripts/train-injection.ts for why it is written by hand).
  */
 import { readFileSync } from "node:fs";
-import { classifyInjection, type Origin } from "../detectors/injection.ts";
+import { classifyInjection, type Origin } from "../detectors/injection/index.ts";
 import {
   BITS,
   decodeModel,
@@ -15,7 +15,7 @@ import {
   type ModelFile,
   modelMargin,
   type SparseVector,
-} from "../detectors/injection-model.ts";
+} from "../detectors/injection/model.ts";
 import { seededRandom } from "../lib/random.ts";
 
 export interface TrainingRow {

@@ -1,6 +1,6 @@
 /**
- * Trains the learned prompt-injection stage (detectors/injection-model.ts) on
- * ../shared/datasets/injection-train/train.jsonl and writes detectors/models/injection-model.json
+ * Trains the learned prompt-injection stage (detectors/injection/model.ts) on
+ * ../shared/datasets/injection-train/train.jsonl and writes detectors/injection/models/injection-model.json
  * with the figures on valid.jsonl that the model card and test/injection-model.test.ts quote.
  *
  *   npm run train:injection [-- --extra FEEDBACK.ndjson ...]
@@ -19,7 +19,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { encodeModel, featurize, type ModelFile, modelReading } from "../detectors/injection-model.ts";
+import { encodeModel, featurize, type ModelFile, modelReading } from "../detectors/injection/model.ts";
 import { benignRequests, everydayTriggerWords, ordinaryTriggerWords } from "./injection-negatives.ts";
 import {
   DEFAULT_TRAINING,
@@ -33,7 +33,7 @@ import {
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DATA = resolve(ROOT, "../shared/datasets/injection-train");
-const OUT = join(ROOT, "detectors/models/injection-model.json");
+const OUT = join(ROOT, "detectors/injection/models/injection-model.json");
 const SETTINGS = DEFAULT_TRAINING;
 type Row = TrainingRow;
 const read = (file: string): Row[] => readRows(join(DATA, file));

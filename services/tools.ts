@@ -4,8 +4,8 @@
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { classifyInjection, type Origin } from "../detectors/injection.ts";
-import { loadInjectionModel } from "../detectors/injection-model.ts";
+import { classifyInjection, type Origin } from "../detectors/injection/index.ts";
+import { loadInjectionModel } from "../detectors/injection/model.ts";
 import { findSensitive, redact } from "../detectors/sensitive.ts";
 import { EventValidator } from "./collector/event-schema.ts";
 import { Replayer } from "./replay.ts";

@@ -1,5 +1,5 @@
 /**
- * The committed injection model (detectors/models/injection-model.json, trained by
+ * The committed injection model (detectors/injection/models/injection-model.json, trained by
  * `npm run train:injection`) loads and gives, on the valid split, exactly the figures its
  * training recorded and its card quotes. CI does not retrain; this is what ties the shipped file
  * to the card.
@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { datasetsDir } from "../detectors/evaluate.ts";
-import { classifyInjection } from "../detectors/injection.ts";
+import { classifyInjection } from "../detectors/injection/index.ts";
 import {
   decodeModel,
   featurize,
@@ -16,11 +16,11 @@ import {
   modelReading,
   readingText,
   topPhrases,
-} from "../detectors/injection-model.ts";
+} from "../detectors/injection/model.ts";
 import { hardNegatives } from "../scripts/injection-negatives.ts";
 
 const file = JSON.parse(
-  readFileSync(new URL("../detectors/models/injection-model.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../detectors/injection/models/injection-model.json", import.meta.url), "utf8"),
 ) as ModelFile;
 const model = decodeModel(file);
 const margin = Math.log(file.threshold / (1 - file.threshold));

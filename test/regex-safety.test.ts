@@ -20,8 +20,8 @@
 import { fileURLToPath } from "node:url";
 import { check } from "recheck";
 import { describe, expect, it } from "vitest";
-import { classifyInjection } from "../detectors/injection.ts";
-import { loadInjectionModel } from "../detectors/injection-model.ts";
+import { classifyInjection } from "../detectors/injection/index.ts";
+import { loadInjectionModel } from "../detectors/injection/model.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 import { type RegexLiteral, regexLiteralsUnder } from "./helpers/regex-literals.ts";
 
@@ -169,7 +169,7 @@ describe("regex safety", () => {
   it("finds the patterns it checks (the scanner works)", () => {
     expect(literals.length).toBeGreaterThan(60);
     const files = new Set(literals.map((l) => l.file));
-    expect(files).toContain("detectors/injection.ts");
+    expect(files).toContain("detectors/injection/rules.ts");
     expect(files).toContain("detectors/sensitive.ts");
     for (const literal of literals)
       expect(() => compile(literal), `${literal.file}:${literal.line}`).not.toThrow();

@@ -12,7 +12,7 @@
  * breaker opens after `failureThreshold` failures in a row: for `cooldownMs` no call is made
  * (the rules alone judge), then one call tries again (half-open) and closes it on success.
  */
-import type { Origin } from "../../detectors/injection.ts";
+import type { Origin } from "../../detectors/injection/index.ts";
 import type { Secret } from "../../lib/secret.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 

@@ -6,7 +6,7 @@
  * after a crash raise findings with the same ids, which the alerter drops.
  */
 
-import { injectionInput } from "../../detectors/injection-detector.ts";
+import { injectionInput } from "../../detectors/injection/index.ts";
 import { reviveState } from "../../detectors/record.ts";
 import type { Detector, ObservedEvent } from "../../detectors/types.ts";
 import { type Bus, type BusRecord, type Consumer, type RecordBatch, Topics } from "../runtime/bus/bus.ts";

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { datasetsDir, injectionDataset, insertAttack, scoreClassifier } from "../evaluate.ts";
 import { adversarialSuffix } from "./adversarial-suffix.ts";
-import { datasetsDir, injectionDataset, insertAttack, scoreClassifier } from "./evaluate.ts";
-import { ALL_HINTS, classifyInjection, decodeAscii85, findHints } from "./injection.ts";
-import { emptyShape, loaded, loadText } from "./injection-text.ts";
+import { classifyInjection } from "./classify.ts";
+import { decodeAscii85 } from "./decode.ts";
+import { ALL_HINTS, findHints } from "./rules.ts";
+import { emptyShape, loaded, loadText } from "./text.ts";
 
 const flagged = (text: string, origin: "user" | "tool" = "user") =>
   classifyInjection(text, origin).score >= 0.5;

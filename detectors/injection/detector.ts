@@ -11,22 +11,22 @@
 
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Severity } from "../lib/settings.ts";
-import { duration, httpUrl, secret, severity } from "../lib/settings.ts";
+import type { Severity } from "../../lib/settings.ts";
+import { duration, httpUrl, secret, severity } from "../../lib/settings.ts";
 import {
   type CountSpike,
   type CountSpikeOptions,
   countEntities,
   newCountSpike,
   observeCount,
-} from "./baselines.ts";
-import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
-import { findingId } from "./finding-id.ts";
-import { classifyInjection, type InjectionEvidence, type Origin } from "./injection.ts";
-import { type InjectionModel, loadInjectionModel } from "./injection-model.ts";
-import { newRecord } from "./record.ts";
-import { redact } from "./sensitive.ts";
-import { type AgentEvent, type Detector, defineDetector, type Finding } from "./types.ts";
+} from "../baselines.ts";
+import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "../entity-budget.ts";
+import { findingId } from "../finding-id.ts";
+import { newRecord } from "../record.ts";
+import { redact } from "../sensitive.ts";
+import { type AgentEvent, type Detector, defineDetector, type Finding } from "../types.ts";
+import { classifyInjection, type InjectionEvidence, type Origin } from "./classify.ts";
+import { type InjectionModel, loadInjectionModel } from "./model.ts";
 
 export interface InjectionOptions {
   attempt: { enabled: boolean; threshold: number; severity: Severity };
@@ -38,7 +38,7 @@ export interface InjectionOptions {
    * whole texts, not judged at all. A security-training bot's own lesson text, say.
    */
   allow?: { phrases: readonly string[]; sha256: readonly string[] };
-  /** The learned stage (injection-model.ts), read beside the rules; without it, the rules alone. */
+  /** The learned stage (model.ts), read beside the rules; without it, the rules alone. */
   model?: InjectionModel;
   /** Per-agent entity budgets of the rate counters (entity-budget.ts); the shipped defaults when absent. */
   budget?: EntityBudget;
@@ -200,7 +200,7 @@ const injectionAttemptSettings = z.strictObject({
   threshold: z.number().gt(0).max(1).default(0.5),
   severity: severity.default("warning"),
   /**
-   * The learned stage (detectors/models/injection-model.md) judges beside the rules, one score
+   * The learned stage (detectors/injection/models/injection-model.md) judges beside the rules, one score
    * from both; false: the rules alone.
    */
   model: z.boolean().default(true),

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { datasetsDir } from "./evaluate.ts";
+import { datasetsDir } from "../evaluate.ts";
 import { type ShiftRow, shiftSet } from "./shift-set.ts";
 
 const BENIGN_FAMILIES = [

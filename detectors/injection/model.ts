@@ -1,7 +1,7 @@
 /**
  * The learned prompt-injection stage: a logistic regression over hashed word and character
  * n-grams, trained here (`npm run train:injection`, scripts/train-injection.ts) on the public
- * data in ../shared/datasets/injection-train, shipped as detectors/models/injection-model.json
+ * data in ../shared/datasets/injection-train, shipped as detectors/injection/models/injection-model.json
  * (its card beside it). Pure, deterministic and in-process: featurizing a 1 KiB text is a few
  * thousand hash steps into a reused buffer, scoring is a sparse dot product.
  *
@@ -13,7 +13,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { loaded, loadedString, loadText } from "./injection-text.ts";
+import { loaded, loadedString, loadText } from "./text.ts";
 
 export const BITS = 18;
 const SIZE = 1 << BITS;
@@ -108,7 +108,7 @@ class FeatureCounts {
 // Reused between calls (the detector runs one text at a time).
 const counts = new FeatureCounts();
 /**
- * The text the features are read from: lower-cased, whitespace runs folded (injection-text.ts's
+ * The text the features are read from: lower-cased, whitespace runs folded (text.ts's
  * loadText), at most MAX_CHARS of it.
  */
 export function normalize(text: string): string {
@@ -194,7 +194,7 @@ function wordWeights(weights: Int8Array | Float32Array, word: number, previous: 
 const range = { dot: 0, occurrences: 0 };
 
 /**
- * Scores codes[from, to) of the loaded text (injection-text.ts) with `weights`: the same features
+ * Scores codes[from, to) of the loaded text (text.ts) with `weights`: the same features
  * as visitFeatures, in one loop without callbacks, strings or tables, because this is the hot path
  * (every text, every window). A 4-gram is counted when a character counted() was seen in its last
  * four positions. Leaves the sums in `range`.
@@ -338,7 +338,7 @@ export function modelReading(model: InjectionModel, raw: string): ModelReading {
   return readingOfLoaded(model, loadText(raw));
 }
 
-/** modelReading of the text last loaded (injection-text.ts), `length` long. */
+/** modelReading of the text last loaded (text.ts), `length` long. */
 export function readingOfLoaded(model: InjectionModel, loadedLength: number): ModelReading {
   const length = Math.min(loadedLength, MAX_CHARS);
   const scale = model.quantized?.scale ?? 1;
@@ -475,7 +475,7 @@ export function decodeModel(file: ModelFile): InjectionModel {
 
 let shipped: InjectionModel | undefined;
 
-/** The model shipped in detectors/models (read once; the detectors' factory and `scan` call it). */
+/** The model shipped in detectors/injection/models (read once; the detectors' factory and `scan` call it). */
 export function loadInjectionModel(): InjectionModel {
   shipped ??= decodeModel(
     JSON.parse(readFileSync(new URL("./models/injection-model.json", import.meta.url), "utf8")) as ModelFile,

@@ -1,17 +1,17 @@
 /**
- * One pass over a text for both injection stages (injection.ts's rules, injection-model.ts's
+ * One pass over a text for both injection stages (rules.ts, model.ts's
  * learned stage): its character codes lower-cased, with each run of whitespace folded to one
  * space, which the hint search and the model read; and for the text itself (not what was decoded
  * from it) its shape, what hides text in it. Reading a 1 KiB text once instead of four times
  * (lower-casing, hints, shape, the model's copy) was a third of the classifier's time.
  */
 
-import { isWhitespaceCode } from "../lib/chars.ts";
+import { isWhitespaceCode } from "../../lib/chars.ts";
 
 /** The last loaded text: `codes[0, length)`. Overwritten by the next loadText; read it before. */
 export const loaded = { codes: new Uint16Array(4096), length: 0 };
 
-/** What hides text in a text (injection.ts decodes and scans each). */
+/** What hides text in a text (classify.ts decodes and scans each). */
 export interface Shape {
   /** Runs of 24+ base64 characters, and of 24+ hex digits with optional spaces or colons. */
   base64: string[];
@@ -27,7 +27,7 @@ export interface Shape {
   morse: boolean;
   /**
    * Seven numbers of two or three digits in a row, each followed by spaces or commas (the start of
-   * the eight decimal character codes injection.ts decodes; a cheap gate for its pattern).
+   * the eight decimal character codes classify.ts decodes; a cheap gate for its pattern).
    */
   decimal: boolean;
 }

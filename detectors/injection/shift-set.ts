@@ -35,7 +35,7 @@
  *   HTML comments, hidden elements, alt text).
  * - Languages: `lang` is an ISO 639-1 code, or "mixed" for an English document with an override in another
  *   language planted in it.
- * - Counts (rows per family and language) are printed by `npx node detectors/shift-set.ts`, and checked by
+ * - Counts (rows per family and language) are printed by `npx node detectors/injection/shift-set.ts`, and checked by
  *   `shift-set.test.ts` (>= 1,500 benign, >= 300 attacks, >= 20 rows per family, >= 8 languages, >= 150 benign
  *   rows of 300+ characters, no text shared with the training data); the counts at the time of
  *   writing are at the end of this comment.
@@ -72,7 +72,7 @@
  *   benign lengths: <50 96, 50-99 581, 100-199 649, 200-299 244, 300-599 198, 600+ 36
  *   total 2611: benign 1804, attacks 807
  */
-import { seededRandom } from "../lib/random.ts";
+import { seededRandom } from "../../lib/random.ts";
 
 export interface ShiftRow {
   text: string;
@@ -2184,7 +2184,7 @@ export function shiftSet(): ShiftRow[] {
   return rows;
 }
 
-/** `node detectors/shift-set.ts`: the counts per family, language and length, for the header comment. */
+/** `node detectors/injection/shift-set.ts`: the counts per family, language and length, for the header comment. */
 if (import.meta.main) {
   const rows = shiftSet();
   const count = (key: (row: ShiftRow) => string) => {

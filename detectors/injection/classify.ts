@@ -1,0 +1,206 @@
+/**
+ * The built-in prompt-injection classifier: weighted rules over the text, and over what the text
+ * decodes to when it hides something (base64, hex, reversed text, zero-width and Unicode tag
+ * characters, homoglyphs). Pure and fast (regular expressions only), so it runs on every prompt
+ * and tool result. Score 0..1 combines the rules that fired as 1 − Π(1 − weight).
+ *
+ * Two kinds of evidence:
+ * - direct injection, wherever it appears: instruction overrides, system-prompt extraction,
+ *   role-play jailbreaks, chat-template and delimiter tricks, in several languages;
+ * - indirect injection, only in content that came from outside (tool results, retrieved
+ *   documents): sentences that address the assistant or its answer ("in your response", "add
+ *   ... to your reply", "incorporate the following code"), and code that ships data out or runs
+ *   downloaded code. A user asking for the same thing directly is not an injection.
+ */
+
+import { adversarialSuffix } from "./adversarial-suffix.ts";
+import {
+  CONFUSABLE_CHARS,
+  CONFUSABLES,
+  decimalAscii,
+  decodeAscii85,
+  decodeBase32,
+  decodeBase64,
+  decodeHex,
+  decodeMorse,
+  INVISIBLE,
+  MAY_BE_DECIMAL,
+  mixedScriptWords,
+  morseRuns,
+  ROT13_NAMED,
+  rot13,
+  TAGS,
+} from "./decode.ts";
+import {
+  calibratedModelScore,
+  type InjectionModel,
+  type ModelReading,
+  readingOfLoaded,
+  readingText,
+  topPhrases,
+} from "./model.ts";
+import {
+  findHints,
+  IMPLIED,
+  REVERSED_HINTS,
+  REVERSED_NAMED,
+  REVERSED_NAMED_HINTS,
+  ROT13_HINTS,
+  RULES,
+} from "./rules.ts";
+import { emptyShape, loaded, loadText, type Shape } from "./text.ts";
+
+export type Origin = "user" | "tool" | "retrieval" | "system";
+
+export interface InjectionEvidence {
+  rule: string;
+  /** The matched text, at most 120 characters. */
+  match: string;
+  /** How the text was hidden, when the rule fired on decoded text. */
+  via?: string;
+}
+
+export interface InjectionVerdict {
+  score: number;
+  evidence: InjectionEvidence[];
+}
+
+/**
+ * Scores `text`; `origin` says whether it came from outside (tool, retrieval) or from a user.
+ * With `model` (the learned stage, model.ts), the text and everything the rules
+ * decoded from it are also scored by the model, and the verdict combines both stages.
+ */
+export function classifyInjection(
+  text: string,
+  origin: Origin = "user",
+  model?: InjectionModel,
+): InjectionVerdict {
+  const external = origin === "tool" || origin === "retrieval";
+  const evidence: InjectionEvidence[] = [];
+  const fired = new Map<string, number>();
+  // The learned stage's strongest reading, of the text or of something decoded from it.
+  let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: 0 };
+  let bestText = text;
+  let bestVia: string | undefined;
+  /** Loads `candidate` (with `shape`, fills it), runs the rules its hints call for and the model; returns its hints. */
+  const scan = (candidate: string, via?: string, shape?: Shape): Set<string> => {
+    const length = loadText(candidate, shape);
+    if (model) {
+      const reading = readingOfLoaded(model, length);
+      if (reading.margin > best.margin) {
+        best = reading;
+        bestText = candidate;
+        bestVia = via;
+      }
+    }
+    const present = hintsInLoaded();
+    if (present.size === 0) return present;
+    for (const rule of RULES) {
+      if (rule.externalOnly && !external) continue;
+      if (!rule.hints.some((hint) => present.has(hint))) continue;
+      const m = rule.pattern.exec(candidate);
+      if (!m) continue;
+      const key = `${rule.name}:${via ?? ""}`;
+      const weight = via ? Math.min(0.95, rule.weight + 0.1) : rule.weight; // hiding it is itself a signal
+      if ((fired.get(key) ?? 0) >= weight) continue;
+      fired.set(key, weight);
+      evidence.push({ rule: rule.name, match: m[0].slice(0, 120), ...(via ? { via } : {}) });
+    }
+    return present;
+  };
+
+  const shape = emptyShape();
+  const hints = scan(text, undefined, shape);
+  const suffix = adversarialSuffix(text);
+  if (suffix !== undefined) {
+    fired.set("adversarial_suffix", 0.75);
+    evidence.push({ rule: "adversarial_suffix", match: suffix.slice(-120) });
+  }
+  const invisible = shape.invisible;
+  const tags = shape.tags ? [...text.matchAll(TAGS)] : [];
+  if (tags.length > 0) {
+    const hidden = tags.map((t) => String.fromCodePoint((t[0].codePointAt(0) as number) - 0xe0000)).join("");
+    fired.set("hidden_tags", 0.8);
+    evidence.push({ rule: "hidden_text", match: hidden.slice(0, 120), via: "unicode_tags" });
+    scan(hidden, "unicode_tags");
+  }
+  if (invisible >= 3) {
+    fired.set("invisible", 0.4);
+    evidence.push({ rule: "invisible_characters", match: `${invisible} zero-width or bidi characters` });
+    scan(text.replace(INVISIBLE, ""), "zero_width");
+  }
+  if (shape.greekOrCyrillic && mixedScriptWords(text)) {
+    scan(
+      text.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c),
+      "homoglyphs",
+    );
+  }
+  for (const run of shape.base64) {
+    const decoded = decodeBase64(run);
+    if (decoded) scan(decoded, "base64");
+    else {
+      const base32 = decodeBase32(run);
+      if (base32) scan(base32, "base32");
+    }
+  }
+  for (const run of shape.hex) {
+    const decoded = decodeHex(run);
+    if (decoded) scan(decoded, "hex");
+  }
+  for (const run of shape.ascii85) {
+    const decoded = decodeAscii85(run);
+    if (decoded) scan(decoded, "ascii85");
+  }
+  // Reversed text is scanned only when a reversed keyword is there ("snoitcurtsni", "erongi", ...).
+  // Or when the text says it is reversed ("decode the following reversed text").
+  if (
+    REVERSED_HINTS.some((hint) => hints.has(hint)) ||
+    (REVERSED_NAMED_HINTS.some((hint) => hints.has(hint)) && REVERSED_NAMED.test(text))
+  ) {
+    scan([...text].reverse().join(""), "reversed");
+  }
+  // ROT13 when the text names it (the encoding is otherwise plain letters); Morse wherever a run of
+  // it is; decimal character codes where seven numbers are in a row. The hints and the shape gate
+  // the patterns and the character loops, which cost more than the rest on text that has neither.
+  if (ROT13_HINTS.some((hint) => hints.has(hint)) && ROT13_NAMED.test(text)) scan(rot13(text), "rot13");
+  if (shape.morse) {
+    for (const run of morseRuns(text)) {
+      const decoded = decodeMorse(run);
+      if (decoded) scan(decoded, "morse");
+    }
+  }
+  if (shape.decimal && MAY_BE_DECIMAL.test(text)) {
+    for (const decoded of decimalAscii(text)) scan(decoded, "decimal");
+  }
+
+  let keep = 1;
+  for (const weight of fired.values()) keep *= 1 - weight;
+  const rules = 1 - keep;
+  if (!model) return { score: Math.round(rules * 1000) / 1000, evidence };
+  const learned = calibratedModelScore(model, best.margin);
+  if (learned >= 0.5) {
+    evidence.push({
+      rule: "learned_model",
+      match:
+        `model score ${Math.round(learned * 1000) / 1000}: ${topPhrases(model, readingText(bestText, best)).join("; ")}`.slice(
+          0,
+          120,
+        ),
+      ...(bestVia ? { via: bestVia } : {}),
+    });
+  }
+  // One score: either stage alone can call it (each is 0.5 at its own threshold), and the two
+  // together are surer than either.
+  // Rounded down: a score just under 0.5 must not round up to the threshold.
+  const score = 1 - (1 - rules) * (1 - learned);
+  return { score: Math.floor(score * 1000) / 1000, evidence };
+}
+
+/** The hints present in the text last loaded (text.ts), with the hints they contain. */
+function hintsInLoaded(): Set<string> {
+  const present = new Set<string>();
+  findHints(loaded.codes, loaded.length, (found) => {
+    for (const hint of IMPLIED.get(found) ?? [found]) present.add(hint);
+  });
+  return present;
+}
