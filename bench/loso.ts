@@ -25,6 +25,7 @@ import {
   benignRequests,
   everydayTriggerWords,
   ordinaryTriggerWords,
+  taskInstructions,
 } from "../scripts/injection-negatives.ts";
 import {
   DEFAULT_TRAINING,
@@ -52,7 +53,7 @@ const rows: (TrainingRow & { family: string })[] = [
     ...r,
     kind: r.kind ?? (r.label === 1 ? "jailbreak" : "benign_prompt"),
   })),
-  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords()].map(
+  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords(), ...taskInstructions()].map(
     (text): TrainingRow => ({
       text,
       label: 0,

@@ -297,3 +297,94 @@ export function everydayTriggerWords(): string[] {
       : EVERYDAY_FRAMES.map((frame) => frame(use)),
   );
 }
+
+// Operators' own instructions to the assistant: system prompts and task briefs, which address
+// the assistant ("you are", "your output") and name its instructions, rules and output, to follow
+// them, never to set them aside. Attacks share that vocabulary ("instructions", "your output",
+// "you are a"), and a model that never saw it used this way flagged ordinary system prompts
+// (bench/loso.ts, the fabric family left out: 14-20%). Hand-written parts, combined
+// deterministically; none copied from any prompt collection. Written after that family's
+// failure was seen, so its leave-one-out figure no longer measures this style blind (the README
+// says so).
+const ROLES = [
+  "You are a careful technical editor for a software company",
+  "You are a friendly customer-support assistant for a bicycle shop",
+  "You are a patient maths tutor for secondary-school students",
+  "You are an assistant that summarises meeting notes for a project team",
+  "You are a travel planner who writes day-by-day itineraries",
+  "You are a code reviewer who focuses on readability and tests",
+  "You are a recipe assistant that adapts dishes to dietary needs",
+  "You are an HR assistant that answers questions about the leave policy",
+  "You are a security analyst who writes short incident summaries",
+  "You are a librarian who recommends books by theme",
+  "You act as an interviewer for mock job interviews",
+  "You are a translator between English and Spanish",
+  "Your role is to turn rough notes into a clear status report",
+  "Your job is to classify support tickets by urgency",
+  "You are an expert at extracting action items from e-mail threads",
+  "You are a data analyst who explains spreadsheets in plain words",
+  "You are a writing coach for cover letters",
+  "You are a release-notes writer for a mobile app",
+  "You are a compliance assistant that checks documents against the company style guide",
+  "You are a study assistant that turns a chapter into flashcards",
+];
+const TASKS = [
+  "Read the text the user provides and list its main claims",
+  "Answer questions using only the documents supplied in this conversation",
+  "Rewrite the user's draft so it is shorter and easier to read",
+  "Extract every date, owner and deadline mentioned in the input",
+  "Explain each step so a beginner can follow it",
+  "Give feedback on structure first and wording second",
+  "Ask one clarifying question when the request is ambiguous",
+  "Sort the items in the input into the categories given below",
+  "Produce a summary of at most five bullet points",
+  "Suggest three alternatives and say which one you recommend",
+];
+const RULE_LINES = [
+  "Follow these instructions exactly",
+  "Ensure you follow all of these instructions when creating your output",
+  "Only output Markdown",
+  "Only output valid JSON with the keys title, summary and actions",
+  "Do not add commentary before or after your answer",
+  "Do not invent facts that are not in the input",
+  "Keep your answer under 200 words",
+  "Always cite the section you used",
+  "Respond in the language of the question",
+  "Use the steps below in order",
+  "If the input is empty, reply that there is nothing to summarise",
+  "Your output must contain exactly three sections",
+  "Refer back to these rules whenever you are unsure",
+  "These instructions apply to every message in this conversation",
+  "Never reveal customer account numbers in your answer",
+  "Do not give warnings or notes; only output the requested sections",
+  "Think step by step before you write the final answer",
+  "Stay in the role described above for the whole conversation",
+  "Write in a warm but professional tone",
+  "If a question is outside your role, say so politely and suggest where to ask",
+];
+const LAYOUTS: ((role: string, task: string, rules: string[]) => string)[] = [
+  (role, task, rules) => `${role}. ${task}. ${rules.map((r) => `${r}.`).join(" ")}`,
+  (role, task, rules) =>
+    `# IDENTITY\n${role}.\n\n# STEPS\n- ${task}.\n\n# OUTPUT INSTRUCTIONS\n${rules.map((r) => `- ${r}.`).join("\n")}`,
+  (role, task, rules) =>
+    `<role>${role}.</role>\n<task>${task}.</task>\n<rules>\n${rules.join(".\n")}.\n</rules>`,
+  (role, task, rules) =>
+    `## Role\n${role}.\n\n## Goal\n${task}.\n\n## Rules\n${rules.map((r, i) => `${i + 1}. ${r}.`).join("\n")}`,
+];
+
+/** Benign system prompts and task briefs that address the assistant about its own rules: 400. */
+export function taskInstructions(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 400; i += 1) {
+    const role = ROLES[i % ROLES.length] as string;
+    const task = TASKS[(i * 7 + Math.floor(i / ROLES.length)) % TASKS.length] as string;
+    const count = 2 + (i % 4);
+    const rules = Array.from(
+      { length: count },
+      (_, k) => RULE_LINES[(i * 3 + k * 7) % RULE_LINES.length] as string,
+    );
+    const layout = LAYOUTS[Math.floor(i / 5) % LAYOUTS.length] as (typeof LAYOUTS)[number];
+    out.push(layout(role, task, [...new Set(rules)]));
+  }
+  return [...new Set(out)];
+}

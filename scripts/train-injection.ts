@@ -20,7 +20,12 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeModel, featurize, type ModelFile, modelReading } from "../detectors/injection/model.ts";
-import { benignRequests, everydayTriggerWords, ordinaryTriggerWords } from "./injection-negatives.ts";
+import {
+  benignRequests,
+  everydayTriggerWords,
+  ordinaryTriggerWords,
+  taskInstructions,
+} from "./injection-negatives.ts";
 import {
   DEFAULT_TRAINING,
   flagsAt,
@@ -45,17 +50,30 @@ const extra = parseArgs({ options: { extra: { type: "string", multiple: true } }
 const train = [
   ...read("train.jsonl"),
   ...extra.flatMap((file) => readRows(file)),
-  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords()].map(
+  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords(), ...taskInstructions()].map(
     (text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE }),
   ),
 ];
+// The public extra rows (../shared/datasets/injection-extra: mostly benign prompts that use the
+// attack vocabulary the ordinary way, from sources injection-train lacks: system prompts, banking
+// and assistant queries, multilingual questions, formatting constraints): every fifth benign row
+// is held out to choose the threshold with, the rest train.
+const publicExtra = readRows(resolve(ROOT, "../shared/datasets/injection-extra/extra.jsonl")).map((row) => ({
+  ...row,
+  kind: row.kind ?? (row.label === 1 ? "jailbreak" : "benign_prompt"),
+}));
+const extraCalibration = publicExtra.filter((row, i) => row.label === 0 && i % 5 === 0);
+train.push(...publicExtra.filter((row, i) => !(row.label === 0 && i % 5 === 0)));
 const valid = read("valid.jsonl");
 // Benign documentation that uses the words attacks use the ordinary way (collect-benign-docs.ts):
 // every fifth row (by position in the file, which is sorted by digest) is held out of training
 // to choose the threshold with, as a third benign source beside the valid split's two.
 const docs = readRows(join(ROOT, "scripts/training/benign-docs.jsonl"));
 train.push(...docs.filter((_, i) => i % 5 !== 0));
-const calibration = docs.filter((_, i) => i % 5 === 0).map((row) => ({ ...row, kind: "benign_docs" }));
+const calibration = [
+  ...docs.filter((_, i) => i % 5 === 0).map((row) => ({ ...row, kind: "benign_docs" })),
+  ...extraCalibration.map((row) => ({ ...row, kind: "benign_extra" })),
+];
 const started = performance.now();
 const features = train.map((row) => featurize(row.text));
 const positives = train.filter((r) => r.label === 1).length;
@@ -80,7 +98,7 @@ const thresholdFor = (kind: string) => {
   const allowed = Math.floor(margins.length * SETTINGS.targetFpr);
   return (margins[allowed] as number) + 1e-6;
 };
-const BENIGN_KINDS = ["benign_prompt", "benign_content", "benign_docs"];
+const BENIGN_KINDS = ["benign_prompt", "benign_content", "benign_docs", "benign_extra"];
 const combinedHolds = (at: number) =>
   BENIGN_KINDS.every((kind) => {
     const rows = scored.filter((s) => s.row.kind === kind);
@@ -122,7 +140,7 @@ const file: ModelFile = {
   ...encodeModel(weights, bias, threshold),
   valid: figures,
   training: {
-    data: "../shared/datasets/injection-train/train.jsonl (threshold and figures: valid.jsonl)",
+    data: "../shared/datasets/injection-train/train.jsonl and injection-extra/extra.jsonl (threshold and figures: valid.jsonl, and held-out fifths of extra.jsonl's benign rows and of benign-docs)",
     rows: train.length,
     positives,
     ...(extra.length > 0 ? { extra } : {}),

@@ -39,12 +39,15 @@ const USAGE = `Usage:
   agentwatch config check [--config FILE]
       Validates the config, lists every problem, and prints the effective config (itself
       valid config; secrets as the \${VARIABLE} they came from, or <secret>).
-  agentwatch scan [INPUT] [--fail-on injection,pii,secrets]
+  agentwatch scan [INPUT] [--fail-on injection,pii,secrets] [--explain]
       Checks text offline: JSONL with "text" (and optional "type": prompt, tool_result,
       retrieval, response) or plain text (scanned whole, as one input), from INPUT or stdin.
       Prints one JSON result per input: injection score and evidence, PII and secrets found
       (positions and types), and the redacted text. Exits 3 when it found a kind named in
       --fail-on (default: all three; injection counts from a score of 0.5), for CI.
+      --explain adds, per input, each injection stage's score: the rules that fired with
+      their weights, and the learned model's margin, threshold, the part it read and the
+      features that raised and lowered it most (to understand and report a false positive).
   agentwatch simulate [--agents 50] [--users 20] [--days 8] [--start 2026-11-02] [--seed 1]
                       [--attacks all|none|stolen_key,brute_force,...]
                       [--providers] [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
@@ -116,7 +119,11 @@ export async function main(argv: string[]): Promise<number> {
     const [verb, ...rest] = positionals;
     if (verb === "scan" && rest.length <= 1) {
       const failOn = parseFailOn(values["fail-on"] ?? "injection,pii,secrets");
-      const results = scanInput(readInput(rest[0]), (line) => process.stdout.write(`${line}\n`));
+      const results = scanInput(
+        readInput(rest[0]),
+        (line) => process.stdout.write(`${line}\n`),
+        values.explain === true,
+      );
       // For CI: a finding of a kind in --fail-on exits 3 (1 is an error, 2 a usage mistake).
       const found = new Set(results.flatMap((r) => foundKinds(r)).filter((k) => failOn.includes(k)));
       if (found.size > 0) {
@@ -322,6 +329,7 @@ function parse(argv: string[]) {
       post: { type: "string" },
       token: { type: "string" },
       "fail-on": { type: "string" },
+      explain: { type: "boolean" },
       url: { type: "string" },
       json: { type: "boolean" },
       status: { type: "string" },

@@ -4,8 +4,16 @@
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { classifyInjection, type Origin } from "../detectors/injection/index.ts";
-import { loadInjectionModel } from "../detectors/injection/model.ts";
+import {
+  classifyInjection,
+  type FeatureContribution,
+  featureContributions,
+  type InjectionModel,
+  type InjectionStages,
+  loadInjectionModel,
+  type Origin,
+} from "../detectors/injection/index.ts";
+
 import { findSensitive, redact } from "../detectors/sensitive.ts";
 import { EventValidator } from "./collector/event-schema.ts";
 import { Replayer } from "./replay.ts";
@@ -18,7 +26,12 @@ import { groundTruth, SCENARIOS, type Scenario, type SimulationOptions, simulate
 export interface ScanResult {
   index: number;
   type: string;
-  injection: { score: number; evidence: { rule: string; match: string; via?: string }[] };
+  injection: {
+    score: number;
+    evidence: { rule: string; match: string; via?: string }[];
+    /** With --explain: why, stage by stage. */
+    explain?: InjectionExplanation;
+  };
   pii: { type: string; start: number; end: number }[];
   secrets: { type: string; start: number; end: number }[];
   redacted: string;
@@ -28,9 +41,10 @@ export interface ScanResult {
  * Scans one text the way the detectors would with their defaults: injection score (rules and the
  * learned model) and evidence, PII and secrets (redacted).
  */
-export function scanText(text: string, type: string, index: number): ScanResult {
+export function scanText(text: string, type: string, index: number, explain = false): ScanResult {
   const origin: Origin = type === "tool_result" ? "tool" : type === "retrieval" ? "retrieval" : "user";
-  const verdict = classifyInjection(text, origin, loadInjectionModel());
+  const model = loadInjectionModel();
+  const verdict = classifyInjection(text, origin, model, { explain });
   const found = findSensitive(text);
   return {
     index,
@@ -38,6 +52,7 @@ export function scanText(text: string, type: string, index: number): ScanResult 
     injection: {
       score: verdict.score,
       evidence: verdict.evidence.map((e) => ({ ...e, match: redact(e.match) })),
+      ...(explain && verdict.stages ? { explain: explainVerdict(model, verdict.score, verdict.stages) } : {}),
     },
     pii: found
       .filter((m) => m.category === "pii")
@@ -47,6 +62,79 @@ export function scanText(text: string, type: string, index: number): ScanResult 
       .map(({ type: t, start, end }) => ({ type: t, start, end })),
     redacted: redact(text, found),
   };
+}
+
+/** `scan --explain`: each stage's score and what made it, so a false positive can be understood and reported. */
+export interface InjectionExplanation {
+  /** The combined score, 1 − (1 − rules)(1 − model), flagged from 0.5. */
+  score: number;
+  rules: { score: number; fired: { rule: string; weight: number; via?: string }[] };
+  model?: {
+    score: number;
+    margin: number;
+    /** The margin at which the model alone scores 0.5 (its threshold). */
+    threshold_margin: number;
+    /** What it read: the text whole, its strongest window, or what was decoded from it. */
+    read: "whole text" | "strongest window" | `decoded (${string})`;
+    /** The part read, redacted, at most 400 characters. */
+    text: string;
+    bias: number;
+    /** The features that raised the margin most, and those that lowered it most (weight × count / √occurrences). */
+    raising: FeatureContribution[];
+    lowering: FeatureContribution[];
+  };
+  /** How to report a false positive so the model learns from it. */
+  report: string;
+}
+
+const EXPLAIN_FEATURES = 10;
+
+function explainVerdict(model: InjectionModel, score: number, stages: InjectionStages): InjectionExplanation {
+  const report =
+    "If this text is benign: mark the finding it raised as a false positive (POST /v1/incidents/{id}/false-positive " +
+    "or the console), export the marked texts with `agentwatch export-feedback --out FILE`, and retrain with " +
+    "`npm run train:injection -- --extra FILE`; or send this output with the text to the project.";
+  const read = stages.model;
+  if (!read) return { score, rules: stages.rules, report };
+  const found = findSensitive(read.text);
+  // Words of a secret or personal datum found in the read text are not printed as features.
+  const hidden = new Set(
+    found
+      .flatMap((m) =>
+        read.text
+          .slice(m.start, m.end)
+          .toLowerCase()
+          .split(/[^\p{L}\p{N}]+/u),
+      )
+      .filter(Boolean),
+  );
+  const shown = (f: FeatureContribution): FeatureContribution => ({
+    ...f,
+    feature: f.feature
+      .split(" ")
+      .map((word) => (hidden.has(word) ? "<redacted>" : word))
+      .join(" "),
+    weight: Math.round(f.weight * 1000) / 1000,
+    contribution: Math.round(f.contribution * 1000) / 1000,
+  });
+  const { bias, features } = featureContributions(model, read.text);
+  const explained: InjectionExplanation["model"] = {
+    score: read.score,
+    margin: Math.round(read.margin * 1000) / 1000,
+    threshold_margin: Math.round(read.thresholdMargin * 1000) / 1000,
+    read: read.via ? `decoded (${read.via})` : read.whole ? "whole text" : "strongest window",
+    text: redact(read.text, found).slice(0, 400),
+    bias: Math.round(bias * 1000) / 1000,
+    raising: features
+      .filter((f) => f.contribution > 0)
+      .slice(0, EXPLAIN_FEATURES)
+      .map(shown),
+    lowering: features
+      .filter((f) => f.contribution < 0)
+      .slice(0, EXPLAIN_FEATURES)
+      .map(shown),
+  };
+  return { score, rules: stages.rules, model: explained, report };
 }
 
 /**
@@ -72,7 +160,7 @@ export function foundKinds(result: ScanResult): ScanKind[] {
  * Scans JSONL (one object with "text", and "type" among SCAN_TYPES, per line) or plain text
  * (scanned whole, as one input: it is not split into lines). Returns the results.
  */
-export function scanInput(input: string, write: (line: string) => void): ScanResult[] {
+export function scanInput(input: string, write: (line: string) => void, explain = false): ScanResult[] {
   const lines = input.split("\n");
   const first = lines.find((l) => l.trim() !== "")?.trim() ?? "";
   let jsonl = false;
@@ -84,7 +172,7 @@ export function scanInput(input: string, write: (line: string) => void): ScanRes
     }
   }
   if (!jsonl) {
-    const result = scanText(input, "prompt", 0);
+    const result = scanText(input, "prompt", 0, explain);
     write(JSON.stringify(result));
     return [result];
   }
@@ -109,7 +197,7 @@ export function scanInput(input: string, write: (line: string) => void): ScanRes
         `line ${i + 1}: type must be one of ${SCAN_TYPES.join(", ")} (got ${JSON.stringify(type)})`,
       );
     }
-    const result = scanText(row.text, type, results.length);
+    const result = scanText(row.text, type, results.length, explain);
     write(JSON.stringify(result));
     results.push(result);
   });

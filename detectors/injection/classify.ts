@@ -35,6 +35,7 @@ import {
   calibratedModelScore,
   type InjectionModel,
   type ModelReading,
+  normalize,
   readingOfLoaded,
   readingText,
   topPhrases,
@@ -63,6 +64,22 @@ export interface InjectionEvidence {
 export interface InjectionVerdict {
   score: number;
   evidence: InjectionEvidence[];
+  /** Each stage on its own, when asked for (`explain`): what `agentwatch scan --explain` prints. */
+  stages?: InjectionStages;
+}
+
+/** The two stages' verdicts, each read against 0.5 on its own; `score` combines them as 1 − (1 − rules)(1 − model). */
+export interface InjectionStages {
+  rules: { score: number; fired: { rule: string; weight: number; via?: string }[] };
+  /** The learned stage's strongest reading: of the text whole, one window of it, or what was decoded from it (`via`). */
+  model?: {
+    score: number;
+    margin: number;
+    thresholdMargin: number;
+    text: string;
+    whole: boolean;
+    via?: string;
+  };
 }
 
 /**
@@ -74,6 +91,7 @@ export function classifyInjection(
   text: string,
   origin: Origin = "user",
   model?: InjectionModel,
+  options: { explain?: boolean } = {},
 ): InjectionVerdict {
   const external = origin === "tool" || origin === "retrieval";
   const evidence: InjectionEvidence[] = [];
@@ -176,7 +194,32 @@ export function classifyInjection(
   let keep = 1;
   for (const weight of fired.values()) keep *= 1 - weight;
   const rules = 1 - keep;
-  if (!model) return { score: Math.round(rules * 1000) / 1000, evidence };
+  const stages = (learned?: number): InjectionStages | undefined => {
+    if (!options.explain) return undefined;
+    const firedRules = [...fired].map(([key, weight]) => {
+      const [rule, via] = key.split(":") as [string, string];
+      return { rule, weight, ...(via ? { via } : {}) };
+    });
+    const rulesStage = { score: Math.round(rules * 1000) / 1000, fired: firedRules };
+    if (!model || learned === undefined) return { rules: rulesStage };
+    const read = readingText(bestText, best);
+    return {
+      rules: rulesStage,
+      model: {
+        score: Math.round(learned * 1000) / 1000,
+        margin: best.margin,
+        thresholdMargin: Math.log(model.threshold / (1 - model.threshold)),
+        text: read,
+        whole: bestVia === undefined && read.length === normalize(bestText).length,
+        ...(bestVia ? { via: bestVia } : {}),
+      },
+    };
+  };
+  if (!model) {
+    const verdict: InjectionVerdict = { score: Math.round(rules * 1000) / 1000, evidence };
+    const explained = stages();
+    return explained ? { ...verdict, stages: explained } : verdict;
+  }
   const learned = calibratedModelScore(model, best.margin);
   if (learned >= 0.5) {
     evidence.push({
@@ -193,7 +236,8 @@ export function classifyInjection(
   // together are surer than either.
   // Rounded down: a score just under 0.5 must not round up to the threshold.
   const score = 1 - (1 - rules) * (1 - learned);
-  return { score: Math.floor(score * 1000) / 1000, evidence };
+  const explained = stages(learned);
+  return { score: Math.floor(score * 1000) / 1000, evidence, ...(explained ? { stages: explained } : {}) };
 }
 
 /** The hints present in the text last loaded (text.ts), with the hints they contain. */

@@ -7,6 +7,18 @@
  * - detector.ts: the `injection_attempt` and `injection_rate` detectors over events;
  * - shift-set.ts: texts written to measure it on styles it was not tuned on (never trained on).
  */
-export { classifyInjection, type InjectionEvidence, type InjectionVerdict, type Origin } from "./classify.ts";
+export {
+  classifyInjection,
+  type InjectionEvidence,
+  type InjectionStages,
+  type InjectionVerdict,
+  type Origin,
+} from "./classify.ts";
 export { injectionAttemptDefinition, injectionInput, injectionRateDefinition } from "./detector.ts";
-export { type InjectionModel, loadInjectionModel, modelReading } from "./model.ts";
+export {
+  type FeatureContribution,
+  featureContributions,
+  type InjectionModel,
+  loadInjectionModel,
+  modelReading,
+} from "./model.ts";

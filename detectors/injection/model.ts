@@ -5,11 +5,11 @@
  * (its card beside it). Pure, deterministic and in-process: featurizing a 1 KiB text is a few
  * thousand hash steps into a reused buffer, scoring is a sparse dot product.
  *
- * Features, each hashed (FNV-1a) into 2^BITS buckets, counts damped with log(1 + n), and the
- * vector L2-normalized:
+ * Features, each hashed (FNV-1a) into 2^BITS buckets, each count divided by the square root of
+ * the text's feature occurrences (featurize):
  * - word unigrams and bigrams of the lower-cased text (words are runs of letters and digits);
  * - character 4-grams of the lower-cased text with runs of spaces folded to one, those with a
- *   character of a non-Latin script or a symbol prose rarely uses in them (NON_LATIN, SYMBOLS).
+ *   character of a non-Latin script in them (NON_LATIN).
  */
 
 import { readFileSync } from "node:fs";
@@ -24,19 +24,17 @@ const FNV_PRIME = 0x01000193;
 export const MAX_CHARS = 16_384;
 const CHAR_GRAM = 4;
 /**
- * Character 4-grams are counted only where one of their characters is at or past Greek (U+0370)
- * or one of SYMBOLS: scripts written without spaces (Chinese, Japanese, Thai) have no words to
- * count otherwise, and adversarial suffixes and markup tricks are runs of symbols, while for
- * Latin prose words and word pairs judged as well at a quarter of the work (4-grams of Latin text
- * were three quarters of the features and of the time, for a recall difference of 0.01).
+ * Character 4-grams are counted only where one of their characters is at or past Greek (U+0370):
+ * scripts written without spaces (Chinese, Japanese, Thai) have no words to count otherwise. Not
+ * for Latin text: there words and word pairs judge as well at a quarter of the work, and the
+ * 4-grams of its symbols ("====", "# ", "``") learned the layout of the sources the attacks came
+ * from: with them, reStructuredText and Markdown documents of sources left out were flagged
+ * (python/peps 10.6%, fabric's system prompts 20%; without them 0.0% and 14%, attack recall
+ * within 0.02; bench/loso.ts). Machine-searched suffixes of symbols have a rule of their own
+ * (adversarial-suffix.ts), chat-template and delimiter tricks theirs (rules.ts).
  */
 const NON_LATIN = 0x370;
-/** ASCII symbols that prose rarely uses and adversarial suffixes and markup smuggling do. */
-const SYMBOLS = "[]{}<>|\\^~`=#$%&*_+@";
-/** Per code below NON_LATIN: whether a 4-gram with it in is counted. */
-const COUNTED = new Uint8Array(NON_LATIN);
-for (const c of SYMBOLS) COUNTED[c.charCodeAt(0)] = 1;
-const counted = (c: number): boolean => c >= NON_LATIN || COUNTED[c] === 1;
+const counted = (c: number): boolean => c >= NON_LATIN;
 
 function hasNonLatin(text: string, at: number, n: number): boolean {
   for (let j = at; j < at + n; j += 1) if (counted(text.charCodeAt(j))) return true;
@@ -149,10 +147,8 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
       const word = h >>> 0;
       const phrase = named ? text.slice(start, i) : undefined;
       visit(word & MASK, phrase);
-      if (previous >= 0) {
-        const pair = pairHash(previous, word);
-        visit(pair & MASK, named ? `${previousWord} ${phrase}` : undefined);
-      }
+      if (previous >= 0)
+        visit(pairHash(previous, word) & MASK, named ? `${previousWord} ${phrase}` : undefined);
       previous = word;
       previousWord = phrase ?? "";
       start = -1;
@@ -173,7 +169,7 @@ function visitFeatures(text: string, named: boolean, visit: (index: number, phra
 
 /** Per code below NON_LATIN: 1 when it is a word character (isWordChar), 2 when 4-grams with it are counted. */
 const CLASS = new Uint8Array(NON_LATIN);
-for (let c = 0; c < NON_LATIN; c += 1) CLASS[c] = (isWordChar(c) ? 1 : 0) | (COUNTED[c] === 1 ? 2 : 0);
+for (let c = 0; c < NON_LATIN; c += 1) CLASS[c] = isWordChar(c) ? 1 : 0;
 
 /** The hash of a word pair, from the words' hashes. */
 function pairHash(previous: number, word: number): number {
@@ -421,6 +417,44 @@ export function topPhrases(model: InjectionModel, raw: string, count = 5): strin
     .map((b) => b.phrase)
     .filter((phrase, i, all) => phrase.length > 1 && all.indexOf(phrase) === i)
     .slice(0, count);
+}
+
+/** One feature's share of a reading's margin (explanations: `agentwatch scan --explain`). */
+export interface FeatureContribution {
+  /** The words, word pair or characters, as the model read them (lower-cased). */
+  feature: string;
+  count: number;
+  weight: number;
+  /** weight × count / √(feature occurrences of the reading): the margin is the bias plus their sum. */
+  contribution: number;
+}
+
+/**
+ * How a reading's margin is made: the bias and every feature's contribution (the margin is their
+ * sum, as modelReading computes it for a text read whole), strongest first. Features that share a
+ * bucket (hashing) are named by the first phrase met.
+ */
+export function featureContributions(
+  model: InjectionModel,
+  readText: string,
+): { bias: number; margin: number; features: FeatureContribution[] } {
+  const text = normalize(readText);
+  const byIndex = new Map<number, { feature: string; count: number }>();
+  let occurrences = 0;
+  visitFeatures(text, true, (index, phrase) => {
+    occurrences += 1;
+    const entry = byIndex.get(index);
+    if (entry) entry.count += 1;
+    else byIndex.set(index, { feature: (phrase ?? "").trim(), count: 1 });
+  });
+  const scale = 1 / Math.sqrt(occurrences || 1);
+  const features = [...byIndex].map(([index, { feature, count }]) => {
+    const weight = model.weights[index] as number;
+    return { feature, count, weight, contribution: weight * count * scale };
+  });
+  features.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  const margin = features.reduce((sum, f) => sum + f.contribution, model.bias);
+  return { bias: model.bias, margin, features };
 }
 
 /** The model file's form: weights quantized to int8 with one scale, base64; the card's figures. */
