@@ -26,10 +26,17 @@ import { newRecord } from "../record.ts";
 import { redact } from "../sensitive.ts";
 import { type AgentEvent, type Detector, defineDetector, type Finding } from "../types.ts";
 import { classifyInjection, type InjectionEvidence, type Origin } from "./classify.ts";
+import { INJECTION_KINDS, type InjectionKind, injectionKind, kindRank } from "./kind.ts";
 import { type InjectionModel, loadInjectionModel } from "./model.ts";
 
 export interface InjectionOptions {
-  attempt: { enabled: boolean; threshold: number; severity: Severity };
+  attempt: {
+    enabled: boolean;
+    threshold: number;
+    severity: Severity;
+    /** The severity of an attempt of a kind (kind.ts), where it differs from `severity`. */
+    severityByKind?: Partial<Record<InjectionKind, Severity>>;
+  };
   rate: { enabled: boolean; minAttempts: number; robustZ: number; severity: Severity };
   entityTtlMs: number;
   /**
@@ -114,6 +121,10 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           ? `user:${event.user_id}`
           : "agent";
       if (options.attempt.enabled) {
+        const kind = injectionKind(input.origin, evidence);
+        const severity =
+          options.attempt.severityByKind?.[kind] ??
+          (score >= 0.9 && input.origin !== "user" ? "critical" : options.attempt.severity);
         findings.push({
           id: findingId("injection_attempt", `${event.agent_id}|${scope}`, event.id),
           detector: "injection_attempt",
@@ -121,16 +132,22 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           ...(event.session_id ? { session_id: event.session_id } : {}),
           key: scope,
           time: new Date(time).toISOString(),
-          severity: score >= 0.9 && input.origin !== "user" ? "critical" : options.attempt.severity,
+          severity,
           score,
-          observed: { score, origin: input.origin, evidence: evidence.slice(0, 8) },
+          observed: {
+            score,
+            kind,
+            rank: kindRank(kind),
+            origin: input.origin,
+            evidence: evidence.slice(0, 8),
+          },
           baseline: { threshold: options.attempt.threshold },
           event_ids: [event.id],
           title: `${input.origin === "user" ? "Prompt injection attempt" : "Injected instructions in tool output"} on ${event.agent_id}`,
-          summary: `${input.origin === "user" ? "a prompt" : `${input.origin} content`} to ${event.agent_id} scored ${score} for injection (${[
+          summary: `${kind.replace("_", " ")}: ${input.origin === "user" ? "a prompt" : `${input.origin} content`} to ${event.agent_id} scored ${score} for injection (${[
             ...new Set(evidence.map((e) => (e.via ? `${e.rule} via ${e.via}` : e.rule))),
           ].join(", ")})`,
-          labels: { origin: input.origin, ...(event.user_id ? { user_id: event.user_id } : {}) },
+          labels: { origin: input.origin, kind, ...(event.user_id ? { user_id: event.user_id } : {}) },
         });
       }
       if (options.rate.enabled) {
@@ -200,6 +217,13 @@ const injectionAttemptSettings = z.strictObject({
   threshold: z.number().gt(0).max(1).default(0.5),
   severity: severity.default("warning"),
   /**
+   * Per kind (kind.ts: planted_instruction, hidden_instruction, override, jailbreak,
+   * learned_only), a severity that replaces `severity` (and the critical of a sure planted
+   * instruction) for attempts of that kind: e.g. `{ learned_only: info }` to page only on what
+   * a rule saw, or `{ planted_instruction: critical }`.
+   */
+  severity_by_kind: z.partialRecord(z.enum(INJECTION_KINDS), severity).default({}),
+  /**
    * The learned stage (detectors/injection/models/injection-model.md) judges beside the rules, one score
    * from both; false: the rules alone.
    */
@@ -232,7 +256,12 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
     if (!attempt.enabled && !rate.enabled) return [];
     return [
       injection({
-        attempt: { enabled: attempt.enabled, threshold: attempt.threshold, severity: attempt.severity },
+        attempt: {
+          enabled: attempt.enabled,
+          threshold: attempt.threshold,
+          severity: attempt.severity,
+          severityByKind: attempt.severity_by_kind,
+        },
         rate: {
           enabled: rate.enabled,
           minAttempts: rate.min_attempts,

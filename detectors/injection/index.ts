@@ -5,6 +5,7 @@
  * - model.ts and text.ts: the learned stage and the loaded-text buffer both stages read;
  * - adversarial-suffix.ts: machine-searched suffixes no phrase list can name;
  * - detector.ts: the `injection_attempt` and `injection_rate` detectors over events;
+ * - kind.ts: what kind of injection a flagged text is, ranked (planted, hidden, override, ...);
  * - shift-set.ts: texts written to measure it on styles it was not tuned on (never trained on).
  */
 export {
@@ -15,6 +16,7 @@ export {
   type Origin,
 } from "./classify.ts";
 export { injectionAttemptDefinition, injectionInput, injectionRateDefinition } from "./detector.ts";
+export { INJECTION_KINDS, type InjectionKind, injectionKind, kindRank } from "./kind.ts";
 export {
   type FeatureContribution,
   featureContributions,
