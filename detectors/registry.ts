@@ -11,6 +11,7 @@ import { canaryLeakDefinition } from "./canary-leak.ts";
 import { piiLeakDefinition, secretLeakDefinition } from "./data-leak.ts";
 import { entityFloodDefinition } from "./entity-budget.ts";
 import { errorRateDefinition } from "./error-rate.ts";
+import { eventIdConflictDefinition } from "./event-id-conflict.ts";
 import { exfiltrationDefinition } from "./exfiltration.ts";
 import { injectionAttemptDefinition, injectionRateDefinition } from "./injection/index.ts";
 import { latencyDefinition } from "./latency.ts";
@@ -43,6 +44,7 @@ export const DETECTOR_DEFINITIONS = [
   unattributedUsageDefinition,
   unknownKeyDefinition,
   pausedAgentActiveDefinition,
+  eventIdConflictDefinition,
   entityFloodDefinition,
 ] as const satisfies readonly DetectorDefinition[];
 

@@ -26,6 +26,13 @@ export interface ObservedEvent {
   /** Set when the event arrived while its agent's pause had been delivered (epoch ms). */
   paused?: { since: number; deliveredAt: number };
   /**
+   * Set when the event came under an id its agent had already used for other content and is
+   * kept under a new one (`event.id`): the id as sent, the content hashes of the event first
+   * stored under it and of this one, and the name of the token that sent this one. Set by the
+   * runner from the collector's (or indexer's) mark, never from the event's own fields.
+   */
+  reusedId?: { id: string; firstHash: string; hash: string; token: string };
+  /**
    * "provider" for llm_usage from a provider's own usage records (services/providers), set by the
    * runner from who appended the record (never from the event's fields, which an agent writes):
    * its tokens are what the provider counted on `usage.api_key_id` in the bucket, beyond what

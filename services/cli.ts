@@ -290,7 +290,11 @@ async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<
       process.stderr.write(`${line}\n`),
     );
     process.stderr.write(
-      `posted ${result.sent} events to ${values.post}: ${result.accepted} accepted, ${result.duplicates} duplicates, ${result.rejected} rejected\n`,
+      `posted ${result.sent} events to ${values.post}: ${result.accepted} accepted, ${result.duplicates} duplicates, ${result.rejected} rejected${
+        result.conflicts > 0
+          ? ` (${result.conflicts} under a new id: their ids were used before for other content)`
+          : ""
+      }\n`,
     );
     for (const r of result.reasons) process.stderr.write(`  rejected ${r.id ?? "(no id)"}: ${r.error}\n`);
     // Nothing may be lost silently: a rejection fails the command.

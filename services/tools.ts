@@ -281,6 +281,8 @@ export interface PostResult {
   sent: number;
   accepted: number;
   duplicates: number;
+  /** Events kept under a new id because theirs was used before for other content. */
+  conflicts: number;
   rejected: number;
   /** The first rejections, with the server's reasons. */
   reasons: { id?: string; error: string }[];
@@ -296,7 +298,14 @@ export async function postSimulation(
   const options = simulationOptions(args);
   let batch: AgentEvent[] = [];
   let sent = 0;
-  const result: PostResult = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, reasons: [] };
+  const result: PostResult = {
+    sent: 0,
+    accepted: 0,
+    duplicates: 0,
+    conflicts: 0,
+    rejected: 0,
+    reasons: [],
+  };
   const flush = async () => {
     if (batch.length === 0) return;
     const body = `${batch.map((e) => JSON.stringify(e)).join("\n")}\n`;
@@ -312,12 +321,14 @@ export async function postSimulation(
         const answer = JSON.parse(text) as {
           accepted?: number;
           duplicates?: number;
+          conflicts?: unknown[];
           rejected?: { id?: string; error: string }[];
           error?: { details?: { rejected?: { id?: string; error: string }[] } };
         };
         const rejected = answer.rejected ?? answer.error?.details?.rejected ?? [];
         result.accepted += answer.accepted ?? 0;
         result.duplicates += answer.duplicates ?? 0;
+        result.conflicts += answer.conflicts?.length ?? 0;
         result.rejected += rejected.length;
         for (const r of rejected)
           if (result.reasons.length < 10)

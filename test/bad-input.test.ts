@@ -177,9 +177,29 @@ describe("bad input", () => {
 
   it("counts a repeated id once", async () => {
     const first = await (await send(JSON.stringify([good("dup-1"), good("dup-1"), good("dup-2")]))).json();
-    expect(first).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
+    expect(first).toEqual({ accepted: 2, duplicates: 1, conflicts: [], rejected: [] });
     const second = await (await send(JSON.stringify(good("dup-1")))).json();
-    expect(second).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    expect(second).toEqual({ accepted: 0, duplicates: 1, conflicts: [], rejected: [] });
+  });
+
+  it("keeps other content under a used id under a new one, named in conflicts, also within a request", async () => {
+    // Key order is not content: the same event written in another order is a retry.
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(good("re-1")).reverse()));
+    const body = `[${JSON.stringify(good("re-1"))},${reordered},${JSON.stringify(good("re-1", { text: "other" }))}]`;
+    const first = await (await send(body)).json();
+    expect(first).toEqual({
+      accepted: 2,
+      duplicates: 1,
+      conflicts: [{ index: 2, id: expect.stringMatching(/^re-1~[0-9a-f]{16}$/) }],
+      rejected: [],
+    });
+    const again = await (await send(JSON.stringify(good("re-1", { text: "other" })))).json();
+    expect(again).toEqual({
+      accepted: 0,
+      duplicates: 1,
+      conflicts: [{ index: 0, id: first.conflicts[0].id }],
+      rejected: [],
+    });
   });
 
   it("answers 429 with Retry-After over the token's rate, accepting nothing of that request", async () => {
@@ -211,7 +231,17 @@ describe("bad input", () => {
       return found.includes("dup-2") && found.includes("nd-3") ? found : undefined;
     });
     const nonRate = ids.filter((id) => !id.startsWith("rate-")).sort();
-    expect(nonRate).toEqual(["dup-1", "dup-2", "nd-1", "nd-2", "nd-3", "valid-1", "valid-2"]);
+    expect(nonRate).toEqual([
+      "dup-1",
+      "dup-2",
+      "nd-1",
+      "nd-2",
+      "nd-3",
+      "re-1",
+      expect.stringMatching(/^re-1~[0-9a-f]{16}$/),
+      "valid-1",
+      "valid-2",
+    ]);
     const stored = await (
       await aw.fetch("/v1/events?q=hello&limit=1", { headers: bearer(TOKENS.viewer) })
     ).json();
@@ -223,7 +253,8 @@ describe("bad input", () => {
     expect((await aw.fetch("/healthz")).status).toBe(200);
     const metrics = await (await aw.fetch("/metrics", { headers: bearer(TOKENS.viewer) })).text();
     expect(metrics).toMatch(/agentwatch_ingest_events_total\{outcome="rejected"\} \d+/);
-    expect(metrics).toMatch(/agentwatch_ingest_events_total\{outcome="duplicate"\} 2/);
+    expect(metrics).toMatch(/agentwatch_ingest_events_total\{outcome="duplicate"\} 4/);
+    expect(metrics).toMatch(/agentwatch_event_id_conflicts_total\{found_by="collector"\} 1/);
   });
 
   it("answers 400, not an outage, for a search with control characters or a forged cursor", async () => {

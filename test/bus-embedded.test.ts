@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedBus } from "../services/runtime/bus/embedded.ts";
 import { createLogger } from "../services/runtime/logger.ts";
@@ -24,6 +25,35 @@ busConformance("embedded", {
 });
 
 describe("embedded bus", () => {
+  it("opens a log written before content hashes were kept: its ids stay duplicates, new ones get hashes", async () => {
+    const dataDir = join(root, "before-hashes");
+    mkdirSync(dataDir);
+    const db = new DatabaseSync(join(dataDir, "bus.sqlite"));
+    db.exec(`CREATE TABLE dedupe (
+      topic TEXT NOT NULL, id TEXT NOT NULL, offset INTEGER NOT NULL, appended_at INTEGER NOT NULL,
+      PRIMARY KEY (topic, id)) WITHOUT ROWID;
+      INSERT INTO dedupe VALUES ('events', 'bot/old', 0, ${Date.now()});`);
+    db.close();
+    const bus = new EmbeddedBus({
+      dataDir,
+      retentionMs: 86_400_000,
+      logger: createLogger("silent"),
+      metrics: new Metrics(),
+    });
+    await bus.start();
+    const results = await bus.append("events", [
+      { key: "bot", value: "1", dedupeId: "bot/old", contentHash: "h1" },
+      { key: "bot", value: "2", dedupeId: "bot/new", contentHash: "h1" },
+      { key: "bot", value: "3", dedupeId: "bot/new", contentHash: "h2" },
+    ]);
+    expect(results.map((r) => [r.duplicate, r.conflict])).toEqual([
+      [true, undefined],
+      [false, undefined],
+      [true, { contentHash: "h1" }],
+    ]);
+    await bus.stop();
+  });
+
   it("refuses a second live consumer for the same group and topic", async () => {
     const bus = new EmbeddedBus({
       dataDir: join(root, "single-consumer"),

@@ -102,7 +102,7 @@ describe("crash safety (SIGKILL)", () => {
 
     // Ids are still remembered after the crash.
     const again = await (await post(aw, firstBatch)).json();
-    expect(again).toEqual({ accepted: 0, duplicates: 100, rejected: [] });
+    expect(again).toEqual({ accepted: 0, duplicates: 100, conflicts: [], rejected: [] });
 
     // The other 20 failures: exactly 50 in the window, so exactly one finding, with 50 counted.
     expect(

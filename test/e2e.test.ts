@@ -42,7 +42,7 @@ describe("agentwatch end to end (embedded)", () => {
     const events = Array.from({ length: 10 }, (_, i) => authFailure(i));
     const posted = await aw.fetch("/v1/events", postJson(TOKENS.ingest, events));
     expect(posted.status).toBe(202);
-    expect(await posted.json()).toEqual({ accepted: 10, duplicates: 0, rejected: [] });
+    expect(await posted.json()).toEqual({ accepted: 10, duplicates: 0, conflicts: [], rejected: [] });
     const sentAt = Date.now();
 
     // The ten failures share a principal and a source IP: one incident for each entity.

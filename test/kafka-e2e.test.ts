@@ -58,7 +58,7 @@ describe.skipIf(!brokers)(
         body: JSON.stringify(events),
       });
       expect(res.status).toBe(202);
-      expect(await res.json()).toEqual({ accepted: 10, duplicates: 0, rejected: [] });
+      expect(await res.json()).toEqual({ accepted: 10, duplicates: 0, conflicts: [], rejected: [] });
 
       const alert = await receiver.waitFor(
         (r) => r.path === "/alerts" && JSON.parse(r.body).incident.labels.principal === "kafka-victim",

@@ -3,15 +3,18 @@
  * validates each event, checks the token may post for its agent, applies the per-token rate
  * limit, and appends the valid events to the bus. It answers 202 only after the bus said the
  * events are durable; when the bus cannot take them, 503 with Retry-After and nothing accepted.
+ * An id its agent used before is a duplicate with the same content, and kept under a new id with
+ * other content (runtime/reused-ids.ts).
  */
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { mayActForAgent } from "../runtime/auth.ts";
-import { type Bus, Topics } from "../runtime/bus/bus.ts";
+import type { Bus } from "../runtime/bus/bus.ts";
 import type { Config } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { AgentEvent, IngestedEvent } from "../runtime/model.ts";
+import { type Appended, appendEvents, eventHash } from "../runtime/reused-ids.ts";
 import { NDJSON_TYPES, principalOf } from "../server.ts";
 import { bodyItems } from "./body.ts";
 import { EventValidator } from "./event-schema.ts";
@@ -27,6 +30,8 @@ export interface Rejection {
 export interface IngestAnswer {
   accepted: number;
   duplicates: number;
+  /** Events kept under another id because theirs was used before for other content (contract §2). */
+  conflicts: { index: number; id: string }[];
   rejected: Rejection[];
 }
 
@@ -151,22 +156,21 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     }
 
     const receivedAt = new Date(now()).toISOString();
-    let results: Awaited<ReturnType<Bus["append"]>>;
+    let results: Appended[];
     try {
-      results = await bus.append(
-        Topics.events,
-        valid.map(({ event }) => ({
-          key: event.agent_id,
-          // agent_id cannot contain "/", so the pair is unambiguous; scoping ids by agent keeps one
-          // agent's token from suppressing another agent's events by reusing their ids.
-          dedupeId: `${event.agent_id}/${event.id}`,
-          value: JSON.stringify({
+      // An id used before with the same content is a retry (a duplicate); with other content the
+      // event is kept under a new id and named in `conflicts` (runtime/reused-ids.ts).
+      results = await appendEvents(
+        bus,
+        valid.map(
+          ({ event }): IngestedEvent => ({
             event,
             received_at: receivedAt,
             token: principal.name,
+            event_hash: eventHash(event),
             ...withPause(options.pauseOf?.(event.agent_id)),
-          } satisfies IngestedEvent),
-        })),
+          }),
+        ),
       );
     } catch (err) {
       const cause = err instanceof AgentwatchError ? err.message : String(err);
@@ -179,10 +183,17 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
         },
       );
     }
-    const duplicates = results.filter((r) => r.duplicate).length;
-    const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, rejected };
+    const duplicates = results.filter((r) => !r.appended).length;
+    // Every event kept under another id than it was sent with, new or a retry of one: the client
+    // learns where its event went each time it asks.
+    const conflicts = results.flatMap((r, i) =>
+      r.renamed ? [{ index: (valid[i] as { index: number }).index, id: r.id }] : [],
+    );
+    const answer: IngestAnswer = { accepted: valid.length - duplicates, duplicates, conflicts, rejected };
     metrics.ingestEvents.inc({ outcome: "accepted" }, answer.accepted);
     if (duplicates > 0) metrics.ingestEvents.inc({ outcome: "duplicate" }, duplicates);
+    const newConflicts = results.filter((r) => r.renamed && r.appended).length;
+    if (newConflicts > 0) metrics.eventIdConflicts.inc({ found_by: "collector" }, newConflicts);
     if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
     return reply.code(202).send(answer);
   });

@@ -337,11 +337,22 @@ export class DetectorRunner {
       const since = Date.parse(ingested.while_paused?.since ?? "");
       const deliveredAt = Date.parse(ingested.while_paused?.delivered_at ?? "");
       const paused = Number.isNaN(since) || Number.isNaN(deliveredAt) ? undefined : { since, deliveredAt };
+      const conflict = ingested.id_conflict;
+      const reusedId =
+        conflict && ingested.event_hash
+          ? {
+              id: conflict.id,
+              firstHash: conflict.event_hash,
+              hash: ingested.event_hash,
+              token: ingested.token,
+            }
+          : undefined;
       return {
         event: ingested.event,
         time,
         received,
         ...(paused ? { paused } : {}),
+        ...(reusedId ? { reusedId } : {}),
         ...(appendedByProvider(ingested.token) && ingested.event.type === "llm_usage"
           ? { source: "provider" as const }
           : {}),

@@ -3,6 +3,10 @@
  * Writes are idempotent by (agent_id, id), and the offset is committed only after the write,
  * so a crash replays the tail and still stores each event exactly once.
  *
+ * An event whose (agent_id, id) is stored already with other content is not a replay: its id was
+ * reused where the collector could not see it (runtime/reused-ids.ts). It is appended to the
+ * events topic again under its new id, marked, and stored when it comes round.
+ *
  * As it stores them it links each event into its partition's hash chain (chain.ts), in offset
  * order, and every `digestIntervalMs` signs the heads of the chains it owns, and of its storage's
  * audit chain (an audit entry).
@@ -15,6 +19,7 @@ import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics.ts";
 import type { IngestedEvent } from "../runtime/model.ts";
 import { Mutex } from "../runtime/mutex.ts";
+import { appendEvents, keptUnderNewId, storedHashOf } from "../runtime/reused-ids.ts";
 import type { Storage } from "../runtime/storage/storage.ts";
 import { appendDigest, auditHeadOf, type ChainHead, linkAfter, loadHead, saveHead } from "./chain.ts";
 
@@ -132,6 +137,7 @@ export class Indexer {
       ).map((e) => [`${e.event.agent_id}/${e.event.id}`, e]),
     );
     const toStore: IngestedEvent[] = [];
+    const reused: IngestedEvent[] = [];
     for (const { record, ingested } of fresh) {
       const offset = record.offset;
       const key = `${ingested.event.agent_id}/${ingested.event.id}`;
@@ -139,13 +145,33 @@ export class Indexer {
       if (already) {
         if (already.chain?.stream === stream && already.chain.offset === offset) {
           head = { seq: already.chain.seq, hash: already.chain.hash, offset };
+          continue;
         }
+        // Only what the collector hashed is judged: records without a hash (the providers'
+        // usage records, whose ids are derived from their content; older collectors) stay
+        // duplicates, as before.
+        const first = ingested.event_hash === undefined ? undefined : storedHashOf(already);
+        if (first !== undefined && first !== ingested.event_hash)
+          reused.push(keptUnderNewId(ingested, first));
         continue;
       }
       const chain = linkAfter(head, stream, offset, ingested);
       head = { seq: chain.seq, hash: chain.hash, offset };
       stored.set(key, { ...ingested, chain });
       toStore.push({ ...ingested, chain });
+    }
+    if (reused.length > 0) {
+      // Before the offset is committed: a crash appends them again, and the bus (or, past its
+      // memory, this same check) takes the repeat as the retry it is.
+      const appended = await appendEvents(this.#bus, reused);
+      const count = appended.filter((a) => a.appended).length;
+      if (count > 0) {
+        this.#metrics.eventIdConflicts.inc({ found_by: "indexer" }, count);
+        this.#logger.warn(
+          { events: count, first: reused[0]?.id_conflict?.id, agent_id: reused[0]?.event.agent_id },
+          "events sent under ids already stored with other content: kept under new ids",
+        );
+      }
     }
     const last = records.at(-1)?.offset ?? head.offset;
     head = { ...head, offset: Math.max(head.offset, last) };

@@ -18,6 +18,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventIdConflicts = new Counter({
+    name: "agentwatch_event_id_conflicts_total",
+    help: "Events sent under an (agent_id, id) already used for other content, kept under a new id; by where the conflict was found (collector: named in the 202; indexer: an id the collector no longer remembered).",
+    labelNames: ["found_by"] as const,
+    registers: [this.registry],
+  });
+
   readonly ingestRequests = new Counter({
     name: "agentwatch_ingest_requests_total",
     help: "Ingest requests, by HTTP status code.",

@@ -20,6 +20,19 @@ export interface IngestedEvent {
    * accepted (they are evidence) and the paused_agent_active detector judges them.
    */
   while_paused?: { since: string; delivered_at: string };
+  /**
+   * SHA-256 of the event's content as validated (runtime/reused-ids.ts): what "the same content"
+   * means when an `(agent_id, id)` comes again. Set by the collector; absent on records from
+   * before it was kept and on the providers' usage records.
+   */
+  event_hash?: string;
+  /**
+   * Set when the event came under an id its agent had already used for other content: it is kept
+   * under another id (`event.id`: the id as sent plus a suffix of `event_hash`), `id` is the id as
+   * sent and `event_hash` the hash of the content first stored under it. The collector (or the
+   * indexer, for an id the collector no longer remembered) marks it; event_id_conflict judges it.
+   */
+  id_conflict?: { id: string; event_hash: string };
   /** Its place in its bus partition's hash chain, set by the indexer as it stores it (services/indexer/chain.ts). */
   chain?: ChainLink;
 }

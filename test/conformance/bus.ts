@@ -80,6 +80,36 @@ export function busConformance(name: string, fixture: BusFixture): void {
       expect(seen.map((r) => r.value)).toEqual(["1", "3"]);
     });
 
+    it("tells a repeat with another content hash (a conflict) from a retry, appending neither", async () => {
+      const bus = await open("conflict");
+      const a = await bus.append("events", [
+        { key: "a", value: "shipped", dedupeId: "x", contentHash: "h1" },
+        { key: "a", value: "shipped again", dedupeId: "x", contentHash: "h1" },
+        { key: "a", value: "a key", dedupeId: "x", contentHash: "h2" },
+        { key: "a", value: "no hash", dedupeId: "x" },
+        { key: "a", value: "other id", dedupeId: "y", contentHash: "h2" },
+      ]);
+      expect(a.map((r) => [r.duplicate, r.conflict])).toEqual([
+        [false, undefined],
+        [true, undefined],
+        [true, { contentHash: "h1" }],
+        // Without a hash on either side a repeat is a duplicate, as before hashes were kept.
+        [true, undefined],
+        [false, undefined],
+      ]);
+      expect(a[2]?.offset).toBe(a[0]?.offset);
+      const b = await bus.append("events", [
+        { key: "a", value: "a key, later", dedupeId: "x", contentHash: "h3" },
+        { key: "a", value: "retry", dedupeId: "y", contentHash: "h2" },
+      ]);
+      expect(b.map((r) => [r.duplicate, r.conflict])).toEqual([
+        [true, { contentHash: "h1" }],
+        [true, undefined],
+      ]);
+      const seen = await collect(bus, "g", 2, 1500);
+      expect(seen.map((r) => r.value)).toEqual(["shipped", "other id"]);
+    });
+
     it("resumes a group at its committed offset, and groups are independent", async () => {
       const bus = await open("resume");
       await bus.append("events", messages(10, "a"));

@@ -12,6 +12,7 @@ import type {
   Silence,
   StoredIncident,
 } from "../../services/runtime/model.ts";
+import { eventHash, keptUnderNewId, storedHashOf } from "../../services/runtime/reused-ids.ts";
 import type { Storage } from "../../services/runtime/storage/storage.ts";
 import { linked, OTHER_SIGNER, TEST_SIGNER } from "../helpers/chain.ts";
 
@@ -125,6 +126,44 @@ export function storageConformance(name: string, fixture: StorageFixture): void 
       ]);
       expect(found.map((e) => `${e.event.agent_id}/${e.event.id}`).sort()).toEqual(["bot-a/e2", "bot-b/e1"]);
       expect(await s.getEvents([])).toEqual([]);
+    });
+
+    it("keeps an event kept under a new id (a reused id) beside the first, with its hash and mark, searchable", async () => {
+      // What reused-ids.ts relies on: the first content stays under the id (a second put of the
+      // id changes nothing), the other is found under its new id with what it was kept with, and
+      // the hash each was kept with is read back; an erasure keeps neither hash nor mark.
+      const s = await open("events-reused-id");
+      const hashed = (e: IngestedEvent): IngestedEvent => ({ ...e, event_hash: eventHash(e.event) });
+      const first = hashed(ingested(1, { text: "Your order has shipped." }));
+      const other = hashed(
+        ingested(1, { text: "the key is in the vault", user_id: "mallory", session_id: "sz" }),
+      );
+      const kept = keptUnderNewId(other, first.event_hash as string);
+      await s.putEvents([first]);
+      await s.putEvents([other]);
+      await s.putEvents([kept]);
+      const found = await s.getEvents([
+        { agent_id: "bot-a", id: "e1" },
+        { agent_id: "bot-a", id: kept.event.id },
+      ]);
+      const byId = new Map(found.map((e) => [e.event.id, e]));
+      expect(byId.get("e1")).toEqual(first);
+      expect(byId.get(kept.event.id)).toEqual(kept);
+      expect(storedHashOf(byId.get("e1") as IngestedEvent)).toBe(eventHash(first.event));
+      expect(storedHashOf(byId.get(kept.event.id) as IngestedEvent)).toBe(eventHash(other.event));
+      const search = async (q: string) =>
+        (await s.queryEvents({ q, limit: 10 })).events.map((e) => e.event.id);
+      expect(await search("shipped")).toEqual(["e1"]);
+      expect(await search("vault")).toEqual([kept.event.id]);
+      expect(
+        (await s.queryEvents({ agent_id: "bot-a", limit: 10 })).events.map((e) => e.event.id).sort(),
+      ).toEqual(["e1", kept.event.id].sort());
+
+      await s.eraseSubject("mallory", { at: new Date(T0 + 60_000).toISOString(), by: "root" });
+      const [erased] = await s.getEvents([{ agent_id: "bot-a", id: kept.event.id }]);
+      expect(erased?.event_hash).toBeUndefined();
+      expect(erased?.id_conflict).toBeUndefined();
+      expect(storedHashOf(erased as IngestedEvent)).toBeUndefined();
     });
 
     it("filters by agent, session, user, type and time, newest first", async () => {

@@ -27,13 +27,27 @@ export interface BusMessage {
    * (idempotent ingest). The embedded log remembers ids for its retention period.
    */
   dedupeId?: string;
+  /**
+   * With `dedupeId`: a hash of what the message says (opaque to the bus, kept beside the id). A
+   * repeat whose hash differs from the one the id was first appended with is a conflict, not a
+   * duplicate: it is not appended either, and its result names the first hash, so the caller can
+   * keep it under another id (services/runtime/reused-ids.ts). When either side has no hash (a
+   * caller that sets none, an id remembered from before hashes were kept) a repeat is a duplicate.
+   */
+  contentHash?: string;
 }
 
 export interface AppendResult {
   partition: number;
   offset: number;
-  /** True when the message was not appended because its dedupe id was seen before. */
+  /**
+   * True when the message was not appended because its dedupe id was seen before (then
+   * `partition` and `offset` are the first record's), with the same content or, when `conflict`
+   * is set, with other content.
+   */
   duplicate: boolean;
+  /** Set when the dedupe id was first appended with another `contentHash`: that hash. */
+  conflict?: { contentHash: string };
 }
 
 export interface BusRecord {

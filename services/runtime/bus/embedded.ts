@@ -57,12 +57,17 @@ export class EmbeddedBus implements Bus {
       CREATE TABLE IF NOT EXISTS heads (topic TEXT PRIMARY KEY, next_offset INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS dedupe (
         topic TEXT NOT NULL, id TEXT NOT NULL, offset INTEGER NOT NULL, appended_at INTEGER NOT NULL,
-        PRIMARY KEY (topic, id)) WITHOUT ROWID;
+        content_hash TEXT, PRIMARY KEY (topic, id)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS dedupe_age ON dedupe (appended_at);
       CREATE TABLE IF NOT EXISTS group_offsets (
         grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
         PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;
     `);
+    // Logs written before content hashes were kept: their ids have none (a repeat of one is a
+    // duplicate, as it was), and they are gone within the retention.
+    const columns = db.prepare("PRAGMA table_info(dedupe)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "content_hash"))
+      db.exec("ALTER TABLE dedupe ADD COLUMN content_hash TEXT");
     this.#db = db;
     this.#statements = prepareStatements(db);
     this.#sweepTimer = setInterval(() => this.#sweep(), RETENTION_SWEEP_MS);
@@ -88,10 +93,22 @@ export class EmbeddedBus implements Bus {
       const out: AppendResult[] = [];
       for (const message of messages) {
         if (message.dedupeId !== undefined) {
-          const inserted = s.insertDedupe.run(topic, message.dedupeId, next, now);
+          const hash = message.contentHash ?? null;
+          const inserted = s.insertDedupe.run(topic, message.dedupeId, next, now, hash);
           if (inserted.changes === 0) {
-            const existing = s.getDedupe.get(topic, message.dedupeId) as { offset: number };
-            out.push({ partition: PARTITION, offset: existing.offset, duplicate: true });
+            const existing = s.getDedupe.get(topic, message.dedupeId) as {
+              offset: number;
+              content_hash: string | null;
+            };
+            const first = existing.content_hash;
+            out.push({
+              partition: PARTITION,
+              offset: existing.offset,
+              duplicate: true,
+              ...(hash !== null && first !== null && first !== hash
+                ? { conflict: { contentHash: first } }
+                : {}),
+            });
             continue;
           }
         }
@@ -225,9 +242,9 @@ function prepareStatements(db: DatabaseSync) {
       "INSERT INTO heads (topic, next_offset) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET next_offset = excluded.next_offset",
     ),
     insertDedupe: db.prepare(
-      "INSERT OR IGNORE INTO dedupe (topic, id, offset, appended_at) VALUES (?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO dedupe (topic, id, offset, appended_at, content_hash) VALUES (?, ?, ?, ?, ?)",
     ),
-    getDedupe: db.prepare("SELECT offset FROM dedupe WHERE topic = ? AND id = ?"),
+    getDedupe: db.prepare("SELECT offset, content_hash FROM dedupe WHERE topic = ? AND id = ?"),
     insertRecord: db.prepare(
       "INSERT INTO records (topic, offset, key, value, appended_at) VALUES (?, ?, ?, ?, ?)",
     ),

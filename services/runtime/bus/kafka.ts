@@ -18,8 +18,10 @@
  *   a failed batch is handed over again after a backoff. A consumer that checkpoints its own state
  *   is asked for its offset (onAssigned) when a partition's first batch arrives, and the consumer
  *   seeks there when it differs.
- * - Dedupe ids are remembered in this process for the last DEDUPE_WINDOW appends (the embedded log
- *   remembers them durably); downstream writes are idempotent by event id in any case.
+ * - Dedupe ids are remembered in this process for the last DEDUPE_WINDOW appends, with their
+ *   content hashes (the embedded log remembers them durably); downstream writes are idempotent by
+ *   event id in any case, and an id this window forgot (a restart, another collector) that comes
+ *   back with other content is found by the indexer against storage (runtime/reused-ids.ts).
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
@@ -65,7 +67,8 @@ export class KafkaBus implements Bus {
   #producer: ProducerSlot | undefined;
   #producersStarted = 0;
   readonly #consumers = new Set<KafkaBusConsumer>();
-  readonly #seen = new Map<string, AppendResult>();
+  /** Dedupe id → where it was appended, and with which content hash (bounded: DEDUPE_WINDOW). */
+  readonly #seen = new Map<string, Seen>();
   #started = false;
   #stopping: Promise<void> | undefined;
 
@@ -170,7 +173,7 @@ export class KafkaBus implements Bus {
       const known =
         message.dedupeId === undefined ? undefined : this.#seen.get(`${name}\u0000${message.dedupeId}`);
       if (known) {
-        results[index] = { ...known, duplicate: true };
+        results[index] = repeatOf(known, message.contentHash);
         return;
       }
       if (message.dedupeId !== undefined) {
@@ -219,13 +222,24 @@ export class KafkaBus implements Bus {
           duplicate: false,
         };
         results[index] = result;
-        if (message.dedupeId !== undefined) this.#remember(`${name}\u0000${message.dedupeId}`, result);
+        if (message.dedupeId !== undefined)
+          this.#remember(`${name}\u0000${message.dedupeId}`, {
+            partition,
+            offset: result.offset,
+            ...(message.contentHash !== undefined ? { contentHash: message.contentHash } : {}),
+          });
       }
       this.#o.metrics.busAppended.inc({ topic }, fresh.length);
     }
     // In-batch repeats point at the record their first occurrence appended.
-    for (const [index, first] of repeats)
-      results[index] = { ...(results[first] as AppendResult), duplicate: true };
+    for (const [index, first] of repeats) {
+      const { partition, offset } = results[first] as AppendResult;
+      const contentHash = messages[first]?.contentHash;
+      results[index] = repeatOf(
+        { partition, offset, ...(contentHash !== undefined ? { contentHash } : {}) },
+        messages[index]?.contentHash,
+      );
+    }
     return results as AppendResult[];
   }
 
@@ -270,10 +284,29 @@ export class KafkaBus implements Bus {
     this.#consumers.delete(consumer);
   }
 
-  #remember(key: string, result: AppendResult): void {
+  #remember(key: string, seen: Seen): void {
     if (this.#seen.size >= DEDUPE_WINDOW) this.#seen.delete(this.#seen.keys().next().value as string);
-    this.#seen.set(key, result);
+    this.#seen.set(key, seen);
   }
+}
+
+/** Where a dedupe id was first appended, and the content hash it came with (if any). */
+interface Seen {
+  partition: number;
+  offset: number;
+  contentHash?: string;
+}
+
+/** The result for a repeat of `first`'s dedupe id: a duplicate, a conflict when both hashes differ. */
+function repeatOf(first: Seen, contentHash: string | undefined): AppendResult {
+  const conflict =
+    contentHash !== undefined && first.contentHash !== undefined && first.contentHash !== contentHash;
+  return {
+    partition: first.partition,
+    offset: first.offset,
+    duplicate: true,
+    ...(conflict ? { conflict: { contentHash: first.contentHash as string } } : {}),
+  };
 }
 
 class KafkaBusConsumer implements Consumer {
