@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { classifyInjection } from "../detectors/injection/index.ts";
 import { featurize, loadInjectionModel, type SparseVector } from "../detectors/injection/model.ts";
+import { ownAttackRows } from "../scripts/injection-attacks.ts";
 import {
   benignRequests,
   everydayTriggerWords,
@@ -61,6 +62,8 @@ const rows: (TrainingRow & { family: string })[] = [
       source: `${OWN}:scripts/injection-negatives.ts`,
     }),
   ),
+  // agentwatch's own attacks and their benign twins (scripts/injection-attacks.ts): one family.
+  ...ownAttackRows().map((row): TrainingRow => ({ ...row, source: `${OWN}:scripts/injection-attacks.ts` })),
   // agentwatch's own collection of package documentation (scripts/collect-benign-docs.ts): one family.
   ...readRows(join(ROOT, "scripts/training/benign-docs.jsonl")).map((r) => ({
     ...r,
@@ -72,6 +75,7 @@ const rows: (TrainingRow & { family: string })[] = [
 /** The repository a row comes from (`owner/name`), or its own source when it names none. */
 function familyOf(source: string): string {
   if (source.startsWith(`${OWN}:benign-docs`)) return `${OWN}:benign-docs`;
+  if (source === `${OWN}:scripts/injection-attacks.ts`) return `${OWN}:own-attacks`;
   if (source.startsWith(`${OWN}:`)) return `${OWN}:own-negatives`;
   const repository = source.split(":")[0] ?? source;
   return repository.includes("/") ? repository : source.split(" ")[0] || "unknown";

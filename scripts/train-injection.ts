@@ -20,6 +20,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeModel, featurize, type ModelFile, modelReading } from "../detectors/injection/model.ts";
+import { ownAttackRows } from "./injection-attacks.ts";
 import {
   benignRequests,
   everydayTriggerWords,
@@ -64,6 +65,11 @@ const publicExtra = readRows(resolve(ROOT, "../shared/datasets/injection-extra/e
 }));
 const extraCalibration = publicExtra.filter((row, i) => row.label === 0 && i % 5 === 0);
 train.push(...publicExtra.filter((row, i) => !(row.label === 0 && i % 5 === 0)));
+// agentwatch's own attacks said in ways the public sources lack, with their benign twins
+// (injection-attacks.ts: overrides in other words and languages, instructions planted in content).
+train.push(
+  ...ownAttackRows().map((row): Row => ({ ...row, source: "agentwatch:scripts/injection-attacks.ts" })),
+);
 const valid = read("valid.jsonl");
 // Benign documentation that uses the words attacks use the ordinary way (collect-benign-docs.ts):
 // every fifth row (by position in the file, which is sorted by digest) is held out of training
