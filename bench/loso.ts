@@ -26,6 +26,7 @@ import {
   benignRequests,
   everydayTriggerWords,
   ordinaryTriggerWords,
+  rolePlays,
   taskInstructions,
 } from "../scripts/injection-negatives.ts";
 import {
@@ -54,7 +55,13 @@ const rows: (TrainingRow & { family: string })[] = [
     ...r,
     kind: r.kind ?? (r.label === 1 ? "jailbreak" : "benign_prompt"),
   })),
-  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords(), ...taskInstructions()].map(
+  ...[
+    ...benignRequests(),
+    ...ordinaryTriggerWords(),
+    ...everydayTriggerWords(),
+    ...taskInstructions(),
+    ...rolePlays(),
+  ].map(
     (text): TrainingRow => ({
       text,
       label: 0,

@@ -25,6 +25,7 @@ import {
   benignRequests,
   everydayTriggerWords,
   ordinaryTriggerWords,
+  rolePlays,
   taskInstructions,
 } from "./injection-negatives.ts";
 import {
@@ -51,9 +52,13 @@ const extra = parseArgs({ options: { extra: { type: "string", multiple: true } }
 const train = [
   ...read("train.jsonl"),
   ...extra.flatMap((file) => readRows(file)),
-  ...[...benignRequests(), ...ordinaryTriggerWords(), ...everydayTriggerWords(), ...taskInstructions()].map(
-    (text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE }),
-  ),
+  ...[
+    ...benignRequests(),
+    ...ordinaryTriggerWords(),
+    ...everydayTriggerWords(),
+    ...taskInstructions(),
+    ...rolePlays(),
+  ].map((text): Row => ({ text, label: 0, kind: "benign_prompt", source: OWN_SOURCE })),
 ];
 // The public extra rows (../shared/datasets/injection-extra: mostly benign prompts that use the
 // attack vocabulary the ordinary way, from sources injection-train lacks: system prompts, banking
