@@ -8,7 +8,7 @@
  */
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { mayActForAgent } from "../runtime/auth.ts";
+import { mayActForAgent, type Principal } from "../runtime/auth.ts";
 import type { Bus } from "../runtime/bus/bus.ts";
 import type { Config } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
@@ -16,7 +16,7 @@ import type { Metrics } from "../runtime/metrics.ts";
 import type { AgentEvent, IngestedEvent } from "../runtime/model.ts";
 import { type Appended, appendEvents, eventHash } from "../runtime/reused-ids.ts";
 import { NDJSON_TYPES, principalOf } from "../server.ts";
-import { bodyItems } from "./body.ts";
+import { type BodyItem, bodyItems } from "./body.ts";
 import { EventValidator } from "./event-schema.ts";
 import { readNdjson } from "./ndjson.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -44,7 +44,30 @@ export interface CollectorOptions {
   pauseOf?: (agentId: string) => { since: string; delivered_at: string } | undefined;
 }
 
-export function registerCollector(app: FastifyInstance, options: CollectorOptions): void {
+/** How ingest treats the items of one request; the defaults are POST /v1/events'. */
+export interface IngestOptions {
+  /**
+   * The content hash an event is deduplicated by (runtime/reused-ids.ts); eventHash by default.
+   * OTLP gives the messages a chat call re-sends each turn one without the turn's time, so a
+   * message seen before is a duplicate, not a conflict (services/otlp/mapping.ts).
+   */
+  hashOf?: (event: AgentEvent, index: number) => string | undefined;
+}
+
+/** What validates, rate-limits and durably appends events: one path for every way in. */
+export interface Ingest {
+  /** Refuses a token whose bucket is empty before its body is read (a fastify preParsing hook). */
+  refuseWhenEmpty(request: FastifyRequest): Promise<void>;
+  /** Charges a token for work done on a request refused anyway. */
+  spend(tokenName: string, cost: number): void;
+  /**
+   * Charges, validates, checks each event's agent against the token, and appends the valid ones;
+   * resolves once they are durable. Throws 400/403 when no event is valid, 429, 503.
+   */
+  ingest(principal: Principal, items: readonly BodyItem[], options?: IngestOptions): Promise<IngestAnswer>;
+}
+
+export function createIngest(options: CollectorOptions): Ingest {
   const { bus, limits, metrics } = options;
   const now = options.now ?? Date.now;
   const validator = new EventValidator({
@@ -57,30 +80,6 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     maxBehindMs: limits.max_event_time_behind,
   });
   const limiter = new RateLimiter(limits.events_per_second, limits.burst_events);
-
-  app.addContentTypeParser(NDJSON_TYPES, async (request: FastifyRequest, payload: Readable) => {
-    const declared = Number(request.headers["content-length"]);
-    try {
-      return await readNdjson(payload, Number.isFinite(declared) ? declared : undefined, {
-        maxBodyBytes: limits.max_body_bytes,
-        maxEvents: limits.max_events_per_request,
-        maxLineBytes: limits.max_event_bytes,
-      });
-    } catch (err) {
-      // The events read before the refusal were parsed: they cost the token as any others.
-      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
-        limiter.spend(principalOf(request).name, limits.max_events_per_request, now());
-      }
-      throw err;
-    }
-  });
-
-  app.addHook("onResponse", async (request, reply) => {
-    if (request.routeOptions.url === "/v1/events" && request.method === "POST") {
-      metrics.ingestRequests.inc({ status: String(reply.statusCode) });
-    }
-  });
-
   const overRate = (tokenName: string, retryAfterSeconds: number) =>
     new AgentwatchError(
       "rateLimited",
@@ -88,27 +87,11 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
       { retryAfterSeconds },
     );
 
-  // A token whose bucket is empty is refused before its body is read (and its connection closed,
-  // server.ts): a flood costs the reading and parsing of nothing.
-  const refuseWhenEmpty = async (request: FastifyRequest) => {
-    const waitSeconds = limiter.emptyFor(principalOf(request).name, now());
-    if (waitSeconds !== undefined) throw overRate(principalOf(request).name, waitSeconds);
-  };
-
-  const route = { config: { permission: "ingest" as const }, preParsing: refuseWhenEmpty };
-  app.post("/v1/events", route, async (request, reply) => {
-    const principal = principalOf(request);
-    let items: ReturnType<typeof bodyItems>;
-    try {
-      items = bodyItems(request.body, limits.max_events_per_request);
-    } catch (err) {
-      // A refused array was parsed whole: it costs the token as many events as a full request.
-      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
-        limiter.spend(principal.name, limits.max_events_per_request, now());
-      }
-      throw err;
-    }
-
+  const ingest = async (
+    principal: Principal,
+    items: readonly BodyItem[],
+    ingestOptions: IngestOptions = {},
+  ): Promise<IngestAnswer> => {
     // Every event in the body is charged, valid or not, before any is validated: validation is
     // the work a flood of invalid events would otherwise get for free.
     const allowance = limiter.take(principal.name, items.length, now());
@@ -163,11 +146,11 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
       results = await appendEvents(
         bus,
         valid.map(
-          ({ event }): IngestedEvent => ({
+          ({ event, index }): IngestedEvent => ({
             event,
             received_at: receivedAt,
             token: principal.name,
-            event_hash: eventHash(event),
+            event_hash: ingestOptions.hashOf?.(event, index) ?? eventHash(event),
             ...withPause(options.pauseOf?.(event.agent_id)),
           }),
         ),
@@ -195,8 +178,66 @@ export function registerCollector(app: FastifyInstance, options: CollectorOption
     const newConflicts = results.filter((r) => r.renamed && r.appended).length;
     if (newConflicts > 0) metrics.eventIdConflicts.inc({ found_by: "collector" }, newConflicts);
     if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: "rejected" }, rejected.length);
-    return reply.code(202).send(answer);
+    return answer;
+  };
+
+  return {
+    // A token whose bucket is empty is refused before its body is read (and its connection
+    // closed, server.ts): a flood costs the reading and parsing of nothing.
+    refuseWhenEmpty: async (request) => {
+      const waitSeconds = limiter.emptyFor(principalOf(request).name, now());
+      if (waitSeconds !== undefined) throw overRate(principalOf(request).name, waitSeconds);
+    },
+    spend: (tokenName, cost) => limiter.spend(tokenName, cost, now()),
+    ingest,
+  };
+}
+
+export function registerCollector(app: FastifyInstance, options: CollectorOptions): Ingest {
+  const { limits, metrics } = options;
+  const ingestPath = createIngest(options);
+  const { ingest } = ingestPath;
+
+  app.addContentTypeParser(NDJSON_TYPES, async (request: FastifyRequest, payload: Readable) => {
+    const declared = Number(request.headers["content-length"]);
+    try {
+      return await readNdjson(payload, Number.isFinite(declared) ? declared : undefined, {
+        maxBodyBytes: limits.max_body_bytes,
+        maxEvents: limits.max_events_per_request,
+        maxLineBytes: limits.max_event_bytes,
+      });
+    } catch (err) {
+      // The events read before the refusal were parsed: they cost the token as any others.
+      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+        ingestPath.spend(principalOf(request).name, limits.max_events_per_request);
+      }
+      throw err;
+    }
   });
+
+  app.addHook("onResponse", async (request, reply) => {
+    if (request.routeOptions.url === "/v1/events" && request.method === "POST") {
+      metrics.ingestRequests.inc({ status: String(reply.statusCode) });
+    }
+  });
+
+  const route = { config: { permission: "ingest" as const }, preParsing: ingestPath.refuseWhenEmpty };
+  app.post("/v1/events", route, async (request, reply) => {
+    const principal = principalOf(request);
+    let items: ReturnType<typeof bodyItems>;
+    try {
+      items = bodyItems(request.body, limits.max_events_per_request);
+    } catch (err) {
+      // A refused array was parsed whole: it costs the token as many events as a full request.
+      if (err instanceof AgentwatchError && err.code === "tooManyEvents") {
+        ingestPath.spend(principal.name, limits.max_events_per_request);
+      }
+      throw err;
+    }
+
+    return reply.code(202).send(await ingest(principal, items));
+  });
+  return ingestPath;
 }
 
 function idOf(value: unknown): string | undefined {

@@ -13,7 +13,7 @@ export class Metrics {
 
   readonly ingestEvents = new Counter({
     name: "agentwatch_ingest_events_total",
-    help: "Events received on POST /v1/events, by outcome (accepted, duplicate, rejected).",
+    help: "Events received on POST /v1/events and made from OTLP spans and log records, by outcome (accepted, duplicate, rejected).",
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
