@@ -32,6 +32,7 @@ import { AuditDigester } from "./indexer/chain.ts";
 import { INDEXER_GROUP, Indexer } from "./indexer/indexer.ts";
 import { registerInvestigationRoutes } from "./indexer/routes.ts";
 import { registerSubjectRoutes } from "./indexer/subjects.ts";
+import { registerOtlp } from "./otlp/routes.ts";
 import { createPollers, providerSettings } from "./providers/providers.ts";
 import type { Reloader } from "./reload.ts";
 import { auditWriter } from "./runtime/audit.ts";
@@ -159,12 +160,14 @@ export class Agentwatch {
         () => pauses.start(),
         async () => pauses.stop(),
       );
-      registerCollector(server, {
+      const ingest = registerCollector(server, {
         bus,
         limits: config.limits,
         metrics,
         pauseOf: (agentId) => pauses.pauseOf(agentId),
       });
+      // OTLP/HTTP: spans and log records made events, through the same ingest path.
+      registerOtlp(server, { ingest, limits: config.limits, otlp: config.otlp, metrics });
       // The providers' own usage records (a key used where no agent reports it).
       for (const poller of createPollers(config, { bus, storage, logger, metrics })) {
         step(

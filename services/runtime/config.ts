@@ -367,6 +367,32 @@ export const configSchema = z
         max_models_per_agent: z.number().int().min(1).max(1000).default(10),
       })
       .prefault({}),
+    /**
+     * OTLP/HTTP ingest (services/otlp): which attribute names the agent id, per the order given,
+     * and a map from what was found (a service.name, say) to the agent id to use.
+     */
+    otlp: z
+      .strictObject({
+        agent_from: z
+          .array(z.enum(["gen_ai.agent.id", "gen_ai.agent.name", "service.name"]))
+          .min(1)
+          .max(3)
+          .default(["gen_ai.agent.id", "gen_ai.agent.name", "service.name"]),
+        agents: z
+          .record(
+            z.string().min(1).max(256),
+            z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must match [A-Za-z0-9._:-]{1,128}"),
+          )
+          .default({}),
+        /** A gzip body inflates to at most this (the body as sent is bounded by limits.max_body_bytes). */
+        max_decoded_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(256 * 1024 * 1024)
+          .default(8 * 1024 * 1024),
+      })
+      .prefault({}),
     limits: z
       .strictObject({
         max_body_bytes: z

@@ -25,6 +25,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly otlpRecords = new Counter({
+    name: "agentwatch_otlp_records_total",
+    help: "OTLP spans and log records received, by signal (traces, logs) and outcome: mapped (made events), dropped (no GenAI meaning), rejected (an event made from it was refused; named in partialSuccess).",
+    labelNames: ["signal", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly ingestRequests = new Counter({
     name: "agentwatch_ingest_requests_total",
     help: "Ingest requests, by HTTP status code.",
