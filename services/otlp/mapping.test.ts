@@ -24,9 +24,6 @@ function span(attributes: Record<string, AnyValue>, extra: Partial<OtlpSpan> = {
   };
 }
 
-const summary = (s: OtlpSpan) =>
-  mapSpan(s, options).events.map(({ event }) => [event.type, event.origin ?? null, event.text ?? null]);
-
 describe("OTLP span mapping", () => {
   it("drops spans without GenAI meaning", () => {
     expect(mapSpan(span({ "http.request.method": "GET" }), options)).toEqual({ genAi: false, events: [] });
