@@ -204,19 +204,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const failure = toAgentwatchError(error);
-    if (failure.code === "notReady") {
-      // Expected while starting: the client is told to retry; /readyz is the signal to watch.
-    } else if (
-      failure.status >= 500 &&
-      failure.code !== "logUnavailable" &&
-      failure.code !== "storageUnavailable"
-    ) {
-      request.log.error({ err: error, url: request.url }, "request failed");
-    } else if (failure.status >= 500) {
-      request.log.warn({ err: error, url: request.url }, "request refused: a backend is unavailable");
-    }
-    sendError(reply, failure);
+    sendError(reply, logFailure(request, error));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -268,6 +256,23 @@ export async function closeServer(app: FastifyInstance, deadlineMs: number): Pro
   if (!tracker) throw new Error("closeServer: not a server made by createServer");
   const [, drained] = await Promise.all([app.close(), tracker.drain(deadlineMs)]);
   return drained;
+}
+
+/** The error as the contract's AgentwatchError, logged as a failed request when it is the server's fault. */
+export function logFailure(request: FastifyRequest, error: unknown): AgentwatchError {
+  const failure = toAgentwatchError(error);
+  if (failure.code === "notReady") {
+    // Expected while starting: the client is told to retry; /readyz is the signal to watch.
+  } else if (
+    failure.status >= 500 &&
+    failure.code !== "logUnavailable" &&
+    failure.code !== "storageUnavailable"
+  ) {
+    request.log.error({ err: error, url: request.url }, "request failed");
+  } else if (failure.status >= 500) {
+    request.log.warn({ err: error, url: request.url }, "request refused: a backend is unavailable");
+  }
+  return failure;
 }
 
 export function sendError(reply: FastifyReply, error: AgentwatchError): FastifyReply {

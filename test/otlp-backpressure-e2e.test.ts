@@ -14,6 +14,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeRpcStatus } from "../services/otlp/decode.ts";
 import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
 import { AGENT, bearer, OTHER_AGENT, TOKENS } from "./helpers/tokens.ts";
 
@@ -165,6 +166,16 @@ describe("OTLP back-pressure", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await limited.json()).error.code).toBe("rate_limited");
+    // In protobuf, the same refusal as a google.rpc.Status (RESOURCE_EXHAUSTED).
+    const limitedProto = await proc.fetch("/otlp/v1/traces", {
+      method: "POST",
+      headers: { ...bearer(TOKENS.ingest), "content-type": "application/x-protobuf" },
+      body: Buffer.from([0x0a, 0x00]),
+    });
+    expect(limitedProto.status).toBe(429);
+    expect(Number(limitedProto.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const status = decodeRpcStatus(new Uint8Array(await limitedProto.arrayBuffer()));
+    expect(status).toEqual({ code: 8, message: expect.stringContaining("over its rate") });
 
     // The SDK's exporter meets the same limit, waits as told, and its export then goes through.
     const provider = tracing("limited-service", TOKENS.ingest);

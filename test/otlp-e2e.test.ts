@@ -3,7 +3,8 @@
  * exporters, protobuf and JSON, sends GenAI spans and log records to /otlp/v1/*; the events are
  * read back through GET /v1/events; an injection in a captured prompt raises an incident; the
  * same export again, and the conversation re-sent with the next turn, are counted once; a bad body
- * is 400, another content type 415, and a batch with an invalid span a 200 with partialSuccess.
+ * is 400, another content type 415, and a batch with an invalid span a 200 with partialSuccess;
+ * errors answer a protobuf request with a google.rpc.Status in protobuf.
  */
 import { gzipSync } from "node:zlib";
 import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
@@ -14,6 +15,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeRpcStatus } from "../services/otlp/decode.ts";
 import { type AgentwatchProcess, eventually, type Json, startAgentwatch } from "./helpers/process.ts";
 import { AGENT, bearer, TOKENS } from "./helpers/tokens.ts";
 
@@ -271,8 +273,24 @@ describe("OTLP ingest with the OpenTelemetry SDK", () => {
     expect((await events("type=llm_usage")).filter((e) => e.usage.model === "gpt-4o-mini")).toHaveLength(1);
     expect(usageEvents[0].id).toBe("otlp-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-usage");
 
-    expect((await post("{not json")).status).toBe(400);
-    expect((await post(Buffer.from([0xff, 0xff, 0xff, 0x01]), "application/x-protobuf")).status).toBe(400);
+    // Errors in the request's encoding: the contract's JSON body for JSON, google.rpc.Status for protobuf.
+    const badJson = await post("{not json");
+    expect(badJson.status).toBe(400);
+    expect((await badJson.json()).error.code).toBe("invalid_request");
+    const badProto = await post(Buffer.from([0xff, 0xff, 0xff, 0x01]), "application/x-protobuf");
+    expect(badProto.status).toBe(400);
+    expect(badProto.headers.get("content-type")).toMatch(/^application\/x-protobuf/);
+    const status = decodeRpcStatus(new Uint8Array(await badProto.arrayBuffer()));
+    expect(status.code).toBe(3); // INVALID_ARGUMENT
+    expect(status.message).toContain("not a valid OTLP ExportTraceServiceRequest in protobuf");
+    const unauthenticatedProto = await proc.fetch("/otlp/v1/logs", {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+      body: Buffer.from([]),
+    });
+    expect(unauthenticatedProto.status).toBe(401);
+    expect(unauthenticatedProto.headers.get("www-authenticate")).toContain("Bearer");
+    expect(decodeRpcStatus(new Uint8Array(await unauthenticatedProto.arrayBuffer())).code).toBe(16);
     expect((await post("hello", "text/plain")).status).toBe(415);
     const unauthenticated = await proc.fetch("/otlp/v1/traces", {
       method: "POST",

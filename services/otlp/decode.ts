@@ -66,6 +66,74 @@ const LogsRequest = generated.opentelemetry.proto.collector.logs.v1.ExportLogsSe
 
 export type Encoding = "protobuf" | "json";
 
+// google.rpc.Status, the error body OTLP/HTTP asks for in answer to a protobuf request: the
+// message of googleapis' google/rpc/status.proto (and google.protobuf.Any for its details) as a
+// protobufjs descriptor, encoded by protobufjs (the library the generated OTLP code runs on).
+const protobufLight = createRequire(import.meta.url)("protobufjs/light.js") as {
+  Root: { fromJSON(json: Record<string, unknown>): { lookupType(name: string): GeneratedType } };
+};
+const RpcStatus = protobufLight.Root.fromJSON({
+  nested: {
+    google: {
+      nested: {
+        rpc: {
+          nested: {
+            Status: {
+              fields: {
+                code: { type: "int32", id: 1 },
+                message: { type: "string", id: 2 },
+                details: { rule: "repeated", type: "google.protobuf.Any", id: 3 },
+              },
+            },
+          },
+        },
+        protobuf: {
+          nested: {
+            Any: { fields: { type_url: { type: "string", id: 1 }, value: { type: "bytes", id: 2 } } },
+          },
+        },
+      },
+    },
+  },
+}).lookupType("google.rpc.Status");
+
+/** The gRPC code (google.rpc.Code) closest to an HTTP status, for a Status body. */
+export function grpcCodeOf(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400:
+    case 415:
+      return 3; // INVALID_ARGUMENT
+    case 401:
+      return 16; // UNAUTHENTICATED
+    case 403:
+      return 7; // PERMISSION_DENIED
+    case 404:
+      return 5; // NOT_FOUND
+    case 413:
+    case 429:
+      return 8; // RESOURCE_EXHAUSTED
+    case 503:
+      return 14; // UNAVAILABLE
+    default:
+      return httpStatus >= 500 ? 13 : 2; // INTERNAL, UNKNOWN
+  }
+}
+
+/** A google.rpc.Status in protobuf: what an error answers to an OTLP/HTTP protobuf request. */
+export function encodeRpcStatus(httpStatus: number, message: string): Buffer {
+  const status = RpcStatus.fromObject({ code: grpcCodeOf(httpStatus), message });
+  return Buffer.from(RpcStatus.encode(status).finish());
+}
+
+/** A google.rpc.Status read back from protobuf (tests, and anyone checking an answer). */
+export function decodeRpcStatus(body: Uint8Array): { code: number; message: string } {
+  const status = RpcStatus.toObject(RpcStatus.decode(body), { defaults: true }) as {
+    code: number;
+    message: string;
+  };
+  return { code: status.code, message: status.message };
+}
+
 /** An Export*ServiceResponse (its OTLP/JSON form as `body`) in protobuf, by the same generated code. */
 export function encodeOtlpResponse(signal: "traces" | "logs", body: Record<string, unknown>): Buffer {
   const v1 = generated.opentelemetry.proto.collector;

@@ -5,7 +5,8 @@
  * that go through the collector's own ingest path: the same validation, agent scope, rate limit,
  * durability and dedupe. Answers per the OTLP/HTTP specification: 200 only once the events are
  * durable, with `partialSuccess` naming the spans or records whose events were refused; 400 for
- * an undecodable body, 415 for another content type or encoding, 429 and 503 with Retry-After.
+ * an undecodable body, 415 for another content type or encoding, 429 and 503 with Retry-After;
+ * an error answers a protobuf request with a google.rpc.Status in protobuf, a JSON one in JSON.
  * Records without GenAI meaning are counted (agentwatch_otlp_records_total) and dropped.
  */
 import { gunzip } from "node:zlib";
@@ -15,8 +16,8 @@ import type { Ingest, IngestAnswer } from "../collector/collector.ts";
 import type { Config } from "../runtime/config.ts";
 import { AgentwatchError } from "../runtime/errors.ts";
 import type { Metrics } from "../runtime/metrics.ts";
-import { principalOf } from "../server.ts";
-import { decodeLogs, decodeTraces, type Encoding, encodeOtlpResponse } from "./decode.ts";
+import { logFailure, principalOf } from "../server.ts";
+import { decodeLogs, decodeTraces, type Encoding, encodeOtlpResponse, encodeRpcStatus } from "./decode.ts";
 import { type MappedRecord, type MappingOptions, mapLogRecord, mapSpan } from "./mapping.ts";
 
 export interface OtlpOptions {
@@ -44,17 +45,28 @@ export function registerOtlp(app: FastifyInstance, options: OtlpOptions): void {
       { parseAs: "buffer", bodyLimit: limits.max_body_bytes },
       (_request, body, done) => done(null, body),
     );
-    scope.setErrorHandler((error, _request, _reply) => {
+    scope.setErrorHandler((error, request, reply) => {
       const code = (error as { code?: string }).code;
-      if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "FST_ERR_CTP_INVALID_CONTENT_LENGTH") {
-        throw new AgentwatchError(
-          "unsupportedMediaType",
-          "OTLP/HTTP bodies must be application/x-protobuf or application/json",
-          { cause: error },
-        );
-      }
-      // Everything else as on every route (server.ts): the contract's error body and status.
-      throw error;
+      const refusal =
+        code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "FST_ERR_CTP_INVALID_CONTENT_LENGTH"
+          ? new AgentwatchError(
+              "unsupportedMediaType",
+              "OTLP/HTTP bodies must be application/x-protobuf or application/json",
+              { cause: error },
+            )
+          : error;
+      // A JSON request (or one of no OTLP content type) gets the contract's JSON error body, as on
+      // every route (server.ts); a protobuf request a google.rpc.Status in protobuf, as the
+      // OTLP/HTTP specification asks, with the same status code and headers.
+      if (contentTypeOf(request) !== "application/x-protobuf") throw refusal;
+      const failure = logFailure(request, refusal);
+      if (failure.retryAfterSeconds !== undefined)
+        reply.header("retry-after", String(failure.retryAfterSeconds));
+      if (failure.code === "unauthorized") reply.header("www-authenticate", 'Bearer realm="agentwatch"');
+      return reply
+        .code(failure.status)
+        .type("application/x-protobuf")
+        .send(encodeRpcStatus(failure.status, failure.message));
     });
 
     const route = { config: { permission: "ingest" as const }, preParsing: ingest.refuseWhenEmpty };
@@ -150,12 +162,17 @@ export function registerOtlp(app: FastifyInstance, options: OtlpOptions): void {
   };
 }
 
+function contentTypeOf(request: FastifyRequest): string {
+  return (
+    String(request.headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim()
+      .toLowerCase() ?? ""
+  );
+}
+
 function encodingOf(request: FastifyRequest): Encoding {
-  const type = String(request.headers["content-type"] ?? "")
-    .split(";")[0]
-    ?.trim()
-    .toLowerCase();
-  const encoding = CONTENT_TYPES[type ?? ""];
+  const encoding = CONTENT_TYPES[contentTypeOf(request)];
   if (!encoding) {
     throw new AgentwatchError(
       "unsupportedMediaType",
