@@ -23,7 +23,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { backoffDelay, parseRetryAfter } from "./backoff.ts";
-import { type ControlCommand, type ControlHandlerOptions, controlHandler, type RequestHandler } from "./control.ts";
+import {
+  type ControlCommand,
+  type ControlHandlerOptions,
+  controlHandler,
+  type RequestHandler,
+} from "./control.ts";
 import { type AgentwatchEvent, checkEvent, type EventInput, InvalidEventError } from "./events.ts";
 
 export type DropPolicy = "drop_newest" | "drop_oldest";
@@ -185,7 +190,9 @@ export class AgentwatchClient {
   readonly agentId: string;
   readonly #url: string;
   readonly #token: string;
-  readonly #o: Required<Omit<AgentwatchClientOptions, "onError" | "fetch" | "random" | "retry" | "url" | "token" | "agentId">>;
+  readonly #o: Required<
+    Omit<AgentwatchClientOptions, "onError" | "fetch" | "random" | "retry" | "url" | "token" | "agentId">
+  >;
   readonly #retry: RetryOptions;
   readonly #onError: (error: AgentwatchClientError) => void;
   readonly #fetch: typeof fetch;
@@ -206,7 +213,15 @@ export class AgentwatchClient {
   #deadline: number | undefined;
   #exiting = false;
   #closed: Promise<void> | undefined;
-  readonly #stats = { accepted: 0, duplicates: 0, rejected: 0, failed: 0, dropped: 0, requests: 0, retries: 0 };
+  readonly #stats = {
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    failed: 0,
+    dropped: 0,
+    requests: 0,
+    retries: 0,
+  };
 
   #status: AgentStatus | undefined;
   /** Grows with every pushed control command: a status read begun before one is stale. */
@@ -218,7 +233,8 @@ export class AgentwatchClient {
     if (typeof options.url !== "string" || !/^https?:\/\//.test(options.url)) {
       throw new TypeError("AgentwatchClient: url must be an http(s) URL");
     }
-    if (typeof options.token !== "string" || options.token === "") throw new TypeError("AgentwatchClient: token is required");
+    if (typeof options.token !== "string" || options.token === "")
+      throw new TypeError("AgentwatchClient: token is required");
     if (typeof options.agentId !== "string" || !/^[A-Za-z0-9._:-]{1,128}$/.test(options.agentId)) {
       throw new TypeError("AgentwatchClient: agentId must match [A-Za-z0-9._:-]{1,128}");
     }
@@ -276,7 +292,8 @@ export class AgentwatchClient {
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
       throw new InvalidEventError("invalid event: not an object");
     }
-    const time = input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
+    const time =
+      input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
     const event = {
       ...input,
       id: input.id ?? randomUUID(),
@@ -314,7 +331,10 @@ export class AgentwatchClient {
     this.#seq += 1;
     this.#queue.push({ seq: this.#seq, id: event.id, json, bytes });
     this.#queuedBytes += bytes;
-    if (this.#queue.length - this.#head >= this.#o.maxBatchEvents || this.#queuedBytes >= this.#o.maxBatchBytes) {
+    if (
+      this.#queue.length - this.#head >= this.#o.maxBatchEvents ||
+      this.#queuedBytes >= this.#o.maxBatchBytes
+    ) {
       void this.#pump();
     } else if (!this.#pumping) this.#arm();
     return event.id;
@@ -509,17 +529,23 @@ export class AgentwatchClient {
       conflicts?: { index?: number; id?: string }[];
     };
     const rejected = Array.isArray(answer.rejected) ? answer.rejected : [];
-    this.#stats.accepted += typeof answer.accepted === "number" ? answer.accepted : batch.events.length - rejected.length;
+    this.#stats.accepted +=
+      typeof answer.accepted === "number" ? answer.accepted : batch.events.length - rejected.length;
     this.#stats.duplicates += typeof answer.duplicates === "number" ? answer.duplicates : 0;
     this.#stats.rejected += rejected.length;
     const idAt = (r: { index?: number; id?: string }) =>
       r.id ?? (typeof r.index === "number" ? batch.events[r.index]?.id : undefined) ?? "?";
     for (const r of rejected) {
       this.#onError(
-        new AgentwatchClientError("rejected", "event_rejected", `event ${idAt(r)} rejected: ${r.error ?? "?"}`, {
-          status: 202,
-          eventIds: [idAt(r)],
-        }),
+        new AgentwatchClientError(
+          "rejected",
+          "event_rejected",
+          `event ${idAt(r)} rejected: ${r.error ?? "?"}`,
+          {
+            status: 202,
+            eventIds: [idAt(r)],
+          },
+        ),
       );
     }
     for (const c of Array.isArray(answer.conflicts) ? answer.conflicts : []) {
@@ -566,7 +592,11 @@ export class AgentwatchClient {
     const code = typeof error?.code === "string" ? error.code : `http_${response.status}`;
     const message = `POST /v1/events answered ${response.status}${typeof error?.message === "string" ? `: ${error.message}` : ""}`;
     if (response.status === 408 || response.status === 429 || response.status >= 500) {
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now(), this.#retry.maxRetryAfterMs);
+      const retryAfterMs = parseRetryAfter(
+        response.headers.get("retry-after"),
+        Date.now(),
+        this.#retry.maxRetryAfterMs,
+      );
       return {
         kind: "retry",
         status: response.status,
@@ -643,7 +673,12 @@ export class AgentwatchClient {
       });
       text = await response.text();
     } catch (err) {
-      const error = new AgentwatchClientError("status_failed", "network_error", `reading the agent's state failed: ${networkReason(err)}`, { cause: err });
+      const error = new AgentwatchClientError(
+        "status_failed",
+        "network_error",
+        `reading the agent's state failed: ${networkReason(err)}`,
+        { cause: err },
+      );
       this.#onError(error);
       throw error;
     }

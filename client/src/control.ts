@@ -42,7 +42,11 @@ export type VerifyFailure = "missing_signature" | "bad_timestamp" | "stale_times
 export type VerifyResult = { ok: true; timestamp: number } | { ok: false; reason: VerifyFailure };
 
 /** The signature agentwatch sends for this body at this timestamp: `sha256=<hex>`. */
-export function controlSignature(secret: string, timestamp: number | string, rawBody: string | Uint8Array): string {
+export function controlSignature(
+  secret: string,
+  timestamp: number | string,
+  rawBody: string | Uint8Array,
+): string {
   const hmac = createHmac("sha256", secret).update(`${timestamp}.`);
   hmac.update(typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody);
   return `sha256=${hmac.digest("hex")}`;
@@ -165,7 +169,9 @@ function answer(res: ServerResponse, status: number, code: string): void {
   if (res.headersSent) return;
   res.statusCode = status;
   res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify(status < 300 ? { status: code } : { error: { code, message: code.replaceAll("_", " ") } }));
+  res.end(
+    JSON.stringify(status < 300 ? { status: code } : { error: { code, message: code.replaceAll("_", " ") } }),
+  );
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {

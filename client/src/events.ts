@@ -64,14 +64,17 @@ const TYPES = new Set<string>(EVENT_TYPES);
 /** Checks what the contract requires of `event` (after the client filled id, time and agent_id). */
 export function checkEvent(event: AgentwatchEvent): void {
   const fail = (message: string): never => {
-    throw new InvalidEventError(`invalid event${typeof event?.id === "string" ? ` ${event.id}` : ""}: ${message}`);
+    throw new InvalidEventError(
+      `invalid event${typeof event?.id === "string" ? ` ${event.id}` : ""}: ${message}`,
+    );
   };
   if (event === null || typeof event !== "object" || Array.isArray(event)) fail("not an object");
   if (!TYPES.has(event.type)) fail(`type must be one of ${EVENT_TYPES.join(", ")}`);
   if (typeof event.id !== "string" || event.id.length < 1 || event.id.length > 128) {
     fail("id must be a string of 1 to 128 characters");
   }
-  if (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time))) fail("time must be an RFC 3339 time");
+  if (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))
+    fail("time must be an RFC 3339 time");
   if (typeof event.agent_id !== "string" || !AGENT_ID_PATTERN.test(event.agent_id)) {
     fail("agent_id must match [A-Za-z0-9._:-]{1,128}");
   }
@@ -99,7 +102,8 @@ export function checkEvent(event: AgentwatchEvent): void {
         fail("an llm_usage needs usage.provider and usage.model");
       }
       for (const key of ["input_tokens", "output_tokens"] as const) {
-        if (!Number.isInteger(u?.[key]) || (u?.[key] as number) < 0) fail(`usage.${key} must be an integer >= 0`);
+        if (!Number.isInteger(u?.[key]) || (u?.[key] as number) < 0)
+          fail(`usage.${key} must be an integer >= 0`);
       }
       if (u?.cost_usd !== undefined && !(typeof u.cost_usd === "number" && u.cost_usd >= 0)) {
         fail("usage.cost_usd must be a number >= 0");

@@ -3,10 +3,10 @@
  * "agentwatch/client"`. Plain JavaScript at run time (built from these sources into client/dist),
  * with no dependency but Node's own modules; Node 18 or later.
  */
-export { backoffDelay, type BackoffOptions, parseRetryAfter } from "./backoff.ts";
+export { type BackoffOptions, backoffDelay, parseRetryAfter } from "./backoff.ts";
 export {
-  type AgentStatus,
   AgentPausedError,
+  type AgentStatus,
   AgentwatchClient,
   AgentwatchClientError,
   type AgentwatchClientOptions,
