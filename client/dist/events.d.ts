@@ -6,12 +6,8 @@
 export declare const EVENT_TYPES: readonly ["prompt", "response", "tool_call", "tool_result", "llm_usage", "auth", "error", "config_change"];
 export type EventType = (typeof EVENT_TYPES)[number];
 export declare const AGENT_ID_PATTERN: RegExp;
-/** An event as the server stores it (contract §2). Unknown top-level fields are kept by the server. */
-export interface AgentwatchEvent {
-    id: string;
-    time: string;
-    type: EventType;
-    agent_id: string;
+/** The fields of an event besides its identity (`id`, `time`, `type`, `agent_id`), contract §2. */
+export interface EventFields {
     session_id?: string;
     user_id?: string;
     source_ip?: string;
@@ -46,14 +42,23 @@ export interface AgentwatchEvent {
         actor?: string;
         summary?: string;
     };
+}
+/** An event as the server stores it (contract §2). Unknown top-level fields are kept by the server. */
+export interface AgentwatchEvent extends EventFields {
+    id: string;
+    time: string;
+    type: EventType;
+    agent_id: string;
     [extra: string]: unknown;
 }
 /** What `report` takes: an event whose `id`, `time` (a string or a Date) and `agent_id` may be left out. */
-export type EventInput = Omit<AgentwatchEvent, "id" | "time" | "agent_id"> & {
+export interface EventInput extends EventFields {
+    type: EventType;
     id?: string;
     time?: string | Date;
     agent_id?: string;
-};
+    [extra: string]: unknown;
+}
 /** An event `report` refuses before queueing it (a mistake in the caller's code, not the server's answer). */
 export declare class InvalidEventError extends TypeError {
     readonly name = "InvalidEventError";

@@ -18,12 +18,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** An event as the server stores it (contract §2). Unknown top-level fields are kept by the server. */
-export interface AgentwatchEvent {
-  id: string;
-  time: string;
-  type: EventType;
-  agent_id: string;
+/** The fields of an event besides its identity (`id`, `time`, `type`, `agent_id`), contract §2. */
+export interface EventFields {
   session_id?: string;
   user_id?: string;
   source_ip?: string;
@@ -44,15 +40,25 @@ export interface AgentwatchEvent {
   auth?: { outcome: "success" | "failure"; principal?: string; method?: string };
   error?: { code?: string; message?: string };
   change?: { actor?: string; summary?: string };
+}
+
+/** An event as the server stores it (contract §2). Unknown top-level fields are kept by the server. */
+export interface AgentwatchEvent extends EventFields {
+  id: string;
+  time: string;
+  type: EventType;
+  agent_id: string;
   [extra: string]: unknown;
 }
 
 /** What `report` takes: an event whose `id`, `time` (a string or a Date) and `agent_id` may be left out. */
-export type EventInput = Omit<AgentwatchEvent, "id" | "time" | "agent_id"> & {
+export interface EventInput extends EventFields {
+  type: EventType;
   id?: string;
   time?: string | Date;
   agent_id?: string;
-};
+  [extra: string]: unknown;
+}
 
 /** An event `report` refuses before queueing it (a mistake in the caller's code, not the server's answer). */
 export class InvalidEventError extends TypeError {
@@ -134,8 +140,13 @@ export interface CommonFields {
   id?: string;
 }
 
-function common(fields: CommonFields): Partial<EventInput> {
-  const out: Partial<EventInput> = {};
+type CommonEventFields = Pick<
+  EventInput,
+  "id" | "time" | "session_id" | "user_id" | "source_ip" | "attributes"
+>;
+
+function common(fields: CommonFields): CommonEventFields {
+  const out: CommonEventFields = {};
   if (fields.id !== undefined) out.id = fields.id;
   if (fields.time !== undefined) out.time = fields.time;
   if (fields.sessionId !== undefined) out.session_id = fields.sessionId;

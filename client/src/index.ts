@@ -34,6 +34,7 @@ export {
   type AgentwatchEvent,
   type CommonFields,
   EVENT_TYPES,
+  type EventFields,
   type EventInput,
   type EventType,
   InvalidEventError,
