@@ -429,7 +429,8 @@ export class AgentwatchClient {
       this.#flushTarget = Math.max(this.#flushTarget, this.#seq);
       void this.#pump();
     }, this.#o.flushIntervalMs);
-    if (!this.#exiting) this.#timer.unref();
+    // Never keeps the process alive: when only this timer is left, beforeExit sends what waits.
+    this.#timer.unref();
   }
 
   async #pump(): Promise<void> {
@@ -635,7 +636,9 @@ export class AgentwatchClient {
       this.#exiting = true;
       this.#setDeadline(Date.now() + this.#o.exitFlushTimeoutMs);
     }
-    this.#timer?.ref();
+    // The flush sends everything now (no linger); a retry's wait must keep the process alive.
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#sleeper?.timer.ref();
     void this.flush();
   }
