@@ -1,7 +1,7 @@
 /**
  * agentwatch's client for TypeScript and JavaScript agents: `import { AgentwatchClient } from
  * "agentwatch/client"`. Plain JavaScript at run time (built from these sources into client/dist),
- * with no dependency but Node's own modules; Node 18 or later.
+ * with no dependency but Node's own modules; Node 20 or later.
  */
 export { type BackoffOptions, backoffDelay, parseRetryAfter } from "./backoff.ts";
 export { AgentPausedError, type AgentStatus, AgentwatchClient, AgentwatchClientError, type AgentwatchClientOptions, type ClientErrorKind, type ClientStats, type DropPolicy, type RetryOptions, } from "./client.ts";
