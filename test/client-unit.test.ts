@@ -359,6 +359,22 @@ describe("AgentwatchClient (fake fetch)", () => {
     expect(c.stats().queued + c.dropped).toBe(20);
   });
 
+  it("close({timeoutMs}) gives up at the deadline instead of waiting out the retries", async () => {
+    const f = fakeFetch([() => new Response("", { status: 503, headers: { "retry-after": "30" } })]);
+    const { c, errors } = client(f.fetch);
+    const id = c.report({ type: "prompt", text: "a" });
+    void c.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await c.close({ timeoutMs: 200 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ kind: "retries_exhausted", status: 503, eventIds: [id] });
+    expect(c.stats()).toMatchObject({ failed: 1, queued: 0, inFlight: 0 });
+    expect(c.report({ type: "prompt", text: "late" })).toBeUndefined();
+    expect(c.dropped).toBe(1);
+  });
+
   it("flush resolves for what was queued while a request is in flight", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {
