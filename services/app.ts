@@ -50,7 +50,8 @@ import type { AuditEntry } from "./runtime/model.ts";
 import { ElasticsearchStorage } from "./runtime/storage/elasticsearch.ts";
 import { EmbeddedStorage } from "./runtime/storage/embedded.ts";
 import type { Storage } from "./runtime/storage/storage.ts";
-import { closeServer, createServer, parseInput, principalOf } from "./server.ts";
+import { checkTls, describeCertificate, type TlsMaterial } from "./runtime/tls.ts";
+import { closeServer, createServer, parseInput, principalOf, setCertificates } from "./server.ts";
 
 const reloadBody = z.strictObject({ reason: z.string().max(1024).optional() });
 
@@ -102,6 +103,36 @@ export class Agentwatch {
     return { host: address.address, port: address.port };
   }
 
+  /** `https` when server.tls is set. */
+  get scheme(): "http" | "https" {
+    return this.config.server.tls ? "https" : "http";
+  }
+
+  /**
+   * Reads server.tls's files again and puts them on the running listener (SIGHUP, config
+   * reload): new handshakes get the new certificate, open connections are kept. A file that
+   * does not check out (missing, expired, not the certificate's key...) changes nothing: the
+   * error names every problem and the listener keeps the certificate it had.
+   * Undefined when the listener is plain HTTP.
+   */
+  reloadCertificates(): { subject: string; not_after: string } | undefined {
+    const tls = this.config.server.tls;
+    if (!tls || !this.#server) return undefined;
+    const material = tlsMaterial(tls);
+    try {
+      setCertificates(this.#server, material);
+    } catch (err) {
+      throw new AgentwatchError(
+        "configInvalid",
+        `server.tls: Node cannot use the certificate and key: ${(err as Error).message}; the listener keeps its previous certificate`,
+        { cause: err },
+      );
+    }
+    const described = describeCertificate(material);
+    this.logger.info({ certificate: described }, "TLS certificate reloaded");
+    return described;
+  }
+
   /** Writes an audit entry through this process's storage (config reloads are audited here). */
   async recordAudit(entry: Omit<AuditEntry, "id" | "time">): Promise<void> {
     if (!this.#storage) throw new AgentwatchError("storageUnavailable", "agentwatch is not started");
@@ -129,6 +160,9 @@ export class Agentwatch {
       logger,
       bodyLimit: config.limits.max_body_bytes,
       listener: config.server,
+      ...(config.server.tls
+        ? { tls: { settings: config.server.tls, material: tlsMaterial(config.server.tls) } }
+        : {}),
       // Ready once the data dir is locked, the log and storage are open and answer, the
       // detectors' state is restored and every worker (consumers included) runs.
       starting: () => !this.#ready,
@@ -411,7 +445,11 @@ export class Agentwatch {
         reply.raw.once("finish", () => {
           plan.apply().catch((err) => logger.error({ err }, "config reload failed"));
         });
-        return reply.code(202).send({ reloading: true, changed: plan.changed });
+        return reply.code(202).send({
+          reloading: plan.restart,
+          changed: plan.changed,
+          ...(plan.certificate ? { certificate: plan.certificate } : {}),
+        });
       });
     }
 
@@ -429,7 +467,9 @@ export class Agentwatch {
       throw err;
     }
     logger.info(
-      { address: `http://${this.address.host}:${this.address.port}`, workers: steps.map((s) => s.name) },
+      { address: `${this.scheme}://${this.address.host}:${this.address.port}`,
+        ...(config.server.tls ? { client_auth: config.server.tls.client_auth } : {}),
+        workers: steps.map((s) => s.name) },
       "listening; starting the workers (/readyz answers 503 until they run)",
     );
     for (const { name, start, stop } of steps) {
@@ -442,7 +482,7 @@ export class Agentwatch {
         roles: this.roles,
         bus: config.bus.type,
         storage: config.storage.type,
-        address: `http://${this.address.host}:${this.address.port}`,
+        address: `${this.scheme}://${this.address.host}:${this.address.port}`,
       },
       "agentwatch started",
     );
@@ -540,6 +580,20 @@ export class Agentwatch {
       }
     }
   }
+}
+
+/** server.tls's files, read and checked; every problem in one configInvalid error. */
+function tlsMaterial(tls: NonNullable<Config["server"]["tls"]>): TlsMaterial {
+  const { material, problems } = checkTls(tls);
+  if (!material) {
+    const lines = problems.map((p) => `  - server.tls.${p.key}: ${p.message}`);
+    throw new AgentwatchError(
+      "configInvalid",
+      `server.tls has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines.join("\n")}`,
+      { details: { problems } },
+    );
+  }
+  return material;
 }
 
 function classifierFrom(config: Config): HttpInjectionClassifier | undefined {

@@ -21,8 +21,8 @@
  * before reading it): Node would keep reading, and discarding, the rest of a declared body for
  * as long as the client takes to send it, or never send it.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Server, Socket } from "node:net";
 
 interface InHand {
   method: string;
@@ -142,7 +142,8 @@ export class ConnectionTracker {
   }
 
   #onRequest(request: IncomingMessage, response: ServerResponse): void {
-    const tracked = this.#connections.get(request.socket);
+    // Over HTTPS the request's socket is the TLS socket wrapping the TCP one tracked on 'connection'.
+    const tracked = this.#connections.get(transportOf(request.socket));
     if (!tracked) return;
     const inHand: InHand = {
       method: request.method ?? "?",
@@ -175,6 +176,11 @@ export class ConnectionTracker {
     if (this.#connections.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
+}
+
+/** The TCP socket under a TLS socket (Node's TLSSocket keeps it as `_parent`), or the socket itself. */
+function transportOf(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
 }
 
 /** Asks Node to close the connection once this answer is written (when it is not sent yet). */

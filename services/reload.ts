@@ -7,6 +7,13 @@
  * receivers, routes, silences, inhibition, policies, agents, tokens and limits all take effect.
  * Where agentwatch listens and what it stores in (`data_dir`, `server`, `bus`, `storage`) cannot
  * change under a running process: a reload that changes them is refused, naming each key.
+ *
+ * With HTTPS (server.tls), every reload first reads the certificate files again and puts them on
+ * the running listener (Node's setSecureContext): new handshakes get the new certificate and open
+ * connections are kept. A reload whose config is otherwise unchanged stops there, restarting
+ * nothing (a certificate rotation drops no connection). Files that do not check out (missing,
+ * expired, not yet valid, a key that is not the certificate's) refuse the reload, naming each
+ * problem, and the listener keeps the certificate it had.
  */
 
 import { Secret } from "../lib/secret.ts";
@@ -20,6 +27,10 @@ export const RESTART_ONLY_KEYS = ["data_dir", "server", "bus", "storage"] as con
 export interface ReloadPlan {
   /** Top-level keys whose value differs from the running config. */
   changed: string[];
+  /** Whether apply() restarts the roles (false: only the certificates were reloaded, in place). */
+  restart: boolean;
+  /** The certificate now served, when the listener is HTTPS (reloaded by prepare()). */
+  certificate?: { subject: string; not_after: string };
   /** Applies the new config (stops the roles, starts them again). */
   apply(): Promise<void>;
 }
@@ -70,17 +81,35 @@ export class Reloader {
     const changed = (Object.keys(next) as (keyof Config)[]).filter(
       (key) => comparable(running[key]) !== comparable(next[key]),
     );
+    let certificate: ReloadPlan["certificate"];
+    try {
+      certificate = app.reloadCertificates();
+    } catch (err) {
+      throw new AgentwatchError(
+        "invalidRequest",
+        `config not reloaded, agentwatch runs on as it was: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    // HTTPS and nothing else changed: a certificate rotation, done in place (connections kept).
+    const restart = changed.length > 0 || certificate === undefined;
     await app.recordAudit({
       actor,
       action: "config_reload",
       target: `config:${this.#o.configFile}`,
       reason,
       incident_id: null,
-      details: { changed },
+      details: { changed, ...(certificate ? { certificate } : {}) },
     });
     return {
       changed,
+      restart,
+      ...(certificate ? { certificate } : {}),
       apply: async () => {
+        if (!restart) {
+          app.logger.info({ certificate }, "config unchanged: certificates reloaded, nothing restarted");
+          return;
+        }
         this.#busy = true;
         try {
           await this.#o.replace(next);

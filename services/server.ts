@@ -10,6 +10,9 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import type { Server as HttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Server as TlsServer } from "node:tls";
 import { z } from "zod";
 import { ConnectionTracker, type DrainResult } from "./connections.ts";
 import { LogThrottle, REFUSAL_LOG_INTERVAL_MS } from "./log-throttle.ts";
@@ -18,6 +21,14 @@ import { type Config, formatPath, serverSchema } from "./runtime/config.ts";
 import { AgentwatchError, asAgentwatchError } from "./runtime/errors.ts";
 import type { Logger } from "./runtime/logger.ts";
 import type { Metrics } from "./runtime/metrics.ts";
+import {
+  certificateMatches,
+  clientCertificateOf,
+  describeBinding,
+  type TlsMaterial,
+  type TlsSettings,
+  tlsServerOptions,
+} from "./runtime/tls.ts";
 import { describeIssue } from "./runtime/validation.ts";
 
 declare module "fastify" {
@@ -44,6 +55,8 @@ export interface ServerOptions {
     | "connection_timeout"
     | "max_connections_per_address"
   >;
+  /** HTTPS (config `server.tls`) with its files as read and checked; plain HTTP without it. */
+  tls?: { settings: TlsSettings; material: TlsMaterial };
   /** True while the workers are starting: every route but /healthz, /readyz and /metrics answers 503. */
   starting?: () => boolean;
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
@@ -71,6 +84,13 @@ const DEADLINE_CHECK_INTERVAL_MS = 1000;
 export function createServer(options: ServerOptions): FastifyInstance {
   const { authenticator, metrics } = options;
   const listener = options.listener ?? serverSchema.parse({});
+  const httpOptions = {
+    headersTimeout: listener.headers_timeout,
+    requestTimeout: listener.request_timeout,
+    keepAliveTimeout: listener.keep_alive_timeout,
+    connectionsCheckingInterval: DEADLINE_CHECK_INTERVAL_MS,
+  };
+  const tls = options.tls;
   const app = Fastify({
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
@@ -81,12 +101,21 @@ export function createServer(options: ServerOptions): FastifyInstance {
     connectionTimeout: listener.connection_timeout,
     keepAliveTimeout: listener.keep_alive_timeout,
     requestTimeout: listener.request_timeout,
-    http: {
-      headersTimeout: listener.headers_timeout,
-      requestTimeout: listener.request_timeout,
-      keepAliveTimeout: listener.keep_alive_timeout,
-      connectionsCheckingInterval: DEADLINE_CHECK_INTERVAL_MS,
-    },
+    http: httpOptions,
+    // HTTPS: Node's https server with the same deadlines (fastify's own `https` option would not
+    // pass them on). The port then speaks TLS only: a plain HTTP request fails in the handshake.
+    ...(tls
+      ? {
+          serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) => {
+            const server = createHttpsServer(
+              { ...httpOptions, ...tlsServerOptions(tls.settings, tls.material) },
+              handler,
+            );
+            server.setTimeout(listener.connection_timeout);
+            return server as unknown as HttpServer;
+          },
+        }
+      : {}),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   connectionsOf.set(
@@ -98,6 +127,44 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   // At most one "authentication failed" line per reason every 5 s; the metric counts each one.
   const authFailureLog = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
+
+  /** A token bound to a client certificate (mTLS) is taken only with that certificate, verified. */
+  const checkClientCertificate = (
+    request: FastifyRequest,
+    principal: Principal,
+    binding: NonNullable<Principal["clientCert"]>,
+  ): void => {
+    const cert = clientCertificateOf(request.raw.socket);
+    if (cert && certificateMatches(binding, cert)) return;
+    const reason = cert ? "client_cert_mismatch" : "client_cert_missing";
+    metrics.authFailures.inc({ reason });
+    const admitted = authFailureLog.admit(reason);
+    if (admitted) {
+      request.log.warn(
+        {
+          reason,
+          token: principal.name,
+          url: request.routeOptions.url,
+          ip: request.ip,
+          ...(cert ? { client_cn: cert.cn ?? null, client_san: cert.san } : {}),
+          suppressed: admitted.suppressed,
+          throttle_ms: REFUSAL_LOG_INTERVAL_MS,
+        },
+        "authentication failed: client certificate",
+      );
+    }
+    const wanted = describeBinding(binding);
+    if (!cert) {
+      throw new AgentwatchError(
+        "clientCertificateRequired",
+        `token "${principal.name}" is bound to a client certificate (${wanted}); this request came without a client certificate signed by the configured CA`,
+      );
+    }
+    throw new AgentwatchError(
+      "clientCertificateMismatch",
+      `token "${principal.name}" is bound to a client certificate with ${wanted}; this request's certificate has subject CN ${cert.cn === undefined ? "(none)" : `"${cert.cn}"`} and SANs ${cert.san.length > 0 ? cert.san.join(", ") : "(none)"}`,
+    );
+  };
 
   // JSON is parsed here (not by fastify) so a bad body gets the contract's error body and code.
   app.removeContentTypeParser(["application/json", "text/plain"]);
@@ -157,6 +224,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
           : "the bearer token is not valid",
       );
     }
+    if (principal.clientCert) checkClientCertificate(request, principal, principal.clientCert);
     const agentId = (request.params as { agent_id?: string } | undefined)?.agent_id;
     if (!hasPermission(principal, permission, agentId)) {
       metrics.authFailures.inc({ reason: "forbidden" });
@@ -246,6 +314,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
 }
 
 const connectionsOf = new WeakMap<FastifyInstance, ConnectionTracker>();
+
+/**
+ * Replaces the listener's certificate, key and CA (a reload): new handshakes use them; open
+ * connections keep theirs and are not dropped. Throws (and changes nothing) when Node cannot use them.
+ */
+export function setCertificates(app: FastifyInstance, material: TlsMaterial): void {
+  (app.server as unknown as TlsServer).setSecureContext(material);
+}
 
 /**
  * Stops taking connections and closes the server without waiting on any client (connections.ts):

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Role, TokenConfig } from "./config.ts";
+import type { CertificateBinding } from "./tls.ts";
 
 export interface Principal {
   /** The token's configured name: what audit entries and logs record as the actor. */
@@ -13,6 +14,8 @@ export interface Principal {
   role: Role;
   /** Agents an ingest token may post for and read; "any" for ["*"] and for non-ingest roles. */
   agents: ReadonlySet<string> | "any";
+  /** The client certificate the token is bound to (mTLS): checked on every request (server.ts). */
+  clientCert?: CertificateBinding;
 }
 
 /**
@@ -60,6 +63,7 @@ export class Authenticator {
           token.role !== "ingest" || token.agents === undefined || token.agents.includes("*")
             ? "any"
             : new Set(token.agents),
+        ...(token.client_cert ? { clientCert: token.client_cert } : {}),
       },
     }));
   }

@@ -15,6 +15,7 @@ import { Secret } from "../../lib/secret.ts";
 import { duration, httpUrl, isHttpUrl, type Severity, secret } from "../../lib/settings.ts";
 import { AgentwatchError } from "./errors.ts";
 import { matcherSchema, matchesEverything } from "./matchers.ts";
+import { checkTls } from "./tls.ts";
 
 /** A URL that is itself a credential (a Slack incoming webhook): kept as a Secret. */
 const secretHttpUrl = secret.refine((s) => isHttpUrl(s.reveal()), "must be an http:// or https:// URL");
@@ -31,6 +32,20 @@ const tokenSchema = z.strictObject({
   agents: z
     .array(z.union([z.literal("*"), agentId]))
     .min(1)
+    .optional(),
+  /**
+   * Binds the token to a client certificate (mTLS, server.tls.client_auth request or require):
+   * a request with this token must come with a certificate signed by server.tls.ca whose
+   * subject CN is `subject_cn` and/or with `san` among its subject alternative names
+   * (`DNS:collector.internal`, `URI:spiffe://…`, or the value alone). Without one: 401
+   * client_certificate_required; with another: 403 client_certificate_mismatch.
+   */
+  client_cert: z
+    .strictObject({
+      subject_cn: z.string().min(1).max(256).optional(),
+      san: z.string().min(1).max(1024).optional(),
+    })
+    .refine((b) => b.subject_cn !== undefined || b.san !== undefined, "give subject_cn, san, or both")
     .optional(),
 });
 
@@ -274,6 +289,41 @@ const storageSchema = z.discriminatedUnion("type", [embeddedStorage, elasticsear
  */
 export const detectorsSchema = detectorsSettings;
 
+/**
+ * HTTPS on the listener (services/runtime/tls.ts): PEM files, read at start and again on SIGHUP
+ * and `config reload` (relative paths from agentwatch's working directory). When set, the port
+ * speaks TLS only: a plain HTTP request to it fails. The files are checked when the config is
+ * loaded (config check, start, reload): missing, unreadable, expired, not yet valid, or a key
+ * that is not the certificate's.
+ */
+const tlsSchema = z
+  .strictObject({
+    /** The server certificate (PEM; intermediates after it). */
+    cert: z.string().min(1),
+    /** Its private key (PEM, unencrypted). */
+    key: z.string().min(1),
+    /** CA certificate(s) (PEM) that client certificates must be signed by (client_auth request or require). */
+    ca: z.string().min(1).optional(),
+    /**
+     * `none`: clients are not asked for a certificate. `request`: asked; one that does not verify
+     * against `ca` still connects, but counts as none (tokens bound to a certificate refuse it).
+     * `require`: a client without a certificate signed by `ca` is refused in the handshake.
+     */
+    client_auth: z.enum(["none", "request", "require"]).default("none"),
+  })
+  .superRefine((tls, ctx) => {
+    if (tls.client_auth !== "none" && tls.ca === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ca"],
+        message: `client_auth: ${tls.client_auth} needs ca (the CA that signs the clients' certificates)`,
+      });
+    }
+    for (const problem of checkTls(tls).problems) {
+      ctx.addIssue({ code: "custom", path: [problem.key], message: problem.message });
+    }
+  });
+
 /** Where agentwatch listens, and the listener's deadlines and caps. */
 export const serverSchema = z
   .strictObject({
@@ -314,6 +364,8 @@ export const serverSchema = z
      * needs this raised, or 0 (no cap).
      */
     max_connections_per_address: z.number().int().min(0).default(256),
+    /** HTTPS (and optionally mTLS) on this listener; plain HTTP without it. */
+    tls: tlsSchema.optional(),
   })
   .superRefine((server, ctx) => {
     for (const key of ["headers_timeout", "request_timeout", "keep_alive_timeout"] as const) {
@@ -626,6 +678,14 @@ export const configSchema = z
       });
     });
     config.auth.tokens.forEach((token, i) => {
+      if (token.client_cert !== undefined && (config.server.tls?.client_auth ?? "none") === "none") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["auth", "tokens", i, "client_cert"],
+          message:
+            "a token bound to a client certificate needs server.tls with client_auth: request or require (and ca)",
+        });
+      }
       if (token.role === "ingest" && token.agents === undefined) {
         ctx.addIssue({
           code: "custom",

@@ -12,6 +12,10 @@ export const ErrorCodes = {
   noValidEvents: { status: 400, retryable: false },
   unauthorized: { status: 401, retryable: false },
   forbidden: { status: 403, retryable: false },
+  /** The token is bound to a client certificate (mTLS) and the request came without a verified one. */
+  clientCertificateRequired: { status: 401, retryable: false },
+  /** The token is bound to a client certificate and the request came with another. */
+  clientCertificateMismatch: { status: 403, retryable: false },
   notFound: { status: 404, retryable: false },
   conflict: { status: 409, retryable: false },
   payloadTooLarge: { status: 413, retryable: false },
