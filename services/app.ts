@@ -467,9 +467,11 @@ export class Agentwatch {
       throw err;
     }
     logger.info(
-      { address: `${this.scheme}://${this.address.host}:${this.address.port}`,
+      {
+        address: `${this.scheme}://${this.address.host}:${this.address.port}`,
         ...(config.server.tls ? { client_auth: config.server.tls.client_auth } : {}),
-        workers: steps.map((s) => s.name) },
+        workers: steps.map((s) => s.name),
+      },
       "listening; starting the workers (/readyz answers 503 until they run)",
     );
     for (const { name, start, stop } of steps) {

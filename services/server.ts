@@ -3,6 +3,10 @@
  * /healthz, the contract's error bodies, request metrics, and /healthz, /readyz and /metrics.
  * Roles add their routes through `register`.
  */
+
+import type { Server as HttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Server as TlsServer } from "node:tls";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -10,9 +14,6 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
-import type { Server as HttpServer } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { Server as TlsServer } from "node:tls";
 import { z } from "zod";
 import { ConnectionTracker, type DrainResult } from "./connections.ts";
 import { LogThrottle, REFUSAL_LOG_INTERVAL_MS } from "./log-throttle.ts";

@@ -35,7 +35,10 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
  * Reads and checks the files: each readable, the certificate and CA PEM certificates, the
  * certificate valid now, the key the certificate's. Every problem is returned (none: usable).
  */
-export function checkTls(tls: TlsSettings, now = Date.now()): { material?: TlsMaterial; problems: TlsProblem[] } {
+export function checkTls(
+  tls: TlsSettings,
+  now = Date.now(),
+): { material?: TlsMaterial; problems: TlsProblem[] } {
   const problems: TlsProblem[] = [];
   const read = (key: TlsProblem["key"], path: string): Buffer | undefined => {
     try {
@@ -103,13 +106,19 @@ export function checkTls(tls: TlsSettings, now = Date.now()): { material?: TlsMa
   if (caPem) {
     const certs = caPem.toString("utf8").match(PEM_CERTIFICATE) ?? [];
     if (certs.length === 0) {
-      problems.push({ key: "ca", message: `${tls.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+      problems.push({
+        key: "ca",
+        message: `${tls.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      });
     }
     for (const pem of certs) {
       try {
         new X509Certificate(pem);
       } catch (err) {
-        problems.push({ key: "ca", message: `${tls.ca} holds a certificate that does not parse: ${describe(err)}` });
+        problems.push({
+          key: "ca",
+          message: `${tls.ca} holds a certificate that does not parse: ${describe(err)}`,
+        });
         break;
       }
     }
@@ -184,7 +193,9 @@ export function certificateMatches(binding: CertificateBinding, cert: ClientCert
   if (binding.subject_cn !== undefined && cert.cn !== binding.subject_cn) return false;
   if (binding.san !== undefined) {
     const wanted = binding.san;
-    const found = cert.san.some((entry) => entry === wanted || entry.slice(entry.indexOf(":") + 1) === wanted);
+    const found = cert.san.some(
+      (entry) => entry === wanted || entry.slice(entry.indexOf(":") + 1) === wanted,
+    );
     if (!found) return false;
   }
   return true;
