@@ -57,12 +57,13 @@ function call(
         },
       },
       (res) => {
+        // Taken now: once the answer is read, a keep-alive agent takes the socket back.
+        const socket = res.socket as TLSSocket;
+        const cn = socket.getPeerCertificate().subject?.CN;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
-          const socket = res.socket as TLSSocket;
           const text = Buffer.concat(chunks).toString("utf8");
-          const cn = socket.getPeerCertificate().subject?.CN;
           resolveAnswer({
             status: res.statusCode ?? 0,
             body: text.startsWith("{") ? JSON.parse(text) : text,
@@ -85,6 +86,8 @@ describe("HTTPS listener", () => {
   // The files the config names; the test replaces their contents to rotate the certificate.
   const live = { cert: join(pki.dir, "live", "server.pem"), key: join(pki.dir, "live", "server.key") };
   let aw: AgentwatchProcess;
+  // A keep-alive connection held open through the SIGHUP test and the stop.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
   beforeAll(async () => {
     mkdirSync(join(pki.dir, "live"));
@@ -97,7 +100,10 @@ describe("HTTPS listener", () => {
   });
   afterAll(async () => {
     // The shutdown drain works over TLS: a clean, prompt stop with a keep-alive connection open.
+    const started = Date.now();
     expect(await aw?.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    agent.destroy();
     aw?.cleanup();
     pki.cleanup();
   });
@@ -130,8 +136,7 @@ describe("HTTPS listener", () => {
   });
 
   it("SIGHUP puts a new certificate on the listener; an open keep-alive connection is kept", async () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    try {
+    {
       const before = await call(aw.url, "/healthz", { ca: pki.caCert, agent });
       expect(before.serverCn).toBe("server-1");
 
@@ -194,9 +199,6 @@ describe("HTTPS listener", () => {
       // And the keep-alive connection from the start still answers.
       const still = await call(aw.url, "/healthz", { ca: pki.caCert, agent });
       expect(still.socket).toBe(before.socket);
-    } finally {
-      // Left open on purpose until here; the stop in afterAll must not wait on it.
-      agent.destroy();
     }
   });
 });
