@@ -4,8 +4,9 @@
  * a CA and certificates made by openssl, SCRAM users added when its storage is formatted.
  *  - the bus contract over SCRAM-SHA-512, and PLAIN and SCRAM-SHA-256 logins;
  *  - ingest → detect → alert end to end, collector and workers as separate processes;
- *  - a wrong password, and a broker certificate agentwatch cannot verify, each stop the start
- *    within seconds with one error naming the cause.
+ *  - a wrong password, a broker certificate agentwatch cannot verify, and a missing client
+ *    certificate (the broker requires one: mutual TLS) each stop the start within seconds with
+ *    one error naming the cause.
  * Runs where the Kafka tests run (AW_KAFKA_BROKERS set: the servers are fetched there).
  */
 import { execFileSync } from "node:child_process";
@@ -88,6 +89,8 @@ describe.skipIf(!enabled)("Kafka over SASL_SSL (a broker of its own)", () => {
     env = {
       ...process.env,
       AW_KAFKA_SECURITY: "sasl_ssl",
+      // Mutual TLS on top of SASL: every client below shows the client certificate the script made.
+      AW_KAFKA_SSL_CLIENT_AUTH: "required",
       AW_KAFKA_SASL_USERNAME: USER,
       AW_KAFKA_SASL_PASSWORD: PASSWORD,
       AW_KAFKA_PORT: String(port),
@@ -110,7 +113,7 @@ describe.skipIf(!enabled)("Kafka over SASL_SSL (a broker of its own)", () => {
     brokers: [brokers],
     topic_prefix: `aw-sasl-${run}-${Math.random().toString(36).slice(2, 8)}`,
     partitions: 2,
-    ssl: { ca: join(tls, "ca.pem") },
+    ssl: { ca: join(tls, "ca.pem"), cert: join(tls, "client.pem"), key: join(tls, "client-key.pem") },
     sasl: { mechanism: "scram-sha-512", username: USER, password: PASSWORD },
     ...overrides,
   });
@@ -123,7 +126,12 @@ describe.skipIf(!enabled)("Kafka over SASL_SSL (a broker of its own)", () => {
       partitions: 1,
       logger: createLogger("warn"),
       metrics: new Metrics(),
-      ssl: { ca: readFileSync(join(tls, "ca.pem"), "utf8"), rejectUnauthorized: true },
+      ssl: {
+        ca: readFileSync(join(tls, "ca.pem"), "utf8"),
+        cert: readFileSync(join(tls, "client.pem"), "utf8"),
+        key: readFileSync(join(tls, "client-key.pem"), "utf8"),
+        rejectUnauthorized: true,
+      },
       sasl: { mechanism: "scram-sha-512", username: USER, password: new Secret(PASSWORD), ...sasl },
     });
     await bus.start();
@@ -234,7 +242,9 @@ describe.skipIf(!enabled)("Kafka over SASL_SSL (a broker of its own)", () => {
   }, 30_000);
 
   it("refuses to start when the broker's certificate cannot be verified, naming TLS verification", async () => {
-    const { ms, lines } = await failedStart(busConfig({ ssl: {} }));
+    const { ms, lines } = await failedStart(
+      busConfig({ ssl: { cert: join(tls, "client.pem"), key: join(tls, "client-key.pem") } }),
+    );
     expect(ms).toBeLessThan(10_000);
     const errors = lines.filter((l) => /TLS verification/.test(l));
     expect(errors).toHaveLength(1);
@@ -246,9 +256,23 @@ describe.skipIf(!enabled)("Kafka over SASL_SSL (a broker of its own)", () => {
 
   it("refuses a CA that did not sign the broker's certificate", async () => {
     // The client certificate's own (self-made, unrelated) CA: here, the client cert stands in.
-    const { lines } = await failedStart(busConfig({ ssl: { ca: join(tls, "client.pem") } }));
+    const { lines } = await failedStart(
+      busConfig({
+        ssl: { ca: join(tls, "client.pem"), cert: join(tls, "client.pem"), key: join(tls, "client-key.pem") },
+      }),
+    );
     expect(lines.filter((l) => /TLS verification/.test(l))).toEqual([
       expect.stringMatching(/bus\.ssl\.ca is not the CA that signed the broker's certificate$/),
+    ]);
+  }, 30_000);
+
+  it("refuses to start without the client certificate the broker requires, naming it", async () => {
+    const { ms, lines } = await failedStart(busConfig({ ssl: { ca: join(tls, "ca.pem") } }));
+    expect(ms).toBeLessThan(10_000);
+    expect(lines.filter((l) => l.startsWith("agentwatch:"))).toEqual([
+      expect.stringMatching(
+        /^agentwatch: the Kafka broker at 127\.0\.0\.1:\d+ refused the TLS handshake \(bad certificate\): it requires a client certificate; give bus\.ssl\.cert and bus\.ssl\.key$/,
+      ),
     ]);
   }, 30_000);
 });

@@ -160,7 +160,8 @@ ssl.keystore.password=agentwatch-test
 ssl.key.password=agentwatch-test
 ssl.truststore.type=PEM
 ssl.truststore.location=$dir/tls/ca.pem
-ssl.client.auth=$kafka_ssl_client_auth
+# For a SASL_SSL listener Kafka heeds only the listener-prefixed setting (KIP-684).
+listener.name.sasl_ssl.ssl.client.auth=$kafka_ssl_client_auth
 ssl.endpoint.identification.algorithm=https
 PROPS
   fi

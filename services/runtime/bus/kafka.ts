@@ -680,6 +680,23 @@ function startFailure(err: unknown, o: KafkaBusOptions): AgentwatchError {
       { cause: err },
     );
   }
+  // The broker ended the handshake with an alert about our certificate: it wants one (mutual
+  // TLS) and got none, or does not trust the one it got.
+  const alert = chain.find((e) =>
+    /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i.test(e.message ?? ""),
+  );
+  if (alert) {
+    const reason = /alert ([a-z ]+?)(?::|$)/i.exec(alert.message ?? "")?.[1] ?? "a certificate alert";
+    return new AgentwatchError(
+      "configInvalid",
+      `the Kafka broker at ${brokers} refused the TLS handshake (${reason}): ${
+        o.ssl?.cert === undefined
+          ? "it requires a client certificate; give bus.ssl.cert and bus.ssl.key"
+          : "it does not accept the client certificate in bus.ssl.cert"
+      }`,
+      { cause: err },
+    );
+  }
   if (!o.ssl && o.sasl && chain.some((e) => e.name === "KafkaJSConnectionClosedError")) {
     return unavailable(
       "cannot reach Kafka (the broker closed the connection: does it expect TLS? see bus.ssl)",
