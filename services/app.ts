@@ -4,6 +4,7 @@
  * finish and commit their batches, writes the detector checkpoint, and closes the backends.
  */
 
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { createDetectors } from "../detectors/index.ts";
@@ -618,9 +619,29 @@ function createBus(config: Config, logger: Logger, metrics: Metrics): Bus {
     clientId: config.bus.client_id,
     partitions: config.bus.partitions,
     appendTimeoutMs: config.bus.append_timeout,
+    ...(config.bus.ssl
+      ? {
+          ssl: {
+            rejectUnauthorized: config.bus.ssl.reject_unauthorized,
+            ...(config.bus.ssl.ca ? { ca: readPem(config.bus.ssl.ca, "bus.ssl.ca") } : {}),
+            ...(config.bus.ssl.cert ? { cert: readPem(config.bus.ssl.cert, "bus.ssl.cert") } : {}),
+            ...(config.bus.ssl.key ? { key: readPem(config.bus.ssl.key, "bus.ssl.key") } : {}),
+          },
+        }
+      : {}),
+    ...(config.bus.sasl ? { sasl: config.bus.sasl } : {}),
     logger,
     metrics,
   });
+}
+
+/** A PEM file the config names (checked readable when the config was loaded; read at each start). */
+function readPem(path: string, key: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new AgentwatchError("configInvalid", `${key}: cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** The storage the config names (also what `agentwatch export-feedback` reads). */

@@ -13,6 +13,17 @@
 # AW_KAFKA_PORT, AW_KAFKA_CONTROLLER_PORT, AW_ES_PORT and AW_SERVERS_RUN (the data and pid folder)
 # run a second, independent set, as the fault tests do.
 # AW_ES_HEAP sets Elasticsearch's heap (default 2g).
+#
+# AW_KAFKA_SECURITY=sasl_ssl starts Kafka with a SASL_SSL listener on that port instead of the
+# plain one (the default, plaintext, is what everything else uses), as managed Kafka services do:
+#   - a CA and a broker certificate (for 127.0.0.1 and localhost), made with openssl in
+#     $AW_SERVERS_RUN/kafka/tls: ca.pem (what clients trust), broker.pem/broker-key.pem, and a
+#     client certificate signed by the same CA (client.pem/client-key.pem) for mutual TLS;
+#   - SASL mechanisms SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN, one user for all three:
+#     AW_KAFKA_SASL_USERNAME (default agentwatch) / AW_KAFKA_SASL_PASSWORD (default
+#     agentwatch-secret); the SCRAM credentials are written when the storage is formatted, so a
+#     run folder formatted in the plain mode keeps none (use a fresh AW_SERVERS_RUN);
+#   - AW_KAFKA_SSL_CLIENT_AUTH (none|requested|required, default none) asks clients for a certificate.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +34,10 @@ kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$her
 es_version="${AW_ES_VERSION:-8.19.21}"
 kafka_port="${AW_KAFKA_PORT:-19092}"
 kafka_controller_port="${AW_KAFKA_CONTROLLER_PORT:-19093}"
+kafka_security="${AW_KAFKA_SECURITY:-plaintext}"
+kafka_sasl_username="${AW_KAFKA_SASL_USERNAME:-agentwatch}"
+kafka_sasl_password="${AW_KAFKA_SASL_PASSWORD:-agentwatch-secret}"
+kafka_ssl_client_auth="${AW_KAFKA_SSL_CLIENT_AUTH:-none}"
 es_port="${AW_ES_PORT:-19200}"
 es_user="agentwatch-es"
 # Elasticsearch 8.19 runs on Java 17, the machine's default JDK.
@@ -65,6 +80,36 @@ kafka_ready() { grep -q "Kafka Server started" "$run/kafka/server.log"; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A CA, a broker certificate for 127.0.0.1/localhost (PEM, and PKCS#12 for the broker's keystore)
+# and a client certificate, in $1 (made once; kept for later starts of the same run folder).
+make_kafka_tls() {
+  local tls="$1"
+  [ -f "$tls/broker.p12" ] && return 0
+  command -v openssl >/dev/null || die "openssl is needed for AW_KAFKA_SECURITY=sasl_ssl"
+  mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=agentwatch test CA" \
+      -keyout ca-key.pem -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign"
+    for who in broker client; do
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=agentwatch test $who" -keyout "$who-key.pem" -out "$who.csr"
+      if [ "$who" = broker ]; then
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >"$who.ext"
+      else
+        printf 'extendedKeyUsage=clientAuth\n' >"$who.ext"
+      fi
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+        -extfile "$who.ext" -out "$who.pem"
+      rm -f "$who.csr" "$who.ext"
+    done
+    openssl pkcs12 -export -in broker.pem -inkey broker-key.pem -certfile ca.pem -name broker \
+      -passout pass:agentwatch-test -out broker.p12.tmp
+    mv broker.p12.tmp broker.p12
+  ) >"$tls/make.log" 2>&1 || die "making the Kafka test certificates failed: $(tail -3 "$tls/make.log")"
+  log "test CA and certificates in $tls (clients trust ca.pem)"
+}
+
 start_kafka() {
   fetch
   local dir="$run/kafka" libs="$cache/kafka-$kafka_version/libs"
@@ -73,14 +118,27 @@ start_kafka() {
     port_open "$port" && die "127.0.0.1:$port is taken by another process; stop it or set AW_KAFKA_PORT / AW_KAFKA_CONTROLLER_PORT"
   done
   mkdir -p "$dir/data"
+  local listener="PLAINTEXT" scram=()
+  case "$kafka_security" in
+    plaintext) ;;
+    sasl_ssl)
+      listener="SASL_SSL"
+      make_kafka_tls "$dir/tls"
+      case "$kafka_ssl_client_auth" in none|requested|required) ;; *) die "AW_KAFKA_SSL_CLIENT_AUTH must be none, requested or required" ;; esac
+      scram=(--add-scram "SCRAM-SHA-512=[name=$kafka_sasl_username,password=$kafka_sasl_password]"
+             --add-scram "SCRAM-SHA-256=[name=$kafka_sasl_username,password=$kafka_sasl_password]")
+      ;;
+    *) die "AW_KAFKA_SECURITY must be plaintext or sasl_ssl" ;;
+  esac
   cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$kafka_controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$kafka_controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+listeners=$listener://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$kafka_controller_port
+advertised.listeners=$listener://127.0.0.1:$kafka_port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$listener:$listener,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=$listener
 log.dirs=$dir/data
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
@@ -88,17 +146,36 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 PROPS
+  if [ "$kafka_security" = sasl_ssl ]; then
+    # The broker talks to itself (inter-broker) over the same listener, as the same user.
+    cat >>"$dir/server.properties" <<PROPS
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$kafka_sasl_username" password="$kafka_sasl_password";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$kafka_sasl_username" password="$kafka_sasl_password";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$kafka_sasl_username" password="$kafka_sasl_password" user_$kafka_sasl_username="$kafka_sasl_password";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$dir/tls/broker.p12
+ssl.keystore.password=agentwatch-test
+ssl.key.password=agentwatch-test
+ssl.truststore.type=PEM
+ssl.truststore.location=$dir/tls/ca.pem
+# For a SASL_SSL listener Kafka heeds only the listener-prefixed setting (KIP-684).
+listener.name.sasl_ssl.ssl.client.auth=$kafka_ssl_client_auth
+ssl.endpoint.identification.algorithm=https
+PROPS
+  fi
   if [ ! -f "$dir/data/meta.properties" ]; then
     local id
     id="$("$java_home/bin/java" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
-    "$java_home/bin/java" -cp "$libs/*" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+    "$java_home/bin/java" -cp "$libs/*" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" "${scram[@]}" >"$dir/format.log" 2>&1 \
       || die "Kafka storage format failed: $(tail -3 "$dir/format.log")"
   fi
   : >"$dir/server.log"
   nohup "$java_home/bin/java" -Xms256m -Xmx768m -cp "$libs/*" kafka.Kafka "$dir/server.properties" >>"$dir/server.log" 2>&1 &
   echo $! >"$dir/pid"
   wait_for "Kafka" 60 kafka_ready
-  log "Kafka $kafka_version ready on 127.0.0.1:$kafka_port"
+  log "Kafka $kafka_version ready on 127.0.0.1:$kafka_port ($listener)"
 }
 
 es_ready() { curl -fsS "http://127.0.0.1:$es_port/_cluster/health?wait_for_status=yellow&timeout=1s"; }

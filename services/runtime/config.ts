@@ -243,6 +243,21 @@ const hookSchema = z
     }
   });
 
+/** A PEM file (certificates or a key) by path, relative to the working directory: checked readable at load. */
+const pemFile = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `cannot read ${path}: ${(err as Error).message}` });
+      return;
+    }
+    if (!text.includes("-----BEGIN ")) ctx.addIssue({ code: "custom", message: `${path} is not a PEM file` });
+  });
+
 const embeddedBus = z.strictObject({
   type: z.literal("embedded"),
   /** Records older than this are removed once every consumer group is past them. */
@@ -256,6 +271,39 @@ const kafkaBus = z.strictObject({
   partitions: z.number().int().min(1).default(6),
   /** The longest an append may take, retries included, before the collector answers 503. */
   append_timeout: duration.default(8000),
+  /**
+   * TLS to the brokers (PEM file paths). `ca`: the CA that signed the brokers' certificates
+   * (left out: the system's trusted CAs, as for managed Kafka with public certificates);
+   * `cert` and `key`: a client certificate, for brokers that require one (mutual TLS).
+   */
+  ssl: z
+    .strictObject({
+      ca: pemFile.optional(),
+      cert: pemFile.optional(),
+      key: pemFile.optional(),
+      /** false accepts any certificate: for tests only, never in production. */
+      reject_unauthorized: z.boolean().default(true),
+    })
+    .superRefine((ssl, ctx) => {
+      if ((ssl.cert === undefined) !== (ssl.key === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [ssl.cert === undefined ? "cert" : "key"],
+          message: "give cert and key together (a client certificate and its private key)",
+        });
+      }
+    })
+    .optional(),
+  /** SASL authentication (managed Kafka: over `ssl`). */
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"], {
+        error: "mechanism must be one of: plain, scram-sha-256, scram-sha-512",
+      }),
+      username: z.string().min(1),
+      password: secret,
+    })
+    .optional(),
 });
 const busSchema = z.discriminatedUnion("type", [embeddedBus, kafkaBus], {
   error: (issue) => (issue.code === "invalid_union" ? "type must be one of: embedded, kafka" : undefined),

@@ -32,7 +32,9 @@ import {
   type Consumer as KafkaConsumer,
   logLevel,
   type Producer,
+  type SASLOptions,
 } from "kafkajs";
+import type { Secret } from "../../../lib/secret.ts";
 import { AgentwatchError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -57,6 +59,23 @@ export interface KafkaBusOptions {
    * broker held every client for four request timeouts (over 20 s).
    */
   appendTimeoutMs?: number;
+  /** TLS to the brokers: PEM texts (not paths); no `ca` trusts the system's CAs. */
+  ssl?: KafkaTls;
+  /** SASL authentication (over `ssl` in production). */
+  sasl?: KafkaSasl;
+}
+
+export interface KafkaTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface KafkaSasl {
+  mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+  username: string;
+  password: Secret;
 }
 
 export class KafkaBus implements Bus {
@@ -81,11 +100,25 @@ export class KafkaBus implements Bus {
       connectionTimeout: 3000,
       requestTimeout: options.requestTimeoutMs ?? 5000,
       retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 2000 },
+      ...(options.ssl
+        ? {
+            ssl: {
+              rejectUnauthorized: options.ssl.rejectUnauthorized,
+              ...(options.ssl.ca !== undefined ? { ca: [options.ssl.ca] } : {}),
+              ...(options.ssl.cert !== undefined ? { cert: options.ssl.cert } : {}),
+              ...(options.ssl.key !== undefined ? { key: options.ssl.key } : {}),
+            },
+          }
+        : {}),
+      ...(options.sasl ? { sasl: saslFor(options.sasl) } : {}),
       logLevel: logLevel.WARN,
       logCreator: () => (entry) => {
         const { message, ...rest } = entry.log;
         const fields = { ...rest, kafka_logger: entry.namespace };
-        if (entry.level <= logLevel.ERROR) logger.error(fields, message);
+        // Until start() has succeeded, its one error says what went wrong (authentication,
+        // TLS verification, no broker); kafkajs's lines about each attempt are only detail.
+        if (!this.#started) logger.debug(fields, message);
+        else if (entry.level <= logLevel.ERROR) logger.error(fields, message);
         else logger.warn(fields, message);
       },
     });
@@ -142,7 +175,7 @@ export class KafkaBus implements Bus {
       }
       await this.#currentProducer().connected;
     } catch (err) {
-      throw unavailable("cannot reach Kafka", err);
+      throw startFailure(err, this.#o);
     }
     this.#started = true;
   }
@@ -574,6 +607,103 @@ interface ProducerSlot {
 function closeProducer(slot: ProducerSlot): Promise<void> {
   slot.closed ??= slot.producer.disconnect().catch(() => undefined);
   return slot.closed;
+}
+
+function saslFor(sasl: KafkaSasl): SASLOptions {
+  const { username } = sasl;
+  const password = sasl.password.reveal();
+  switch (sasl.mechanism) {
+    case "plain":
+      return { mechanism: "plain", username, password };
+    case "scram-sha-256":
+      return { mechanism: "scram-sha-256", username, password };
+    case "scram-sha-512":
+      return { mechanism: "scram-sha-512", username, password };
+  }
+}
+
+/** Node's codes for a peer certificate that does not verify (tls.connect's checks). */
+const TLS_VERIFY_CODES = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** The error and its causes (kafkajs wraps the one that matters: retries exceeded → connection error). */
+function chainOf(err: unknown): { name?: string; code?: string; message?: string }[] {
+  const chain: { name?: string; code?: string; message?: string }[] = [];
+  let current: unknown = err;
+  while (current && typeof current === "object" && chain.length < 8) {
+    chain.push(current as { name?: string; code?: string; message?: string });
+    const next = current as { cause?: unknown; originalError?: unknown };
+    current = next.cause ?? next.originalError;
+  }
+  return chain;
+}
+
+/**
+ * Why start() could not reach Kafka, said once and plainly: refused credentials and a broker
+ * certificate that does not verify are mistakes in the config (or the broker's), not outages,
+ * and are named as such; anything else is "cannot reach Kafka" with kafkajs's reason.
+ */
+function startFailure(err: unknown, o: KafkaBusOptions): AgentwatchError {
+  const chain = chainOf(err);
+  const brokers = o.brokers.join(", ");
+  const sasl = chain.find((e) => e.name === "KafkaJSSASLAuthenticationError");
+  if (sasl) {
+    const who = o.sasl ? ` for user "${o.sasl.username}" (${o.sasl.mechanism})` : "";
+    return new AgentwatchError(
+      "configInvalid",
+      `Kafka SASL authentication failed${who} at ${brokers}: ${sasl.message}; check bus.sasl (username, password, mechanism)`,
+      { cause: err },
+    );
+  }
+  const tls = chain.find((e) => e.code !== undefined && TLS_VERIFY_CODES.has(e.code));
+  if (tls) {
+    const fix =
+      tls.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+        ? "the broker's certificate does not name the address in bus.brokers"
+        : o.ssl?.ca === undefined
+          ? "give the CA that signed the broker's certificate in bus.ssl.ca"
+          : "bus.ssl.ca is not the CA that signed the broker's certificate";
+    return new AgentwatchError(
+      "configInvalid",
+      `TLS verification of the Kafka broker's certificate failed at ${brokers} (${tls.code}: ${tls.message?.replace(/^Connection error: /, "")}); ${fix}`,
+      { cause: err },
+    );
+  }
+  // The broker ended the handshake with an alert about our certificate: it wants one (mutual
+  // TLS) and got none, or does not trust the one it got.
+  const alert = chain.find((e) =>
+    /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i.test(e.message ?? ""),
+  );
+  if (alert) {
+    const reason = /alert ([a-z ]+?)(?::|$)/i.exec(alert.message ?? "")?.[1] ?? "a certificate alert";
+    return new AgentwatchError(
+      "configInvalid",
+      `the Kafka broker at ${brokers} refused the TLS handshake (${reason}): ${
+        o.ssl?.cert === undefined
+          ? "it requires a client certificate; give bus.ssl.cert and bus.ssl.key"
+          : "it does not accept the client certificate in bus.ssl.cert"
+      }`,
+      { cause: err },
+    );
+  }
+  if (!o.ssl && o.sasl && chain.some((e) => e.name === "KafkaJSConnectionClosedError")) {
+    return unavailable(
+      "cannot reach Kafka (the broker closed the connection: does it expect TLS? see bus.ssl)",
+      err,
+    );
+  }
+  return unavailable("cannot reach Kafka", err);
 }
 
 function unavailable(message: string, cause?: unknown): AgentwatchError {
