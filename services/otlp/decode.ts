@@ -1,8 +1,8 @@
 /**
  * OTLP/HTTP request bodies (ExportTraceServiceRequest, ExportLogsServiceRequest) into plain
  * records, from protobuf or from OTLP/JSON. Protobuf is decoded by the code the OpenTelemetry JS
- * project generated with protobufjs from the official opentelemetry-proto definitions (shipped in
- * @opentelemetry/otlp-transformer), never by hand. Both encodings then go through one walk that
+ * project generated with protobufjs from the official opentelemetry-proto definitions (vendored
+ * from @opentelemetry/otlp-transformer 0.214.0 in ./generated: see its header for why), never by hand. Both encodings then go through one walk that
  * trusts nothing: every field is type-checked, nested values are cut at `maxDepth`, and the work
  * is linear in the decoded size, which the route bounds (limits.max_body_bytes as sent,
  * otlp.max_decoded_bytes once inflated).
@@ -48,7 +48,7 @@ interface GeneratedType {
 
 // The generated module is CommonJS and has no types of its own beyond protobufjs's Root.
 const generated = createRequire(import.meta.url)(
-  "@opentelemetry/otlp-transformer/build/src/generated/root.js",
+  "./generated/otlp-proto.cjs",
 ) as {
   opentelemetry: {
     proto: {
