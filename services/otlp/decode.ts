@@ -47,9 +47,7 @@ interface GeneratedType {
 }
 
 // The generated module is CommonJS and has no types of its own beyond protobufjs's Root.
-const generated = createRequire(import.meta.url)(
-  "./generated/otlp-proto.cjs",
-) as {
+const generated = createRequire(import.meta.url)("./generated/otlp-proto.cjs") as {
   opentelemetry: {
     proto: {
       collector: {
