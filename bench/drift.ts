@@ -12,13 +12,17 @@
  *   ramp (expected: the 10x ramp before it ends, nothing on 2x and 1x), and what token_spike
  *   alone raised on it (the short window follows the ramp);
  * - the same ramps on office-hours traffic (a week of learning, the ramps from 13:00 UTC on the
- *   second Monday), for what a ramp on a seasonal agent looks like.
+ *   second Monday, held to Tuesday's end), for what a ramp on a seasonal agent looks like.
  * Exits 1 when an expectation fails.
  */
+import { createDetectors } from "../detectors/index.ts";
+import { routeByType } from "../services/detector/runner.ts";
 import { Replayer } from "../services/replay.ts";
 import { parseConfig } from "../services/runtime/config.ts";
 import { type SimulationOptions, simulate } from "../services/simulate.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: the detectors' states, read for their CUSUMs
+type Json = any;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const START = Date.parse("2026-11-02T00:00:00Z"); // a Monday
@@ -45,9 +49,69 @@ function replay(options: SimulationOptions, settings = config) {
   return { ...result, seconds: (performance.now() - started) / 1000 };
 }
 
-// 1. The clean fortnight.
+// 1. The clean fortnight: its incidents, and how close each drift finding came (the largest CUSUM
+// any entity reached, against the evidence that raises a finding).
+const CLEAN: SimulationOptions = {
+  agents: 50,
+  usersPerAgent: 20,
+  days: 14,
+  start: START,
+  seed: 11,
+  attacks: [],
+};
 {
-  const result = replay({ agents: 50, usersPerAgent: 20, days: 14, start: START, seed: 11, attacks: [] });
+  const detectors = createDetectors(config.detectors);
+  const states = detectors.map((d) => d.initialState());
+  const routes = routeByType(detectors);
+  const state = (name: string) => states[detectors.findIndex((d) => d.name === name)] as Json;
+  const peaks = new Map<string, number>();
+  const peak = (label: string, track: { cusum: number } | undefined) => {
+    if (track && track.cusum > (peaks.get(label) ?? 0)) peaks.set(label, track.cusum);
+  };
+  const sample = () => {
+    for (const kind of ["agent", "user", "key"])
+      for (const e of Object.values(state("token_spike").entities[kind] ?? {}) as Json[])
+        peak(`token_drift ${kind}s`, e.drift);
+    for (const e of Object.values(state("error_rate").agents) as Json[]) peak("error_drift", e.drift);
+    for (const e of Object.values(state("latency").agents) as Json[]) peak("latency_drift", e.drift);
+    for (const e of Object.values(state("auth_failure_rate").agents) as Json[])
+      peak("auth_failure_drift", e.drift);
+    for (const [key, e] of Object.entries(state("injection").counters) as [string, Json][])
+      peak(`injection_drift ${key.includes("|user:") ? "users" : "agents"}`, e.drift);
+    for (const e of Object.values(state("tool_shift").agents) as Json[]) peak("tool_drift", e.mix);
+  };
+  let hour = 0;
+  for (const event of simulate(CLEAN)) {
+    const time = Date.parse(event.time);
+    if (time - hour >= HOUR) {
+      sample();
+      hour = time - (time % HOUR);
+    }
+    const observed = { event, time, received: time };
+    for (const d of routes.get(event.type) ?? []) d.update(states[detectors.indexOf(d)], observed);
+  }
+  sample();
+  const evidence = (name: string) =>
+    (config.detectors as Json)[name.split(" ")[0] as string].evidence as number;
+  const labels = [
+    "token_drift agents",
+    "token_drift users",
+    "token_drift keys",
+    "tool_drift",
+    "error_drift",
+    "latency_drift",
+    "auth_failure_drift",
+    "injection_drift agents",
+    "injection_drift users",
+  ];
+  console.log(
+    `clean fortnight, the largest CUSUM any entity reached (of the evidence that raises a finding): ${labels
+      .map((l) => `${l} ${(peaks.get(l) ?? 0).toFixed(2)} of ${evidence(l)}`)
+      .join(", ")}`,
+  );
+}
+{
+  const result = replay(CLEAN);
   const drift = result.incidents.filter((i) => i.detectors.some((d) => DRIFT.includes(d)));
   console.log(
     `clean fortnight (50 agents, 14 days, seed 11): ${result.events.toLocaleString("en")} events in ${result.seconds.toFixed(1)} s, ` +
@@ -83,7 +147,7 @@ for (const [label, options] of [
     {
       agents: FACTORS.length,
       usersPerAgent: 20,
-      days: 8,
+      days: 9,
       start: START,
       seed: 3,
       attacks: [],

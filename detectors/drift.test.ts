@@ -438,3 +438,78 @@ describe("the other baseline detectors' drift findings", () => {
     expect(run(0.15).found.filter((f) => f.detector === "tool_drift")).toEqual([]);
   });
 });
+
+describe("drift settings", () => {
+  const tokens = { auth: { tokens: [{ name: "t", role: "admin", token: "drift-test-token-0123456789" }] } };
+  it("have the documented defaults", () => {
+    const { detectors } = parseConfig(tokens, {});
+    const common = {
+      enabled: true,
+      teach: 2,
+      half_life: 7 * DAY,
+      warmup: 3 * DAY,
+      cooldown: DAY,
+      severity: "warning",
+    };
+    expect(detectors.token_drift).toEqual({
+      ...common,
+      ratio: 3,
+      evidence: 2,
+      min_level: 20_000,
+      floor_share: 0.25,
+    });
+    expect(detectors.error_drift).toEqual({
+      ...common,
+      ratio: 3,
+      evidence: 2,
+      min_level: 5,
+      floor_share: 0.25,
+    });
+    expect(detectors.auth_failure_drift).toEqual({
+      ...common,
+      ratio: 3,
+      evidence: 2,
+      min_level: 5,
+      floor_share: 0.25,
+    });
+    expect(detectors.injection_drift).toEqual({
+      ...common,
+      ratio: 3,
+      evidence: 2,
+      min_level: 3,
+      floor_share: 0.25,
+    });
+    expect(detectors.latency_drift).toEqual({
+      ...common,
+      ratio: 2,
+      evidence: 2,
+      min_level: 2000,
+      floor_share: 0.25,
+      min_samples: 10,
+    });
+    expect(detectors.tool_drift).toEqual({
+      enabled: true,
+      divergence: 0.1,
+      evidence: 0.5,
+      min_calls: 20,
+      teach: 2,
+      warmup: 3 * DAY,
+      cooldown: DAY,
+      severity: "warning",
+    });
+  });
+
+  it("refuse an allowance, a teaching rate or a half-life that would make no reference", () => {
+    expect(() =>
+      parseConfig(
+        {
+          ...tokens,
+          detectors: { token_drift: { ratio: 1, teach: 1, half_life: "2h" }, tool_drift: { divergence: 0 } },
+        },
+        {},
+      ),
+    ).toThrow(
+      /token_drift\.ratio: Too small[\s\S]*token_drift\.teach: Too small[\s\S]*token_drift\.half_life: must be at least 1d[\s\S]*tool_drift\.divergence/,
+    );
+  });
+});

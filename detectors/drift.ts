@@ -145,6 +145,11 @@ export function observeDrift(
   judge: DriftJudge,
   received = time,
 ): DriftVerdict | undefined {
+  // The usual case, first and cheap: an event of the running hour (set under the checks below).
+  if (time >= track.hour && time - track.hour < HOUR && track.hour !== 0) {
+    add(track, amount, judge);
+    return undefined;
+  }
   if (time > received + MAX_AHEAD || !Number.isFinite(time)) return undefined;
   const hour = time - mod(time, HOUR);
   let verdict: DriftVerdict | undefined;
@@ -165,13 +170,17 @@ export function observeDrift(
     }
     track.hour = hour;
   }
+  add(track, amount, judge);
+  return verdict;
+}
+
+function add(track: DriftTrack, amount: number, judge: DriftJudge): void {
   if (judge.kind === "sum") {
     track.value += amount;
   } else if (amount > 0) {
     track.value += Math.log(amount);
     track.n += 1;
   }
-  return verdict;
 }
 
 /** Judges the running hour against its reference, then teaches it (bounded); resets the running hour. */
@@ -242,7 +251,13 @@ function meanOf(values: number[]): number {
 /** Four significant digits: the reference's noise is far larger, and the JSON stays short. */
 function compact(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return 0;
-  const scale = 10 ** (3 - Math.floor(Math.log10(Math.abs(x))));
+  const digits = 3 - Math.floor(Math.log10(Math.abs(x)));
+  // Integer powers of ten either way, so the result prints as short as it is (no 12350.000000000002).
+  if (digits <= 0) {
+    const step = 10 ** -digits;
+    return Math.round(x / step) * step;
+  }
+  const scale = 10 ** digits;
   return Math.round(x * scale) / scale;
 }
 
@@ -421,9 +436,9 @@ export function driftSettings(defaults: {
     /** The ratio's floor is this share of the entity's mean hourly reference (at least min_level). */
     floor_share: z.number().min(0).max(10).default(defaults.floor_share),
     /** No hour teaches the reference more than this multiple of it: the rate an attacker can raise it by. */
-    teach: z.number().min(1).default(2),
-    /** How fast the reference forgets (each hour of the day learns once a day). */
-    half_life: duration.prefault("7d"),
+    teach: z.number().gt(1).default(2),
+    /** How fast the reference forgets (each hour of the day learns once a day, so a day at least). */
+    half_life: duration.refine((ms) => ms >= DAY, "must be at least 1d").prefault("7d"),
     /** History an entity needs before it is judged. */
     warmup: duration.prefault("3d"),
     /** While a drift lasts, at most one finding this often. */

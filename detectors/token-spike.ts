@@ -171,11 +171,12 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
             const at = { seen, time, eventId: event.id };
             if (!budgets.admit(state, kind, event.agent_id, at, findings, `${kind}s`)) continue;
           }
-          entity = newEntity(kind, event.agent_id, value);
+          entity = newEntity(kind, event.agent_id, value, drift !== undefined && k < 3);
           group[key] = entity;
         }
         entity.last_seen = seen;
         if (drift && k < 3) {
+          // Created with the entity (one shape for all); absent in checkpoints before version 3.
           entity.drift ??= newDriftTrack();
           const verdict = observeDrift(entity.drift, time, tokens, drift.judge, seen);
           if (verdict)
@@ -225,7 +226,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
   };
 }
 
-function newEntity(kind: Kind, agentId: string, value: string): Entity {
+function newEntity(kind: Kind, agentId: string, value: string, drift: boolean): Entity {
   return {
     kind,
     agent_id: agentId,
@@ -240,6 +241,7 @@ function newEntity(kind: Kind, agentId: string, value: string): Entity {
     last_seen: 0,
     ...(kind === "agent" ? { seasonal: newSeasonalProfile() } : {}),
     ...(kind === "fleet_key" ? { agents: newRecord<number>() } : {}),
+    ...(drift ? { drift: newDriftTrack() } : {}),
   };
 }
 

@@ -315,7 +315,7 @@ const toolDriftSettings = z.strictObject({
   /** Calls an hour needs to be judged (fewer: too few to tell a mix; the hour still teaches). */
   min_calls: z.number().int().min(1).default(DEFAULT_MIX_JUDGE.minCalls),
   /** No hour teaches the usual mix more than this multiple of its mean hourly calls. */
-  teach: z.number().min(1).default(DEFAULT_MIX_JUDGE.teach),
+  teach: z.number().gt(1).default(DEFAULT_MIX_JUDGE.teach),
   warmup: duration.prefault("3d"),
   cooldown: duration.prefault("24h"),
   severity: severity.default("warning"),
