@@ -200,6 +200,45 @@ bytesPerEntity(
     return Object.values(groups).reduce((n, g) => n + Object.keys(g).length, 0);
   },
 );
+// The same entities once their drift reference (issue 26) is full: 1,000 users and keys of 20
+// agents, one usage event an hour for four days (every hour of the day learned).
+{
+  const detector = createDetectors(config.detectors).find((d) => d.name === "token_spike") as Detector;
+  const state = detector.initialState() as { entities: Record<string, Record<string, unknown>> };
+  for (let hour = 0; hour < 96; hour += 1) {
+    for (let i = 0; i < 1000; i += 1) {
+      const time = T0 + hour * 3_600_000 + i;
+      detector.update(state, {
+        event: {
+          id: `w${hour}-${i}`,
+          time: new Date(time).toISOString(),
+          type: "llm_usage",
+          agent_id: `agent-${i % STATE_AGENTS}`,
+          user_id: `user-${i}`,
+          usage: {
+            provider: "openai",
+            model: "gpt-4o",
+            input_tokens: 1000 + ((hour * 7919 + i) % 5000),
+            output_tokens: 100,
+            api_key_id: `key-${i}`,
+          },
+        },
+        time,
+        received: time,
+      });
+    }
+  }
+  const entities = Object.values(state.entities).reduce((n, g) => n + Object.keys(g).length, 0);
+  const bytes = Buffer.byteLength(JSON.stringify(state));
+  const user = state.entities.user?.["agent-0|user-0"] as { drift?: { ref: number[] } } | undefined;
+  console.log(
+    `  token_spike after 4 days (drift reference full: ${user?.drift?.ref.length ?? 0} hours): ${entities.toLocaleString("en")} entities, ${Math.round(bytes / entities)} bytes/entity (serialized)`,
+  );
+  if (bytes / entities > 1024) {
+    console.error("FAIL: token_spike's state per entity is over 1 KiB with a full drift reference");
+    process.exitCode = 1;
+  }
+}
 bytesPerEntity(
   "auth_bruteforce",
   (i) => ({

@@ -9,6 +9,11 @@
  * - rate: the agent's failures per 5-minute window far above its own baseline (median/MAD of
  *   recent windows), for attacks spread too thin for the rules above.
  * Each pattern alerts at most once per window per entity.
+ *
+ * auth_failure_drift (issue 26): beside the rate's recent windows, each agent keeps a long-horizon
+ * reference of its failures per hour, per hour of the day (drift.ts); failures that stay far above
+ * it for hours (guessing slowed down to pass under the rate's median) are an `auth_failure_drift`
+ * finding.
  */
 
 import { z } from "zod";
@@ -22,6 +27,16 @@ import {
   newCountSpike,
   observeCount,
 } from "./baselines.ts";
+import {
+  type DriftConfig,
+  type DriftSettings,
+  type DriftTrack,
+  driftConfig,
+  driftFinding,
+  driftSettings,
+  newDriftTrack,
+  observeDrift,
+} from "./drift.ts";
 import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -38,6 +53,10 @@ export interface AuthFailureRateOptions {
   severity: Severity;
   /** Subjects kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
   budget?: EntityBudget;
+  /** Raise auth_failure_rate findings (false: only auth_failure_drift is judged). Default true. */
+  patterns?: boolean;
+  /** auth_failure_drift: the long-horizon reference and how drift is judged; absent: none kept. */
+  drift?: DriftConfig | undefined;
 }
 
 /** Names (principals or IPs) with the time each was last seen failing; bounded. */
@@ -56,7 +75,8 @@ interface Subject {
 
 export interface AuthFailureRateState {
   subjects: Record<string, Subject>;
-  agents: Record<string, CountSpike & { last_seen?: number }>;
+  /** `drift`: auth_failure_drift's reference (absent in checkpoints before version 3). */
+  agents: Record<string, CountSpike & { last_seen?: number; drift?: DriftTrack }>;
   /** The per-agent budget of `subjects` (absent in checkpoints from before budgets). */
   ledgers?: Record<string, AgentLedger>;
 }
@@ -76,6 +96,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
     minSpreadShare: 0.2,
   };
   const budgets = new TableBudgets(name, options.budget);
+  const patterns = options.patterns ?? true;
 
   const finding = (
     event: AgentEvent,
@@ -159,7 +180,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
           if (subject.failures.length > maxKept) subject.failures.shift();
           if (other !== undefined) remember(subject, other, time, maxKept);
           const distinct = Object.keys(subject.others).length;
-          if (distinct >= options.distinctThreshold && mayAlert(subject, "distinct", time)) {
+          if (patterns && distinct >= options.distinctThreshold && mayAlert(subject, "distinct", time)) {
             const spraying = kind === "ip";
             findings.push(
               finding(
@@ -190,7 +211,7 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
           }
         } else if (outcome === "success") {
           const failed = subject.failures.length;
-          if (failed >= options.successAfter && mayAlert(subject, "success", time)) {
+          if (patterns && failed >= options.successAfter && mayAlert(subject, "success", time)) {
             findings.push(
               finding(event, time, `compromise:${kind}:${value}`, "critical", {
                 observed: { failures_before_success: failed, window_seconds: options.windowMs / 1000 },
@@ -211,11 +232,34 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
       }
 
       if (outcome === "failure") {
-        const rate: CountSpike & { last_seen?: number } = state.agents[event.agent_id] ?? newCountSpike();
+        const rate: AuthFailureRateState["agents"][string] = state.agents[event.agent_id] ?? newCountSpike();
         state.agents[event.agent_id] = rate;
         rate.last_seen = seen;
+        if (options.drift) {
+          rate.drift ??= newDriftTrack();
+          const verdict = observeDrift(rate.drift, time, 1, options.drift.judge, seen);
+          if (verdict)
+            findings.push(
+              driftFinding(
+                {
+                  detector: "auth_failure_drift",
+                  agentId: event.agent_id,
+                  key: "auth_failures",
+                  name: `agent ${event.agent_id}`,
+                  metric: "auth failures",
+                  unit: "failed logins",
+                  labels: {},
+                  eventIds: [event.id],
+                  eventId: event.id,
+                  time,
+                },
+                verdict,
+                options.drift,
+              ),
+            );
+        }
         const { count, median, z, alert } = observeCount(rate, time, rateOptions);
-        if (alert) {
+        if (alert && patterns) {
           findings.push(
             finding(event, time, "rate:agent", options.severity, {
               observed: { failures_in_5_min: count },
@@ -292,18 +336,27 @@ export const authFailureRateDefinition = defineDetector("auth_failure_rate", {
     rate_robust_z: z.number().positive().default(6),
     severity: severity.default("warning"),
   }),
-  create: (s, { all }) =>
-    s.enabled
-      ? [
-          authFailureRate({
-            windowMs: s.window,
-            distinctThreshold: s.distinct_threshold,
-            successAfter: s.success_after,
-            rateMinFailures: s.rate_min_failures,
-            rateRobustZ: s.rate_robust_z,
-            severity: s.severity,
-            budget: budgetFrom(all),
-          }) as Detector,
-        ]
-      : [],
+  create: (s, { all }) => {
+    const drift = all.auth_failure_drift as DriftSettings | undefined;
+    if (!s.enabled && !drift?.enabled) return [];
+    return [
+      authFailureRate({
+        windowMs: s.window,
+        distinctThreshold: s.distinct_threshold,
+        successAfter: s.success_after,
+        rateMinFailures: s.rate_min_failures,
+        rateRobustZ: s.rate_robust_z,
+        severity: s.severity,
+        budget: budgetFrom(all),
+        patterns: s.enabled,
+        drift: driftConfig(drift, "sum"),
+      }) as Detector,
+    ];
+  },
+});
+
+/** `detectors.auth_failure_drift`: its settings feed auth_failure_rate, which keeps the references. Failed logins per hour. */
+export const authFailureDriftDefinition = defineDetector("auth_failure_drift", {
+  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 5, floor_share: 0.25 }),
+  create: () => [],
 });

@@ -2,6 +2,10 @@
  * latency: the median `latency_ms` of an agent's responses in the current 5 minutes, far above
  * its usual (median/MAD of the medians of recent windows, after an hour of history). Judged once
  * the window has `min_samples` responses, so one slow answer is not an incident. Once per window.
+ *
+ * latency_drift (issue 26): beside the recent windows, each agent keeps a long-horizon reference
+ * of its hourly latency (the geometric mean of the hour's responses), per hour of the day
+ * (drift.ts); answers that stay far slower than it for hours are a `latency_drift` finding.
  */
 import { median } from "simple-statistics";
 import { z } from "zod";
@@ -18,9 +22,19 @@ import {
   robustSpread,
   type TumblingCounter,
 } from "./baselines.ts";
+import {
+  type DriftConfig,
+  type DriftSettings,
+  type DriftTrack,
+  driftConfig,
+  driftFinding,
+  driftSettings,
+  newDriftTrack,
+  observeDrift,
+} from "./drift.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import { type Detector, defineDetector } from "./types.ts";
+import { type Detector, defineDetector, type Finding } from "./types.ts";
 
 export interface LatencyOptions {
   minMs: number;
@@ -29,6 +43,10 @@ export interface LatencyOptions {
   minRatio: number;
   entityTtlMs: number;
   severity: Severity;
+  /** Raise latency findings (false: only latency_drift is judged). Default true. */
+  spikes?: boolean;
+  /** latency_drift: the long-horizon reference and how drift is judged; absent: none kept. */
+  drift?: DriftConfig | undefined;
 }
 
 const WINDOW = 5 * 60_000;
@@ -45,6 +63,8 @@ interface AgentLatency {
   alerted_window: number;
   recent: string[];
   last_seen: number;
+  /** latency_drift's reference (absent in checkpoints before version 3). */
+  drift?: DriftTrack;
 }
 
 export interface LatencyState {
@@ -71,6 +91,30 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
       };
       state.agents[event.agent_id] = agent;
       agent.last_seen = Math.max(agent.last_seen, seen);
+      const findings: Finding[] = [];
+      if (options.drift) {
+        agent.drift ??= newDriftTrack();
+        const verdict = observeDrift(agent.drift, time, event.latency_ms, options.drift.judge, seen);
+        if (verdict)
+          findings.push(
+            driftFinding(
+              {
+                detector: "latency_drift",
+                agentId: event.agent_id,
+                key: "latency",
+                name: `agent ${event.agent_id}`,
+                metric: "latency",
+                unit: "ms (geometric mean)",
+                labels: {},
+                eventIds: [...agent.recent, event.id].slice(-10),
+                eventId: event.id,
+                time,
+              },
+              verdict,
+              options.drift,
+            ),
+          );
+      }
       const closed = addTumbling(agent.window, time, WINDOW);
       if (closed) {
         if (agent.samples.length > 0) {
@@ -80,35 +124,35 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
         agent.samples = [];
         agent.recent = [];
       }
-      if (time < agent.window.window_start) return [];
+      if (time < agent.window.window_start || options.spikes === false) return findings;
       if (agent.samples.length < MAX_SAMPLES) agent.samples.push(event.latency_ms);
       agent.recent.push(event.id);
       if (agent.recent.length > 10) agent.recent.shift();
-      if (agent.windows < WARMUP || agent.samples.length < options.minSamples) return [];
-      if (agent.alerted_window === agent.window.window_start) return [];
+      if (agent.windows < WARMUP || agent.samples.length < options.minSamples) return findings;
+      if (agent.alerted_window === agent.window.window_start) return findings;
       const current = median(agent.samples);
       const usual = robustMedian(agent.history) ?? 0;
       const spread = Math.max(robustSpread(agent.history) ?? 0, usual * 0.1, 1);
       const z = (current - usual) / spread;
-      if (current < options.minMs || z < options.robustZ || current < usual * options.minRatio) return [];
+      if (current < options.minMs || z < options.robustZ || current < usual * options.minRatio)
+        return findings;
       agent.alerted_window = agent.window.window_start;
-      return [
-        {
-          id: findingId(name, event.agent_id, event.id),
-          detector: name,
-          agent_id: event.agent_id,
-          key: "latency",
-          time: new Date(time).toISOString(),
-          severity: options.severity,
-          score: Math.min(1, current / Math.max(1, usual * options.minRatio * 2)),
-          observed: { median_latency_ms: current, responses: agent.samples.length },
-          baseline: { median_latency_ms: usual },
-          event_ids: [...agent.recent],
-          title: `Latency degraded on ${event.agent_id}`,
-          summary: `${event.agent_id} answers in ${Math.round(current)} ms (median of ${agent.samples.length} responses in the current 5 minutes), usually ${Math.round(usual)} ms`,
-          labels: {},
-        },
-      ];
+      findings.push({
+        id: findingId(name, event.agent_id, event.id),
+        detector: name,
+        agent_id: event.agent_id,
+        key: "latency",
+        time: new Date(time).toISOString(),
+        severity: options.severity,
+        score: Math.min(1, current / Math.max(1, usual * options.minRatio * 2)),
+        observed: { median_latency_ms: current, responses: agent.samples.length },
+        baseline: { median_latency_ms: usual },
+        event_ids: [...agent.recent],
+        title: `Latency degraded on ${event.agent_id}`,
+        summary: `${event.agent_id} answers in ${Math.round(current)} ms (median of ${agent.samples.length} responses in the current 5 minutes), usually ${Math.round(usual)} ms`,
+        labels: {},
+      });
+      return findings;
     },
     size: (state) => countEntities(state.agents),
 
@@ -132,17 +176,40 @@ export const latencyDefinition = defineDetector("latency", {
     entity_ttl: duration.prefault("7d"),
     severity: severity.default("warning"),
   }),
-  create: (s) =>
-    s.enabled
-      ? [
-          latency({
-            minMs: s.min_ms,
-            minSamples: s.min_samples,
-            robustZ: s.robust_z,
-            minRatio: s.min_ratio,
-            entityTtlMs: s.entity_ttl,
-            severity: s.severity,
-          }) as Detector,
-        ]
-      : [],
+  create: (s, { all }) => {
+    const drift = all.latency_drift as LatencyDriftSettings | undefined;
+    if (!s.enabled && !drift?.enabled) return [];
+    return [
+      latency({
+        minMs: s.min_ms,
+        minSamples: s.min_samples,
+        robustZ: s.robust_z,
+        minRatio: s.min_ratio,
+        entityTtlMs: s.entity_ttl,
+        severity: s.severity,
+        spikes: s.enabled,
+        drift: driftConfig(drift, "mean"),
+      }) as Detector,
+    ];
+  },
+});
+
+const latencyDriftSettings = driftSettings({
+  ratio: 2,
+  evidence: 2,
+  min_level: 2000,
+  floor_share: 0.25,
+}).extend({
+  /** Responses an hour needs to be judged and learned (fewer: no data for that hour). */
+  min_samples: z.number().int().min(1).default(10),
+});
+type LatencyDriftSettings = z.output<typeof latencyDriftSettings> & DriftSettings;
+
+/**
+ * `detectors.latency_drift`: its settings feed latency, which keeps the references. The hour's
+ * geometric mean latency in ms; `min_level` 2 s, as latency's `min_ms`.
+ */
+export const latencyDriftDefinition = defineDetector("latency_drift", {
+  settings: latencyDriftSettings,
+  create: () => [],
 });

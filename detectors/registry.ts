@@ -6,21 +6,25 @@
 import { z } from "zod";
 import { agentSilentDefinition } from "./agent-silent.ts";
 import { authBruteforceDefinition } from "./auth-bruteforce.ts";
-import { authFailureRateDefinition } from "./auth-failure-rate.ts";
+import { authFailureDriftDefinition, authFailureRateDefinition } from "./auth-failure-rate.ts";
 import { canaryLeakDefinition } from "./canary-leak.ts";
 import { piiLeakDefinition, secretLeakDefinition } from "./data-leak.ts";
 import { entityFloodDefinition } from "./entity-budget.ts";
-import { errorRateDefinition } from "./error-rate.ts";
+import { errorDriftDefinition, errorRateDefinition } from "./error-rate.ts";
 import { eventIdConflictDefinition } from "./event-id-conflict.ts";
 import { exfiltrationDefinition } from "./exfiltration.ts";
-import { injectionAttemptDefinition, injectionRateDefinition } from "./injection/index.ts";
-import { latencyDefinition } from "./latency.ts";
+import {
+  injectionAttemptDefinition,
+  injectionDriftDefinition,
+  injectionRateDefinition,
+} from "./injection/index.ts";
+import { latencyDefinition, latencyDriftDefinition } from "./latency.ts";
 import { messageRateDefinition } from "./message-rate.ts";
 import { pausedAgentActiveDefinition } from "./paused-agent.ts";
 import { unattributedUsageDefinition, unknownKeyDefinition } from "./provider-keys.ts";
 import { spendCapDefinition } from "./spend-cap.ts";
-import { tokenSpikeDefinition } from "./token-spike.ts";
-import { newToolDefinition, toolShiftDefinition } from "./tool-usage.ts";
+import { tokenDriftDefinition, tokenSpikeDefinition } from "./token-spike.ts";
+import { newToolDefinition, toolDriftDefinition, toolShiftDefinition } from "./tool-usage.ts";
 import type { DetectorDefinition } from "./types.ts";
 
 /** In the order the runner runs them. */
@@ -46,6 +50,13 @@ export const DETECTOR_DEFINITIONS = [
   pausedAgentActiveDefinition,
   eventIdConflictDefinition,
   entityFloodDefinition,
+  // Settings only (issue 26): the baseline detectors above keep the references and raise these.
+  tokenDriftDefinition,
+  toolDriftDefinition,
+  errorDriftDefinition,
+  latencyDriftDefinition,
+  authFailureDriftDefinition,
+  injectionDriftDefinition,
 ] as const satisfies readonly DetectorDefinition[];
 
 type Definitions = (typeof DETECTOR_DEFINITIONS)[number];

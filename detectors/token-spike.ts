@@ -13,6 +13,12 @@
  * judged against 3 a.m. rather than against office hours. The running minute is checked as it
  * grows, so a spike is reported within the minute, not after it; each entity alerts at most once
  * per minute. Nothing alerts before `warmup_minutes` active minutes were seen.
+ *
+ * token_drift (issue 26): the short window follows a level raised slowly (tokens ramped from 1x to
+ * 10x over 12 hours raised no spike), so agents, users and keys also keep a long-horizon reference
+ * of their hourly tokens, per hour of the day, learned over days at a bounded rate (drift.ts); a
+ * level that stays far above it is a `token_drift` finding. Fleet views have none (their agents'
+ * own references see it).
  */
 
 import { z } from "zod";
@@ -34,6 +40,16 @@ import {
   type TumblingCounter,
   updateEwma,
 } from "./baselines.ts";
+import {
+  type DriftConfig,
+  type DriftSettings,
+  type DriftTrack,
+  driftConfig,
+  driftFinding,
+  driftSettings,
+  newDriftTrack,
+  observeDrift,
+} from "./drift.ts";
 import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
 import { findingId } from "./finding-id.ts";
@@ -62,6 +78,10 @@ export interface TokenSpikeOptions {
   sharedKeys?: ReadonlyMap<string, readonly string[]>;
   /** Users and keys kept per agent and in all (entity-budget.ts); shipped defaults when absent. */
   budget?: EntityBudget;
+  /** Raise token_spike findings (false: only token_drift is judged). Default true. */
+  spikes?: boolean;
+  /** token_drift: the long-horizon reference and how drift is judged; absent: none kept. */
+  drift?: DriftConfig | undefined;
 }
 
 const MINUTE = 60_000;
@@ -94,6 +114,8 @@ interface Entity {
   seasonal?: SeasonalProfile;
   /** Fleet keys only: tokens per agent in the running minute. */
   agents?: Record<string, number>;
+  /** token_drift's long-horizon reference (agents, users, keys; absent in checkpoints before version 3). */
+  drift?: DriftTrack;
 }
 
 export interface TokenSpikeState {
@@ -106,6 +128,8 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
   const name = "token_spike";
   const budgets = new TableBudgets(name, options.budget);
   const sharedKeys = options.sharedKeys ?? new Map<string, readonly string[]>();
+  const spikes = options.spikes ?? true;
+  const drift = options.drift;
   return {
     name,
     eventTypes: ["llm_usage"],
@@ -147,10 +171,34 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
             const at = { seen, time, eventId: event.id };
             if (!budgets.admit(state, kind, event.agent_id, at, findings, `${kind}s`)) continue;
           }
-          entity = newEntity(kind, event.agent_id, value);
+          entity = newEntity(kind, event.agent_id, value, drift !== undefined && k < 3);
           group[key] = entity;
         }
         entity.last_seen = seen;
+        if (drift && k < 3) {
+          // Created with the entity (one shape for all); absent in checkpoints before version 3.
+          entity.drift ??= newDriftTrack();
+          const verdict = observeDrift(entity.drift, time, tokens, drift.judge, seen);
+          if (verdict)
+            findings.push(
+              driftFinding(
+                {
+                  detector: "token_drift",
+                  agentId: entity.agent_id,
+                  key: `${kind}:${value}`,
+                  name: describe(entity),
+                  metric: "tokens",
+                  unit: "tokens",
+                  labels: kind === "agent" ? {} : { [kind === "key" ? "api_key_id" : "user_id"]: value },
+                  eventIds: [...entity.recent, event.id].slice(-5),
+                  eventId: event.id,
+                  time,
+                },
+                verdict,
+                drift,
+              ),
+            );
+        }
         const closed = addTumbling(entity.minute, time, MINUTE, tokens);
         if (closed) {
           learn(entity, closed.count, closed.start);
@@ -162,6 +210,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         if (time < entity.minute.window_start) continue; // a late event of a closed minute: learned, not judged
         entity.recent.push(event.id);
         if (entity.recent.length > 5) entity.recent.shift();
+        if (!spikes) continue;
         const finding = judge(name, options, entity, event.id, event.agent_id, time);
         if (finding) findings.push(finding);
       }
@@ -177,7 +226,7 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
   };
 }
 
-function newEntity(kind: Kind, agentId: string, value: string): Entity {
+function newEntity(kind: Kind, agentId: string, value: string, drift: boolean): Entity {
   return {
     kind,
     agent_id: agentId,
@@ -192,6 +241,7 @@ function newEntity(kind: Kind, agentId: string, value: string): Entity {
     last_seen: 0,
     ...(kind === "agent" ? { seasonal: newSeasonalProfile() } : {}),
     ...(kind === "fleet_key" ? { agents: newRecord<number>() } : {}),
+    ...(drift ? { drift: newDriftTrack() } : {}),
   };
 }
 
@@ -295,24 +345,37 @@ export const tokenSpikeDefinition = defineDetector("token_spike", {
     entity_ttl: duration.prefault("7d"),
     severity: severity.default("warning"),
   }),
-  create: (s, { providers, all }) =>
-    s.enabled
-      ? [
-          tokenSpike({
-            providerTypes: new Set(providers.map((p) => p.type)),
-            minTokensPerMinute: s.min_tokens_per_minute,
-            robustZ: s.robust_z,
-            minRatio: s.min_ratio,
-            warmupMinutes: s.warmup_minutes,
-            entityTtlMs: s.entity_ttl,
-            severity: s.severity,
-            sharedKeys: sharedKeysOf(
-              (all.spend_cap as { shared_keys?: { id: string; agents: string[] }[] } | undefined)
-                ?.shared_keys ?? [],
-              providers,
-            ),
-            budget: budgetFrom(all),
-          }) as Detector,
-        ]
-      : [],
+  create: (s, { providers, all }) => {
+    const drift = all.token_drift as DriftSettings | undefined;
+    if (!s.enabled && !drift?.enabled) return [];
+    return [
+      tokenSpike({
+        providerTypes: new Set(providers.map((p) => p.type)),
+        minTokensPerMinute: s.min_tokens_per_minute,
+        robustZ: s.robust_z,
+        minRatio: s.min_ratio,
+        warmupMinutes: s.warmup_minutes,
+        entityTtlMs: s.entity_ttl,
+        severity: s.severity,
+        sharedKeys: sharedKeysOf(
+          (all.spend_cap as { shared_keys?: { id: string; agents: string[] }[] } | undefined)?.shared_keys ??
+            [],
+          providers,
+        ),
+        budget: budgetFrom(all),
+        spikes: s.enabled,
+        drift: driftConfig(drift, "sum"),
+      }) as Detector,
+    ];
+  },
+});
+
+/**
+ * `detectors.token_drift`: its settings feed token_spike, which keeps the references (agents,
+ * users and keys) and raises the finding. Tokens per hour; the defaults were chosen on the
+ * simulated clean fortnight (no finding there) and the slow ramps of bench/drift.ts.
+ */
+export const tokenDriftDefinition = defineDetector("token_drift", {
+  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 20_000, floor_share: 0.25 }),
+  create: () => [],
 });

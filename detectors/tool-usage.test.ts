@@ -75,7 +75,9 @@ describe("tool_shift", () => {
     expect(hijacked).toHaveLength(1);
     expect(hijacked[0]).toMatchObject({ detector: "tool_shift", key: "tools", severity: "warning" });
     expect(hijacked[0]?.score).toBeGreaterThanOrEqual(0.3);
-    expect(hijacked[0]?.summary).toMatch(/now (http_post|shell_exec)/);
+    // The usual mix no longer learns the hijack's calls as they come (it learns an hour at a time,
+    // bounded): the shift shows while the new tools are still a minority of the recent calls.
+    expect(hijacked[0]?.summary).toMatch(/now [^;]*(http_post|shell_exec)/);
   });
 
   it("does not judge before warm-up or with too few recent calls", () => {

@@ -50,11 +50,15 @@ const USAGE = `Usage:
       features that raised and lowered it most (to understand and report a false positive).
   agentwatch simulate [--agents 50] [--users 20] [--days 8] [--start 2026-11-02] [--seed 1]
                       [--attacks all|none|stolen_key,brute_force,...]
-                      [--providers] [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
+                      [--providers] [--flat] [--ramp 10,2 [--ramp-hours 12]]
+                      [--out FILE] [--truth FILE] | [--post URL --token TOKEN]
       Realistic traffic with labelled attacks: NDJSON events to FILE (or stdout) and the
       ground truth to --truth, or posted to a running agentwatch. --providers adds the LLM
       providers' own usage records (as agentwatch's provider pollers read them; leaked_key is
       made of those): replay them with providers sim-openai and sim-anthropic configured.
+      --flat makes every hour of every day alike; --ramp multiplies agent i's traffic by a
+      factor rising from 1 to the i-th value over --ramp-hours (12) from the last day's start,
+      then held (slow ramps: --flat --days 4 --ramp 10,2 is three flat days, then 10x and 2x).
   agentwatch replay EVENTS.ndjson [--config FILE]
       Runs the detectors over recorded events (NDJSON) with the thresholds of FILE (or the
       defaults) and prints the incidents they would have raised.
@@ -259,6 +263,17 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   return n;
 }
 
+/** `--ramp 10,2`: one factor per agent, each at least 1. */
+function parseFactors(list: string): number[] {
+  const factors = list.split(",").map((f) => Number(f.trim()));
+  if (factors.length === 0 || factors.some((f) => !Number.isFinite(f) || f < 1 || f > 1000))
+    throw new AgentwatchError(
+      "invalidRequest",
+      "--ramp must be factors from 1 to 1000, one per agent, e.g. 10,2",
+    );
+  return factors;
+}
+
 async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<number> {
   const days = positiveInt(values.days, 8, "days");
   // Posted traffic ends now by default: the collector refuses event times far from its clock
@@ -279,6 +294,15 @@ async function runSimulate(values: ReturnType<typeof parse>["values"]): Promise<
     seed: positiveInt(values.seed, 1, "seed"),
     attacks: parseScenarios(values.attacks ?? "all"),
     ...(values.providers ? { providers: true } : {}),
+    ...(values.flat ? { flat: true } : {}),
+    ...(values.ramp !== undefined
+      ? {
+          ramp: {
+            factors: parseFactors(values.ramp),
+            hours: positiveInt(values["ramp-hours"], 12, "ramp-hours"),
+          },
+        }
+      : {}),
   };
   if (values.post) {
     if (!values.token)
@@ -328,6 +352,9 @@ function parse(argv: string[]) {
       seed: { type: "string" },
       attacks: { type: "string" },
       providers: { type: "boolean" },
+      flat: { type: "boolean" },
+      ramp: { type: "string" },
+      "ramp-hours": { type: "string" },
       out: { type: "string", short: "o" },
       truth: { type: "string" },
       post: { type: "string" },

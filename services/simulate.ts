@@ -62,6 +62,14 @@ export interface SimulationOptions {
    * append), beside the agents' reports. The leaked_key attack is such records alone.
    */
   providers?: boolean;
+  /** Every hour alike, every day (no office hours, no weekends): the flat days before a ramp. */
+  flat?: boolean;
+  /**
+   * Slow ramps (issue 26): agent i's traffic (conversations, so its tokens, tool calls and
+   * everything else) is multiplied by a factor rising linearly from 1 at `at` (ms from start) to
+   * `factors[i]` over `hours`, and held there after. Agents past the list are not ramped.
+   */
+  ramp?: { factors: number[]; at: number; hours: number };
 }
 
 /** The provider name simulated records carry for a `usage.provider` (configure providers of these names to replay them). */
@@ -171,13 +179,24 @@ function poisson(random: () => number, lambda: number): number {
 }
 
 /** Busy-ness 0..1 at `time` for an agent: weekdays 8-18 local, a trickle otherwise. */
-function seasonality(time: number, utcOffset: number): number {
+function seasonality(time: number, utcOffset: number, flat = false): number {
+  if (flat) return 0.6;
   const local = new Date(time + utcOffset * HOUR);
   const day = local.getUTCDay();
   const hour = local.getUTCHours() + local.getUTCMinutes() / 60;
   const weekend = day === 0 || day === 6;
   const office = hour >= 8 && hour < 18 ? Math.sin(((hour - 8) / 10) * Math.PI) * 0.8 + 0.2 : 0.03;
   return weekend ? office * 0.15 : office;
+}
+
+/** Agent `index`'s ramp factor at `time`: 1 before the ramp, rising linearly, then held. */
+export function rampFactor(options: SimulationOptions, index: number, time: number): number {
+  const ramp = options.ramp;
+  const factor = ramp?.factors[index];
+  if (!ramp || factor === undefined) return 1;
+  const elapsed = time - (options.start + ramp.at);
+  if (elapsed <= 0) return 1;
+  return 1 + (factor - 1) * Math.min(1, elapsed / (ramp.hours * HOUR));
 }
 
 export function groundTruth(options: SimulationOptions): GroundTruth[] {
@@ -221,18 +240,20 @@ export function* simulate(options: SimulationOptions): Generator<AgentEvent> {
   let sequence = 0;
   const id = (prefix: string) => `${prefix}-${(sequence++).toString(36)}`;
 
+  const flat = options.flat === true;
   for (let minute = options.start; minute < end; minute += MINUTE) {
     let batch: AgentEvent[] = [];
-    for (const agent of agents) {
+    for (const [i, agent] of agents.entries()) {
       if (agent.silentFrom !== undefined && minute >= agent.silentFrom) continue;
-      const conversations = poisson(random, agent.peakRate * seasonality(minute, agent.utcOffset));
+      const busy = seasonality(minute, agent.utcOffset, flat) * rampFactor(options, i, minute);
+      const conversations = poisson(random, agent.peakRate * busy);
       for (let c = 0; c < conversations; c += 1) {
         const at = minute + Math.floor(random() * 50_000);
         const user = `user-${agent.id.slice(6)}-${Math.floor(random() * options.usersPerAgent)}`;
         batch.push(...conversation(agent, user, at, random, pick, id));
       }
       // Logins: now and then, with the odd typo first.
-      if (random() < 0.02 * seasonality(minute, agent.utcOffset) + 0.001) {
+      if (random() < 0.02 * seasonality(minute, agent.utcOffset, flat) + 0.001) {
         const principal = `user-${agent.id.slice(6)}-${Math.floor(random() * options.usersPerAgent)}`;
         // A valid IPv4 address: "10.00.15.91" (the agent number as written) is not one, and ingest refused it.
         const ip = `10.${Number(agent.id.slice(-2))}.${Math.floor(random() * 250)}.${Math.floor(random() * 250)}`;

@@ -213,6 +213,10 @@ export interface SimulateArgs {
   attacks: Scenario[];
   /** Also the providers' usage records of every minute (SimulationOptions.providers). */
   providers?: boolean;
+  /** Every hour alike, no office hours or weekends (SimulationOptions.flat). */
+  flat?: boolean;
+  /** Slow ramps: agent i's traffic multiplied up to `factors[i]` over `hours`, from the last day's start. */
+  ramp?: { factors: number[]; hours: number };
 }
 
 /**
@@ -251,6 +255,9 @@ function simulationOptions(args: SimulateArgs): SimulationOptions {
     seed: args.seed,
     attacks: planAttacks(args),
     ...(args.providers ? { providers: true } : {}),
+    ...(args.flat ? { flat: true } : {}),
+    // The ramps start at the last day's start: the days before are what the references learn.
+    ...(args.ramp ? { ramp: { ...args.ramp, at: (args.days - 1) * 86_400_000 } } : {}),
   };
 }
 

@@ -6,6 +6,8 @@
  *   runner consulted one (the higher wins).
  * - injection_rate: attempts per agent and per user in 10-minute windows far above their usual
  *   (median/MAD of the last 6 hours, after an hour): a campaign rather than a single probe.
+ * - injection_drift (issue 26): the same counters keep a long-horizon reference of attempts per
+ *   hour, per hour of the day (../drift.ts); attempts that stay far above it for hours are a finding.
  * Evidence is the rules that fired and the matched text, redacted.
  */
 
@@ -20,6 +22,16 @@ import {
   newCountSpike,
   observeCount,
 } from "../baselines.ts";
+import {
+  type DriftConfig,
+  type DriftSettings,
+  type DriftTrack,
+  driftConfig,
+  driftFinding,
+  driftSettings,
+  newDriftTrack,
+  observeDrift,
+} from "../drift.ts";
 import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "../entity-budget.ts";
 import { findingId } from "../finding-id.ts";
 import { newRecord } from "../record.ts";
@@ -49,6 +61,8 @@ export interface InjectionOptions {
   model?: InjectionModel;
   /** Per-agent entity budgets of the rate counters (entity-budget.ts); the shipped defaults when absent. */
   budget?: EntityBudget;
+  /** injection_drift: the counters' long-horizon reference and how drift is judged; absent: none kept. */
+  drift?: DriftConfig | undefined;
 }
 
 /** The allowlist as the detector uses it: one case-insensitive literal alternation, a set of digests. */
@@ -68,7 +82,8 @@ function compileAllowlist(allow: InjectionOptions["allow"]) {
   };
 }
 
-type Counter = CountSpike & { last_seen: number; recent: string[] };
+/** `drift`: injection_drift's reference (absent in checkpoints before version 3). */
+type Counter = CountSpike & { last_seen: number; recent: string[]; drift?: DriftTrack };
 
 export interface InjectionState {
   counters: Record<string, Counter>;
@@ -150,7 +165,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           labels: { origin: input.origin, kind, ...(event.user_id ? { user_id: event.user_id } : {}) },
         });
       }
-      if (options.rate.enabled) {
+      if (options.rate.enabled || options.drift) {
         const subjects: [string, string][] = [["agent", event.agent_id]];
         if (event.user_id) subjects.push(["user", event.user_id]);
         for (const [kind, value] of subjects) {
@@ -165,12 +180,35 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           counter.last_seen = Math.max(counter.last_seen, seen);
           counter.recent.push(event.id);
           if (counter.recent.length > 10) counter.recent.shift();
+          if (options.drift) {
+            counter.drift ??= newDriftTrack();
+            const verdict = observeDrift(counter.drift, time, 1, options.drift.judge, seen);
+            if (verdict)
+              findings.push(
+                driftFinding(
+                  {
+                    detector: "injection_drift",
+                    agentId: event.agent_id,
+                    key: `${kind}:${value}`,
+                    name: kind === "agent" ? `agent ${value}` : `user ${value} on ${event.agent_id}`,
+                    metric: "injection attempts",
+                    unit: "attempts",
+                    labels: kind === "user" ? { user_id: value } : {},
+                    eventIds: [...counter.recent],
+                    eventId: event.id,
+                    time,
+                  },
+                  verdict,
+                  options.drift,
+                ),
+              );
+          }
           const { count, median, z, alert } = observeCount(
             counter,
             time,
             kind === "user" ? userRateOptions : rateOptions,
           );
-          if (!alert) continue;
+          if (!alert || !options.rate.enabled) continue;
           findings.push({
             id: findingId("injection_rate", key, event.id),
             detector: "injection_rate",
@@ -253,7 +291,8 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
   settings: injectionAttemptSettings,
   create: (attempt, { all }) => {
     const rate = all.injection_rate as z.output<typeof injectionRateSettings>;
-    if (!attempt.enabled && !rate.enabled) return [];
+    const drift = driftConfig(all.injection_drift as DriftSettings | undefined, "sum");
+    if (!attempt.enabled && !rate.enabled && !drift) return [];
     return [
       injection({
         attempt: {
@@ -270,6 +309,7 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
         },
         entityTtlMs: 7 * 86_400_000,
         budget: budgetFrom(all),
+        drift,
         allow: attempt.allow,
         ...(attempt.model ? { model: loadInjectionModel() } : {}),
       }) as Detector,
@@ -280,5 +320,11 @@ export const injectionAttemptDefinition = defineDetector("injection_attempt", {
 /** `detectors.injection_rate`: its settings feed the `injection` detector injection_attempt creates. */
 export const injectionRateDefinition = defineDetector("injection_rate", {
   settings: injectionRateSettings,
+  create: () => [],
+});
+
+/** `detectors.injection_drift`: its settings feed the `injection` detector's rate counters (agents and users). Attempts per hour. */
+export const injectionDriftDefinition = defineDetector("injection_drift", {
+  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 3, floor_share: 0.25 }),
   create: () => [],
 });

@@ -15,7 +15,12 @@ export {
   type InjectionVerdict,
   type Origin,
 } from "./classify.ts";
-export { injectionAttemptDefinition, injectionInput, injectionRateDefinition } from "./detector.ts";
+export {
+  injectionAttemptDefinition,
+  injectionDriftDefinition,
+  injectionInput,
+  injectionRateDefinition,
+} from "./detector.ts";
 export { INJECTION_KINDS, type InjectionKind, injectionKind, kindRank } from "./kind.ts";
 export {
   type FeatureContribution,

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { driftConfig } from "../../detectors/drift.ts";
+import { errorDriftDefinition, errorRate } from "../../detectors/error-rate.ts";
 import type { Detector } from "../../detectors/types.ts";
 import { eventually } from "../../test/helpers/process.ts";
 import { Topics } from "../runtime/bus/bus.ts";
@@ -93,7 +95,7 @@ describe("detector runner checkpoints", () => {
     await eventually(async () => ((await saved())?.states?.prompts?.count === 3 ? true : undefined));
     await runner.stop();
     expect(await saved()).toEqual({
-      version: 2,
+      version: 3,
       states: {
         prompts: { count: 3, ids: ["p1", "p2", "p3"] },
         logins: { count: 1, ids: ["a1"] },
@@ -145,12 +147,54 @@ describe("detector runner checkpoints", () => {
     await eventually(async () => ((await saved())?.states?.prompts?.count === 8 ? true : undefined));
     await runner.stop();
     expect(await saved()).toMatchObject({
-      version: 2,
+      version: 3,
       states: {
         prompts: { count: 8, ids: ["old", "p1"] },
         spend_cap: { count: 1, ids: ["p1"] },
         token_spike: { count: 1, ids: ["p1"] },
       },
     });
+  });
+
+  it("restores a version 2 checkpoint as it was: an entity gains its drift reference at its next event", async () => {
+    // error_rate's state before issue 26: no `drift` on its agents.
+    const before = Date.now() - 3_600_000;
+    const agent = {
+      window: { window_start: before, count: 3 },
+      history: { values: [1, 2, 1], next: 0 },
+      median: 1,
+      spread: 1.48,
+      windows: 20,
+      alerted_window: 0,
+      last_seen: before,
+      recent: ["old"],
+    };
+    await storage.saveCheckpoint({
+      consumer: DETECTOR_GROUP,
+      partition: 0,
+      offset: 0,
+      state: JSON.stringify({ version: 2, states: { error_rate: { agents: { bot: agent } } } }),
+      saved_at: Date.now(),
+    });
+    const detector = errorRate({
+      minErrors: 10,
+      robustZ: 6,
+      entityTtlMs: 7 * 86_400_000,
+      severity: "warning",
+      drift: driftConfig(errorDriftDefinition.settings.parse({}), "sum"),
+    });
+    const runner = await start([detector as Detector]);
+    await append("error", ["e1"]);
+    await eventually(async () =>
+      (await saved())?.states?.error_rate?.agents?.bot?.recent?.length === 2 ? true : undefined,
+    );
+    await runner.stop();
+    const { version, states } = await saved();
+    expect(version).toBe(3);
+    // What it had learned is kept (the window of an hour ago closed into its history)...
+    expect(states.error_rate.agents.bot).toMatchObject({ windows: 21, recent: ["old", "e1"] });
+    expect(states.error_rate.agents.bot.history.values).toEqual([1, 2, 1, 3]);
+    // ...and the reference starts with this event: one error in the running hour, nothing learned yet.
+    expect(states.error_rate.agents.bot.drift).toMatchObject({ value: 1, hours: 0, ref: [], cusum: 0 });
   });
 });

@@ -34,8 +34,12 @@ export const DETECTOR_GROUP = "detector";
  * `agent|key`, fleet views only for shared keys). A version 1 checkpoint is restored except for
  * the detectors in FRESH_SINCE_V1, which start fresh (logged): their old key entries would count
  * one agent's spend for another.
+ * 3 (issue 26): the baseline detectors' entities carry a long-horizon reference (`drift`, `mix`:
+ * detectors/drift.ts), and tool_shift's usual mix learns an hour at a time. A version 2 state is
+ * restored as it is: each entity's reference is created at its next event and learns from there
+ * (its drift is judged after the warm-up, 3 days); the usual mix goes on from what it holds.
  */
-const CHECKPOINT_VERSION = 2;
+const CHECKPOINT_VERSION = 3;
 const FRESH_SINCE_V1: ReadonlySet<string> = new Set(["spend_cap", "token_spike"]);
 /** Checkpoints come no more often than this many times what the last one cost (see #checkpoint). */
 const CHECKPOINT_COST_FACTOR = 20;
@@ -164,6 +168,13 @@ export class DetectorRunner {
         this.#o.logger.warn(
           { partition, detectors: fresh },
           "detector checkpoint of version 1: these detectors' state counted keys across agents and starts fresh",
+        );
+      }
+      if (saved.version === 1 || saved.version === 2) {
+        // Nothing to convert (see CHECKPOINT_VERSION): the references are created as entities are seen.
+        this.#o.logger.info(
+          { partition, version: saved.version },
+          "detector checkpoint from before drift references: they learn from now on and judge after their warm-up",
         );
       } else if (saved.version !== CHECKPOINT_VERSION) {
         // A checkpoint of a later version (a downgrade): its states are not ours to read. The
