@@ -29,7 +29,25 @@ export interface TlsProblem {
   message: string;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
+/**
+ * The PEM certificate blocks of a file, in order. By indexOf, in one pass: a lazy regex over the
+ * file restarted at every BEGIN without an END, quadratic in a hostile file (test/regex-safety).
+ */
+function pemCertificates(text: string): string[] {
+  const blocks: string[] = [];
+  let at = 0;
+  for (;;) {
+    const begin = text.indexOf(PEM_BEGIN, at);
+    if (begin < 0) return blocks;
+    const end = text.indexOf(PEM_END, begin + PEM_BEGIN.length);
+    if (end < 0) return blocks;
+    blocks.push(text.slice(begin, end + PEM_END.length));
+    at = end + PEM_END.length;
+  }
+}
 
 /**
  * Reads and checks the files: each readable, the certificate and CA PEM certificates, the
@@ -63,7 +81,7 @@ export function checkTls(
 
   let leaf: X509Certificate | undefined;
   if (certPem) {
-    const first = certPem.toString("utf8").match(PEM_CERTIFICATE)?.[0];
+    const first = pemCertificates(certPem.toString("utf8"))[0];
     try {
       if (!first) throw new Error("no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
       leaf = new X509Certificate(first);
@@ -104,7 +122,7 @@ export function checkTls(
     });
   }
   if (caPem) {
-    const certs = caPem.toString("utf8").match(PEM_CERTIFICATE) ?? [];
+    const certs = pemCertificates(caPem.toString("utf8"));
     if (certs.length === 0) {
       problems.push({
         key: "ca",
@@ -147,7 +165,7 @@ export function tlsServerOptions(tls: TlsSettings, material: TlsMaterial) {
 
 /** The leaf certificate's subject and expiry, for logs and the reload's answer. */
 export function describeCertificate(material: TlsMaterial): { subject: string; not_after: string } {
-  const first = material.cert.toString("utf8").match(PEM_CERTIFICATE)?.[0] ?? "";
+  const first = pemCertificates(material.cert.toString("utf8"))[0] ?? "";
   const cert = new X509Certificate(first);
   return { subject: subjectOf(cert), not_after: new Date(Date.parse(cert.validTo)).toISOString() };
 }

@@ -682,11 +682,13 @@ function startFailure(err: unknown, o: KafkaBusOptions): AgentwatchError {
   }
   // The broker ended the handshake with an alert about our certificate: it wants one (mutual
   // TLS) and got none, or does not trust the one it got.
-  const alert = chain.find((e) =>
-    /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i.test(e.message ?? ""),
-  );
+  const alert = chain
+    .map((e) =>
+      /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i.exec(e.message ?? ""),
+    )
+    .find((m) => m !== null);
   if (alert) {
-    const reason = /alert ([a-z ]+?)(?::|$)/i.exec(alert.message ?? "")?.[1] ?? "a certificate alert";
+    const reason = (alert[1] as string).toLowerCase();
     return new AgentwatchError(
       "configInvalid",
       `the Kafka broker at ${brokers} refused the TLS handshake (${reason}): ${
