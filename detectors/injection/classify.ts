@@ -113,9 +113,8 @@ export function classifyInjection(
     }
     const present = hintsInLoaded();
     if (present.size === 0) return present;
-    for (const rule of RULES) {
+    for (const rule of rulesFor(present)) {
       if (rule.externalOnly && !external) continue;
-      if (!rule.hints.some((hint) => present.has(hint))) continue;
       const m = rule.pattern.exec(candidate);
       if (!m) continue;
       const key = `${rule.name}:${via ?? ""}`;
@@ -238,6 +237,29 @@ export function classifyInjection(
   const score = 1 - (1 - rules) * (1 - learned);
   const explained = stages(learned);
   return { score: Math.floor(score * 1000) / 1000, evidence, ...(explained ? { stages: explained } : {}) };
+}
+
+/** Each hint's rules, by their index in RULES. */
+const RULES_BY_HINT = new Map<string, number[]>();
+RULES.forEach((rule, index) => {
+  for (const hint of rule.hints) {
+    const list = RULES_BY_HINT.get(hint) ?? [];
+    if (!list.includes(index)) list.push(index);
+    RULES_BY_HINT.set(hint, list);
+  }
+});
+
+/**
+ * The rules one of whose hints is present, in RULES' order: looked up from the few hints a text
+ * has rather than checking a hundred rules' hints against them.
+ */
+function rulesFor(present: Set<string>): (typeof RULES)[number][] {
+  const indices: number[] = [];
+  for (const hint of present) {
+    for (const index of RULES_BY_HINT.get(hint) ?? []) if (!indices.includes(index)) indices.push(index);
+  }
+  indices.sort((a, b) => a - b);
+  return indices.map((index) => RULES[index] as (typeof RULES)[number]);
 }
 
 /** The hints present in the text last loaded (text.ts), with the hints they contain. */
