@@ -30,7 +30,9 @@ import {
   ROT13_NAMED,
   rot13,
   TAGS,
+  unmask,
 } from "./decode.ts";
+import { jsonStrings } from "./json-strings.ts";
 import {
   calibratedModelScore,
   type InjectionModel,
@@ -100,8 +102,12 @@ export function classifyInjection(
   let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: 0 };
   let bestText = text;
   let bestVia: string | undefined;
-  /** Loads `candidate` (with `shape`, fills it), runs the rules its hints call for and the model; returns its hints. */
-  const scan = (candidate: string, via?: string, shape?: Shape): Set<string> => {
+  /**
+   * Loads `candidate` (with `shape`, fills it), runs the rules its hints call for and the model; returns its hints.
+   * A `sameText` reading (the text unmasked, or its JSON strings) is the text itself read again: a rule
+   * that fired on the text counts once, and one that fires only there is the text's own.
+   */
+  const scan = (candidate: string, via?: string, shape?: Shape, sameText = false): Set<string> => {
     const length = loadText(candidate, shape);
     if (model) {
       const reading = readingOfLoaded(model, length);
@@ -117,8 +123,12 @@ export function classifyInjection(
       if (rule.externalOnly && !external) continue;
       const m = rule.pattern.exec(candidate);
       if (!m) continue;
-      const key = `${rule.name}:${via ?? ""}`;
-      const weight = via ? Math.min(0.95, rule.weight + 0.1) : rule.weight; // hiding it is itself a signal
+      const key = `${rule.name}:${sameText ? "" : (via ?? "")}`;
+      if (sameText && fired.has(key)) continue;
+      // Hiding it is itself a signal (not for the JSON strings, which hide nothing; nor for a rule too
+      // weak to flag alone, which the bonus must not carry over the threshold).
+      const bonus = via && via !== "json" && rule.weight >= 0.5 ? 0.1 : 0;
+      const weight = Math.min(0.95, rule.weight + bonus);
       if ((fired.get(key) ?? 0) >= weight) continue;
       fired.set(key, weight);
       evidence.push({ rule: rule.name, match: m[0].slice(0, 120), ...(via ? { via } : {}) });
@@ -146,11 +156,24 @@ export function classifyInjection(
     evidence.push({ rule: "invisible_characters", match: `${invisible} zero-width or bidi characters` });
     scan(text.replace(INVISIBLE, ""), "zero_width");
   }
-  if (shape.greekOrCyrillic && mixedScriptWords(text)) {
+  const mixedScripts = shape.greekOrCyrillic && mixedScriptWords(text);
+  if (mixedScripts) {
     scan(
       text.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c),
       "homoglyphs",
     );
+  }
+  // Words in disguise (issue 26): leetspeak, spaced-out letters, fullwidth or mathematical letters,
+  // soft hyphens; read again with all of it undone at once (a word may wear two disguises).
+  if (shape.leet > 0 || shape.spaced || shape.wide >= 3 || shape.softHyphen >= 2) {
+    const unmasked = unmask(text, mixedScripts);
+    if (unmasked !== text) scan(unmasked, "disguise", undefined, true);
+  }
+  // A tool result or a retrieved document that is JSON: its strings read as text of their own,
+  // each after its key ("note_to_ai: ..."), one per line (escapes undone, "\n" a line again).
+  if (external) {
+    const strings = jsonStrings(text);
+    if (strings !== undefined) scan(strings, "json", undefined, true);
   }
   for (const run of shape.base64) {
     const decoded = decodeBase64(run);
