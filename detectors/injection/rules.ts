@@ -16,6 +16,30 @@ export interface Rule {
   externalOnly?: boolean;
 }
 
+/** The verbs that ship data out, gating the exfiltration rules. */
+const EXFILTRATION_VERBS = [
+  "send",
+  "forward",
+  "post",
+  "mail",
+  "upload",
+  "transmit",
+  "share",
+  "report",
+  "copy",
+  "leak",
+  "exfiltrat",
+  "submit",
+  "deliver",
+  "export",
+  "dump",
+  "append",
+  "encode",
+  "summari",
+  "relay",
+  "paste",
+];
+
 export const RULES: Rule[] = [
   // Instruction override ("disregard the typo in my last message", "ignore the error message" are not one).
   {
@@ -307,12 +331,14 @@ export const RULES: Rule[] = [
     // WHOIS notice, a footer) is no injection (NVIDIA/garak's benign WHOIS reports fired the old
     // rule: any "visit ... http").
     name: "persuasion_payload",
+    hints: ["won't believe", "weird trick", "act now", "limited time", "urgent"],
+    weight: 0.45,
+    externalOnly: true,
+    pattern: /\b(?:you won't believe|one weird trick|act now|limited time|urgent(?:ly)?:)/i,
+  },
+  {
+    name: "persuasion_payload",
     hints: [
-      "won't believe",
-      "weird trick",
-      "act now",
-      "limited time",
-      "urgent",
       "user to",
       "users to",
       "reader",
@@ -322,48 +348,46 @@ export const RULES: Rule[] = [
       "them to",
       "everyone to",
       "people to",
-      "link",
-      "url",
-      "website",
-      "http",
-      "www.",
     ],
     weight: 0.45,
     externalOnly: true,
     pattern:
-      /\b(?:you won't believe|one weird trick|act now|limited time|urgent(?:ly)?:)|\b(?:tell|ask|urge|encourage|remind|instruct|direct|advise|invite|persuade|convince|get|prompt)\s+(?:the |every |all |your )?(?:users?|readers?|customers?|visitors?|recipients?|people|everyone|them)\s+to\s+(?:click|visit|download|go to|check out|sign up|install|log ?in|open|follow)\b|\b(?:click|visit|download|go to|check out|sign up|install|log ?in)\b[^.\n]{0,40}\b(?:https?:\/\/|www\.)[^\s]{1,200}[^.\n]{0,40}\b(?:in|into|to|within|at the end of) (?:your|the) (?:response|answer|reply|summary|output)\b|\b(?:include|add|insert|append|put|mention|recommend|promote|embed|share)\s+(?:this|the following|the|a|our)\s+(?:link|url|website|site)\b[^.\n]{0,60}\b(?:in|into|to|within) (?:your|the) (?:response|answer|reply|summary|output)\b/i,
+      /\b(?:tell|ask|urge|encourage|remind|instruct|direct|advise|invite|persuade|convince|get|prompt)\s+(?:the |every |all |your )?(?:users?|readers?|customers?|visitors?|recipients?|people|everyone|them)\s+to\s+(?:click|visit|download|go to|check out|sign up|install|log ?in|open|follow)\b/i,
+  },
+  {
+    name: "persuasion_payload",
+    hints: ["http", "www."],
+    weight: 0.45,
+    externalOnly: true,
+    pattern:
+      /\b(?:click|visit|download|go to|check out|sign up|install|log ?in)\b[^.\n]{0,40}?(?:https?:\/\/|www\.)\S{1,200}\s[^.\n]{0,40}?\b(?:in|into|within|at the end of) (?:your|the) (?:response|answer|reply|summary|output)\b/i,
+  },
+  {
+    name: "persuasion_payload",
+    hints: ["link", "url", "website", "site"],
+    weight: 0.45,
+    externalOnly: true,
+    pattern:
+      /\b(?:include|add|insert|append|put|mention|recommend|promote|embed|share)\s+(?:this|the following|the|a|our)\s+(?:link|url|website|site)\b[^.\n]{0,60}\b(?:in|into|to|within) (?:your|the) (?:response|answer|reply|summary|output)\b/i,
   },
   // Instructions to ship data out, in content an agent reads: send / forward / post the
   // conversation, the user's data, secrets or the system prompt to a URL or an address. Sending a
   // report to a colleague, posting release notes to a wiki, never emailing a password are not.
   {
     name: "exfiltration",
-    hints: [
-      "send",
-      "forward",
-      "post",
-      "mail",
-      "upload",
-      "transmit",
-      "share",
-      "report",
-      "copy",
-      "leak",
-      "exfiltrat",
-      "submit",
-      "deliver",
-      "export",
-      "dump",
-      "append",
-      "encode",
-      "summari",
-      "relay",
-      "paste",
-    ],
+    hints: EXFILTRATION_VERBS,
     weight: 0.8,
     externalOnly: true,
     pattern:
-      /(?<!\b(?:never|not|don't|do not|won't|will never|must not|should not|shouldn't|cannot|can't)\s)\b(?:send|forward|post|e-?mail|mail|upload|transmit|share|report|copy|leak|exfiltrate|submit|deliver|export|dump|append|encode|summari[sz]e|relay|paste)\s+(?:(?:the|all|any|every|each|this|these|full|entire|whole|complete|contents?|of|previous|prior|earlier|recent|raw|today's|silently|quietly|secretly)\s+){0,4}(?:(?:conversation|chat)(?!\s+(?:link|url|id|starter|topic)s?\b)(?:\s+(?:history|log|transcript|messages))?|messages?\s+(?:in|from|of)\s+(?:this|the)\s+(?:chat|conversation|thread)|(?:previous|prior|earlier|above|recent|all|every)\s+messages?|thread|system prompt|(?:api|secret|private|ssh|access)\s+keys?|secrets|credentials|passwords?|session\s+(?:cookies|tokens?)|cookies|(?:auth|access|bearer)\s+tokens?|environment variables|env vars|~\/\.ssh\/[\w.-]{1,40}|id_rsa|(?:the\s+)?(?:user'?s'?|users'|customer'?s'?|their|personal|private|sensitive|confidential)\s+(?:[\w-]+\s+){0,2}?(?:data|information|info|details|files|documents|messages|e-?mails|name|address|location|phone(?: number)?|card details|history|credentials|password|inbox|contacts))\b[^\n]{0,60}?(?:https?:\/\/|www\.|\b[\w.+-]{1,64}@[\w-]{1,63}\.|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)/i,
+      /(?<!\b(?:never|not|don't|won't|cannot|can't)\s)\b(?:send|forward|post|e-?mail|mail|upload|transmit|share|report|copy|leak|exfiltrate|submit|deliver|export|dump|append|encode|summari[sz]e|relay|paste)\s+(?:(?:the|all|any|every|each|this|these|full|entire|whole|complete|contents?|of|previous|prior|earlier|recent|raw|today's|silently|quietly|secretly)\s+){0,4}(?:(?:conversation|chat)(?!\s+(?:link|url|id|starter|topic)s?\b)|messages?\s+(?:in|from|of)\s+(?:this|the)\s+(?:chat|conversation|thread)|(?:previous|prior|earlier|above|recent|all|every)\s+messages?|thread|system prompt|(?:api|secret|private|ssh|access)\s+keys?|secrets|credentials|passwords?|session\s+(?:cookies|tokens?)|cookies|(?:auth|access|bearer)\s+tokens?|environment variables|env vars|~\/\.ssh\/[\w.-]{1,40}|id_rsa)\b[^\n]{0,60}?(?:https?:\/\/|www\.|@[\w-]{1,63}\.[a-z]|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)/i,
+  },
+  {
+    name: "exfiltration",
+    hints: EXFILTRATION_VERBS,
+    weight: 0.8,
+    externalOnly: true,
+    pattern:
+      /(?<!\b(?:never|not|don't|won't|cannot|can't)\s)\b(?:send|forward|post|e-?mail|mail|upload|transmit|share|report|copy|leak|exfiltrate|submit|deliver|export|dump|append|encode|relay|paste)\s+(?:(?:the|all|any|contents?|of)\s+){0,4}(?:user'?s'?|users'|customer'?s'?|their|personal|private|sensitive|confidential)\s+(?:[\w-]+\s+){0,2}?(?:data|information|info|details|files|documents|messages|e-?mails|name|address|location|phone|card details|history|credentials|password|inbox|contacts)\b[^\n]{0,60}?(?:https?:\/\/|www\.|@[\w-]{1,63}\.[a-z]|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)/i,
   },
   {
     // A URL the assistant is told to build from the conversation or the user's data: "whose URL
