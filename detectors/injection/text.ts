@@ -31,11 +31,12 @@ export interface Shape {
    */
   decimal: boolean;
   /**
-   * Words that switch between letters and look-alike digits or symbols at least twice ("1gn0r3",
-   * "pr3v10us", "p@ssw0rd"): leetspeak, perhaps (decode.ts's unmask reads it as letters).
+   * Runs of letters and look-alike digits (20 at most, not only hex digits) that switch between
+   * the two at least twice ("1gn0r3", "pr3v10us", "p4ssw0rd"): leetspeak, perhaps (decode.ts's
+   * unmask reads it as letters).
    */
   leet: number;
-  /** Three one-character units in a row split by the same space, dot, hyphen, underscore or star ("i g n", "i.g.n"). */
+  /** Three one-character units in a row, two of them letters, split by the same space, dot, hyphen, underscore or star ("i g n", "i.g.n"; not "1.2.3"). */
   spaced: boolean;
   /** Fullwidth letters and digits, mathematical alphanumerics, circled letters: letters in disguise. */
   wide: number;
@@ -82,7 +83,11 @@ const NUMBER_SEPARATOR = 64;
 const ASCII85 = 128;
 /** "!" to "z": Ascii85's characters and the lower-cased "v" to "y" that may have been "V" to "Y". */
 const MAY_BE_ASCII85 = 256;
-/** Letters, and the digits and symbols that stand for letters in leetspeak ("@" is not: every e-mail address has one). */
+/**
+ * Letters, and the digits and symbols that stand for letters in leetspeak (not "@", "$" or "|",
+ * which e-mail addresses, shell and R variables and code's pipes are full of; decode.ts reads them
+ * too once a word has called for it).
+ */
 const LETTER = 512;
 const LEET = 1024;
 /** What splits the letters of a spaced-out word: "i g n", "i.g.n", "i-g-n", "i_g_n", "i*g*n". */
@@ -101,7 +106,7 @@ for (let c = 0; c < 128; c += 1) {
     ((c >= 33 && c <= 117) || c === 122 ? ASCII85 : 0) |
     (c >= 33 && c <= 122 ? MAY_BE_ASCII85 : 0) |
     (/[a-z]/i.test(ch) ? LETTER : 0) |
-    (/[013457$!|]/.test(ch) ? LEET : 0) |
+    (/[013457!]/.test(ch) ? LEET : 0) |
     (/[ .\-_*]/.test(ch) ? LETTER_SEPARATOR : 0);
 }
 const UNIT = LETTER | LEET;
@@ -149,9 +154,12 @@ export function loadText(raw: string, shape?: Shape): number {
   let decimal = 0;
   let morse = 0;
   let long = false;
-  // Leetspeak: the last unit's kind (letter or look-alike), the switches between them in this word.
+  // Leetspeak: the last unit's kind (letter or look-alike), the switches between them in this run of
+  // units, its length, and whether it has a letter past "f" (a run of hex digits is no word).
   let lastUnit = 0;
   let switches = 0;
+  let runLength = 0;
+  let pastHex = false;
   // Spaced-out letters: the last two characters' kinds, where the last one-character unit ended, and how
   // many ended in a row two characters apart with the same separator.
   let before1 = 0;
@@ -159,6 +167,7 @@ export function loadText(raw: string, shape?: Shape): number {
   let singleAt = -3;
   let singleSeparator = 0;
   let singles = 0;
+  let singleLetters = 0;
   for (let i = 0; i < source.length; i += 1) {
     const c = source.charCodeAt(i);
     if (c < 128) {
@@ -167,18 +176,22 @@ export function loadText(raw: string, shape?: Shape): number {
       if (unit !== 0) {
         if (lastUnit !== 0 && unit !== lastUnit) switches += 1;
         lastUnit = unit;
+        runLength += 1;
+        if (c > 102) pastHex = true; // lower-cased: a letter after "f"
       } else {
+        if (switches >= 2 && runLength <= 20 && pastHex) shape.leet += 1;
         lastUnit = 0;
-        if ((kind & WHITESPACE) !== 0) {
-          if (switches >= 2) shape.leet += 1;
-          switches = 0;
-        }
+        switches = 0;
+        runLength = 0;
+        pastHex = false;
       }
       if ((kind & LETTER_SEPARATOR) !== 0 && (before1 & UNIT) !== 0 && (before2 & UNIT) === 0) {
-        singles = i - singleAt === 2 && c === singleSeparator ? singles + 1 : 1;
+        const run = i - singleAt === 2 && c === singleSeparator;
+        singles = run ? singles + 1 : 1;
+        singleLetters = (run ? singleLetters : 0) + ((before1 & LETTER) !== 0 ? 1 : 0);
         singleAt = i;
         singleSeparator = c;
-        if (singles >= 3) shape.spaced = true;
+        if (singles >= 3 && singleLetters >= 2) shape.spaced = true;
       }
       before2 = before1;
       before1 = kind;
@@ -212,7 +225,11 @@ export function loadText(raw: string, shape?: Shape): number {
     hex = 0;
     decimal = 0;
     morse = 0;
+    if (switches >= 2 && runLength <= 20 && pastHex) shape.leet += 1;
     lastUnit = 0;
+    switches = 0;
+    runLength = 0;
+    pastHex = false;
     before2 = before1;
     before1 = 0;
     if (c < 0x370) {
@@ -242,7 +259,7 @@ export function loadText(raw: string, shape?: Shape): number {
       shape.softHyphen += 1;
     }
   }
-  if (switches >= 2) shape.leet += 1;
+  if (switches >= 2 && runLength <= 20 && pastHex) shape.leet += 1;
   loaded.length = length;
   if (long) runsOf(raw, source, shape);
   return length;
