@@ -337,9 +337,11 @@ const LEET: Record<string, string> = {
 };
 
 /**
- * The words the rules read, and the little words between them: a text whose letters were all
- * spaced out ("I g n o r e a l l p r e v i o u s") has lost its word breaks, and is cut back into
- * words where these are found (the longest first); the rest stays as it is.
+ * The words the rules read, the little words between them, and what attacks ask for. A word in
+ * disguise is read as letters only when that makes one of these ("1gn0r3" "ignore", "pr3v10u5"
+ * "previous"; a gamer's "l33th4x0r", "log4j" or "S U M M E R" stay as they are, so an ordinary text
+ * is read as written); a text whose letters were all spaced out ("I g n o r e a l l p r e v i o u s")
+ * has lost its word breaks, and is cut back into these words (the longest first).
  */
 const LEXICON = new Set(
   `ignore disregard forget skip override bypass abandon drop previous prior above earlier preceding all any
@@ -355,7 +357,10 @@ const LEXICON = new Set(
   words text lines before start starting say said write reply response pwned hacked am my we our can could
   would if at end first last here there free freely yourself follow obey comply access granted confidential
   internal configuration given told set aside up into also still well skills below following fully
-  unlimited contents table`
+  unlimited censored hack hacking hacker malware virus exploit exploits bomb weapon weapons illegal drugs
+  steal phishing ransomware keylogger kill poison explosive explosives dangerous harmful unlock sudo root
+  token tokens execute run code command shell script delete files database credit card cards bank account
+  accounts login url link image markdown click visit`
     .split(/\s+/)
     .filter((word) => word.length >= 2),
 );
@@ -373,25 +378,27 @@ const isUnitCode = (c: number) =>
 const isLetterSeparator = (c: number) => c === 32 || c === 46 || c === 45 || c === 95 || c === 42;
 
 /**
- * A word's leetspeak read as letters ("1gn0r3" "ignore", "@ll" "all", "ru1es" "rules"), when it is
- * made only of letters and look-alikes and has both; otherwise the word as it is.
+ * A word's leetspeak read as letters ("1gn0r3" "ignore", "@ll" "all", "ru1es" "rules": "1" is "l"
+ * where only that makes a word), when it is made only of letters and look-alikes, has both, and
+ * reads as a LEXICON word; otherwise undefined.
  */
-function deleetWord(word: string): string {
+function deleetWord(word: string): string | undefined {
   let letters = 0;
   let lookalikes = 0;
   for (let i = 0; i < word.length; i += 1) {
     const c = word.charCodeAt(i);
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) letters += 1;
     else if (LEET[word[i] as string] !== undefined) lookalikes += 1;
-    else return word;
+    else return undefined;
   }
-  if (letters === 0 || lookalikes === 0) return word;
+  if (letters === 0 || lookalikes === 0 || word.length > LONGEST_WORD) return undefined;
   let asI = "";
   for (const ch of word) asI += LEET[ch] ?? ch;
-  if (!word.includes("1") || LEXICON.has(asI.toLowerCase())) return asI;
+  if (LEXICON.has(asI.toLowerCase())) return asI;
+  if (!word.includes("1")) return undefined;
   let asL = "";
   for (const ch of word) asL += ch === "1" ? "l" : (LEET[ch] ?? ch);
-  return LEXICON.has(asL.toLowerCase()) ? asL : asI;
+  return LEXICON.has(asL.toLowerCase()) ? asL : undefined;
 }
 
 /** Leading and trailing punctuation of a word, found by hand (a pattern anchored at the end retries from each character). */
@@ -402,14 +409,18 @@ function deleetToken(token: string): string {
   while (to > from && `.,;:?!)]}>"'`.includes(token[to - 1] as string)) to -= 1;
   if (to - from < 2) return token;
   const core = deleetWord(token.slice(from, to));
-  return token.slice(0, from) + core + token.slice(to);
+  return core === undefined ? token : token.slice(0, from) + core + token.slice(to);
 }
 
-/** Letters that lost their word breaks, cut into the LEXICON's words, longest first; what is not one stays together. */
-function segment(letters: string): string {
+/**
+ * Letters that lost their word breaks, cut into the LEXICON's words, longest first (what is not one
+ * stays together); undefined unless those words cover most of the letters.
+ */
+function segment(letters: string): string | undefined {
   const lower = letters.toLowerCase();
   const words: string[] = [];
   let pending = "";
+  let covered = 0;
   let i = 0;
   while (i < lower.length) {
     let found = 0;
@@ -427,10 +438,22 @@ function segment(letters: string): string {
     if (pending) words.push(pending);
     pending = "";
     words.push(letters.slice(i, i + found));
+    covered += found;
     i += found;
   }
   if (pending) words.push(pending);
-  return words.join(" ");
+  return covered >= 0.7 * letters.length ? words.join(" ") : undefined;
+}
+
+/** A spaced-out word's letters as a word, when they make LEXICON words (leetspeak read too); else undefined. */
+function joinedWord(units: string, separator: number): string | undefined {
+  if (LEXICON.has(units.toLowerCase())) return units;
+  const word = deleetWord(units);
+  if (word !== undefined) return word;
+  if (separator !== 32 || units.length < 8) return undefined;
+  let letters = "";
+  for (const ch of units) letters += LEET[ch] ?? ch;
+  return segment(letters);
 }
 
 /**
@@ -455,8 +478,13 @@ function collapseSpaced(text: string): string {
           letters += text[j + 2];
           j += 2;
         }
-        const word = deleetWord(letters);
-        out += separator === 32 && word.length >= 8 ? segment(word) : word;
+        const word = joinedWord(letters, separator);
+        if (word !== undefined) {
+          out += word;
+          i = j + 1;
+          continue;
+        }
+        out += text.slice(i, j + 1);
         i = j + 1;
         continue;
       }

@@ -328,7 +328,7 @@ export const RULES: Rule[] = [
     weight: 0.45,
     externalOnly: true,
     pattern:
-      /\b(?:tell|ask|urge|encourage|remind|instruct|direct|advise|invite|persuade|convince|get|prompt)\s+(?:the |every |all |your )?(?:users?|readers?|customers?|visitors?|recipients?|people|everyone|them)\s+to\s+(?:click|visit|download|go to|check out|sign up|install|log ?in|open|follow)\b/i,
+      /\b(?:tell|ask|urge|encourage|instruct|advise|persuade|convince)\s+(?:the |every |all |your )?(?:users?|readers?|customers?|visitors?|recipients?|people|everyone|them)\s+to\s+(?:click|visit|download|go to|check out|sign up|install|log ?in|open|follow)\b/i,
   },
   {
     name: "persuasion_payload",
