@@ -2,7 +2,8 @@
  * Prints the quality of the content detectors on the labelled development data in
  * ../shared/datasets (see its README): precision and recall per entity type on Presidio, and the
  * false-positive rate on the benign Alpaca instructions; prompt injection as shipped and with the
- * rules alone on BIPIA, Alpaca, the model's valid split and the held-out hard negatives.
+ * rules alone on BIPIA, Alpaca, the model's valid split, the held-out hard negatives and the rules'
+ * development set (detectors/injection/rule-dev-set.ts).
  *
  *   npm run eval
  */
@@ -19,6 +20,7 @@ import {
 } from "../detectors/evaluate.ts";
 import { classifyInjection, type Origin } from "../detectors/injection/index.ts";
 import { loadInjectionModel } from "../detectors/injection/model.ts";
+import { ruleDevSet } from "../detectors/injection/rule-dev-set.ts";
 import { numberDenseDocuments } from "../detectors/number-dense.ts";
 import { findSensitive } from "../detectors/sensitive.ts";
 import { hardNegatives } from "../scripts/injection-negatives.ts";
@@ -86,6 +88,17 @@ const items: LabelledText[] = [
     }),
   ...hardNegatives().map(
     (text): LabelledText => ({ text, attack: false, origin: "user", source: "hard negatives" }),
+  ),
+  // The rules' development set (issues 21, 26): per class, attacks and benign twins of the same
+  // shapes and languages. The rules were tuned on it: a check that they do what they were written
+  // for, not a measure of how they generalise (the shift set and leave-one-source-out are).
+  ...ruleDevSet().map(
+    (row): LabelledText => ({
+      text: row.text,
+      attack: row.label === 1,
+      origin: row.origin,
+      source: `rule-dev/${row.cls}`,
+    }),
   ),
 ];
 const started = performance.now();

@@ -30,7 +30,9 @@ import {
   ROT13_NAMED,
   rot13,
   TAGS,
+  unmask,
 } from "./decode.ts";
+import { jsonStrings } from "./json-strings.ts";
 import {
   calibratedModelScore,
   type InjectionModel,
@@ -100,8 +102,12 @@ export function classifyInjection(
   let best: ModelReading = { margin: Number.NEGATIVE_INFINITY, from: 0, to: 0 };
   let bestText = text;
   let bestVia: string | undefined;
-  /** Loads `candidate` (with `shape`, fills it), runs the rules its hints call for and the model; returns its hints. */
-  const scan = (candidate: string, via?: string, shape?: Shape): Set<string> => {
+  /**
+   * Loads `candidate` (with `shape`, fills it), runs the rules its hints call for and the model; returns its hints.
+   * A `sameText` reading (the text unmasked, or its JSON strings) is the text itself read again: a rule
+   * that fired on the text counts once, and one that fires only there is the text's own.
+   */
+  const scan = (candidate: string, via?: string, shape?: Shape, sameText = false): Set<string> => {
     const length = loadText(candidate, shape);
     if (model) {
       const reading = readingOfLoaded(model, length);
@@ -113,13 +119,16 @@ export function classifyInjection(
     }
     const present = hintsInLoaded();
     if (present.size === 0) return present;
-    for (const rule of RULES) {
+    for (const rule of rulesFor(present)) {
       if (rule.externalOnly && !external) continue;
-      if (!rule.hints.some((hint) => present.has(hint))) continue;
       const m = rule.pattern.exec(candidate);
       if (!m) continue;
-      const key = `${rule.name}:${via ?? ""}`;
-      const weight = via ? Math.min(0.95, rule.weight + 0.1) : rule.weight; // hiding it is itself a signal
+      const key = `${rule.name}:${sameText ? "" : (via ?? "")}`;
+      if (sameText && fired.has(key)) continue;
+      // Hiding it is itself a signal (not for the JSON strings, which hide nothing; nor for a rule too
+      // weak to flag alone, which the bonus must not carry over the threshold).
+      const bonus = via && via !== "json" && rule.weight >= 0.5 ? 0.1 : 0;
+      const weight = Math.min(0.95, rule.weight + bonus);
       if ((fired.get(key) ?? 0) >= weight) continue;
       fired.set(key, weight);
       evidence.push({ rule: rule.name, match: m[0].slice(0, 120), ...(via ? { via } : {}) });
@@ -147,11 +156,24 @@ export function classifyInjection(
     evidence.push({ rule: "invisible_characters", match: `${invisible} zero-width or bidi characters` });
     scan(text.replace(INVISIBLE, ""), "zero_width");
   }
-  if (shape.greekOrCyrillic && mixedScriptWords(text)) {
+  const mixedScripts = shape.greekOrCyrillic && mixedScriptWords(text);
+  if (mixedScripts) {
     scan(
       text.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c),
       "homoglyphs",
     );
+  }
+  // Words in disguise (issue 26): leetspeak, spaced-out letters, fullwidth or mathematical letters,
+  // soft hyphens; read again with all of it undone at once (a word may wear two disguises).
+  if (shape.leet > 0 || shape.spaced || shape.wide >= 3 || shape.softHyphen >= 2) {
+    const unmasked = unmask(text, mixedScripts);
+    if (unmasked !== text) scan(unmasked, "disguise", undefined, true);
+  }
+  // A tool result or a retrieved document that is JSON: its strings read as text of their own,
+  // each after its key ("note_to_ai: ..."), one per line (escapes undone, "\n" a line again).
+  if (external) {
+    const strings = jsonStrings(text);
+    if (strings !== undefined) scan(strings, "json", undefined, true);
   }
   for (const run of shape.base64) {
     const decoded = decodeBase64(run);
@@ -238,6 +260,29 @@ export function classifyInjection(
   const score = 1 - (1 - rules) * (1 - learned);
   const explained = stages(learned);
   return { score: Math.floor(score * 1000) / 1000, evidence, ...(explained ? { stages: explained } : {}) };
+}
+
+/** Each hint's rules, by their index in RULES. */
+const RULES_BY_HINT = new Map<string, number[]>();
+RULES.forEach((rule, index) => {
+  for (const hint of rule.hints) {
+    const list = RULES_BY_HINT.get(hint) ?? [];
+    if (!list.includes(index)) list.push(index);
+    RULES_BY_HINT.set(hint, list);
+  }
+});
+
+/**
+ * The rules one of whose hints is present, in RULES' order: looked up from the few hints a text
+ * has rather than checking a hundred rules' hints against them.
+ */
+function rulesFor(present: Set<string>): (typeof RULES)[number][] {
+  const indices: number[] = [];
+  for (const hint of present) {
+    for (const index of RULES_BY_HINT.get(hint) ?? []) if (!indices.includes(index)) indices.push(index);
+  }
+  indices.sort((a, b) => a - b);
+  return indices.map((index) => RULES[index] as (typeof RULES)[number]);
 }
 
 /** The hints present in the text last loaded (text.ts), with the hints they contain. */

@@ -313,3 +313,199 @@ function printable(text: string): boolean {
   }
   return /\s/.test(text) && /\p{L}{3}/u.test(text);
 }
+
+/**
+ * Characters that vanish inside a word: zero-width and bidirectional controls, soft hyphens, the
+ * combining grapheme joiner and the Mongolian vowel separator.
+ */
+const VANISHING = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]|\u034F/g;
+/** Fullwidth letters and digits, circled letters and mathematical alphanumerics (U+1D400-U+1D7FF). */
+const WIDE = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\u24B6-\u24E9]|\uD835[\uDC00-\uDFFF]/g;
+
+/** Digits and symbols written for letters; "1" is "i" unless only "l" makes a word (LEXICON). */
+const LEET: Record<string, string> = {
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "@": "a",
+  $: "s",
+  "!": "i",
+  "|": "l",
+};
+
+/**
+ * The words the rules read, the little words between them, and what attacks ask for. A word in
+ * disguise is read as letters only when that makes one of these ("1gn0r3" "ignore", "pr3v10u5"
+ * "previous"; a gamer's "l33th4x0r", "log4j" or "S U M M E R" stay as they are, so an ordinary text
+ * is read as written); a text whose letters were all spaced out ("I g n o r e a l l p r e v i o u s")
+ * has lost its word breaks, and is cut back into these words (the longest first).
+ */
+const LEXICON = new Set(
+  `ignore disregard forget skip override bypass abandon drop previous prior above earlier preceding all any
+  your the initial original system instructions instruction prompt prompts rules rule directions guidelines
+  guidance guardrails context messages message commands constraints programming new updated revised real
+  actual task from now on you are will must should respond answer act only stop cease being acting as an
+  assistant ai helpful reveal print show display output repeat recite leak tell me give what is was were
+  hidden secret developer mode enabled activated do anything jailbreak jailbroken god unrestricted evil dan
+  pretend imagine behave roleplay role play to be have no restrictions restriction limits filters filter
+  ethics morals unfiltered uncensored without not bound restricted limited by ethical moral safety content
+  policies policy and or then admin administrator password passwords key keys api secrets secret credentials
+  send forward email conversation chat history user data please it in of for with this that these everything
+  words text lines before start starting say said write reply response pwned hacked am my we our can could
+  would if at end first last here there free freely yourself follow obey comply access granted confidential
+  internal configuration given told set aside up into also still well skills below following fully
+  unlimited censored hack hacking hacker malware virus exploit exploits bomb weapon weapons illegal drugs
+  steal phishing ransomware keylogger kill poison explosive explosives dangerous harmful unlock sudo root
+  token tokens execute run code command shell script delete files database credit card cards bank account
+  accounts login url link image markdown click visit`
+    .split(/\s+/)
+    .filter((word) => word.length >= 2),
+);
+const LONGEST_WORD = Math.max(...[...LEXICON].map((word) => word.length));
+
+const isUnitCode = (c: number) =>
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 48 && c <= 57) ||
+  c === 64 ||
+  c === 36 ||
+  c === 33 ||
+  c === 124;
+/** Space, dot, hyphen, underscore, star: what splits the letters of a spaced-out word. */
+const isLetterSeparator = (c: number) => c === 32 || c === 46 || c === 45 || c === 95 || c === 42;
+
+/**
+ * A word's leetspeak read as letters ("1gn0r3" "ignore", "@ll" "all", "ru1es" "rules": "1" is "l"
+ * where only that makes a word), when it is made only of letters and look-alikes, has both, and
+ * reads as a LEXICON word; otherwise undefined.
+ */
+function deleetWord(word: string): string | undefined {
+  let letters = 0;
+  let lookalikes = 0;
+  for (let i = 0; i < word.length; i += 1) {
+    const c = word.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) letters += 1;
+    else if (LEET[word[i] as string] !== undefined) lookalikes += 1;
+    else return undefined;
+  }
+  if (letters === 0 || lookalikes === 0 || word.length > LONGEST_WORD) return undefined;
+  let asI = "";
+  for (const ch of word) asI += LEET[ch] ?? ch;
+  if (LEXICON.has(asI.toLowerCase())) return asI;
+  if (!word.includes("1")) return undefined;
+  let asL = "";
+  for (const ch of word) asL += ch === "1" ? "l" : (LEET[ch] ?? ch);
+  return LEXICON.has(asL.toLowerCase()) ? asL : undefined;
+}
+
+/** Leading and trailing punctuation of a word, found by hand (a pattern anchored at the end retries from each character). */
+function deleetToken(token: string): string {
+  let from = 0;
+  while (from < token.length && `"'([{<`.includes(token[from] as string)) from += 1;
+  let to = token.length;
+  while (to > from && `.,;:?!)]}>"'`.includes(token[to - 1] as string)) to -= 1;
+  if (to - from < 2) return token;
+  const core = deleetWord(token.slice(from, to));
+  return core === undefined ? token : token.slice(0, from) + core + token.slice(to);
+}
+
+/**
+ * Letters that lost their word breaks, cut into the LEXICON's words, longest first (what is not one
+ * stays together); undefined unless those words cover most of the letters.
+ */
+function segment(letters: string): string | undefined {
+  const lower = letters.toLowerCase();
+  const words: string[] = [];
+  let pending = "";
+  let covered = 0;
+  let i = 0;
+  while (i < lower.length) {
+    let found = 0;
+    for (let length = Math.min(LONGEST_WORD, lower.length - i); length >= 2; length -= 1) {
+      if (LEXICON.has(lower.slice(i, i + length))) {
+        found = length;
+        break;
+      }
+    }
+    if (found === 0) {
+      pending += letters[i];
+      i += 1;
+      continue;
+    }
+    if (pending) words.push(pending);
+    pending = "";
+    words.push(letters.slice(i, i + found));
+    covered += found;
+    i += found;
+  }
+  if (pending) words.push(pending);
+  return covered >= 0.7 * letters.length ? words.join(" ") : undefined;
+}
+
+/** A spaced-out word's letters as a word, when they make LEXICON words (leetspeak read too); else undefined. */
+function joinedWord(units: string, separator: number): string | undefined {
+  if (LEXICON.has(units.toLowerCase())) return units;
+  const word = deleetWord(units);
+  if (word !== undefined) return word;
+  if (separator !== 32 || units.length < 8) return undefined;
+  let letters = "";
+  for (const ch of units) letters += LEET[ch] ?? ch;
+  return segment(letters);
+}
+
+/**
+ * Spaced-out words put back together: two or more one-character units (letters, digits, leetspeak
+ * symbols) split by the same space, dot, hyphen, underscore or star ("i g n o r e", "i.g.n.o.r.e",
+ * "1-g-n-0-r-3"); a run split by single spaces that may have lost its word breaks too is cut into
+ * words (segment). One pass; each character is looked at a bounded number of times.
+ */
+function collapseSpaced(text: string): string {
+  let out = "";
+  let i = 0;
+  const n = text.length;
+  const single = (at: number) =>
+    at < n && isUnitCode(text.charCodeAt(at)) && (at + 1 >= n || !isUnitCode(text.charCodeAt(at + 1)));
+  while (i < n) {
+    if (single(i) && (i === 0 || !isUnitCode(text.charCodeAt(i - 1))) && i + 2 < n) {
+      const separator = text.charCodeAt(i + 1);
+      if (isLetterSeparator(separator) && single(i + 2)) {
+        let letters = text[i] as string;
+        let j = i;
+        while (j + 2 < n && text.charCodeAt(j + 1) === separator && single(j + 2)) {
+          letters += text[j + 2];
+          j += 2;
+        }
+        const word = joinedWord(letters, separator);
+        if (word !== undefined) {
+          out += word;
+          i = j + 1;
+          continue;
+        }
+        out += text.slice(i, j + 1);
+        i = j + 1;
+        continue;
+      }
+    }
+    out += text[i];
+    i += 1;
+  }
+  return out;
+}
+
+/**
+ * What a text says once the ways of hiding its words are undone: characters that vanish removed,
+ * fullwidth, circled and mathematical letters made plain, Cyrillic and Greek look-alikes made Latin
+ * (`homoglyphs`, where words mix scripts), spaced-out letters joined, leetspeak read as letters.
+ * Linear in the text's length; classify.ts reads it only when the text's shape (text.ts) shows one
+ * of these.
+ */
+export function unmask(text: string, homoglyphs: boolean): string {
+  let out = text.replace(VANISHING, "");
+  out = out.replace(WIDE, (c) => c.normalize("NFKC"));
+  if (homoglyphs) out = out.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c);
+  out = collapseSpaced(out);
+  return out.replace(/[^\s]+/g, deleetToken);
+}

@@ -30,6 +30,18 @@ export interface Shape {
    * the eight decimal character codes classify.ts decodes; a cheap gate for its pattern).
    */
   decimal: boolean;
+  /**
+   * Runs of letters and look-alike digits (20 at most, not only hex digits) that switch between
+   * the two at least twice ("1gn0r3", "pr3v10us", "p4ssw0rd"): leetspeak, perhaps (decode.ts's
+   * unmask reads it as letters).
+   */
+  leet: number;
+  /** Three one-character units in a row, two of them letters, split by the same space, dot, hyphen, underscore or star ("i g n", "i.g.n"; not "1.2.3"). */
+  spaced: boolean;
+  /** Fullwidth letters and digits, mathematical alphanumerics, circled letters: letters in disguise. */
+  wide: number;
+  /** Soft hyphens and other characters that vanish inside a word (U+00AD, U+034F, U+180E). */
+  softHyphen: number;
 }
 
 export function emptyShape(): Shape {
@@ -42,6 +54,10 @@ export function emptyShape(): Shape {
     greekOrCyrillic: false,
     morse: false,
     decimal: false,
+    leet: 0,
+    spaced: false,
+    wide: 0,
+    softHyphen: 0,
   };
 }
 
@@ -67,6 +83,15 @@ const NUMBER_SEPARATOR = 64;
 const ASCII85 = 128;
 /** "!" to "z": Ascii85's characters and the lower-cased "v" to "y" that may have been "V" to "Y". */
 const MAY_BE_ASCII85 = 256;
+/**
+ * Letters, and the digits and symbols that stand for letters in leetspeak (not "@", "$" or "|",
+ * which e-mail addresses, shell and R variables and code's pipes are full of; decode.ts reads them
+ * too once a word has called for it).
+ */
+const LETTER = 512;
+const LEET = 1024;
+/** What splits the letters of a spaced-out word: "i g n", "i.g.n", "i-g-n", "i_g_n", "i*g*n". */
+const LETTER_SEPARATOR = 2048;
 const ASCII_CLASS = new Uint16Array(128);
 for (let c = 0; c < 128; c += 1) {
   const ch = String.fromCharCode(c);
@@ -79,8 +104,12 @@ for (let c = 0; c < 128; c += 1) {
     (/[0-9]/.test(ch) ? DIGIT : 0) |
     (c === 32 || c === 44 ? NUMBER_SEPARATOR : 0) |
     ((c >= 33 && c <= 117) || c === 122 ? ASCII85 : 0) |
-    (c >= 33 && c <= 122 ? MAY_BE_ASCII85 : 0);
+    (c >= 33 && c <= 122 ? MAY_BE_ASCII85 : 0) |
+    (/[a-z]/i.test(ch) ? LETTER : 0) |
+    (/[013457!]/.test(ch) ? LEET : 0) |
+    (/[ .\-_*]/.test(ch) ? LETTER_SEPARATOR : 0);
 }
+const UNIT = LETTER | LEET;
 
 /**
  * Loads `raw` into `loaded`, lower-cased and with whitespace runs folded, and returns its length;
@@ -125,10 +154,47 @@ export function loadText(raw: string, shape?: Shape): number {
   let decimal = 0;
   let morse = 0;
   let long = false;
+  // Leetspeak: the last unit's kind (letter or look-alike), the switches between them in this run of
+  // units, its length, and whether it has a letter past "f" (a run of hex digits is no word).
+  let lastUnit = 0;
+  let switches = 0;
+  let runLength = 0;
+  let pastHex = false;
+  // Spaced-out letters: the last two characters' kinds, where the last one-character unit ended, and how
+  // many ended in a row two characters apart with the same separator.
+  let before1 = 0;
+  let before2 = 0;
+  let singleAt = -3;
+  let singleSeparator = 0;
+  let singles = 0;
+  let singleLetters = 0;
   for (let i = 0; i < source.length; i += 1) {
     const c = source.charCodeAt(i);
     if (c < 128) {
       const kind = ASCII_CLASS[c] as number;
+      const unit = kind & UNIT;
+      if (unit !== 0) {
+        if (lastUnit !== 0 && unit !== lastUnit) switches += 1;
+        lastUnit = unit;
+        runLength += 1;
+        if (c > 102) pastHex = true; // lower-cased: a letter after "f"
+      } else {
+        if (switches >= 2 && runLength <= 20 && pastHex) shape.leet += 1;
+        lastUnit = 0;
+        switches = 0;
+        runLength = 0;
+        pastHex = false;
+      }
+      if ((kind & LETTER_SEPARATOR) !== 0 && (before1 & UNIT) !== 0 && (before2 & UNIT) === 0) {
+        const run = i - singleAt === 2 && c === singleSeparator;
+        singles = run ? singles + 1 : 1;
+        singleLetters = (run ? singleLetters : 0) + ((before1 & LETTER) !== 0 ? 1 : 0);
+        singleAt = i;
+        singleSeparator = c;
+        if (singles >= 3 && singleLetters >= 2) shape.spaced = true;
+      }
+      before2 = before1;
+      before1 = kind;
       if ((kind & WHITESPACE) !== 0) {
         if (!space) codes[length++] = 32;
         space = true;
@@ -159,7 +225,17 @@ export function loadText(raw: string, shape?: Shape): number {
     hex = 0;
     decimal = 0;
     morse = 0;
-    if (c < 0x370) continue;
+    if (switches >= 2 && runLength <= 20 && pastHex) shape.leet += 1;
+    lastUnit = 0;
+    switches = 0;
+    runLength = 0;
+    pastHex = false;
+    before2 = before1;
+    before1 = 0;
+    if (c < 0x370) {
+      if (c === 0xad || c === 0x34f) shape.softHyphen += 1;
+      continue;
+    }
     if (
       (c >= 0x200b && c <= 0x200f) ||
       (c >= 0x202a && c <= 0x202e) ||
@@ -171,8 +247,19 @@ export function loadText(raw: string, shape?: Shape): number {
       shape.tags = true; // high surrogate of U+E0000-U+E007F
     } else if (c <= 0x4ff) {
       shape.greekOrCyrillic = true;
+    } else if (
+      (c >= 0xff10 && c <= 0xff19) ||
+      (c >= 0xff21 && c <= 0xff3a) ||
+      (c >= 0xff41 && c <= 0xff5a) ||
+      c === 0xd835 || // high surrogate of the mathematical alphanumerics (U+1D400-U+1D7FF)
+      (c >= 0x24b6 && c <= 0x24e9)
+    ) {
+      shape.wide += 1;
+    } else if (c === 0x180e) {
+      shape.softHyphen += 1;
     }
   }
+  if (switches >= 2 && runLength <= 20 && pastHex) shape.leet += 1;
   loaded.length = length;
   if (long) runsOf(raw, source, shape);
   return length;
