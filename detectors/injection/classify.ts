@@ -152,9 +152,13 @@ export function classifyInjection(
     scan(hidden, "unicode_tags");
   }
   if (invisible >= 3) {
-    fired.set("invisible", 0.4);
     evidence.push({ rule: "invisible_characters", match: `${invisible} zero-width or bidi characters` });
+    const before = fired.size;
     scan(text.replace(INVISIBLE, ""), "zero_width");
+    // Hiding counts only when what was hidden is an attack: zero-width joiners and non-joiners
+    // are ordinary in Persian, Indic scripts and emoji, and copied web text carries stray ones;
+    // alone they added 0.4, so text that used them and a few attack words passed 0.5.
+    if (fired.size > before) fired.set("invisible", 0.4);
   }
   const mixedScripts = shape.greekOrCyrillic && mixedScriptWords(text);
   if (mixedScripts) {
