@@ -32,10 +32,9 @@ import {
   type DriftSettings,
   type DriftTrack,
   driftConfig,
-  driftFinding,
+  driftDefinition,
   driftSettings,
-  newDriftTrack,
-  observeDrift,
+  driftStep,
 } from "./drift.ts";
 import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { findingId } from "./finding-id.ts";
@@ -236,27 +235,17 @@ export function authFailureRate(options: AuthFailureRateOptions): Detector<AuthF
         state.agents[event.agent_id] = rate;
         rate.last_seen = seen;
         if (options.drift) {
-          rate.drift ??= newDriftTrack();
-          const verdict = observeDrift(rate.drift, time, 1, options.drift.judge, seen);
-          if (verdict)
-            findings.push(
-              driftFinding(
-                {
-                  detector: "auth_failure_drift",
-                  agentId: event.agent_id,
-                  key: "auth_failures",
-                  name: `agent ${event.agent_id}`,
-                  metric: "auth failures",
-                  unit: "failed logins",
-                  labels: {},
-                  eventIds: [event.id],
-                  eventId: event.id,
-                  time,
-                },
-                verdict,
-                options.drift,
-              ),
-            );
+          driftStep(rate, options.drift, { time, seen, value: 1 }, findings, () => ({
+            detector: "auth_failure_drift",
+            agentId: event.agent_id,
+            key: "auth_failures",
+            name: `agent ${event.agent_id}`,
+            metric: "auth failures",
+            unit: "failed logins",
+            labels: {},
+            eventIds: [event.id],
+            eventId: event.id,
+          }));
         }
         const { count, median, z, alert } = observeCount(rate, time, rateOptions);
         if (alert && patterns) {
@@ -356,7 +345,7 @@ export const authFailureRateDefinition = defineDetector("auth_failure_rate", {
 });
 
 /** `detectors.auth_failure_drift`: its settings feed auth_failure_rate, which keeps the references. Failed logins per hour. */
-export const authFailureDriftDefinition = defineDetector("auth_failure_drift", {
-  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 5, floor_share: 0.25 }),
-  create: () => [],
-});
+export const authFailureDriftDefinition = driftDefinition(
+  "auth_failure_drift",
+  driftSettings({ ratio: 3, evidence: 2, min_level: 5, floor_share: 0.25 }),
+);

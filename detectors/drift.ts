@@ -49,7 +49,7 @@ import {
 } from "./baselines.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
-import type { Finding } from "./types.ts";
+import { defineDetector, type Finding } from "./types.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -449,6 +449,18 @@ export function driftSettings(defaults: {
 
 export type DriftSettings = z.output<ReturnType<typeof driftSettings>>;
 
+/**
+ * `detectors.<key>` of a drift finding: its settings only. The detector that keeps the entities
+ * (token_spike for token_drift, ...) keeps their references too and raises it, so this one
+ * creates nothing.
+ */
+export function driftDefinition<const Key extends string, Schema extends z.ZodType>(
+  key: Key,
+  settings: Schema,
+) {
+  return defineDetector(key, { settings, create: () => [] });
+}
+
 /** A detector's drift finding as configured: how it is judged, and its severity. */
 export interface DriftConfig {
   judge: DriftJudge;
@@ -495,6 +507,24 @@ export interface DriftSubject {
   eventId: string;
   /** Event time of the event that closed the hour. */
   time: number;
+}
+
+/**
+ * One event's step for an entity's drift reference, as every baseline detector takes it: the
+ * track made on first use (absent in checkpoints before version 3), `value` read into the hour
+ * of `time` (`seen`: agentwatch's clock), and the finding pushed when the drift is found. The
+ * subject is built only then: the common case costs no object.
+ */
+export function driftStep(
+  holder: { drift?: DriftTrack },
+  config: DriftConfig,
+  at: { time: number; seen: number; value: number },
+  findings: Finding[],
+  subject: () => Omit<DriftSubject, "time">,
+): void {
+  holder.drift ??= newDriftTrack();
+  const verdict = observeDrift(holder.drift, at.time, at.value, config.judge, at.seen);
+  if (verdict) findings.push(driftFinding({ ...subject(), time: at.time }, verdict, config));
 }
 
 /** The finding of a drift: the reference, the current level and since when. */

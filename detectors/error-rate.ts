@@ -25,10 +25,9 @@ import {
   type DriftSettings,
   type DriftTrack,
   driftConfig,
-  driftFinding,
+  driftDefinition,
   driftSettings,
-  newDriftTrack,
-  observeDrift,
+  driftStep,
 } from "./drift.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -75,27 +74,17 @@ export function errorRate(options: ErrorRateOptions): Detector<ErrorRateState> {
       if (agent.recent.length > 10) agent.recent.shift();
       const findings: Finding[] = [];
       if (options.drift) {
-        agent.drift ??= newDriftTrack();
-        const verdict = observeDrift(agent.drift, time, 1, options.drift.judge, seen);
-        if (verdict)
-          findings.push(
-            driftFinding(
-              {
-                detector: "error_drift",
-                agentId: event.agent_id,
-                key: "errors",
-                name: `agent ${event.agent_id}`,
-                metric: "errors",
-                unit: "errors",
-                labels: {},
-                eventIds: [...agent.recent],
-                eventId: event.id,
-                time,
-              },
-              verdict,
-              options.drift,
-            ),
-          );
+        driftStep(agent, options.drift, { time, seen, value: 1 }, findings, () => ({
+          detector: "error_drift",
+          agentId: event.agent_id,
+          key: "errors",
+          name: `agent ${event.agent_id}`,
+          metric: "errors",
+          unit: "errors",
+          labels: {},
+          eventIds: [...agent.recent],
+          eventId: event.id,
+        }));
       }
       const { count, median, z, alert } = observeCount(agent, time, spike);
       if (!alert || options.spikes === false) return findings;
@@ -157,7 +146,7 @@ export const errorRateDefinition = defineDetector("error_rate", {
 });
 
 /** `detectors.error_drift`: its settings feed error_rate, which keeps the references. Errors per hour. */
-export const errorDriftDefinition = defineDetector("error_drift", {
-  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 5, floor_share: 0.25 }),
-  create: () => [],
-});
+export const errorDriftDefinition = driftDefinition(
+  "error_drift",
+  driftSettings({ ratio: 3, evidence: 2, min_level: 5, floor_share: 0.25 }),
+);

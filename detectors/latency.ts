@@ -27,10 +27,9 @@ import {
   type DriftSettings,
   type DriftTrack,
   driftConfig,
-  driftFinding,
+  driftDefinition,
   driftSettings,
-  newDriftTrack,
-  observeDrift,
+  driftStep,
 } from "./drift.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
@@ -93,27 +92,17 @@ export function latency(options: LatencyOptions): Detector<LatencyState> {
       agent.last_seen = Math.max(agent.last_seen, seen);
       const findings: Finding[] = [];
       if (options.drift) {
-        agent.drift ??= newDriftTrack();
-        const verdict = observeDrift(agent.drift, time, event.latency_ms, options.drift.judge, seen);
-        if (verdict)
-          findings.push(
-            driftFinding(
-              {
-                detector: "latency_drift",
-                agentId: event.agent_id,
-                key: "latency",
-                name: `agent ${event.agent_id}`,
-                metric: "latency",
-                unit: "ms (geometric mean)",
-                labels: {},
-                eventIds: [...agent.recent, event.id].slice(-10),
-                eventId: event.id,
-                time,
-              },
-              verdict,
-              options.drift,
-            ),
-          );
+        driftStep(agent, options.drift, { time, seen, value: event.latency_ms }, findings, () => ({
+          detector: "latency_drift",
+          agentId: event.agent_id,
+          key: "latency",
+          name: `agent ${event.agent_id}`,
+          metric: "latency",
+          unit: "ms (geometric mean)",
+          labels: {},
+          eventIds: [...agent.recent, event.id].slice(-10),
+          eventId: event.id,
+        }));
       }
       const closed = addTumbling(agent.window, time, WINDOW);
       if (closed) {
@@ -209,7 +198,4 @@ type LatencyDriftSettings = z.output<typeof latencyDriftSettings> & DriftSetting
  * `detectors.latency_drift`: its settings feed latency, which keeps the references. The hour's
  * geometric mean latency in ms; `min_level` 2 s, as latency's `min_ms`.
  */
-export const latencyDriftDefinition = defineDetector("latency_drift", {
-  settings: latencyDriftSettings,
-  create: () => [],
-});
+export const latencyDriftDefinition = driftDefinition("latency_drift", latencyDriftSettings);

@@ -45,10 +45,10 @@ import {
   type DriftSettings,
   type DriftTrack,
   driftConfig,
-  driftFinding,
+  driftDefinition,
   driftSettings,
+  driftStep,
   newDriftTrack,
-  observeDrift,
 } from "./drift.ts";
 import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "./entity-budget.ts";
 import { userKey } from "./entity-key.ts";
@@ -177,27 +177,17 @@ export function tokenSpike(options: TokenSpikeOptions): Detector<TokenSpikeState
         entity.last_seen = seen;
         if (drift && k < 3) {
           // Created with the entity (one shape for all); absent in checkpoints before version 3.
-          entity.drift ??= newDriftTrack();
-          const verdict = observeDrift(entity.drift, time, tokens, drift.judge, seen);
-          if (verdict)
-            findings.push(
-              driftFinding(
-                {
-                  detector: "token_drift",
-                  agentId: entity.agent_id,
-                  key: `${kind}:${value}`,
-                  name: describe(entity),
-                  metric: "tokens",
-                  unit: "tokens",
-                  labels: kind === "agent" ? {} : { [kind === "key" ? "api_key_id" : "user_id"]: value },
-                  eventIds: [...entity.recent, event.id].slice(-5),
-                  eventId: event.id,
-                  time,
-                },
-                verdict,
-                drift,
-              ),
-            );
+          driftStep(entity, drift, { time, seen, value: tokens }, findings, () => ({
+            detector: "token_drift",
+            agentId: entity.agent_id,
+            key: `${kind}:${value}`,
+            name: describe(entity),
+            metric: "tokens",
+            unit: "tokens",
+            labels: kind === "agent" ? {} : { [kind === "key" ? "api_key_id" : "user_id"]: value },
+            eventIds: [...entity.recent, event.id].slice(-5),
+            eventId: event.id,
+          }));
         }
         const closed = addTumbling(entity.minute, time, MINUTE, tokens);
         if (closed) {
@@ -375,7 +365,7 @@ export const tokenSpikeDefinition = defineDetector("token_spike", {
  * users and keys) and raises the finding. Tokens per hour; the defaults were chosen on the
  * simulated clean fortnight (no finding there) and the slow ramps of bench/drift.ts.
  */
-export const tokenDriftDefinition = defineDetector("token_drift", {
-  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 20_000, floor_share: 0.25 }),
-  create: () => [],
-});
+export const tokenDriftDefinition = driftDefinition(
+  "token_drift",
+  driftSettings({ ratio: 3, evidence: 2, min_level: 20_000, floor_share: 0.25 }),
+);

@@ -27,7 +27,14 @@ import {
   newDistribution,
   observeCategory,
 } from "./baselines.ts";
-import { type MixDrift, type MixJudge, type MixVerdict, newMixDrift, observeMix } from "./drift.ts";
+import {
+  driftDefinition,
+  type MixDrift,
+  type MixJudge,
+  type MixVerdict,
+  newMixDrift,
+  observeMix,
+} from "./drift.ts";
 import { findingId } from "./finding-id.ts";
 import { newRecord } from "./record.ts";
 import { type Detector, defineDetector, type Finding } from "./types.ts";
@@ -378,10 +385,7 @@ export const toolShiftDefinition = defineDetector("tool_shift", {
  * `detectors.tool_drift`: its settings feed tool_shift, whose usual mix is the reference (taught
  * an hour at a time, bounded, whether or not this finding is enabled).
  */
-export const toolDriftDefinition = defineDetector("tool_drift", {
-  settings: toolDriftSettings,
-  create: () => [],
-});
+export const toolDriftDefinition = driftDefinition("tool_drift", toolDriftSettings);
 
 /** `detectors.new_tool`. */
 export const newToolDefinition = defineDetector("new_tool", {

@@ -1,10 +1,13 @@
 /**
  * The contract's events (§2) as the client sends them, the checks `report` makes before queueing
  * one, and helpers that build events from the shapes agents already have (a model call's usage, a
- * tool call and its result, a prompt and a response).
+ * tool call and its result, a prompt and a response). The server reads the event's types from here
+ * too (lib/events.ts): one definition of the contract's event, kept free of server imports so the
+ * client builds on its own.
  */
 export declare const EVENT_TYPES: readonly ["prompt", "response", "tool_call", "tool_result", "llm_usage", "auth", "error", "config_change"];
 export type EventType = (typeof EVENT_TYPES)[number];
+/** An agent id as the contract allows it (§2): in events, in `agents[].id` and in the API's paths. */
 export declare const AGENT_ID_PATTERN: RegExp;
 /** The fields of an event besides its identity (`id`, `time`, `type`, `agent_id`), contract §2. */
 export interface EventFields {

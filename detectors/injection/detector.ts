@@ -27,10 +27,9 @@ import {
   type DriftSettings,
   type DriftTrack,
   driftConfig,
-  driftFinding,
+  driftDefinition,
   driftSettings,
-  newDriftTrack,
-  observeDrift,
+  driftStep,
 } from "../drift.ts";
 import { type AgentLedger, budgetFrom, type EntityBudget, TableBudgets } from "../entity-budget.ts";
 import { findingId } from "../finding-id.ts";
@@ -181,27 +180,17 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
           counter.recent.push(event.id);
           if (counter.recent.length > 10) counter.recent.shift();
           if (options.drift) {
-            counter.drift ??= newDriftTrack();
-            const verdict = observeDrift(counter.drift, time, 1, options.drift.judge, seen);
-            if (verdict)
-              findings.push(
-                driftFinding(
-                  {
-                    detector: "injection_drift",
-                    agentId: event.agent_id,
-                    key: `${kind}:${value}`,
-                    name: kind === "agent" ? `agent ${value}` : `user ${value} on ${event.agent_id}`,
-                    metric: "injection attempts",
-                    unit: "attempts",
-                    labels: kind === "user" ? { user_id: value } : {},
-                    eventIds: [...counter.recent],
-                    eventId: event.id,
-                    time,
-                  },
-                  verdict,
-                  options.drift,
-                ),
-              );
+            driftStep(counter, options.drift, { time, seen, value: 1 }, findings, () => ({
+              detector: "injection_drift",
+              agentId: event.agent_id,
+              key: `${kind}:${value}`,
+              name: kind === "agent" ? `agent ${value}` : `user ${value} on ${event.agent_id}`,
+              metric: "injection attempts",
+              unit: "attempts",
+              labels: kind === "user" ? { user_id: value } : ({} as Record<string, string>),
+              eventIds: [...counter.recent],
+              eventId: event.id,
+            }));
           }
           const { count, median, z, alert } = observeCount(
             counter,
@@ -224,7 +213,7 @@ export function injection(options: InjectionOptions): Detector<InjectionState> {
             summary: `${count} injection attempts in the current 10 minutes ${
               kind === "agent" ? `on ${event.agent_id}` : `from user ${value} on ${event.agent_id}`
             }, usually ${median}`,
-            labels: kind === "user" ? { user_id: value } : {},
+            labels: kind === "user" ? { user_id: value } : ({} as Record<string, string>),
           });
         }
       }
@@ -324,7 +313,7 @@ export const injectionRateDefinition = defineDetector("injection_rate", {
 });
 
 /** `detectors.injection_drift`: its settings feed the `injection` detector's rate counters (agents and users). Attempts per hour. */
-export const injectionDriftDefinition = defineDetector("injection_drift", {
-  settings: driftSettings({ ratio: 3, evidence: 2, min_level: 3, floor_share: 0.25 }),
-  create: () => [],
-});
+export const injectionDriftDefinition = driftDefinition(
+  "injection_drift",
+  driftSettings({ ratio: 3, evidence: 2, min_level: 3, floor_share: 0.25 }),
+);

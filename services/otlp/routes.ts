@@ -70,26 +70,29 @@ export function registerOtlp(app: FastifyInstance, options: OtlpOptions): void {
     });
 
     const route = { config: { permission: "ingest" as const }, preParsing: ingest.refuseWhenEmpty };
-    scope.post("/otlp/v1/traces", route, async (request, reply) => {
-      const encoding = encodingOf(request);
-      const spans = decodeTraces(
-        await inflated(request, otlp.max_decoded_bytes),
-        encoding,
-        limits.max_json_depth,
-      );
-      const mapped = spans.map((span) => mapSpan(span, mapping));
-      return answer(request, reply, "traces", encoding, mapped);
-    });
-    scope.post("/otlp/v1/logs", route, async (request, reply) => {
-      const encoding = encodingOf(request);
-      const records = decodeLogs(
-        await inflated(request, otlp.max_decoded_bytes),
-        encoding,
-        limits.max_json_depth,
-      );
-      const mapped = records.map((record) => mapLogRecord(record, mapping));
-      return answer(request, reply, "logs", encoding, mapped);
-    });
+    // One route a signal: decode the export, map each record, answer once the events are durable.
+    const exportRoute = <R>(
+      signal: "traces" | "logs",
+      decode: (body: Buffer, encoding: Encoding, maxDepth: number) => R[],
+      map: (record: R, options: MappingOptions) => MappedRecord,
+    ) =>
+      scope.post(`/otlp/v1/${signal}`, route, async (request, reply) => {
+        const encoding = encodingOf(request);
+        const records = decode(
+          await inflated(request, otlp.max_decoded_bytes),
+          encoding,
+          limits.max_json_depth,
+        );
+        return answer(
+          request,
+          reply,
+          signal,
+          encoding,
+          records.map((record) => map(record, mapping)),
+        );
+      });
+    exportRoute("traces", decodeTraces, mapSpan);
+    exportRoute("logs", decodeLogs, mapLogRecord);
   });
 
   const answer = async (
